@@ -1,0 +1,28 @@
+"""Billing code formats: what a CPT, HCPCS or ICD-10-CM code must look like.
+
+CPT codes cannot be checked against the AMA list (it is licensed), so CPT and HCPCS are
+checked for format only (by the code types of `generators.model`). ICD-10-CM codes are
+checked for format there too; membership in the official code set is a separate check.
+"""
+
+from __future__ import annotations
+
+from .model import CPT_CODE, HCPCS_CODE, ICD10CM_CODE, CodeSystem
+
+_PATTERNS = {CodeSystem.CPT: CPT_CODE, CodeSystem.HCPCS: HCPCS_CODE, CodeSystem.ICD10CM: ICD10CM_CODE}
+
+
+def is_well_formed(system: CodeSystem, code: str) -> bool:
+    """True when `code` has the format of `system` (see the code types of `generators.model`)."""
+    return bool(_PATTERNS[system].match(code))
+
+
+def normalize(code: str) -> str:
+    """Canonical form for lookups: upper case, no surrounding spaces, ICD-10-CM dot kept.
+
+    `c713` and `C71.3` both become `C71.3`; `0611t` becomes `0611T`.
+    """
+    code = code.strip().upper()
+    if len(code) > 3 and code[0].isalpha() and code[1].isdigit() and "." not in code and not HCPCS_CODE.match(code):
+        return f"{code[:3]}.{code[3:]}"
+    return code

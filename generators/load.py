@@ -1,0 +1,225 @@
+"""Stage 1, load: YAML files to plain Python data plus a map from field path to line.
+
+Only a safe loader is used (libyaml's `CSafeLoader` when available) and only to *compose*
+the node tree; we build the Python values ourselves so that:
+
+- every field path gets the line and column it was written at (for located errors);
+- anchors and aliases are refused (they are how "billion laughs" documents blow up memory);
+- explicit tags (`!!python/object`, `!!binary`, ...) are refused;
+- duplicate keys are errors rather than silently overwritten;
+- scalars stay strings unless they are plainly `null`, `true`/`false` or a decimal integer,
+  so a code like `0609T` or a policy number like `6.01.03` is never mangled into a number
+  and a date is parsed by the model, not by YAML.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Diagnostic, display_path
+
+try:  # libyaml is an order of magnitude faster; the pure-Python loader is equally safe.
+    _SafeLoader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _SafeLoader = yaml.SafeLoader
+
+#: Larger files are refused before parsing: no policy revision comes near this.
+MAX_FILE_BYTES = 2_000_000
+
+Location = tuple[int, int]  # 1-based (line, column)
+FieldPath = tuple[str | int, ...]
+
+_ALLOWED_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+}
+_INTEGER = re.compile(r"^(0|[1-9][0-9]*)$")
+_NULLS = {"", "~", "null"}
+
+
+@dataclass
+class LoadedDocument:
+    """A YAML file as plain data, with the location of every field in it."""
+
+    path: Path
+    name: str
+    data: Any
+    locations: dict[FieldPath, Location] = field(default_factory=dict)
+
+    def locate(self, path: FieldPath) -> Location | None:
+        """Line and column of `path`, or of its nearest enclosing field that has one."""
+        for end in range(len(path), -1, -1):
+            found = self.locations.get(tuple(path[:end]))
+            if found is not None:
+                return found
+        return None
+
+    def diagnostic(self, path: FieldPath, message: str, code: str) -> Diagnostic:
+        """A diagnostic located at `path` in this document."""
+        from .errors import format_path
+
+        where = self.locate(path)
+        return Diagnostic(
+            file=self.name,
+            line=where[0] if where else None,
+            column=where[1] if where else None,
+            field_path=format_path(path),
+            message=message,
+            code=code,
+        )
+
+
+class _Builder:
+    """Turns a composed node tree into Python data, recording locations and problems."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.locations: dict[FieldPath, Location] = {}
+        self.problems: list[Diagnostic] = []
+        self._seen: set[int] = set()
+
+    def problem(self, node: yaml.Node, path: FieldPath, message: str, code: str) -> None:
+        from .errors import format_path
+
+        self.problems.append(
+            Diagnostic(
+                file=self.name,
+                line=node.start_mark.line + 1,
+                column=node.start_mark.column + 1,
+                field_path=format_path(path),
+                message=message,
+                code=code,
+            )
+        )
+
+    def build(self, node: yaml.Node, path: FieldPath) -> Any:
+        self.locations.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if id(node) in self._seen:
+            self.problem(
+                node,
+                path,
+                "found a YAML alias (*name); anchors and aliases are not allowed in policy data, "
+                "expected the value written out",
+                "yaml-alias",
+            )
+            return None
+        self._seen.add(id(node))
+        if node.tag not in _ALLOWED_TAGS:
+            self.problem(
+                node,
+                path,
+                f"found the YAML tag {node.tag!r}; expected plain YAML without tags",
+                "yaml-tag",
+            )
+            return None
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, path + (index,)) for index, item in enumerate(node.value)]
+        return self._scalar(node)
+
+    def _mapping(self, node: yaml.MappingNode, path: FieldPath) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                self.problem(key_node, path, "found a complex or merge key; expected a plain field name", "yaml-key")
+                continue
+            key = str(key_node.value)
+            if key in result:
+                self.problem(
+                    key_node,
+                    path + (key,),
+                    f"found the field {key!r} twice in one mapping; expected each field once",
+                    "duplicate-key",
+                )
+                continue
+            self.locations[path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            result[key] = self.build(value_node, path + (key,))
+        return result
+
+    @staticmethod
+    def _scalar(node: yaml.ScalarNode) -> Any:
+        text = node.value
+        if node.style:  # quoted or block scalar: always a string (plain is None or "")
+            return text
+        if text in _NULLS:
+            return None
+        if text in ("true", "false"):
+            return text == "true"
+        if _INTEGER.match(text):
+            return int(text)
+        return text
+
+
+def parse_yaml(text: str, name: str, path: Path | None = None) -> LoadedDocument | list[Diagnostic]:
+    """Parse YAML text into a `LoadedDocument`, or return the diagnostics that prevent it."""
+    try:
+        root = yaml.compose(text, Loader=_SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or "invalid YAML"
+        context = f" {exc.context}" if exc.context else ""
+        return [
+            Diagnostic(
+                file=name,
+                line=mark.line + 1 if mark else None,
+                column=mark.column + 1 if mark else None,
+                message=f"YAML syntax error: {problem}{context}; expected well-formed YAML",
+                code="yaml-syntax",
+            )
+        ]
+    except yaml.YAMLError as exc:
+        return [Diagnostic(file=name, message=f"YAML error: {exc}; expected well-formed YAML", code="yaml-syntax")]
+    if root is None:
+        return [Diagnostic(file=name, line=1, message="found an empty file; expected a YAML mapping", code="empty-file")]
+    builder = _Builder(name)
+    data = builder.build(root, ())
+    if builder.problems:
+        return builder.problems
+    return LoadedDocument(path=path or Path(name), name=name, data=data, locations=builder.locations)
+
+
+def load_yaml_file(path: Path, root: Path | None = None) -> LoadedDocument | list[Diagnostic]:
+    """Read and parse one YAML file with every safety check; never raises on bad input."""
+    name = display_path(path, root)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return [
+                Diagnostic(
+                    file=name,
+                    message=f"found a file of {size:,} bytes; expected at most {MAX_FILE_BYTES:,} bytes",
+                    code="file-too-large",
+                )
+            ]
+        raw = path.read_bytes()
+    except OSError as exc:
+        return [Diagnostic(file=name, message=f"cannot read the file: {exc.strerror}", code="unreadable")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return [
+            Diagnostic(
+                file=name,
+                line=line,
+                column=column,
+                message=f"found the byte 0x{raw[exc.start]:02x}, which is not UTF-8; expected UTF-8 text",
+                code="encoding",
+            )
+        ]
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return parse_yaml(text, name, path)

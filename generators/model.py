@@ -1,0 +1,533 @@
+"""Stage 2, the typed model of a medical policy and its revisions.
+
+A `Policy` holds its identity and history (committee approval dates, summaries of changes)
+and a list of `Revision` snapshots. Each revision is a full copy of the published document
+at one committee approval: statements with their criteria tree, codes, references and every
+text section. Text fields may use a small inline markup (see `generators.text`): `**strong**`,
+`*emphasis*` and `<https://...>` links; everything else is shown as written.
+
+Models are strict (no silent type coercion) and closed (unknown fields are errors).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import Enum
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
+
+# --------------------------------------------------------------------------- scalar types
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_YEAR_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+POLICY_NUMBER = re.compile(r"^\d{1,2}\.\d{2}\.\d{2}$")
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+CPT_CODE = re.compile(r"^(\d{5}|\d{4}[FTU])$")
+HCPCS_CODE = re.compile(r"^[A-V]\d{4}$")
+ICD10CM_CODE = re.compile(r"^[A-Z]\d[0-9A-Z](?:\.[0-9A-Z]{1,4})?$")
+ROMAN = re.compile(r"^(?=[IVXLC])C{0,3}(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})$")
+
+
+def _parse_date(value: Any) -> Any:
+    """Accept `date` objects and ISO `YYYY-MM-DD` strings, nothing else (no timestamps)."""
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"found {value!r}, which is not a calendar date ({exc})") from None
+    raise ValueError(f"found {value!r}; expected a date written YYYY-MM-DD")
+
+
+IsoDate = Annotated[date, BeforeValidator(_parse_date)]
+
+
+def _check_year_month(value: str) -> str:
+    match = _YEAR_MONTH.match(value)
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise ValueError(f"found {value!r}; expected a month written YYYY-MM, e.g. 2027-01")
+    return value
+
+
+YearMonth = Annotated[str, AfterValidator(_check_year_month)]
+"""A date of month precision, `YYYY-MM` ("January 2027" is `2027-01`)."""
+
+
+def _pattern(regex: re.Pattern[str], expected: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if not regex.match(value):
+            raise ValueError(f"found {value!r}; expected {expected}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _non_empty(value: str) -> str:
+    if not value.strip():
+        raise ValueError("found empty text; expected the text as published")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_non_empty)]
+"""Non-empty text as published; may use the inline markup of `generators.text`."""
+Slug = Annotated[str, _pattern(SLUG, "a stable ID of lower-case words joined by hyphens, e.g. spine-not-medically-necessary")]
+PolicyNumber = Annotated[str, _pattern(POLICY_NUMBER, "a policy number such as 6.01.03")]
+RomanNumeral = Annotated[str, _pattern(ROMAN, "a Roman numeral such as I, II or III")]
+HttpUrl = Annotated[str, _pattern(re.compile(r"^https?://[^\s<>\"]+$"), "an http(s) URL")]
+
+
+class Model(BaseModel):
+    """Base of all policy models: strict types, no unknown fields, immutable."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+# --------------------------------------------------------------------------- closed sets
+
+
+class Determination(str, Enum):
+    """What a policy statement decides about a service."""
+
+    MEDICALLY_APPROPRIATE = "medically_appropriate"
+    MEDICALLY_NECESSARY = "medically_necessary"
+    NOT_MEDICALLY_NECESSARY = "not_medically_necessary"
+    INVESTIGATIONAL = "investigational"
+    COSMETIC = "cosmetic"
+    NOT_COVERED = "not_covered"
+
+    @property
+    def label(self) -> str:
+        """The words printed in the policy, e.g. `not medically necessary`."""
+        return self.value.replace("_", " ")
+
+
+class Flag(str, Enum):
+    """Flags printed beside a code; their meaning is given by the code section's legend."""
+
+    NMN = "NMN"
+    EI = "E/I"
+
+
+class CodeSystem(str, Enum):
+    """Code systems of the code tables, with their standard system URIs."""
+
+    CPT = "cpt"
+    HCPCS = "hcpcs"
+    ICD10CM = "icd10cm"
+
+    @property
+    def title(self) -> str:
+        """The heading of the table in the published document."""
+        return {"cpt": "CPT Codes", "hcpcs": "HCPCS Codes", "icd10cm": "ICD10 Codes"}[self.value]
+
+    @property
+    def uri(self) -> str:
+        """The HL7 code-system URI used by FHIR."""
+        return {
+            "cpt": "http://www.ama-assn.org/go/cpt",
+            "hcpcs": "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",
+            "icd10cm": "http://hl7.org/fhir/sid/icd-10-cm",
+        }[self.value]
+
+
+class RevisionStatus(str, Enum):
+    """Whether a revision is the published text or a reconstruction of an earlier one."""
+
+    PUBLISHED = "published"
+    RECONSTRUCTED = "reconstructed"
+
+
+class Basis(str, Enum):
+    """How a reconstructed fact is known."""
+
+    STATED = "stated"
+    INFERRED = "inferred"
+    UNKNOWN = "unknown"
+
+
+# --------------------------------------------------------------------------- statements
+
+
+class Criterion(Model):
+    """One criterion as printed (e.g. `A.` or `3.`), possibly with a group of sub-criteria.
+
+    A criterion with `one_of` or `all_of` is met when its own text holds and its
+    sub-criteria are met by that logic ("... and ONE (1) of the following:").
+    """
+
+    id: Slug = Field(description="Stable ID of the criterion; never changes between revisions.")
+    label: str = Field(description="The label as printed: A, B, 1, 2, ...", pattern=r"^[A-Za-z0-9]{1,4}$")
+    text: Text = Field(description="The criterion's wording as published.")
+    one_of: list[Criterion] | None = Field(default=None, description="Sub-criteria of which one must be met.")
+    all_of: list[Criterion] | None = Field(default=None, description="Sub-criteria which must all be met.")
+
+    @model_validator(mode="after")
+    def _one_group_at_most(self) -> Criterion:
+        if self.one_of is not None and self.all_of is not None:
+            raise ValueError("found both one_of and all_of; expected at most one group of sub-criteria")
+        for group in (self.one_of, self.all_of):
+            if group is not None and not group:
+                raise ValueError("found an empty group of sub-criteria; expected at least one criterion")
+        return self
+
+    @property
+    def logic(self) -> Literal["one_of", "all_of"] | None:
+        """`one_of`, `all_of`, or None for a leaf."""
+        if self.one_of is not None:
+            return "one_of"
+        if self.all_of is not None:
+            return "all_of"
+        return None
+
+    @property
+    def children(self) -> list[Criterion]:
+        """The sub-criteria, whatever their logic."""
+        return self.one_of or self.all_of or []
+
+
+class CriteriaGroup(Model):
+    """The top of a statement's criteria tree: `all_of` or `one_of` its criteria."""
+
+    one_of: list[Criterion] | None = Field(default=None, description="Criteria of which one must be met.")
+    all_of: list[Criterion] | None = Field(default=None, description="Criteria which must all be met.")
+
+    @model_validator(mode="after")
+    def _exactly_one_group(self) -> CriteriaGroup:
+        groups = [g for g in (self.one_of, self.all_of) if g is not None]
+        if len(groups) != 1 or not groups[0]:
+            raise ValueError("expected exactly one non-empty group: one_of or all_of")
+        return self
+
+    @property
+    def logic(self) -> Literal["one_of", "all_of"]:
+        """`one_of` or `all_of`."""
+        return "one_of" if self.one_of is not None else "all_of"
+
+    @property
+    def children(self) -> list[Criterion]:
+        """The criteria of the group."""
+        return self.one_of or self.all_of or []
+
+
+class Statement(Model):
+    """A numbered policy statement: a determination, its scope, and optional criteria."""
+
+    id: Slug = Field(description="Stable ID; the same statement keeps it in every revision.")
+    number: RomanNumeral = Field(description="Display number as printed (I, II, III); may change between revisions.")
+    determination: Determination = Field(description="What the statement decides.")
+    text: Text = Field(description="The statement's wording as published (its scope).")
+    criteria: CriteriaGroup | None = Field(default=None, description="The criteria tree, when the statement has one.")
+
+    def criteria_walk(self) -> list[tuple[tuple[str, ...], Criterion]]:
+        """Every criterion with the labels leading to it, depth first, in printed order."""
+        found: list[tuple[tuple[str, ...], Criterion]] = []
+
+        def walk(items: list[Criterion], labels: tuple[str, ...]) -> None:
+            for item in items:
+                found.append((labels + (item.label,), item))
+                walk(item.children, labels + (item.label,))
+
+        if self.criteria is not None:
+            walk(self.criteria.children, ())
+        return found
+
+
+# --------------------------------------------------------------------------- sections
+
+
+class RelatedPolicy(Model):
+    """A policy named under "Related policies"."""
+
+    number: PolicyNumber = Field(description="Its policy number.")
+    title: Text = Field(description="Its title as printed.")
+
+
+class RelatedPolicyGroup(Model):
+    """Related policies under one heading, e.g. "Corporate Medical Policy"."""
+
+    heading: Text = Field(description="The heading the policies sit under.")
+    policies: list[RelatedPolicy] = Field(min_length=1, description="The policies, in printed order.")
+
+
+class LiteratureParagraph(Model):
+    """A paragraph of the supportive literature and the references it cites."""
+
+    text: Text = Field(description="The paragraph as published.")
+    cites: list[Slug] = Field(default_factory=list, description="IDs of the references the paragraph cites.")
+
+
+class ProfessionalGuideline(Model):
+    """What one professional body says: an introduction and its bullet points."""
+
+    id: Slug = Field(description="Stable ID of the guideline entry.")
+    body: str = Field(description="Short name of the body, e.g. NCCN, NICE, ACR-ASNR.", min_length=1)
+    organization: Text = Field(description="Full name of the body or bodies.")
+    edition: str | None = Field(default=None, description="Version or date of the guideline, e.g. Version 3.2025.")
+    text: Text = Field(description="The introducing paragraph as published.")
+    points: list[Text] = Field(default_factory=list, description="Bullet points, in printed order.")
+    cites: list[Slug] = Field(default_factory=list, description="IDs of the references for this guideline.")
+
+
+class NotApplicableSection(Model):
+    """A section that may be printed as "Not Applicable" (a state, not a text)."""
+
+    not_applicable: bool = Field(default=False, description="True when the section is printed as Not Applicable.")
+    paragraphs: list[Text] = Field(default_factory=list, description="The section's text when it applies.")
+
+    @model_validator(mode="after")
+    def _state_or_text(self) -> NotApplicableSection:
+        if self.not_applicable == bool(self.paragraphs):
+            raise ValueError("expected either not_applicable: true or a non-empty list of paragraphs, not both")
+        return self
+
+
+class SearchTerms(Model):
+    """The "Search terms" section: a list of terms, or Not Applicable."""
+
+    not_applicable: bool = Field(default=False, description="True when printed as Not Applicable.")
+    terms: list[Text] = Field(default_factory=list, description="The terms when listed.")
+
+    @model_validator(mode="after")
+    def _state_or_terms(self) -> SearchTerms:
+        if self.not_applicable == bool(self.terms):
+            raise ValueError("expected either not_applicable: true or a non-empty list of terms, not both")
+        return self
+
+
+CptCode = Annotated[str, _pattern(CPT_CODE, "a CPT code of 5 digits, or 4 digits and F, T or U (e.g. 76390, 0609T)")]
+HcpcsCode = Annotated[str, _pattern(HCPCS_CODE, "a HCPCS Level II code: a letter A-V and 4 digits (e.g. A4649)")]
+Icd10CmCode = Annotated[str, _pattern(ICD10CM_CODE, "an ICD-10-CM code such as C71.0 or G04.90 (upper case, with the dot)")]
+CodeT = TypeVar("CodeT")
+_CODE_TYPE_NAMES = ((CptCode, "Cpt"), (HcpcsCode, "Hcpcs"), (Icd10CmCode, "Icd10Cm"))
+
+
+def code_order_key(code: str) -> tuple[str, str]:
+    """Order of codes within a system for range checks: category, then subcode."""
+    category, _, sub = code.partition(".")
+    return category, sub
+
+
+class _PerCodeSystem(Model):
+    """Names the parametrised models `CodeEntryCpt`, `CodeTableIcd10Cm`, ... in the schema."""
+
+    @classmethod
+    def model_parametrized_name(cls, params: tuple[Any, ...]) -> str:
+        suffix = next((name for kind, name in _CODE_TYPE_NAMES if kind is params[0]), "Any")
+        return f"{cls.__name__}{suffix}"
+
+
+class CodeEntry(_PerCodeSystem, Generic[CodeT]):
+    """One row of a code table: a single code or an inclusive range, with flags.
+
+    The code fields are checked for the format of their table's code system.
+    """
+
+    code: CodeT | None = Field(default=None, description="A single code, e.g. 76390 or G03.9.")
+    range_start: CodeT | None = Field(default=None, description="First code of an inclusive range, e.g. C71.0.")
+    range_end: CodeT | None = Field(default=None, description="Last code of an inclusive range, e.g. C71.9.")
+    flags: list[Flag] = Field(default_factory=list, description="Flags printed beside the code (NMN, E/I).")
+    description: Text = Field(description="The description as printed.")
+
+    @model_validator(mode="after")
+    def _code_or_range(self) -> CodeEntry[CodeT]:
+        single = self.code is not None
+        ranged = self.range_start is not None or self.range_end is not None
+        if single == ranged or (ranged and (self.range_start is None or self.range_end is None)):
+            raise ValueError("expected either code, or both range_start and range_end")
+        if ranged and code_order_key(str(self.range_end)) < code_order_key(str(self.range_start)):
+            raise ValueError(f"found the range {self.display}, whose end comes before its start; expected start <= end")
+        if len(set(self.flags)) != len(self.flags):
+            raise ValueError("found a flag twice; expected each flag once")
+        return self
+
+    @property
+    def is_range(self) -> bool:
+        """True for a range entry."""
+        return self.code is None
+
+    @property
+    def display(self) -> str:
+        """The code or range as shown: `76390`, `C71.0-C71.9`."""
+        return str(self.code) if self.code is not None else f"{self.range_start}-{self.range_end}"
+
+
+class CodeTable(_PerCodeSystem, Generic[CodeT]):
+    """The table of one code system: entries, or Not Applicable."""
+
+    not_applicable: bool = Field(default=False, description="True when the table is printed as Not Applicable.")
+    entries: list[CodeEntry[CodeT]] = Field(default_factory=list, description="The rows, in printed order.")
+    copyright: str | None = Field(default=None, description="A copyright line printed under the table.")
+
+    @model_validator(mode="after")
+    def _state_or_entries(self) -> CodeTable[CodeT]:
+        if self.not_applicable == bool(self.entries):
+            raise ValueError("expected either not_applicable: true or a non-empty list of entries, not both")
+        return self
+
+
+class FlagLegend(Model):
+    """The legend of one flag, as printed above the code tables."""
+
+    flag: Flag = Field(description="The flag.")
+    meaning: Text = Field(description="Its meaning as printed, e.g. Not medically necessary/appropriate.")
+
+
+class Codes(Model):
+    """The "Code(s)" section: notes, flag legend, and one table per code system."""
+
+    notes: list[Text] = Field(default_factory=list, description="The notes printed above the tables.")
+    legend: list[FlagLegend] = Field(default_factory=list, description="Flag legend, in printed order.")
+    cpt: CodeTable[CptCode] = Field(description="CPT codes.")
+    hcpcs: CodeTable[HcpcsCode] = Field(description="HCPCS codes.")
+    icd10cm: CodeTable[Icd10CmCode] = Field(description="ICD-10-CM codes.")
+
+    def tables(self) -> list[tuple[CodeSystem, CodeTable[Any]]]:
+        """The tables in printed order with their code system."""
+        return [(CodeSystem.CPT, self.cpt), (CodeSystem.HCPCS, self.hcpcs), (CodeSystem.ICD10CM, self.icd10cm)]
+
+
+class Reference(Model):
+    """One entry of the reference list."""
+
+    id: Slug = Field(description="Stable ID, used by literature paragraphs and guidelines to cite it.")
+    text: Text = Field(description="The citation as published.")
+    url: HttpUrl | None = Field(default=None, description="The address given in the citation, if any.")
+    year: int | None = Field(default=None, ge=1900, le=2100, description="Year of publication.")
+
+
+class Preamble(Model):
+    """The paragraph printed under the header, and its link to the product disclaimer."""
+
+    text: Text = Field(description="The preamble as published.")
+    disclaimer_link_text: str | None = Field(default=None, description="Text of the link to the product disclaimer.")
+
+
+class ProvenanceNote(Model):
+    """One difference of a reconstructed revision from the published text it derives from."""
+
+    field: str = Field(description="Field path in the revision, e.g. statements or references.", min_length=1)
+    difference: Text = Field(description="What differs from the published text.")
+    reason: Text = Field(description="Why: the evidence or the reasoning.")
+    basis: Basis = Field(description="stated by the source, inferred from it, or unknown.")
+
+
+class Provenance(Model):
+    """Where a revision's content comes from, and every way it differs from its source."""
+
+    derived_from: IsoDate | None = Field(default=None, description="The revision this one was reconstructed from.")
+    summary: Text = Field(description="How the revision was made.")
+    notes: list[ProvenanceNote] = Field(default_factory=list, description="Every difference from the source revision.")
+
+
+class Revision(Model):
+    """A full snapshot of the policy document as approved on one committee date."""
+
+    revision: IsoDate = Field(description="The committee approval date; identifies the revision.")
+    status: RevisionStatus = Field(description="published, or reconstructed from a later text.")
+    title: Text = Field(description="The policy title in this revision.")
+    effective_date: IsoDate | None = Field(description="Current effective date; null when not known.")
+    next_review: YearMonth | None = Field(description="Next review date (month precision); null when not known.")
+    preamble: Preamble
+    statements: list[Statement] = Field(min_length=1, description="Policy statements in printed order.")
+    related_policies: list[RelatedPolicyGroup] = Field(default_factory=list)
+    policy_guidelines: list[Text] = Field(default_factory=list, description="Paragraphs of the policy guidelines.")
+    description: list[Text] = Field(min_length=1, description="Paragraphs of the description.")
+    supportive_literature: list[LiteratureParagraph] = Field(default_factory=list)
+    professional_guidelines: list[ProfessionalGuideline] = Field(default_factory=list)
+    regulatory_status: NotApplicableSection
+    codes: Codes
+    references: list[Reference] = Field(default_factory=list)
+    cms: list[Text] = Field(default_factory=list, description="The CMS section's paragraphs.")
+    search_terms: SearchTerms
+    disclaimer: list[Text] = Field(min_length=1, description="Bullets of the product disclaimer.")
+    provenance: Provenance | None = Field(default=None, description="Required for reconstructed revisions.")
+
+    @model_validator(mode="after")
+    def _provenance_when_reconstructed(self) -> Revision:
+        if self.status is RevisionStatus.RECONSTRUCTED and self.provenance is None:
+            raise ValueError("a reconstructed revision needs a provenance block saying what is known and inferred")
+        return self
+
+    @property
+    def key(self) -> str:
+        """The revision's ID as used in file names and URLs: `2026-01-22`."""
+        return self.revision.isoformat()
+
+    def statement(self, statement_id: str) -> Statement | None:
+        """The statement with this stable ID, if any."""
+        return next((s for s in self.statements if s.id == statement_id), None)
+
+    def reference(self, reference_id: str) -> Reference | None:
+        """The reference with this stable ID, if any."""
+        return next((r for r in self.references if r.id == reference_id), None)
+
+
+# --------------------------------------------------------------------------- policy
+
+
+class ChangeSummary(Model):
+    """One row of the summary of changes: a date and its bullets."""
+
+    date: IsoDate
+    changes: list[Text] = Field(min_length=1, description="The bullets as published.")
+
+
+class History(Model):
+    """The policy's history, kept apart from the content revisions."""
+
+    committee_approval_dates: list[IsoDate] = Field(min_length=1, description="All committee approval dates, in printed order.")
+    change_summaries: list[ChangeSummary] = Field(default_factory=list, description="Summary of changes, newest first as printed.")
+
+
+class PolicyIdentity(Model):
+    """The contents of a policy's `policy.yaml`: identity and history."""
+
+    number: PolicyNumber = Field(description="The policy number, e.g. 6.01.03.")
+    title: Text = Field(description="The current title.")
+    category: Text = Field(description="The kind of policy, e.g. Medical Policy.")
+    history: History
+
+
+class Policy(Model):
+    """A policy: identity, history and its stored revisions, oldest first."""
+
+    number: PolicyNumber
+    title: Text
+    category: Text
+    history: History
+    revisions: list[Revision] = Field(min_length=1, description="Stored revisions, oldest first.")
+
+    @property
+    def current(self) -> Revision:
+        """The newest stored revision: the one published now."""
+        return self.revisions[-1]
+
+    def revision(self, key: str) -> Revision | None:
+        """The revision with this ID (`2025-01-23`), if stored."""
+        return next((r for r in self.revisions if r.key == key), None)
+
+
+class Library(Model):
+    """Every policy of the knowledge base, ordered by policy number."""
+
+    policies: list[Policy]
+
+    def policy(self, number: str) -> Policy | None:
+        """The policy with this number, if any."""
+        return next((p for p in self.policies if p.number == number), None)
+
+
+def policy_sort_key(number: str) -> tuple[int, ...]:
+    """Sort policy numbers numerically: 6.01.03 before 11.01.03."""
+    return tuple(int(part) for part in number.split("."))
+

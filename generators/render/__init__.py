@@ -1,0 +1,37 @@
+"""Stage 3, render: pure functions from models to output files (site pages, JSON, diffs).
+
+Nothing here touches the file system; `generators.write` does.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import jinja2
+
+from ..text import to_html, to_plain
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The Jinja2 environment of all templates: strict about undefined names.
+
+    Autoescape is on for `.html` and `.md` templates: text from the data is escaped unless a
+    template passes it through `html`, which allows only the markup of `generators.text`.
+    """
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("generators", "templates"),
+        undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "md", "xml"), default_for_string=False),
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["plain"] = to_plain
+    env.filters["html"] = to_html
+    return env
+
+
+def render_template(name: str, **context: object) -> str:
+    """Render one template of `generators/templates` with `context`."""
+    return environment().get_template(name).render(**context)

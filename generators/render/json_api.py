@@ -1,0 +1,217 @@
+"""Render the JSON API: a versioned, static set of files for downstream systems.
+
+Layout (relative to the site root, see `generators.urls`):
+
+- `api/v1/index.json`: every policy, with its current revision and links;
+- `api/v1/policies/<number>.json`: identity, history and the list of stored revisions;
+- `api/v1/policies/<number>/revisions/<date>.json`: one revision's full snapshot;
+- `api/v1/all.json`: everything in one file;
+- `api/v1/schema/<kind>.schema.json`: the JSON Schema (draft 2020-12) of each kind of file.
+
+The document shapes are pydantic models, so the published schemas are generated from the
+same definitions that produce the files and cannot drift from them. Output is deterministic:
+keys in model order, ISO dates, no floats, UTF-8, one trailing newline.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .. import urls
+from ..model import History, IsoDate, Library, Policy, Revision, RevisionStatus, YearMonth
+
+
+class _Document(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Links(_Document):
+    """Where to find related files, as paths relative to the site root."""
+
+    json_url: str = Field(description="This resource as JSON.")
+    html_url: str = Field(description="This resource as a web page.")
+
+
+class PolicySummary(_Document):
+    """One row of the policy index."""
+
+    number: str
+    title: str
+    category: str
+    current_revision: IsoDate = Field(description="ID (approval date) of the revision published now.")
+    effective_date: IsoDate | None = Field(description="Effective date of the current revision; null when unknown.")
+    next_review: YearMonth | None = Field(description="Next review (YYYY-MM) of the current revision.")
+    last_change: IsoDate | None = Field(description="Date of the newest entry of the summary of changes.")
+    links: Links
+
+
+class IndexDocument(_Document):
+    """`api/v1/index.json`: every policy of the knowledge base."""
+
+    api_version: str = Field(description="Version of the API layout, e.g. v1.")
+    schema_url: str = Field(description="Path of the JSON Schema of this file.")
+    policies: list[PolicySummary]
+
+
+class RevisionSummary(_Document):
+    """A stored revision as listed in a policy file."""
+
+    revision: IsoDate = Field(description="The committee approval date that identifies the revision.")
+    status: RevisionStatus
+    effective_date: IsoDate | None
+    next_review: YearMonth | None
+    statement_count: int
+    links: Links
+
+
+class PolicyDocument(_Document):
+    """`api/v1/policies/<number>.json`: a policy, its history and its revisions."""
+
+    api_version: str
+    schema_url: str
+    number: str
+    title: str
+    category: str
+    current_revision: IsoDate
+    history: History
+    revisions: list[RevisionSummary] = Field(description="Stored revisions, oldest first.")
+    links: Links
+
+
+class PolicyRef(_Document):
+    """The policy a revision belongs to."""
+
+    number: str
+    title: str
+    category: str
+    json_url: str
+
+
+class RevisionDocument(_Document):
+    """`api/v1/policies/<number>/revisions/<date>.json`: one revision's full snapshot."""
+
+    api_version: str
+    schema_url: str
+    policy: PolicyRef
+    is_current: bool = Field(description="True for the revision published now.")
+    revision: Revision
+    links: Links
+
+
+class BulkDocument(_Document):
+    """`api/v1/all.json`: every policy with every stored revision."""
+
+    api_version: str
+    schema_url: str
+    policies: list[Policy]
+
+
+SCHEMAS: dict[str, type[BaseModel]] = {
+    "index": IndexDocument,
+    "policy": PolicyDocument,
+    "revision": RevisionDocument,
+    "bulk": BulkDocument,
+}
+
+
+def dump_json(data: Any) -> bytes:
+    """The one serialisation of every JSON file we publish: stable, readable, UTF-8."""
+    return (json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+
+
+def schema_of(name: str, model: type[BaseModel] | None = None) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of one kind of API file."""
+    model = model or SCHEMAS[name]
+    body = model.model_json_schema(mode="serialization")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": urls.api_schema(name),
+        **body,
+    }
+
+
+def _last_change(policy: Policy) -> date | None:
+    return max((entry.date for entry in policy.history.change_summaries), default=None)
+
+
+def policy_summary(policy: Policy) -> PolicySummary:
+    """The index row of a policy."""
+    current = policy.current
+    return PolicySummary(
+        number=policy.number,
+        title=policy.title,
+        category=policy.category,
+        current_revision=current.revision,
+        effective_date=current.effective_date,
+        next_review=current.next_review,
+        last_change=_last_change(policy),
+        links=Links(json_url=urls.api_policy(policy.number), html_url=urls.page_policy(policy.number)),
+    )
+
+
+def _revision_html(policy: Policy, revision: Revision) -> str:
+    if revision is policy.current:
+        return urls.page_policy(policy.number)
+    return urls.page_revision(policy.number, revision.key)
+
+
+def policy_document(policy: Policy) -> PolicyDocument:
+    """The policy file of one policy."""
+    return PolicyDocument(
+        api_version=urls.API_VERSION,
+        schema_url=urls.api_schema("policy"),
+        number=policy.number,
+        title=policy.title,
+        category=policy.category,
+        current_revision=policy.current.revision,
+        history=policy.history,
+        revisions=[
+            RevisionSummary(
+                revision=r.revision,
+                status=r.status,
+                effective_date=r.effective_date,
+                next_review=r.next_review,
+                statement_count=len(r.statements),
+                links=Links(json_url=urls.api_revision(policy.number, r.key), html_url=_revision_html(policy, r)),
+            )
+            for r in policy.revisions
+        ],
+        links=Links(json_url=urls.api_policy(policy.number), html_url=urls.page_policy(policy.number)),
+    )
+
+
+def revision_document(policy: Policy, revision: Revision) -> RevisionDocument:
+    """The file of one revision."""
+    return RevisionDocument(
+        api_version=urls.API_VERSION,
+        schema_url=urls.api_schema("revision"),
+        policy=PolicyRef(number=policy.number, title=policy.title, category=policy.category, json_url=urls.api_policy(policy.number)),
+        is_current=revision is policy.current,
+        revision=revision,
+        links=Links(json_url=urls.api_revision(policy.number, revision.key), html_url=_revision_html(policy, revision)),
+    )
+
+
+def render_api(library: Library) -> dict[str, bytes]:
+    """Every API file, keyed by its path relative to the site root."""
+    files: dict[str, bytes] = {}
+
+    def put(path: str, document: BaseModel) -> None:
+        files[path] = dump_json(document.model_dump(mode="json"))
+
+    put(
+        urls.api_index(),
+        IndexDocument(api_version=urls.API_VERSION, schema_url=urls.api_schema("index"), policies=[policy_summary(p) for p in library.policies]),
+    )
+    put(urls.api_bulk(), BulkDocument(api_version=urls.API_VERSION, schema_url=urls.api_schema("bulk"), policies=library.policies))
+    for policy in library.policies:
+        put(urls.api_policy(policy.number), policy_document(policy))
+        for revision in policy.revisions:
+            put(urls.api_revision(policy.number, revision.key), revision_document(policy, revision))
+    for name in SCHEMAS:
+        files[urls.api_schema(name)] = dump_json(schema_of(name))
+    return dict(sorted(files.items()))

@@ -1,0 +1,61 @@
+"""Stable URLs of everything the build publishes, relative to the site root.
+
+One module decides the layout, so the site, the JSON API and the diffs link to each other
+consistently. These paths are a public contract for downstream systems: change them only
+with a new API version.
+"""
+
+from __future__ import annotations
+
+API_VERSION = "v1"
+API_ROOT = f"api/{API_VERSION}"
+
+
+def api_index() -> str:
+    """The list of all policies."""
+    return f"{API_ROOT}/index.json"
+
+
+def api_bulk() -> str:
+    """Every policy with every revision, in one file."""
+    return f"{API_ROOT}/all.json"
+
+
+def api_policy(number: str) -> str:
+    """A policy: identity, history, revisions and the current one."""
+    return f"{API_ROOT}/policies/{number}.json"
+
+
+def api_revision(number: str, revision: str) -> str:
+    """One revision's full snapshot."""
+    return f"{API_ROOT}/policies/{number}/revisions/{revision}.json"
+
+
+def api_diff(number: str, old: str, new: str) -> str:
+    """The changes between two revisions."""
+    return f"{API_ROOT}/policies/{number}/diffs/{old}..{new}.json"
+
+
+def api_schema(name: str) -> str:
+    """The JSON Schema of one kind of API file (`index`, `policy`, `revision`, `bulk`, ...)."""
+    return f"{API_ROOT}/schema/{name}.schema.json"
+
+
+def page_policy(number: str) -> str:
+    """The policy page (current revision)."""
+    return f"policies/{number}/"
+
+
+def page_history(number: str) -> str:
+    """The revision history page."""
+    return f"policies/{number}/history/"
+
+
+def page_revision(number: str, revision: str) -> str:
+    """The archived page of one revision."""
+    return f"policies/{number}/revisions/{revision}/"
+
+
+def page_diff(number: str, old: str, new: str) -> str:
+    """The "what changed" page between two revisions."""
+    return f"policies/{number}/diffs/{old}..{new}/"

@@ -1,0 +1,295 @@
+"""Stage 2, validate: the data folder to typed models, collecting every `Diagnostic`.
+
+`load_library(folder)` reads `policy_data/<number>/policy.yaml` and
+`policy_data/<number>/revisions/<YYYY-MM-DD>.yaml` for every policy, validates each file into
+the models of `generators.model`, then checks what a model alone cannot: unique IDs, citations
+that resolve, code formats and range order, file names that match their contents. All problems
+of a run are reported together in one `PolicyDataError`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import Diagnostic, PolicyDataError, display_path
+from .load import FieldPath, LoadedDocument, load_yaml_file
+from .model import (
+    POLICY_NUMBER,
+    CodeSystem,
+    Library,
+    Policy,
+    PolicyIdentity,
+    Revision,
+    policy_sort_key,
+)
+
+_REVISION_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}\.yaml$")
+
+#: Extra checks on a validated revision (e.g. the ICD-10-CM code set); each yields diagnostics.
+RevisionCheck = Callable[[Revision, LoadedDocument], Iterable[Diagnostic]]
+_extra_revision_checks: list[RevisionCheck] = []
+
+
+def register_revision_check(check: RevisionCheck) -> RevisionCheck:
+    """Add a check run on every validated revision (used as a decorator)."""
+    _extra_revision_checks.append(check)
+    return check
+
+
+# --------------------------------------------------------------------------- pydantic errors
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, int):
+        return f"the number {value}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        return f"the text {shown!r}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str] | None:
+    """The field names allowed at `loc` (for "unknown field" messages), when they can be found."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        info = current.model_fields.get(part)
+        if info is None:
+            return None
+        current = _inner_model(info.annotation)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return None
+
+
+def _inner_model(annotation: Any) -> Any:
+    """The model class inside `X | None`, `list[X]` and the like."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _message(error: dict[str, Any], model: type[BaseModel]) -> tuple[str, str]:
+    kind = error["type"]
+    loc = tuple(error["loc"])
+    found = error.get("input")
+    if kind == "missing":
+        return f"missing required field {loc[-1]!r}; expected it to be given", "missing-field"
+    if kind == "extra_forbidden":
+        allowed = _fields_at(model, loc[:-1])
+        expected = f"one of: {', '.join(allowed)}" if allowed else "only the documented fields"
+        return f"found the unknown field {loc[-1]!r}; expected {expected}", "unknown-field"
+    text = error["msg"]
+    if text.startswith("Value error, "):
+        text = text[len("Value error, ") :]
+    if text.startswith("found"):
+        return text, "invalid-value"
+    if kind == "enum":
+        return f"found {_describe(found)}; {text[0].lower()}{text[1:]}", "not-in-closed-set"
+    if kind.endswith("_type") or kind in {"model_type", "model_attributes_type", "list_type", "dict_type"}:
+        expected = text.replace("Input should be ", "").replace("valid array", "list").replace("valid dictionary", "mapping")
+        hint = " (quote it in YAML)" if kind == "string_type" and isinstance(found, int) else ""
+        return f"found {_describe(found)}; expected {expected}{hint}", "wrong-type"
+    return f"found {_describe(found)}; {text[0].lower()}{text[1:]}", "invalid-value"
+
+
+def validate_document(document: LoadedDocument, model: type[BaseModel]) -> tuple[Any, list[Diagnostic]]:
+    """Validate a loaded YAML document into `model`; return (instance or None, diagnostics)."""
+    if not isinstance(document.data, dict):
+        return None, [document.diagnostic((), f"found {_describe(document.data)} at the top of the file; expected a mapping", "wrong-type")]
+    try:
+        # Strict JSON-mode validation: enums and dates from their text forms, nothing coerced.
+        return model.model_validate_json(json.dumps(document.data), strict=True), []
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors(include_url=False):
+            loc = tuple(error["loc"])
+            message, code = _message(error, model)
+            problems.append(document.diagnostic(loc, message, code))
+        return None, problems
+
+
+# --------------------------------------------------------------------------- revision checks
+
+
+def _duplicates(items: Iterable[tuple[FieldPath, str]], what: str, document: LoadedDocument) -> list[Diagnostic]:
+    items = list(items)
+    counts = Counter(value for _, value in items)
+    return [
+        document.diagnostic(path, f"found the {what} {value!r} more than once; expected each {what} once", "duplicate-id")
+        for path, value in items
+        if counts[value] > 1
+    ]
+
+
+def _roman(number: int) -> str:
+    numerals = [(100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
+    out = ""
+    for value, numeral in numerals:
+        while number >= value:
+            out += numeral
+            number -= value
+    return out
+
+
+def check_revision(revision: Revision, document: LoadedDocument) -> list[Diagnostic]:
+    """What the model cannot check alone: IDs, numbering, citations, codes, file name."""
+    problems: list[Diagnostic] = []
+    expected_name = f"{revision.key}.yaml"
+    if document.path.name != expected_name:
+        problems.append(
+            document.diagnostic(("revision",), f"found revision {revision.key} in {document.path.name}; expected the file to be named {expected_name}", "file-name")
+        )
+
+    problems += _duplicates(((("statements", i, "id"), s.id) for i, s in enumerate(revision.statements)), "statement ID", document)
+    for index, statement in enumerate(revision.statements):
+        expected_number = _roman(index + 1)
+        if statement.number != expected_number:
+            problems.append(
+                document.diagnostic(("statements", index, "number"), f"found number {statement.number}; expected {expected_number} (statements are numbered in order)", "numbering")
+            )
+    criteria: list[tuple[FieldPath, str]] = []
+    for s_index, statement in enumerate(revision.statements):
+        if statement.criteria is None:
+            continue
+
+        def walk(items: list[Any], path: FieldPath) -> None:
+            for c_index, criterion in enumerate(items):
+                here = path + (c_index,)
+                criteria.append((here + ("id",), criterion.id))
+                if criterion.logic:
+                    walk(criterion.children, here + (criterion.logic,))
+
+        walk(statement.criteria.children, ("statements", s_index, "criteria", statement.criteria.logic))
+    problems += _duplicates(criteria, "criterion ID", document)
+
+    problems += _duplicates(((("references", i, "id"), r.id) for i, r in enumerate(revision.references)), "reference ID", document)
+    problems += _duplicates(((("professional_guidelines", i, "id"), g.id) for i, g in enumerate(revision.professional_guidelines)), "guideline ID", document)
+    known_references = {r.id for r in revision.references}
+    citing = [("supportive_literature", i, p.cites) for i, p in enumerate(revision.supportive_literature)]
+    citing += [("professional_guidelines", i, g.cites) for i, g in enumerate(revision.professional_guidelines)]
+    for section, index, cites in citing:
+        for c_index, cited in enumerate(cites):
+            if cited not in known_references:
+                problems.append(
+                    document.diagnostic(
+                        (section, index, "cites", c_index),
+                        f"found a citation of {cited!r}, which is not in references; expected one of: {', '.join(sorted(known_references)) or '(no references)'}",
+                        "unknown-reference",
+                    )
+                )
+
+    legend = {entry.flag for entry in revision.codes.legend}
+    for system, table in revision.codes.tables():
+        seen: Counter[str] = Counter(entry.display for entry in table.entries)
+        for e_index, entry in enumerate(table.entries):
+            base: FieldPath = ("codes", system.value, "entries", e_index)
+            if seen[entry.display] > 1:
+                problems.append(document.diagnostic(base, f"found {entry.display} more than once in the {system.title} table; expected each code once", "duplicate-code"))
+            for f_index, flag in enumerate(entry.flags):
+                if flag not in legend:
+                    problems.append(
+                        document.diagnostic(base + ("flags", f_index), f"found the flag {flag.value}, which the legend does not explain; expected a legend entry for it in codes.legend", "flag-without-legend")
+                    )
+    if revision.provenance is not None and revision.provenance.derived_from is not None and revision.provenance.derived_from <= revision.revision:
+        problems.append(
+            document.diagnostic(("provenance", "derived_from"), f"found {revision.provenance.derived_from}; expected a later revision than {revision.key} to reconstruct from", "provenance")
+        )
+    for check in _extra_revision_checks:
+        problems += list(check(revision, document))
+    return problems
+
+
+# --------------------------------------------------------------------------- policy and library
+
+
+def load_policy(folder: Path, root: Path | None = None) -> tuple[Policy | None, list[Diagnostic]]:
+    """Load and validate one policy folder; return (policy or None, diagnostics)."""
+    problems: list[Diagnostic] = []
+    folder_name = display_path(folder, root)
+    if not POLICY_NUMBER.match(folder.name):
+        return None, [Diagnostic(file=folder_name, message=f"found the folder {folder.name!r}; expected a folder named by a policy number such as 6.01.03", code="folder-name")]
+    identity_file = folder / "policy.yaml"
+    if not identity_file.is_file():
+        return None, [Diagnostic(file=display_path(identity_file, root), message="missing policy.yaml; expected the policy's identity and history in it", code="missing-file")]
+    loaded = load_yaml_file(identity_file, root)
+    identity = None
+    identity_doc = None
+    if isinstance(loaded, list):
+        problems += loaded
+    else:
+        identity_doc = loaded
+        identity, found = validate_document(loaded, PolicyIdentity)
+        problems += found
+        if identity is not None and identity.number != folder.name:
+            problems.append(loaded.diagnostic(("number",), f"found number {identity.number!r} in folder {folder.name!r}; expected the folder to be named by the policy number", "folder-name"))
+
+    revisions: list[Revision] = []
+    revision_dir = folder / "revisions"
+    files = sorted(revision_dir.glob("*")) if revision_dir.is_dir() else []
+    if not files:
+        problems.append(Diagnostic(file=display_path(revision_dir, root), message="found no revision files; expected at least one revisions/YYYY-MM-DD.yaml", code="missing-file"))
+    for path in files:
+        if not _REVISION_FILE.match(path.name) or not path.is_file():
+            problems.append(Diagnostic(file=display_path(path, root), message=f"found {path.name!r}; expected revision files named YYYY-MM-DD.yaml", code="file-name"))
+            continue
+        document = load_yaml_file(path, root)
+        if isinstance(document, list):
+            problems += document
+            continue
+        revision, found = validate_document(document, Revision)
+        problems += found
+        if revision is not None:
+            problems += check_revision(revision, document)
+            if identity is not None and identity_doc is not None and revision.revision not in identity.history.committee_approval_dates:
+                problems.append(
+                    document.diagnostic(("revision",), f"found revision {revision.key}, which is not among the committee approval dates in policy.yaml; expected one of those dates", "unknown-revision")
+                )
+            revisions.append(revision)
+
+    if problems or identity is None:
+        return None, problems
+    revisions.sort(key=lambda r: r.revision)
+    policy = Policy(number=identity.number, title=identity.title, category=identity.category, history=identity.history, revisions=revisions)
+    return policy, []
+
+
+def load_library(data_dir: Path) -> Library:
+    """Load and validate every policy under `data_dir`; raise `PolicyDataError` with all problems."""
+    if not data_dir.is_dir():
+        raise PolicyDataError([Diagnostic(file=data_dir.as_posix(), message="the data folder does not exist; expected a folder of policies", code="missing-file")])
+    policies: list[Policy] = []
+    problems: list[Diagnostic] = []
+    for folder in sorted(p for p in data_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        policy, found = load_policy(folder, data_dir.parent)
+        problems += found
+        if policy is not None:
+            policies.append(policy)
+    if problems:
+        raise PolicyDataError(problems)
+    if not policies:
+        raise PolicyDataError([Diagnostic(file=data_dir.as_posix(), message="found no policies; expected at least one policy folder", code="missing-file")])
+    policies.sort(key=lambda p: policy_sort_key(p.number))
+    return Library(policies=policies)

@@ -1,0 +1,85 @@
+"""Broken data is rejected with located messages: file, line, field path, found vs expected."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from generators.errors import PolicyDataError
+from generators.validate import load_library
+
+REV = "6.01.03/revisions/2026-01-22.yaml"
+POLICY = "6.01.03/policy.yaml"
+
+
+def problems(data: Path) -> list[str]:
+    with pytest.raises(PolicyDataError) as caught:
+        load_library(data)
+    return [d.format() for d in caught.value.diagnostics]
+
+
+# (file, old text, new text, expected fragments of one message: file:line, field path, words)
+BROKEN = [
+    pytest.param(REV, "determination: investigational\n", "determination: experimental\n",
+                 ["2026-01-22.yaml:", "statements[2].determination", "found the text 'experimental'", "investigational"], id="determination-outside-closed-set"),
+    pytest.param(REV, "effective_date: 2026-05-15", "effective_date: 2026-02-30",
+                 ["2026-01-22.yaml:10:", "effective_date", "not a calendar date"], id="impossible-date"),
+    pytest.param(REV, "next_review: 2027-01", "next_review: January 2027",
+                 ["next_review", "expected a month written YYYY-MM"], id="month-in-words"),
+    pytest.param(REV, "      - code: 0610T\n", "      - code: 610T\n",
+                 ["codes.cpt.entries[2].code", "found '610T'", "CPT code"], id="malformed-cpt"),
+    pytest.param(REV, "      - code: G03.9\n", "      - code: g03.9\n",
+                 ["codes.icd10cm.entries[2].code", "ICD-10-CM"], id="malformed-icd"),
+    pytest.param(REV, "range_start: G46.0\n        range_end: G46.8", "range_start: G46.8\n        range_end: G46.0",
+                 ["codes.icd10cm.entries[7]", "end comes before its start"], id="reversed-range"),
+    pytest.param(REV, "    cites: [cui-2023]", "    cites: [cui-2032]",
+                 ["supportive_literature[0].cites[0]", "'cui-2032'", "not in references"], id="missing-reference"),
+    pytest.param(REV, "      - id: seizures\n", "      - id: brain-infection\n",
+                 ["criterion ID 'brain-infection' more than once"], id="duplicate-criterion-id"),
+    pytest.param(REV, "      - number: \"6.01.29\"", "      - number: \"6.1.29\"",
+                 ["related_policies[0].policies[0].number", "policy number such as 6.01.03"], id="malformed-related-policy"),
+    pytest.param(REV, "title: Magnetic Resonance Spectroscopy (MRS)\neffective", "titel: Magnetic Resonance Spectroscopy (MRS)\neffective",
+                 ["2026-01-22.yaml:9:", "unknown field 'titel'", "title"], id="unknown-field"),
+    pytest.param(REV, "    number: II\n", "    number: IV\n",
+                 ["statements[1].number", "expected II"], id="numbering"),
+    pytest.param(REV, "- code: \"76390\"", "- code: 76390",
+                 ["codes.cpt.entries[0].code", "the number 76390", "quote it"], id="unquoted-number"),
+    pytest.param(POLICY, "    - 2025-01-23\n", "",
+                 ["2025-01-23.yaml", "not among the committee approval dates"], id="revision-not-in-history"),
+    pytest.param(REV, "disclaimer:\n", "disclaimer: {}\nextra:\n",
+                 ["disclaimer", "found a mapping; expected a list"], id="mapping-where-list-expected"),
+    pytest.param(REV, "statements:\n  - id: mrs", "statements:\n  - id: mrs\n    id: again\n  - id: mrs",
+                 ["found the field 'id' twice"], id="duplicate-key"),
+]
+
+
+@pytest.mark.parametrize(("relative", "old", "new", "expected"), BROKEN)
+def test_broken_data_is_reported_with_location(
+    edit: Callable[[str, str, str], Path], data_copy: Path, relative: str, old: str, new: str, expected: list[str]
+) -> None:
+    edit(relative, old, new)
+    messages = problems(data_copy)
+    assert any(all(fragment in message for fragment in expected) for message in messages), "\n".join(messages)
+
+
+def test_every_problem_of_a_run_is_reported(edit: Callable[[str, str, str], Path], data_copy: Path) -> None:
+    edit(REV, "determination: investigational\n", "determination: experimental\n")
+    edit(REV, "      - code: 0610T\n", "      - code: 610T\n")
+    edit("6.01.03/revisions/2025-01-23.yaml", "    cites: [cui-2023]", "    cites: [nobody-2020]")
+    messages = problems(data_copy)
+    assert len(messages) == 3
+    assert sum("2025-01-23.yaml" in m for m in messages) == 1
+
+
+def test_reconstruction_without_provenance_is_refused(edit: Callable[[str, str, str], Path], data_copy: Path) -> None:
+    path = data_copy / "6.01.03/revisions/2025-01-23.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: text.index("\nprovenance:")] + "\n", encoding="utf-8")
+    assert any("provenance" in m for m in problems(data_copy))
+
+
+def test_folder_that_is_not_a_policy_number(data_copy: Path) -> None:
+    (data_copy / "not-a-policy").mkdir()
+    assert any("expected a folder named by a policy number" in m for m in problems(data_copy))
