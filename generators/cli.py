@@ -16,6 +16,8 @@ from pathlib import Path
 from .errors import PolicyDataError
 from .model import Library, Policy, Revision
 from .render import render_template
+from .diff import diff_revisions
+from .render.diffs import diff_json, diff_text
 from .render.json_api import render_api
 from .validate import load_library
 from .write import write_tree
@@ -101,9 +103,24 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    """Print what changed between two stored revisions of a policy (any two, either order)."""
+    library = load_library(args.data)
+    policy = find_policy(library, args.number)
+    old, new = find_revision(policy, args.old), find_revision(policy, args.new)
+    diff = diff_revisions(old, new)
+    if args.format == "json":
+        sys.stdout.write(diff_json(policy, diff).decode("utf-8"))
+    else:
+        # Colour only for a person at a terminal; the +/- and [- -] {+ +} markers are always there.
+        colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        print(diff_text(policy, diff, colour=colour), end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `policykb` and its subcommands."""
-    parser = argparse.ArgumentParser(prog="policykb", description="Medical policies as data: validate, export, show.")
+    parser = argparse.ArgumentParser(prog="policykb", description="Medical policies as data: validate, export, show, diff.")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of policy data (default: policy_data)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -123,6 +140,13 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("number", help="policy number, e.g. 6.01.03")
     show.add_argument("--revision", help="revision date YYYY-MM-DD (default: current)")
     show.set_defaults(func=cmd_show)
+
+    diff = sub.add_parser("diff", help="print what changed between two revisions of a policy")
+    diff.add_argument("number", help="policy number, e.g. 6.01.03")
+    diff.add_argument("old", help="revision to compare from, YYYY-MM-DD")
+    diff.add_argument("new", help="revision to compare to, YYYY-MM-DD")
+    diff.add_argument("--format", choices=("text", "json"), default="text", help="text for people (default), json for programs")
+    diff.set_defaults(func=cmd_diff)
     return parser
 
 

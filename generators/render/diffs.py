@@ -1,0 +1,306 @@
+"""Render revision diffs: a JSON file and a "what changed" page per consecutive pair, and terminal text.
+
+Layout (relative to the site root, see `generators.urls`):
+
+- `api/v1/policies/<number>/diffs/<old>..<new>.json` for every pair of consecutive revisions,
+  and its JSON Schema `api/v1/schema/diff.schema.json`;
+- `policies/<number>/diffs/<old>..<new>/index.md`, a Material for MkDocs page: summary first,
+  then the redline, with insertions and deletions marked by `<ins>`/`<del>`, CSS classes and
+  visible text markers (`[+ ... +]`, `[- ... -]`), so it reads without colour and in print;
+- `DIFF_CSS_PATH`, the page's stylesheet (to be listed in `extra_css`).
+
+All functions are pure; `generators.write` writes their output.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib.resources import files as package_files
+
+from pydantic import Field
+
+from .. import urls
+from ..diff import Change, ChangeKind, RevisionDiff, diff_revisions, section_label, section_of
+from ..model import IsoDate, Library, Policy, Revision, RevisionStatus
+from ..text import to_plain
+from . import render_template
+from .json_api import PolicyRef, _Document, dump_json, schema_of
+
+#: Where the diff pages' stylesheet goes in the site (add it to `extra_css` in mkdocs.yml).
+DIFF_CSS_PATH = "assets/stylesheets/diff.css"
+
+
+class DiffLinks(_Document):
+    """Where to find this diff; null when no file or page is published for this pair."""
+
+    json_url: str | None = Field(description="This diff as JSON (published for consecutive revisions).")
+    html_url: str | None = Field(description="This diff as a web page (published for consecutive revisions).")
+
+
+class RevisionEnd(_Document):
+    """One side of the comparison."""
+
+    revision: IsoDate = Field(description="The revision's ID (committee approval date).")
+    status: RevisionStatus
+    effective_date: IsoDate | None
+    json_url: str = Field(description="The revision's JSON file.")
+    html_url: str = Field(description="The revision's page.")
+
+
+class DiffDocument(_Document):
+    """`api/v1/policies/<number>/diffs/<old>..<new>.json`: what changed between two revisions."""
+
+    api_version: str
+    schema_url: str
+    policy: PolicyRef
+    old: RevisionEnd = Field(description="The revision compared from.")
+    new: RevisionEnd = Field(description="The revision compared to.")
+    summary: list[str] = Field(description="What changed, in plain sentences.")
+    change_count: int = Field(description="Number of changes.")
+    changes: list[Change] = Field(description="Every change, by section in document order.")
+    links: DiffLinks
+
+
+def consecutive_pairs(policy: Policy) -> list[tuple[Revision, Revision]]:
+    """Each stored revision with the one after it, oldest first."""
+    return list(zip(policy.revisions, policy.revisions[1:], strict=False))
+
+
+def _is_published_pair(policy: Policy, old: Revision, new: Revision) -> bool:
+    return any(a.key == old.key and b.key == new.key for a, b in consecutive_pairs(policy))
+
+
+def revision_page(policy: Policy, revision: Revision) -> str:
+    """The page URL of a revision: the policy page for the current one, else its archived page."""
+    if revision.key == policy.current.key:
+        return urls.page_policy(policy.number)
+    return urls.page_revision(policy.number, revision.key)
+
+
+def diff_document(policy: Policy, diff: RevisionDiff) -> DiffDocument:
+    """The JSON document of a diff of two revisions of `policy` (any two, either order)."""
+    published = _is_published_pair(policy, diff.old, diff.new)
+
+    def end(revision: Revision) -> RevisionEnd:
+        return RevisionEnd(
+            revision=revision.revision,
+            status=revision.status,
+            effective_date=revision.effective_date,
+            json_url=urls.api_revision(policy.number, revision.key),
+            html_url=revision_page(policy, revision),
+        )
+
+    return DiffDocument(
+        api_version=urls.API_VERSION,
+        schema_url=urls.api_schema("diff"),
+        policy=PolicyRef(number=policy.number, title=policy.title, category=policy.category, json_url=urls.api_policy(policy.number)),
+        old=end(diff.old),
+        new=end(diff.new),
+        summary=diff.summary(),
+        change_count=len(diff.changes),
+        changes=list(diff.changes),
+        links=DiffLinks(
+            json_url=urls.api_diff(policy.number, diff.old.key, diff.new.key) if published else None,
+            html_url=urls.page_diff(policy.number, diff.old.key, diff.new.key) if published else None,
+        ),
+    )
+
+
+def diff_json(policy: Policy, diff: RevisionDiff) -> bytes:
+    """The diff as the bytes of its JSON file."""
+    return dump_json(diff_document(policy, diff).model_dump(mode="json"))
+
+
+def render_diff_api(library: Library) -> dict[str, bytes]:
+    """One JSON file per consecutive pair of stored revisions, and the diff schema."""
+    rendered: dict[str, bytes] = {urls.api_schema("diff"): dump_json(schema_of("diff", DiffDocument))}
+    for policy in library.policies:
+        for old, new in consecutive_pairs(policy):
+            rendered[urls.api_diff(policy.number, old.key, new.key)] = diff_json(policy, diff_revisions(old, new))
+    return dict(sorted(rendered.items()))
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def relative_link(from_page: str, to_page: str, file: str = "index.md") -> str:
+    """A link from the Markdown source of page `from_page` to page `to_page` (both site URLs)."""
+    return posixpath.relpath(to_page + file, from_page.rstrip("/") or ".")
+
+
+@dataclass(frozen=True)
+class ChangeView:
+    """A change as the page and terminal show it: its record and a readable place."""
+
+    change: Change
+    place: str
+
+    @property
+    def css(self) -> str:
+        """`added`, `removed` or `changed`: the CSS modifier and the text badge."""
+        if self.change.kind.is_addition:
+            return "added"
+        if self.change.kind.is_removal:
+            return "removed"
+        return "changed"
+
+    @property
+    def values(self) -> tuple[str, str]:
+        """Old and new as text, for changes without a word diff (numbers, flags, dates)."""
+
+        def show(value: str | list[str] | None) -> str:
+            if value is None:
+                return "not known" if self.change.kind is ChangeKind.METADATA_CHANGED else "none"
+            if isinstance(value, list):
+                return ", ".join(value) or "none"
+            return value.replace("_", " ") if self.change.kind is ChangeKind.STATEMENT_DETERMINATION_CHANGED else value
+
+        return show(self.change.old), show(self.change.new)
+
+
+@dataclass(frozen=True)
+class SectionView:
+    """The changes of one section of the policy, in document order."""
+
+    title: str
+    changes: list[ChangeView]
+
+
+def _ordinal(key: str) -> str:
+    """`1` -> `paragraph 2`; `1->2` -> `paragraph 2 (was 3)`: positions counted from 1 for readers."""
+    old, _, new = key.partition("->")
+    if not new:
+        return f"paragraph {int(old) + 1}"
+    return f"paragraph {int(new) + 1} (was {int(old) + 1})"
+
+
+def _place(diff: RevisionDiff, change: Change) -> str:
+    """Where a change is, in the words of the printed policy: `Statement III`, `CPT 0611T`..."""
+    path = change.path
+    section = section_of(path)
+    key = path.split("[", 1)[1].split("]", 1)[0] if "[" in path else None
+    label = section_label(section)
+    if change.kind is ChangeKind.METADATA_CHANGED:
+        return path.replace("_", " ").capitalize()
+    if section == "statements" and key is not None:
+        statement = diff.new.statement(key) or diff.old.statement(key)
+        place = f"Statement {statement.number}" if statement else key
+        if ".criteria[" in path:
+            place += f", criterion {path.split('.criteria[', 1)[1].split(']', 1)[0]}"
+        return place
+    if section.startswith("codes."):
+        system = label.removesuffix(" codes")
+        if key is not None and section in ("codes.cpt", "codes.hcpcs", "codes.icd10cm"):
+            return f"{system} {key.replace('->', ' → ')}"
+        if path.endswith(".copyright"):
+            return f"{system} copyright line"
+        if path.endswith(".not_applicable"):
+            return f"{label} table"
+        if section == "codes.legend" and key is not None:
+            return f"Flag legend {key}"
+        return f"{label}, {_ordinal(key)}" if key is not None else label
+    if section == "references" and key is not None:
+        reference = diff.new.reference(key) or diff.old.reference(key)
+        return f"Reference {to_plain(reference.text).split('. ', 1)[0]}" if reference else f"Reference {key}"
+    if section == "professional_guidelines" and key is not None:
+        guideline = next((g for g in diff.new.professional_guidelines + diff.old.professional_guidelines if g.id == key), None)
+        place = f"Professional guideline {guideline.body if guideline else key}"
+        if ".points[" in path:
+            place += ", bullet " + _ordinal(path.split(".points[", 1)[1].split("]", 1)[0]).removeprefix("paragraph ")
+        return place
+    if section == "related_policies" and key is not None:
+        return f"Related policy {key}"
+    if key is not None and path.startswith(f"{section}["):
+        noun = "term" if section == "search_terms" else "paragraph"
+        return f"{label}, {_ordinal(key).replace('paragraph', noun)}"
+    if "." in path:
+        return f"{label}, {path.split('.', 1)[1].replace('_', ' ')}"
+    return label
+
+
+def sections(diff: RevisionDiff) -> list[SectionView]:
+    """The changes grouped by section, sections in the order of their first change."""
+    grouped: dict[str, list[ChangeView]] = {}
+    for change in diff.changes:
+        section = section_of(change.path)
+        title = section_label(section)
+        grouped.setdefault(title, []).append(ChangeView(change, _place(diff, change)))
+    return [SectionView(title, views) for title, views in grouped.items()]
+
+
+def diff_page(policy: Policy, diff: RevisionDiff) -> str:
+    """The Markdown source of the "what changed" page of two revisions."""
+    here = urls.page_diff(policy.number, diff.old.key, diff.new.key)
+    return render_template(
+        "diff/page.md.j2",
+        policy=policy,
+        diff=diff,
+        summary=diff.summary(),
+        sections=sections(diff),
+        link_policy=relative_link(here, urls.page_policy(policy.number)),
+        link_history=relative_link(here, urls.page_history(policy.number)),
+        link_old=relative_link(here, revision_page(policy, diff.old)),
+        link_new=relative_link(here, revision_page(policy, diff.new)),
+        # The JSON twin is not a page: a plain relative URL from the built page's folder.
+        link_json=posixpath.relpath(urls.api_diff(policy.number, diff.old.key, diff.new.key), here.rstrip("/")),
+        old_is_current=diff.old.key == policy.current.key,
+        new_is_current=diff.new.key == policy.current.key,
+    )
+
+
+def render_diff_pages(library: Library) -> dict[str, str]:
+    """The Markdown source of a "what changed" page per consecutive pair, keyed by its path in `content/`."""
+    pages: dict[str, str] = {}
+    for policy in library.policies:
+        for old, new in consecutive_pairs(policy):
+            pages[urls.page_diff(policy.number, old.key, new.key) + "index.md"] = diff_page(policy, diff_revisions(old, new))
+    return dict(sorted(pages.items()))
+
+
+def diff_stylesheet() -> str:
+    """The stylesheet of the diff pages (ins/del markers that read without colour and in print)."""
+    return package_files("generators").joinpath("templates/diff/diff.css").read_text(encoding="utf-8")
+
+
+def render_diff_assets() -> dict[str, str]:
+    """The diff pages' stylesheet, keyed by its path in `content/` (`DIFF_CSS_PATH`)."""
+    return {DIFF_CSS_PATH: diff_stylesheet()}
+
+
+# --------------------------------------------------------------------------- terminal
+
+
+@dataclass(frozen=True)
+class Palette:
+    """ANSI escapes for the terminal; all empty when the output is not a terminal."""
+
+    insert: str = ""
+    delete: str = ""
+    heading: str = ""
+    dim: str = ""
+    reset: str = ""
+
+
+COLOUR = Palette(insert="\x1b[32m", delete="\x1b[31m", heading="\x1b[1m", dim="\x1b[2m", reset="\x1b[0m")
+NO_COLOUR = Palette()
+
+
+def diff_text(policy: Policy, diff: RevisionDiff, colour: bool = False) -> str:
+    """The diff for a terminal: summary, then every change with +/- markers (colour optional)."""
+    return render_template(
+        "terminal/diff.txt.j2",
+        policy=policy,
+        diff=diff,
+        summary=diff.summary(),
+        sections=sections(diff),
+        c=COLOUR if colour else NO_COLOUR,
+    )
+
+
+def iter_pairs(library: Library) -> Iterator[tuple[Policy, Revision, Revision]]:
+    """Every consecutive pair of every policy, for builders that link to the diff pages."""
+    for policy in library.policies:
+        for old, new in consecutive_pairs(policy):
+            yield policy, old, new
