@@ -13,10 +13,10 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from .diff import diff_revisions
 from .errors import PolicyDataError
 from .model import Library, Policy, Revision
 from .render import render_template
-from .diff import diff_revisions
 from .render.diffs import diff_json, diff_text
 from .render.json_api import render_api
 from .validate import load_library

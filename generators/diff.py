@@ -42,7 +42,7 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .model import CodeEntry, CodeSystem, Criterion, Revision, Statement
+from .model import CodeEntry, CodeSystem, Criterion, FlagLegend, ProfessionalGuideline, Reference, Revision, Statement
 from .text import to_plain
 
 # --------------------------------------------------------------------------- records
@@ -166,7 +166,7 @@ def _opcodes(old: Sequence[T], new: Sequence[T], key: Callable[[Sequence[T]], ob
     """
     old_key, new_key = key(old), key(new)
     if old_key <= new_key:  # type: ignore[operator]
-        return difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
+        return [(tag, i1, i2, j1, j2) for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()]
     swap = {"insert": "delete", "delete": "insert"}
     return [
         (swap.get(tag, tag), i1, i2, j1, j2)
@@ -205,7 +205,7 @@ def _normalise(segments: Iterable[tuple[Op, str]]) -> list[WordSegment]:
     def flush() -> None:
         for op in ("delete", "insert"):
             if run[op]:
-                result.append(WordSegment(op=op, text="".join(run[op])))  # type: ignore[arg-type]
+                result.append(WordSegment(op=op, text="".join(run[op])))
                 run[op] = []
 
     for op, text in folded:
@@ -495,10 +495,12 @@ def _keyed(
     compare: Callable[[str, ItemT, ItemT], list[Change]],
 ) -> list[Change]:
     """Items with a stable key: added, removed, moved (relative order changed), compared."""
-    old_by_key = {key(item): item for item in old}
-    new_by_key = {key(item): item for item in new}
-    moved_keys = _moved([key(i) for i in old], [key(i) for i in new])
-    order = [key(i) for i in new] + [key(i) for i in old if key(i) not in new_by_key]
+    old_keys, new_keys = [key(i) for i in old], [key(i) for i in new]
+    old_by_key, new_by_key = dict(zip(old_keys, old, strict=True)), dict(zip(new_keys, new, strict=True))
+    old_position = {k: i for i, k in enumerate(old_keys)}
+    new_position = {k: i for i, k in enumerate(new_keys)}
+    moved_keys = _moved(old_keys, new_keys)
+    order = new_keys + [k for k in old_keys if k not in new_by_key]
     found: list[Change] = []
     for item_key in order:
         path = f"{prefix}[{item_key}]"
@@ -509,9 +511,8 @@ def _keyed(
             found.append(_text_change(removed, path, text(before), None))
         else:
             if item_key in moved_keys:
-                old_index = [key(i) for i in old].index(item_key)
-                new_index = [key(i) for i in new].index(item_key)
-                found.append(Change(kind=moved, path=path, old=str(old_index), new=str(new_index)))
+                # Old and new positions (from 0) in the printed list.
+                found.append(Change(kind=moved, path=path, old=str(old_position[item_key]), new=str(new_position[item_key])))
             found += compare(path, before, after)
     return found
 
@@ -548,12 +549,12 @@ def _literature(old: Revision, new: Revision) -> list[Change]:
 
 
 def _guidelines(old: Revision, new: Revision) -> list[Change]:
-    def compare(path: str, before: object, after: object) -> list[Change]:
+    def compare(path: str, before: ProfessionalGuideline, after: ProfessionalGuideline) -> list[Change]:
         found: list[Change] = []
         for field in ("body", "organization", "edition", "text"):
             found += _text_pair(f"{path}.{field}", getattr(before, field), getattr(after, field))
-        found += _paragraphs(f"{path}.points", before.points, after.points)  # type: ignore[attr-defined]
-        found += _value_pair(ChangeKind.SECTION_TEXT_CHANGED, f"{path}.cites", list(before.cites), list(after.cites))  # type: ignore[attr-defined]
+        found += _paragraphs(f"{path}.points", before.points, after.points)
+        found += _value_pair(ChangeKind.SECTION_TEXT_CHANGED, f"{path}.cites", list(before.cites), list(after.cites))
         return found
 
     return _keyed(
@@ -564,13 +565,12 @@ def _guidelines(old: Revision, new: Revision) -> list[Change]:
 
 
 def _references(old: Revision, new: Revision) -> list[Change]:
-    def compare(path: str, before: object, after: object) -> list[Change]:
+    def compare(path: str, before: Reference, after: Reference) -> list[Change]:
         found: list[Change] = []
-        if before.text != after.text:  # type: ignore[attr-defined]
-            found.append(_text_change(ChangeKind.REFERENCE_CHANGED, f"{path}.text", before.text, after.text))  # type: ignore[attr-defined]
-        found += _value_pair(ChangeKind.REFERENCE_CHANGED, f"{path}.url", before.url, after.url)  # type: ignore[attr-defined]
-        old_year, new_year = before.year, after.year  # type: ignore[attr-defined]
-        found += _value_pair(ChangeKind.REFERENCE_CHANGED, f"{path}.year", _date(old_year), _date(new_year))
+        if before.text != after.text:
+            found.append(_text_change(ChangeKind.REFERENCE_CHANGED, f"{path}.text", before.text, after.text))
+        found += _value_pair(ChangeKind.REFERENCE_CHANGED, f"{path}.url", before.url, after.url)
+        found += _value_pair(ChangeKind.REFERENCE_CHANGED, f"{path}.year", _date(before.year), _date(after.year))
         return found
 
     return _keyed(
@@ -583,8 +583,8 @@ def _references(old: Revision, new: Revision) -> list[Change]:
 def _codes(old: Revision, new: Revision) -> list[Change]:
     found = _paragraphs("codes.notes", old.codes.notes, new.codes.notes)
 
-    def legend_compare(path: str, before: object, after: object) -> list[Change]:
-        return _text_pair(f"{path}.meaning", before.meaning, after.meaning)  # type: ignore[attr-defined]
+    def legend_compare(path: str, before: FlagLegend, after: FlagLegend) -> list[Change]:
+        return _text_pair(f"{path}.meaning", before.meaning, after.meaning)
 
     found += _keyed(
         "codes.legend", old.codes.legend, new.codes.legend, lambda e: e.flag.value,

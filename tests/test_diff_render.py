@@ -132,7 +132,8 @@ def test_page_starts_with_the_summary_then_the_redline(pages: dict[str, str]) ->
     assert "<li>Statement II added: MRS is considered not medically necessary for all spine uses.</li>" in summary
     assert "renumbered II -&gt; III, wording unchanged." in summary
     redline = page[page.index("## Changes") :]
-    spine = re.search(r'<div class="pkb-change pkb-change--added">\n<p class="pkb-change-head"><span class="pkb-badge pkb-badge--added">ADDED</span> <strong>Statement II</strong>.*?</div>', redline, re.S)
+    added = r'<div class="pkb-change pkb-change--added">\n<p class="pkb-change-head"><span class="pkb-badge pkb-badge--added">ADDED</span>'
+    spine = re.search(added + r" <strong>Statement II</strong>.*?</div>", redline, re.S)
     assert spine and '<ins class="pkb-ins"><span class="pkb-mark">[+</span>MRS is considered not medically necessary for all spine uses.<span class="pkb-mark">+]</span></ins>' in spine.group(0)
     assert '<span class="pkb-mark">[+</span>; accessed 2025 Dec 02<span class="pkb-mark">+]</span>' in redline
     assert '<del class="pkb-del"><span class="pkb-mark">[-</span>E/I<span class="pkb-mark">-]</span></del>' in redline
