@@ -25,7 +25,10 @@ snapshot was made, not what the policy said.
 
 Symmetry: `diff_revisions(a, a)` is empty, and `diff_revisions(b, a)` holds exactly the
 changes of `diff_revisions(a, b).mirrored()`: added and removed swapped, old and new swapped,
-word insertions and deletions swapped, position pairs in paths reversed. Alignments that
+word insertions and deletions swapped (within a changed run deletions come first), position
+pairs in paths reversed. "Holds exactly" compares the changes as collections: each diff lists
+them in its own reading order (sections in document order, items in the order of the `new`
+revision, then those only `old` has), so the two lists may be ordered differently. Alignments that
 have several equally good answers (word diffs, paragraph alignment, order changes) are
 computed in one canonical direction and mirrored, so the choice never depends on the
 direction of the comparison.
