@@ -60,9 +60,14 @@ def test_flags_point_to_the_statements_they_mean(index: CodeIndexDocument) -> No
     assert all(listing.flags == [] and listing.statements == [] for listing in unflagged.listings)
 
 
-@pytest.mark.parametrize("query", ["C71.3", "c71.3", "C713", "c713", " C71.3 "])
-def test_lookup_accepts_the_code_with_or_without_the_dot_in_any_case(index: CodeIndexDocument, query: str) -> None:
-    assert [r.code for r in lookup(index, query)] == ["C71.3"]
+@pytest.mark.parametrize(("query", "code"), [
+    ("C71.3", "C71.3"), ("c71.3", "C71.3"), ("C713", "C71.3"), ("c713", "C71.3"), (" C71.3 ", "C71.3"),
+    # Without its dot C79.31 looks like a HCPCS code (a letter and four digits): still found.
+    ("c7931", "C79.31"),
+    ("0611t", "0611T"),
+])
+def test_lookup_accepts_the_code_with_or_without_the_dot_in_any_case(index: CodeIndexDocument, query: str, code: str) -> None:
+    assert [r.code for r in lookup(index, query)] == [code]
 
 
 def test_codes_json_validates_against_its_schema_and_records_the_code_set(library: Library) -> None:

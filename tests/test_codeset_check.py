@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from generators import icd10
 from generators.errors import PolicyDataError
 from generators.validate import load_library
 
@@ -44,3 +45,13 @@ def test_code_set_refutes_bad_icd10_codes(
 
 def test_the_committed_codes_are_all_in_the_code_set(data_copy: Path) -> None:
     assert load_library(data_copy).policy("6.01.03") is not None
+
+
+def test_the_recorded_release_is_the_one_the_installed_package_ships() -> None:
+    # CODE_SET_RELEASE is written by hand from the package's data folder; a new package
+    # version may ship another release, and every export would then name the wrong one.
+    assert icd10.package_version() == "1.5.0", (
+        f"simple-icd-10-cm {icd10.package_version()} is installed; check which ICD-10-CM release it ships, "
+        "update generators/icd10.py CODE_SET_RELEASE and this test together"
+    )
+    assert icd10.CODE_SET_RELEASE.startswith("ICD-10-CM April 1, 2026")
