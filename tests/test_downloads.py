@@ -106,6 +106,15 @@ def test_fhir_value_sets_parse_with_the_fhir_library(files: dict[str, bytes]) ->
     assert "American Medical Association" in (value_set.copyright or "")
 
 
+def test_a_policy_whose_tables_are_all_not_applicable_still_gets_a_valid_value_set(library: Library) -> None:
+    policy = library.policies[0]
+    current = policy.current
+    empty = current.codes.model_copy(update={name: getattr(current.codes, name).model_copy(update={"not_applicable": True, "entries": []}) for name in ("cpt", "hcpcs", "icd10cm")})
+    bare = policy.model_copy(update={"revisions": [*policy.revisions[:-1], current.model_copy(update={"codes": empty})]})
+    data = json.loads(render_downloads(library.model_copy(update={"policies": [bare]}))[urls.fhir_value_set(policy.number)])
+    assert "compose" not in data and ValueSet.model_validate(data).version == current.key
+
+
 @pytest.mark.parametrize("break_it", [
     pytest.param(lambda d: d.pop("status"), id="status-missing"),
     pytest.param(lambda d: d.update(date="22/01/2026"), id="date-not-fhir"),

@@ -131,7 +131,8 @@ def value_set(policy: Policy, index: CodeIndexDocument) -> dict[str, Any]:
     }
     if copyrights:
         document["copyright"] = " ".join(copyrights)
-    document["compose"] = {"include": include}
+    if include:  # FHIR requires at least one include; a policy without codes has no compose
+        document["compose"] = {"include": include}
     return document
 
 
