@@ -11,14 +11,20 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 
+from . import icd10
+from .code_index import build_code_index, lookup
+from .codes import normalize
 from .diff import diff_revisions
 from .errors import PolicyDataError
-from .model import Library, Policy, Revision
+from .model import CodeSystem, Library, Policy, Revision
 from .render import render_template
 from .render.diffs import diff_json, diff_text
+from .render.downloads import render_downloads
 from .render.json_api import render_api
+from .timeline import first_window, revision_in_effect
 from .validate import load_library
 from .write import write_tree
 
@@ -79,16 +85,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the JSON API (and its schemas) into the output folder, atomically."""
     library = load_library(args.data)
-    files = render_api(library)
+    files = {**render_api(library), **render_downloads(library)}
     write_tree(files, args.out)
-    print(f"Wrote {len(files)} JSON files to {args.out}/{'api/v1'}")
+    print(f"Wrote {len(files)} files (JSON API, code index, CSV, FHIR ValueSets, Atom feed) to {args.out}/")
     return 0
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    """Build the whole output into `--out` (for now the JSON API; the site comes next)."""
+    """Build the whole output into `--out` (for now the JSON API and downloads; the site comes next)."""
     library = load_library(args.data)
-    files = render_api(library)
+    files = {**render_api(library), **render_downloads(library)}
     write_tree(files, args.out)
     print(f"Built {len(files)} files into {args.out}/")
     return 0
@@ -98,8 +104,21 @@ def cmd_show(args: argparse.Namespace) -> int:
     """Print a readable summary of a policy revision."""
     library = load_library(args.data)
     policy = find_policy(library, args.number)
-    revision = find_revision(policy, args.revision)
-    print(render_template("terminal/show.txt.j2", policy=policy, revision=revision, as_of=None, window_note=None), end="")
+    if args.as_of is None:
+        revision = find_revision(policy, args.revision)
+        print(render_template("terminal/show.txt.j2", policy=policy, revision=revision, as_of=None, window_note=None), end="")
+        return 0
+    window = revision_in_effect(policy, args.as_of)
+    if window is None:
+        raise UsageError(_before_first_revision(policy, args.as_of))
+    revision = find_revision(policy, window.revision.isoformat())
+    note = f"revision {revision.key} is {window.describe()}"
+    # A revision approved by then but not yet effective is the classic surprise: say so.
+    pending = [r for r in policy.revisions if r.revision > revision.revision and r.revision <= args.as_of]
+    for later in pending:
+        takes_effect = f"takes effect {later.effective_date}" if later.effective_date else "has no known effective date"
+        note += f"; revision {later.key} is approved but {takes_effect}"
+    print(render_template("terminal/show.txt.j2", policy=policy, revision=revision, as_of=args.as_of.isoformat(), window_note=note), end="")
     return 0
 
 
@@ -116,6 +135,58 @@ def cmd_diff(args: argparse.Namespace) -> int:
         colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
         print(diff_text(policy, diff, colour=colour), end="")
     return 0
+
+
+def _before_first_revision(policy: Policy, day: date) -> str:
+    """Why no stored revision answers for `day`, naming the first date that does."""
+    first = first_window(policy)
+    if first is None:  # pragma: no cover - a policy always has a revision in effect at its newest start
+        return f"policy {policy.number} has no stored revision in effect on {day}"
+    message = (
+        f"policy {policy.number} has no stored revision in effect on {day}: the first stored revision, {first.revision}, "
+        f"is in effect from {first.start} ({first.start_basis.label})"
+    )
+    earlier = [d for d in policy.history.committee_approval_dates if d <= day]
+    if earlier:
+        message += f"; the history lists earlier committee approvals (latest on or before {day}: {max(earlier)}) whose text the knowledge base does not hold"
+    return message
+
+
+_SYSTEM_NAMES = {CodeSystem.CPT.value: "CPT", CodeSystem.HCPCS.value: "HCPCS Level II", CodeSystem.ICD10CM.value: "ICD-10-CM"}
+
+
+def cmd_lookup(args: argparse.Namespace) -> int:
+    """Print the policies and revisions that list a code, with flags and matching range."""
+    library = load_library(args.data)
+    index = build_code_index(library)
+    records = lookup(index, args.code)
+    if not records:
+        raise UsageError(_unlisted(args.code, len(index.codes)))
+    if args.format == "json":
+        print(json.dumps([r.model_dump(mode="json") for r in records], indent=2, ensure_ascii=False))
+        return 0
+    text = render_template("terminal/lookup.txt.j2", records=records, system_names=_SYSTEM_NAMES, release=icd10.CODE_SET_RELEASE)
+    print(text, end="")
+    return 0
+
+
+def _unlisted(query: str, indexed: int) -> str:
+    """The message for a code no policy lists: says whether it exists in ICD-10-CM."""
+    code = normalize(query)
+    dotted = f"{code[:3]}.{code[3:]}" if len(code) > 3 and "." not in code else code
+    for candidate in dict.fromkeys((code, dotted)):
+        if candidate[:1].isalpha() and icd10.is_code(candidate):
+            return f"no policy lists {candidate} ({icd10.description(candidate)}), an ICD-10-CM code; searched {indexed} indexed codes (ICD-10-CM ranges expanded)"
+    return f"no policy lists the code {query.strip()!r}; searched {indexed} indexed CPT, HCPCS and ICD-10-CM codes (ICD-10-CM ranges expanded)"
+
+
+def _iso_date(text: str) -> date:
+    try:
+        if len(text) != 10:
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"found {text!r}; expected a calendar date written YYYY-MM-DD") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -138,7 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     show = sub.add_parser("show", help="print a policy revision in the terminal")
     show.add_argument("number", help="policy number, e.g. 6.01.03")
-    show.add_argument("--revision", help="revision date YYYY-MM-DD (default: current)")
+    which = show.add_mutually_exclusive_group()
+    which.add_argument("--revision", help="revision date YYYY-MM-DD (default: current)")
+    which.add_argument("--as-of", type=_iso_date, metavar="DATE", help="show the revision in effect on DATE (YYYY-MM-DD), e.g. a date of service")
     show.set_defaults(func=cmd_show)
 
     diff = sub.add_parser("diff", help="print what changed between two revisions of a policy")
@@ -147,6 +220,10 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("new", help="revision to compare to, YYYY-MM-DD")
     diff.add_argument("--format", choices=("text", "json"), default="text", help="text for people (default), json for programs")
     diff.set_defaults(func=cmd_diff)
+    lookup_cmd = sub.add_parser("lookup", help="which policies list a code (CPT, HCPCS, ICD-10-CM), with flags")
+    lookup_cmd.add_argument("code", help="a code, with or without the dot, any case: C71.3, c713, 0611T")
+    lookup_cmd.add_argument("--format", choices=("text", "json"), default="text")
+    lookup_cmd.set_defaults(func=cmd_lookup)
     return parser
 
 

@@ -75,6 +75,12 @@ def description(code: str) -> str:
     return str(_codeset().get_description(code))
 
 
+def billable_under(code: str) -> tuple[IcdCode, ...]:
+    """The billable codes under the header `code`, in tabular order (empty for a leaf)."""
+    cm = _codeset()
+    return tuple(IcdCode(c, description(c)) for c in cm.get_descendants(code) if cm.is_leaf(c))
+
+
 @cache
 def expand_range(start: str, end: str) -> tuple[IcdCode, ...]:
     """The billable codes from `start` to `end` inclusive, in tabular order.

@@ -59,3 +59,28 @@ def page_revision(number: str, revision: str) -> str:
 def page_diff(number: str, old: str, new: str) -> str:
     """The "what changed" page between two revisions."""
     return f"policies/{number}/diffs/{old}..{new}/"
+
+
+def api_codes() -> str:
+    """The code index: every listed code to the policies and revisions that list it."""
+    return f"{API_ROOT}/codes.json"
+
+
+def download_codes_csv() -> str:
+    """Every listed code (ICD-10-CM ranges expanded) as CSV, one row per code and revision."""
+    return f"{API_ROOT}/codes.csv"
+
+
+def fhir_value_set(number: str) -> str:
+    """The HL7 FHIR R4 ValueSet of a policy's current code list."""
+    return f"{API_ROOT}/fhir/ValueSet-{number}.json"
+
+
+def feed_atom() -> str:
+    """The Atom feed of policy revisions (at the root, so its relative links resolve to pages)."""
+    return "feed.xml"
+
+
+def page_lookup() -> str:
+    """The code lookup page."""
+    return "lookup/"

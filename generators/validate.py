@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from .codeset_check import check_icd10_codes
 from .errors import Diagnostic, PolicyDataError, display_path
 from .load import FieldPath, LoadedDocument, load_yaml_file
 from .model import (
@@ -293,3 +294,7 @@ def load_library(data_dir: Path) -> Library:
         raise PolicyDataError([Diagnostic(file=data_dir.as_posix(), message="found no policies; expected at least one policy folder", code="missing-file")])
     policies.sort(key=lambda p: policy_sort_key(p.number))
     return Library(policies=policies)
+
+
+# The official ICD-10-CM code set is checked on every load, not only when a caller asks.
+register_revision_check(check_icd10_codes)

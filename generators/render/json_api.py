@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .. import urls
 from ..model import History, IsoDate, Library, Policy, Revision, RevisionStatus, YearMonth
+from ..timeline import Window, windows
 
 
 class _Document(BaseModel):
@@ -79,6 +80,12 @@ class PolicyDocument(_Document):
     current_revision: IsoDate
     history: History
     revisions: list[RevisionSummary] = Field(description="Stored revisions, oldest first.")
+    windows: list[Window] = Field(
+        description=(
+            "When each stored revision is in effect, oldest first: pick the window whose start <= date of service "
+            "<= end (end null: still in effect). No window before the first start: the text in effect then is not stored."
+        )
+    )
     links: Links
 
 
@@ -180,6 +187,7 @@ def policy_document(policy: Policy) -> PolicyDocument:
             )
             for r in policy.revisions
         ],
+        windows=windows(policy),
         links=Links(json_url=urls.api_policy(policy.number), html_url=urls.page_policy(policy.number)),
     )
 

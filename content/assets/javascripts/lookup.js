@@ -1,0 +1,192 @@
+/*
+ * Code lookup page: which policy speaks to a CPT, HCPCS or ICD-10-CM code.
+ *
+ * Reads api/v1/codes.json (built by `generators.render.downloads`) once and answers in the
+ * browser; there is no server. The site root is found from this script's own URL
+ * (<root>/assets/javascripts/lookup.js), so the page works with or without
+ * use_directory_urls and at any base path. Material's instant navigation replaces the page
+ * without reloading scripts: we subscribe to its `document$` and set the page up again on
+ * every navigation; without Material, DOMContentLoaded does it.
+ *
+ * Every piece of text from the data goes into the page through textContent, never innerHTML.
+ */
+(function () {
+  "use strict";
+
+  var SCRIPT_PATH = "assets/javascripts/lookup.js";
+  var CODES_PATH = "api/v1/codes.json";
+  var SYSTEM_NAMES = { cpt: "CPT", hcpcs: "HCPCS Level II", icd10cm: "ICD-10-CM" };
+  var MAX_PREFIX_MATCHES = 30;
+  var ownUrl = document.currentScript ? document.currentScript.src : null;
+  var indexPromise = null;
+
+  function scriptUrl() {
+    if (ownUrl) return ownUrl;
+    var script = document.querySelector('script[src*="javascripts/lookup.js"]');
+    return script ? script.src : null;
+  }
+
+  /* The site root as an absolute URL ending in "/". */
+  function siteRoot() {
+    var url = scriptUrl();
+    var at = url ? url.indexOf(SCRIPT_PATH) : -1;
+    if (at >= 0) return url.slice(0, at);
+    return new URL("../", document.baseURI).href;
+  }
+
+  function loadIndex() {
+    if (!indexPromise) {
+      indexPromise = fetch(new URL(CODES_PATH, siteRoot()).href, { credentials: "same-origin" }).then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      });
+      indexPromise.catch(function () {
+        indexPromise = null; // let the next navigation try again
+      });
+    }
+    return indexPromise;
+  }
+
+  /* "c71.3", " C713 " -> "C713": what two spellings of one code share. */
+  function lookupKey(text) {
+    return String(text).toUpperCase().replace(/[\s.]/g, "");
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function windowText(window_) {
+    if (!window_.in_effect) return "never in effect";
+    var text = "in effect " + window_.start + (window_.end ? " to " + window_.end : " onwards");
+    if (window_.start_basis === "approval_date") text += " (from the approval date: effective date not known)";
+    return text;
+  }
+
+  function renderListing(listing, root) {
+    var item = el("li", "policykb-lookup__listing");
+    var link = el("a", null, listing.policy + " " + listing.policy_title);
+    link.href = new URL(listing.links.html_url, root).href;
+    item.appendChild(link);
+    var status = listing.is_current ? "current" : "archived";
+    item.appendChild(document.createTextNode(", revision " + listing.revision + " (" + status + ", " + listing.revision_status + "), " + windowText(listing.window)));
+
+    var how = el("div", "policykb-lookup__how");
+    if (listing.via_range) {
+      how.appendChild(el("span", "policykb-lookup__range", "inside range " + listing.via_range));
+      how.appendChild(document.createTextNode(" (" + listing.listed_description + ")"));
+    } else {
+      how.appendChild(el("span", "policykb-lookup__direct", "listed as " + listing.listed_as));
+    }
+    item.appendChild(how);
+
+    var flags = el("div", "policykb-lookup__flags");
+    if (listing.flags.length === 0) {
+      flags.appendChild(document.createTextNode("No flag"));
+    }
+    listing.flags.forEach(function (use) {
+      flags.appendChild(el("strong", "policykb-lookup__flag", use.flag));
+      flags.appendChild(document.createTextNode(" " + use.meaning + " "));
+    });
+    listing.statements.forEach(function (statement) {
+      flags.appendChild(el("span", "policykb-lookup__statement",
+        "statement " + statement.number + " (" + statement.determination.replace(/_/g, " ") + ")"));
+    });
+    item.appendChild(flags);
+    return item;
+  }
+
+  function renderRecord(record, root) {
+    var article = el("article", "policykb-lookup__code");
+    article.setAttribute("data-code", record.code);
+    article.appendChild(el("h3", null, record.code + " \u2014 " + record.description));
+    var source = record.description_source === "code_set" ? "official description" : "description as printed in the policy; format checked only";
+    article.appendChild(el("p", "policykb-lookup__system", (SYSTEM_NAMES[record.system] || record.system) + " \u00b7 " + source));
+    var list = el("ul");
+    // Current revisions first, then newest first: what a claim today needs comes first.
+    record.listings.slice().sort(function (a, b) {
+      if (a.is_current !== b.is_current) return a.is_current ? -1 : 1;
+      return a.revision < b.revision ? 1 : a.revision > b.revision ? -1 : 0;
+    }).forEach(function (listing) {
+      list.appendChild(renderListing(listing, root));
+    });
+    article.appendChild(list);
+    return article;
+  }
+
+  function show(container, status, index, query) {
+    var root = siteRoot();
+    container.replaceChildren();
+    var key = lookupKey(query);
+    if (!key) {
+      status.textContent = "Type a code, e.g. C71.3, c713 or 0611T.";
+      return;
+    }
+    var exact = index.codes.filter(function (record) { return lookupKey(record.code) === key; });
+    if (exact.length) {
+      status.textContent = exact.length === 1 ? "1 code found." : exact.length + " codes found.";
+      exact.forEach(function (record) { container.appendChild(renderRecord(record, root)); });
+      return;
+    }
+    var prefixed = key.length >= 3 ? index.codes.filter(function (record) { return lookupKey(record.code).indexOf(key) === 0; }) : [];
+    if (!prefixed.length) {
+      status.textContent = "No policy lists the code " + query.trim() + ".";
+      return;
+    }
+    status.textContent = "No policy lists " + query.trim() + " itself; listed codes starting with it:";
+    var list = el("ul", "policykb-lookup__prefix");
+    prefixed.slice(0, MAX_PREFIX_MATCHES).forEach(function (record) {
+      var button = el("button", "md-button policykb-lookup__pick", record.code);
+      button.type = "button";
+      button.title = record.description;
+      button.addEventListener("click", function () {
+        var input = document.getElementById("code-lookup-input");
+        if (input) input.value = record.code;
+        show(container, status, index, record.code);
+      });
+      var item = el("li");
+      item.appendChild(button);
+      item.appendChild(document.createTextNode(" " + record.description));
+      list.appendChild(item);
+    });
+    container.appendChild(list);
+  }
+
+  function init() {
+    var page = document.getElementById("code-lookup");
+    if (!page || page.getAttribute("data-ready") === "true") return;
+    page.setAttribute("data-ready", "true");
+    var form = document.getElementById("code-lookup-form");
+    var input = document.getElementById("code-lookup-input");
+    var status = document.getElementById("code-lookup-status");
+    var results = document.getElementById("code-lookup-results");
+    var root = siteRoot();
+    Array.prototype.forEach.call(page.querySelectorAll("a[data-site-path]"), function (link) {
+      link.href = new URL(link.getAttribute("data-site-path"), root).href;
+    });
+    form.addEventListener("submit", function (event) { event.preventDefault(); });
+    status.textContent = "Loading the code index\u2026";
+    loadIndex().then(function (index) {
+      if (!document.body.contains(page)) return; // navigated away meanwhile
+      var update = function () { show(results, status, index, input.value); };
+      input.addEventListener("input", update);
+      var asked = new URLSearchParams(window.location.search).get("code");
+      if (asked && !input.value) input.value = asked;
+      update();
+    }, function (error) {
+      status.textContent = "The code index could not be loaded (" + error.message + ").";
+    });
+  }
+
+  if (window.document$ && typeof window.document$.subscribe === "function") {
+    window.document$.subscribe(function () { init(); });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();

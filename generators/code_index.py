@@ -1,0 +1,187 @@
+"""The code index: every listed code to the policies and revisions that list it.
+
+Answers "which policy speaks to this code, and how?" for claims and prior-authorization
+systems. Every CPT, HCPCS and ICD-10-CM code of every stored revision is indexed; an
+ICD-10-CM range is expanded to the billable codes it covers (`generators.icd10`), each with
+its official description and the range it matched inside.
+
+The statement context of a listing is derived from its flags, without extra data: the flag
+NMN points to the statements whose determination is `not_medically_necessary`, E/I to those
+that are `investigational`. An unflagged code has no derivable statement context.
+
+The index is published as `api/v1/codes.json` (see `generators.render.downloads`) and read
+by `policykb lookup` and the code lookup page.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from . import icd10, urls
+from .codes import normalize
+from .model import CodeSystem, Determination, Flag, IsoDate, Library, Policy, Revision, RevisionStatus, policy_sort_key
+from .render.json_api import Links, _Document
+from .text import to_plain
+from .timeline import Window, windows
+
+#: Which statements a flag points to: the flag's meaning is the statement's determination.
+FLAG_DETERMINATIONS: dict[Flag, Determination] = {
+    Flag.NMN: Determination.NOT_MEDICALLY_NECESSARY,
+    Flag.EI: Determination.INVESTIGATIONAL,
+}
+_SYSTEM_ORDER = {system: index for index, system in enumerate(CodeSystem)}
+FORMAT_ONLY_NOTE = (
+    "CPT and HCPCS codes are checked for format only: the AMA's CPT list is licensed and is not "
+    "available to check against. ICD-10-CM codes and ranges are checked against the code set below."
+)
+
+
+class FlagUse(_Document):
+    """A flag printed beside a code, with its meaning from the revision's legend."""
+
+    flag: Flag
+    meaning: str = Field(description="The legend's meaning of the flag in this revision, e.g. Not medically necessary/appropriate.")
+
+
+class StatementRef(_Document):
+    """A policy statement that a listing's flag points to."""
+
+    id: str = Field(description="Stable ID of the statement.")
+    number: str = Field(description="Its number as printed in this revision (I, II, ...).")
+    determination: Determination
+
+
+class CodeListing(_Document):
+    """One revision of one policy listing a code (directly or inside a range)."""
+
+    policy: str = Field(description="Policy number.")
+    policy_title: str
+    revision: IsoDate = Field(description="The revision (committee approval date) that lists the code.")
+    revision_status: RevisionStatus
+    is_current: bool = Field(description="True when this is the revision published now.")
+    window: Window = Field(description="When this revision is in effect (see the policy file's windows).")
+    listed_as: str = Field(description="The code or range as printed, e.g. 0611T or C71.0-C71.9.")
+    via_range: str | None = Field(description="The range the code matched inside, e.g. C71.0-C71.9; null for a code listed by itself.")
+    listed_description: str = Field(description="The description printed beside the code or range (plain text).")
+    flags: list[FlagUse] = Field(description="Flags printed beside the code or range.")
+    statements: list[StatementRef] = Field(description="Statements the flags point to (NMN: not medically necessary, E/I: investigational).")
+    links: Links = Field(description="The revision as JSON and as a page.")
+
+
+class CodeRecord(_Document):
+    """A code and every listing of it."""
+
+    system: CodeSystem
+    system_uri: str = Field(description="The HL7 code-system URI.")
+    code: str = Field(description="The code as written in the code set (ICD-10-CM with its dot).")
+    description: str = Field(description="Official description for ICD-10-CM; for CPT and HCPCS the one printed in the newest listing.")
+    description_source: Literal["code_set", "policy"]
+    listings: list[CodeListing] = Field(description="Listings, by policy number then revision (oldest first).")
+
+
+class CodeSetInfo(_Document):
+    """The code set release that ICD-10-CM codes were checked and ranges expanded against."""
+
+    system: CodeSystem
+    release: str = Field(description="The release of the code set, e.g. ICD-10-CM April 1, 2026.")
+    package: str = Field(description="The package that ships it.")
+    package_version: str
+
+
+class CodeIndexDocument(_Document):
+    """`api/v1/codes.json`: every listed code to the policies and revisions that list it."""
+
+    api_version: str
+    schema_url: str
+    code_sets: list[CodeSetInfo]
+    note: str = Field(description="How codes of each system were checked.")
+    codes: list[CodeRecord] = Field(description="By code system (CPT, HCPCS, ICD-10-CM), then code.")
+
+
+def lookup_key(code: str) -> str:
+    """What two spellings of a code must share to match: `c713`, `C71.3` -> `C713`."""
+    return normalize(code).replace(".", "")
+
+
+def _statements_for(revision: Revision, flags: list[Flag]) -> list[StatementRef]:
+    wanted = {FLAG_DETERMINATIONS[flag] for flag in flags if flag in FLAG_DETERMINATIONS}
+    return [StatementRef(id=s.id, number=s.number, determination=s.determination) for s in revision.statements if s.determination in wanted]
+
+
+def _revision_links(policy: Policy, revision: Revision) -> Links:
+    html = urls.page_policy(policy.number) if revision is policy.current else urls.page_revision(policy.number, revision.key)
+    return Links(json_url=urls.api_revision(policy.number, revision.key), html_url=html)
+
+
+def code_set_info() -> CodeSetInfo:
+    """The ICD-10-CM release in use."""
+    return CodeSetInfo(system=CodeSystem.ICD10CM, release=icd10.CODE_SET_RELEASE, package=icd10.PACKAGE, package_version=icd10.package_version())
+
+
+def build_code_index(library: Library) -> CodeIndexDocument:
+    """Index every code of every stored revision of every policy."""
+    found: dict[tuple[CodeSystem, str], list[CodeListing]] = {}
+    printed: dict[tuple[CodeSystem, str], str] = {}
+    for policy in sorted(library.policies, key=lambda p: policy_sort_key(p.number)):
+        in_effect = {w.revision: w for w in windows(policy)}
+        for revision in policy.revisions:
+            meanings = {entry.flag: to_plain(entry.meaning) for entry in revision.codes.legend}
+            for system, table in revision.codes.tables():
+                for entry in table.entries:
+                    members = [(str(entry.code), None)] if entry.code is not None else _members(system, entry.range_start, entry.range_end)
+                    for code, via_range in members:
+                        key = (system, code)
+                        listing = CodeListing(
+                            policy=policy.number,
+                            policy_title=policy.title,
+                            revision=revision.revision,
+                            revision_status=revision.status,
+                            is_current=revision is policy.current,
+                            window=in_effect[revision.revision],
+                            listed_as=entry.display,
+                            via_range=via_range,
+                            listed_description=to_plain(entry.description),
+                            flags=[FlagUse(flag=flag, meaning=meanings.get(flag, flag.value)) for flag in entry.flags],
+                            statements=_statements_for(revision, list(entry.flags)),
+                            links=_revision_links(policy, revision),
+                        )
+                        found.setdefault(key, []).append(listing)
+                        if via_range is None:
+                            printed[key] = listing.listed_description  # newest revision wins: revisions are oldest first
+    records = []
+    for (system, code), listings in sorted(found.items(), key=lambda item: (_SYSTEM_ORDER[item[0][0]], item[0][1])):
+        official = system is CodeSystem.ICD10CM
+        records.append(
+            CodeRecord(
+                system=system,
+                system_uri=system.uri,
+                code=code,
+                description=icd10.description(code) if official else printed.get((system, code), listings[-1].listed_description),
+                description_source="code_set" if official else "policy",
+                listings=listings,
+            )
+        )
+    return CodeIndexDocument(
+        api_version=urls.API_VERSION,
+        schema_url=urls.api_schema("codes"),
+        code_sets=[code_set_info()],
+        note=FORMAT_ONLY_NOTE,
+        codes=records,
+    )
+
+
+def _members(system: CodeSystem, start: object, end: object) -> list[tuple[str, str | None]]:
+    """The codes a range covers, each with the range as printed."""
+    shown = f"{start}-{end}"
+    if system is not CodeSystem.ICD10CM:
+        # CPT/HCPCS ranges cannot be expanded without the licensed list: index the range's ends.
+        return [(str(start), shown), (str(end), shown)]
+    return [(member.code, shown) for member in icd10.expand_range(str(start), str(end))]
+
+
+def lookup(index: CodeIndexDocument, query: str) -> list[CodeRecord]:
+    """The records whose code matches `query`, written with or without the dot, in any case."""
+    key = lookup_key(query)
+    return [record for record in index.codes if record.code.replace(".", "") == key]

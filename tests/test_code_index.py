@@ -1,0 +1,129 @@
+"""The code index answers "which policy speaks to this code, and how?" (codes.json and `policykb lookup`)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from generators import icd10
+from generators.cli import main
+from generators.code_index import CodeIndexDocument, build_code_index, lookup
+from generators.model import Library
+from generators.render.downloads import render_downloads
+
+from .conftest import DATA
+
+
+@pytest.fixture(scope="module")
+def index(library: Library) -> CodeIndexDocument:
+    return build_code_index(library)
+
+
+def test_every_listed_code_is_indexed_with_ranges_expanded(library: Library, index: CodeIndexDocument) -> None:
+    indexed = {(r.system.value, r.code) for r in index.codes}
+    for policy in library.policies:
+        for revision in policy.revisions:
+            for system, table in revision.codes.tables():
+                for entry in table.entries:
+                    if entry.code is not None:
+                        assert (system.value, entry.code) in indexed
+                    else:
+                        members = icd10.expand_range(entry.range_start, entry.range_end)
+                        assert members and all(("icd10cm", m.code) in indexed for m in members)
+    # 5 CPT + 10 (C71.0-C71.9) + 4 (C79.31-C79.49) + 9 (G46.0-G46.8) + 9 single ICD-10-CM codes
+    assert len(index.codes) == 37
+
+
+def test_range_members_carry_official_descriptions_and_their_range(index: CodeIndexDocument) -> None:
+    (record,) = lookup(index, "C71.3")
+    assert record.description == "Malignant neoplasm of parietal lobe" and record.description_source == "code_set"
+    assert {(listing.revision.isoformat(), listing.via_range) for listing in record.listings} == {
+        ("2025-01-23", "C71.0-C71.9"),
+        ("2026-01-22", "C71.0-C71.9"),
+    }
+    (header_range_member,) = lookup(index, "C79.40")
+    assert header_range_member.listings[0].via_range == "C79.31-C79.49"
+    assert lookup(index, "C79.4") == []  # the header itself is not billable, so not a member
+
+
+def test_flags_point_to_the_statements_they_mean(index: CodeIndexDocument) -> None:
+    (record,) = lookup(index, "0611T")
+    by_revision = {listing.revision.isoformat(): listing for listing in record.listings}
+    current, earlier = by_revision["2026-01-22"], by_revision["2025-01-23"]
+    assert [f.flag.value for f in current.flags] == ["NMN"] and current.flags[0].meaning == "Not medically necessary/appropriate"
+    assert [(s.number, s.id, s.determination.value) for s in current.statements] == [("II", "spine-not-medically-necessary", "not_medically_necessary")]
+    assert [f.flag.value for f in earlier.flags] == ["E/I"]
+    assert [s.determination.value for s in earlier.statements] == ["investigational"]
+    (unflagged,) = lookup(index, "76390")
+    assert all(listing.flags == [] and listing.statements == [] for listing in unflagged.listings)
+
+
+@pytest.mark.parametrize(("query", "code"), [
+    ("C71.3", "C71.3"), ("c71.3", "C71.3"), ("C713", "C71.3"), ("c713", "C71.3"), (" C71.3 ", "C71.3"),
+    # Without its dot C79.31 looks like a HCPCS code (a letter and four digits): still found.
+    ("c7931", "C79.31"),
+    ("0611t", "0611T"),
+])
+def test_lookup_accepts_the_code_with_or_without_the_dot_in_any_case(index: CodeIndexDocument, query: str, code: str) -> None:
+    assert [r.code for r in lookup(index, query)] == [code]
+
+
+def test_codes_json_validates_against_its_schema_and_records_the_code_set(library: Library) -> None:
+    files = render_downloads(library)
+    schema = json.loads(files["api/v1/schema/codes.schema.json"])
+    document = json.loads(files["api/v1/codes.json"])
+    Draft202012Validator.check_schema(schema)
+    Draft202012Validator(schema).validate(document)
+    assert document["schema_url"] == "api/v1/schema/codes.schema.json"
+    assert document["code_sets"] == [
+        {"system": "icd10cm", "release": icd10.CODE_SET_RELEASE, "package": "simple-icd-10-cm", "package_version": icd10.package_version()}
+    ]
+    assert "format only" in document["note"]
+    order = [(r["system"], r["code"]) for r in document["codes"]]
+    assert order == sorted(order, key=lambda item: (["cpt", "hcpcs", "icd10cm"].index(item[0]), item[1]))
+    document["codes"][0]["listings"][0]["flags"] = [{"flag": "MAYBE", "meaning": "?"}]
+    assert not Draft202012Validator(schema).is_valid(document)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["--data", str(DATA), *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_lookup_c71_3_names_the_policy_and_the_range(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "lookup", "c713")
+    assert code == 0
+    assert out.startswith("C71.3  Malignant neoplasm of parietal lobe\n")
+    assert "6.01.03 Magnetic Resonance Spectroscopy (MRS)" in out
+    assert "revision 2026-01-22 (current, published): matched inside C71.0-C71.9" in out
+    assert "revision 2025-01-23 (archived, reconstructed): matched inside C71.0-C71.9" in out
+
+
+def test_lookup_0611t_shows_the_nmn_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "lookup", "0611t")
+    assert code == 0 and out.startswith("0611T  ")
+    current = out.split("revision 2026-01-22")[1].split("revision 2025-01-23")[0]
+    assert "flags: NMN (Not medically necessary/appropriate)" in current
+    assert "statement II [not medically necessary] (id: spine-not-medically-necessary)" in current
+    assert "format checked only" in out
+
+
+def test_lookup_json_format(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "lookup", "C79.31", "--format", "json")
+    records = json.loads(out)
+    assert code == 0 and [r["code"] for r in records] == ["C79.31"]
+    assert records[0]["listings"][0]["via_range"] == "C79.31-C79.49"
+
+
+@pytest.mark.parametrize(("query", "words"), [
+    ("99999", "no policy lists the code '99999'"),
+    ("Z00.00", "no policy lists Z00.00 (Encounter for general adult medical examination without abnormal findings), an ICD-10-CM code"),
+    ("C79.4", "no policy lists C79.4"),
+])
+def test_lookup_of_an_unlisted_code_says_so_and_fails(capsys: pytest.CaptureFixture[str], query: str, words: str) -> None:
+    code, out, err = run(capsys, "lookup", query)
+    assert code == 1 and out == ""
+    assert words in err and "Traceback" not in err

@@ -1,0 +1,175 @@
+"""Downloads for downstream systems: the codes CSV, FHIR R4 ValueSets and the Atom feed.
+
+Each format is read back with the tool its consumers use: the csv module, the FHIR model
+library (`fhir.resources`, R4B module: R4B is R4 with backwards-compatible fixes, and has the
+same ValueSet), and `feedparser` (the feed parser most Python feed readers are built on), plus
+the RFC 4287 required elements checked with `xml.etree`. Golden copies live in
+`tests/golden/downloads/`; regenerate with `POLICYKB_UPDATE_GOLDEN=1` on purpose only.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import pytest
+from fhir.resources.R4B.valueset import ValueSet
+from pydantic import ValidationError
+
+from generators import icd10, urls
+from generators.model import Library
+from generators.render.downloads import CSV_COLUMNS, render_downloads
+
+GOLDEN = Path(__file__).parent / "golden" / "downloads"
+ATOM = "{http://www.w3.org/2005/Atom}"
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+
+
+@pytest.fixture(scope="module")
+def files(library: Library) -> dict[str, bytes]:
+    return render_downloads(library)
+
+
+def test_layout_and_determinism(library: Library, files: dict[str, bytes]) -> None:
+    assert sorted(files) == [
+        "api/v1/codes.csv",
+        "api/v1/codes.json",
+        "api/v1/fhir/ValueSet-6.01.03.json",
+        "api/v1/schema/codes.schema.json",
+        "feed.xml",
+    ]
+    assert render_downloads(library) == files
+
+
+@pytest.mark.parametrize("path", ["api/v1/codes.csv", "api/v1/codes.json", "api/v1/fhir/ValueSet-6.01.03.json", "feed.xml"])
+def test_matches_golden(files: dict[str, bytes], path: str) -> None:
+    golden = GOLDEN / Path(path).name
+    if os.environ.get("POLICYKB_UPDATE_GOLDEN") == "1":
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_bytes(files[path])
+    assert golden.exists(), f"missing {golden}; run with POLICYKB_UPDATE_GOLDEN=1 to create it"
+    assert files[path] == golden.read_bytes(), f"{path} differs from {golden}; if intended, regenerate with POLICYKB_UPDATE_GOLDEN=1"
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def csv_rows(files: dict[str, bytes]) -> list[dict[str, str]]:
+    text = files[urls.download_codes_csv()].decode("utf-8")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    assert tuple(reader.fieldnames or ()) == CSV_COLUMNS
+    return list(reader)
+
+
+def test_csv_has_one_row_per_code_or_range_member_per_revision(files: dict[str, bytes]) -> None:
+    rows = csv_rows(files)
+    codes = json.loads(files[urls.api_codes()])
+    assert len(rows) == sum(len(record["listings"]) for record in codes["codes"]) == 2 * 37
+    brain = [r for r in rows if r["via_range"] == "C71.0-C71.9" and r["revision"] == "2026-01-22"]
+    assert [r["code"] for r in brain] == [f"C71.{i}" for i in range(10)]
+    assert brain[3]["description"] == "Malignant neoplasm of parietal lobe" and brain[3]["listed_as"] == "C71.0-C71.9"
+    assert brain[3]["code_set_release"].startswith(icd10.CODE_SET_RELEASE)
+    assert brain[3]["window_start"] == "2026-05-15" and brain[3]["window_end"] == "" and brain[3]["is_current"] == "true"
+
+
+def test_csv_rows_carry_flags_statements_and_windows(files: dict[str, bytes]) -> None:
+    rows = {(r["revision"], r["code"]): r for r in csv_rows(files)}
+    current, earlier = rows[("2026-01-22", "0611T")], rows[("2025-01-23", "0611T")]
+    assert (current["flags"], current["statements"]) == ("NMN", "II spine-not-medically-necessary")
+    assert (earlier["flags"], earlier["statements"]) == ("E/I", "II investigational-other-indications")
+    assert (earlier["window_start"], earlier["window_end"], earlier["window_start_basis"]) == ("2025-01-23", "2026-05-14", "approval_date")
+    assert earlier["code_set_release"] == "" and earlier["system"] == "cpt"
+
+
+# --------------------------------------------------------------------------- FHIR
+
+
+def test_fhir_value_sets_parse_with_the_fhir_library(files: dict[str, bytes]) -> None:
+    data = json.loads(files[urls.fhir_value_set("6.01.03")])
+    value_set = ValueSet.model_validate(data)
+    assert value_set.status == "active" and value_set.version == "2026-01-22" and str(value_set.date) == "2026-01-22"
+    systems = {include.system: include for include in value_set.compose.include}
+    assert list(systems) == ["http://www.ama-assn.org/go/cpt", "http://hl7.org/fhir/sid/icd-10-cm"]  # HCPCS: Not Applicable
+    assert [c.code for c in systems["http://www.ama-assn.org/go/cpt"].concept] == ["0609T", "0610T", "0611T", "0612T", "76390"]
+    icd = {c.code: c.display for c in systems["http://hl7.org/fhir/sid/icd-10-cm"].concept}
+    assert icd["C71.3"] == "Malignant neoplasm of parietal lobe" and "C79.40" in icd and "C79.4" not in icd
+    assert len(icd) == 10 + 4 + 9 + 9 and not any("-" in code for code in icd)
+    assert systems["http://hl7.org/fhir/sid/icd-10-cm"].version == icd10.CODE_SET_RELEASE
+    assert "American Medical Association" in (value_set.copyright or "")
+
+
+def test_a_policy_whose_tables_are_all_not_applicable_still_gets_a_valid_value_set(library: Library) -> None:
+    policy = library.policies[0]
+    current = policy.current
+    empty = current.codes.model_copy(update={name: getattr(current.codes, name).model_copy(update={"not_applicable": True, "entries": []}) for name in ("cpt", "hcpcs", "icd10cm")})
+    bare = policy.model_copy(update={"revisions": [*policy.revisions[:-1], current.model_copy(update={"codes": empty})]})
+    data = json.loads(render_downloads(library.model_copy(update={"policies": [bare]}))[urls.fhir_value_set(policy.number)])
+    assert "compose" not in data and ValueSet.model_validate(data).version == current.key
+
+
+@pytest.mark.parametrize("break_it", [
+    pytest.param(lambda d: d.pop("status"), id="status-missing"),
+    pytest.param(lambda d: d.update(date="22/01/2026"), id="date-not-fhir"),
+    pytest.param(lambda d: d.update(id="policy/6.01.03"), id="id-pattern"),
+    pytest.param(lambda d: d["compose"]["include"][0]["concept"][0].pop("code"), id="concept-without-code"),
+])
+def test_fhir_library_rejects_a_broken_value_set(files: dict[str, bytes], break_it: Callable[[dict[str, Any]], object]) -> None:
+    # Proves the check above has teeth: the library refuses what FHIR R4 refuses.
+    data = json.loads(files[urls.fhir_value_set("6.01.03")])
+    break_it(data)
+    with pytest.raises(ValidationError):
+        ValueSet.model_validate(data)
+
+
+# --------------------------------------------------------------------------- Atom
+
+
+def test_feed_is_valid_atom_with_the_required_elements(files: dict[str, bytes]) -> None:
+    root = ET.fromstring(files[urls.feed_atom()])
+    assert root.tag == f"{ATOM}feed"
+    for required in ("id", "title", "updated", "author/" + ATOM + "name"):
+        assert (root.findtext(ATOM + required) or "").strip(), required
+    assert RFC3339.match(root.findtext(f"{ATOM}updated") or "")
+    entries = root.findall(f"{ATOM}entry")
+    assert [e.findtext(f"{ATOM}title") for e in entries] == [
+        "6.01.03 Magnetic Resonance Spectroscopy (MRS): revision 2026-01-22",
+        "6.01.03 Magnetic Resonance Spectroscopy (MRS): revision 2025-01-23",
+    ]
+    for entry in entries:
+        assert (entry.findtext(f"{ATOM}id") or "").startswith("urn:")
+        assert RFC3339.match(entry.findtext(f"{ATOM}updated") or "")
+        assert entry.findtext(f"{ATOM}summary")
+        assert any(link.get("rel") == "alternate" and link.get("type") == "text/html" for link in entry.findall(f"{ATOM}link"))
+    newest, first = entries
+    related = [link.get("href") for link in newest.findall(f"{ATOM}link") if link.get("rel") == "related"]
+    assert related == [urls.page_diff("6.01.03", "2025-01-23", "2026-01-22")]
+    assert not [link for link in first.findall(f"{ATOM}link") if link.get("rel") == "related"]
+    assert newest.findtext(f"{ATOM}summary", "").startswith("Annual review, policy statement added for MRS for the spine")
+
+
+def test_feed_parses_with_feedparser_and_links_resolve_against_the_feed_url(files: dict[str, bytes]) -> None:
+    parsed = feedparser.parse(
+        files[urls.feed_atom()],
+        response_headers={"content-location": "https://kb.example/feed.xml", "content-type": "application/atom+xml; charset=utf-8"},
+    )
+    assert not parsed.bozo and parsed.version == "atom10"
+    assert parsed.entries[0].updated == "2026-01-22T00:00:00Z"
+    assert parsed.entries[0].link == "https://kb.example/policies/6.01.03/"
+    assert parsed.entries[1].link == "https://kb.example/policies/6.01.03/revisions/2025-01-23/"
+
+
+def test_feed_escapes_text_from_the_data(library: Library) -> None:
+    policy = library.policies[0]
+    hostile = library.model_copy(update={"policies": [policy.model_copy(update={"title": 'A & B <script>alert("x")</script>'})]})
+    feed = render_downloads(hostile)[urls.feed_atom()]
+    root = ET.fromstring(feed)
+    assert b"<script>" not in feed
+    assert root.find(f"{ATOM}entry/{ATOM}title").text.startswith('6.01.03 A & B <script>alert("x")</script>')

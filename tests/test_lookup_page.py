@@ -1,0 +1,194 @@
+"""The code lookup page works in real Chromium over the generated codes.json.
+
+The MkDocs site is built elsewhere; here the page's own markup (the block between the
+`lookup:start`/`lookup:end` markers of `content/lookup.md`) and `lookup.js` are served in a
+minimal harness laid out like the built site: `<root>/lookup/`, `<root>/assets/javascripts/`,
+`<root>/api/v1/codes.json`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from generators import urls
+from generators.model import Library
+from generators.render.downloads import render_downloads
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/lib/chromium/chromium"
+LOOKUP_MD = ROOT / "content" / "lookup.md"
+LOOKUP_JS = ROOT / "content" / "assets" / "javascripts" / "lookup.js"
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Code lookup</title>{head}</head>
+<body><main>{markup}</main>
+<script src="../assets/javascripts/lookup.js"></script>
+</body></html>
+"""
+# Material's document$ is a replay subject: it emits the current document, then one per
+# instant navigation. This stand-in does the same so the re-render path is tested too.
+FAKE_DOCUMENT_SUBJECT = """<script>
+window.__subscribers = [];
+window.document$ = { subscribe: function (fn) { window.__subscribers.push(fn);
+  if (document.readyState !== "loading") fn(document);
+  else document.addEventListener("DOMContentLoaded", function () { fn(document); }); } };
+window.__navigate = function (markup) {
+  document.querySelector("main").innerHTML = markup;
+  window.__subscribers.forEach(function (fn) { fn(document); });
+};
+</script>"""
+
+
+def page_markup() -> str:
+    match = re.search(r"<!-- lookup:start -->\n(.*?)<!-- lookup:end -->", LOOKUP_MD.read_text(encoding="utf-8"), re.S)
+    assert match, "content/lookup.md lost its lookup:start/lookup:end markers"
+    return match.group(1)
+
+
+def lay_out_site(root: Path, codes_json: bytes, head: str = "") -> None:
+    (root / "lookup").mkdir(parents=True)
+    (root / "lookup" / "index.html").write_text(PAGE.format(head=head, markup=page_markup()), encoding="utf-8")
+    (root / "assets" / "javascripts").mkdir(parents=True)
+    shutil.copy(LOOKUP_JS, root / "assets" / "javascripts" / "lookup.js")
+    (root / "api" / "v1").mkdir(parents=True)
+    (root / urls.api_codes()).write_bytes(codes_json)
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(library: Library, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server with three copies of the page: plain, with a Material-like document$, with hostile data."""
+    served = tmp_path_factory.mktemp("lookup-site")
+    codes = render_downloads(library)[urls.api_codes()]
+    lay_out_site(served / "plain", codes)
+    lay_out_site(served / "material", codes, head=FAKE_DOCUMENT_SUBJECT)
+    hostile = json.loads(codes)
+    record = next(r for r in hostile["codes"] if r["code"] == "C71.3")
+    record["description"] = '<img src=x onerror="window.__pwned=1">Parietal'
+    for listing in record["listings"]:
+        listing["policy_title"] = "<b>bold</b> & title"
+    lay_out_site(served / "hostile", json.dumps(hostile).encode("utf-8"))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(served)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is not installed at {CHROMIUM}; run scripts/setup.sh --test")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-dev-shm-usage"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context()
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    yield opened
+    context.close()
+    assert errors == [], errors
+
+
+def search(page: Page, query: str) -> None:
+    box = page.locator("#code-lookup-input")
+    box.fill("")
+    box.press_sequentially(query, delay=10)
+
+
+def test_typing_a_code_without_the_dot_finds_the_policy_and_the_range(page: Page, site: str) -> None:
+    page.goto(f"{site}/plain/lookup/")
+    expect(page.locator("#code-lookup-status")).to_have_text("Type a code, e.g. C71.3, c713 or 0611T.")
+    search(page, "c713")
+    expect(page.locator("#code-lookup-status")).to_have_text("1 code found.")
+    result = page.locator("article.policykb-lookup__code")
+    expect(result).to_have_count(1)
+    expect(result.locator("h3")).to_have_text("C71.3 \u2014 Malignant neoplasm of parietal lobe")
+    first = result.locator("li.policykb-lookup__listing").first
+    expect(first).to_contain_text("revision 2026-01-22 (current, published)")
+    expect(first.locator(".policykb-lookup__range")).to_have_text("inside range C71.0-C71.9")
+    link = first.locator("a")
+    expect(link).to_have_text("6.01.03 Magnetic Resonance Spectroscopy (MRS)")
+    expect(link).to_have_attribute("href", f"{site}/plain/policies/6.01.03/")
+    expect(page.locator("a[data-site-path='api/v1/codes.csv']")).to_have_attribute("href", f"{site}/plain/api/v1/codes.csv")
+
+
+def test_a_cpt_code_shows_its_flag_and_statement(page: Page, site: str) -> None:
+    page.goto(f"{site}/plain/lookup/?code=0611t")
+    listings = page.locator("li.policykb-lookup__listing")
+    expect(listings).to_have_count(2)
+    expect(listings.nth(0).locator(".policykb-lookup__flag")).to_have_text("NMN")
+    expect(listings.nth(0)).to_contain_text("statement II (not medically necessary)")
+    expect(listings.nth(1).locator(".policykb-lookup__flag")).to_have_text("E/I")
+    expect(listings.nth(1)).to_contain_text("from the approval date: effective date not known")
+
+
+def test_an_unlisted_code_says_so_and_a_prefix_offers_listed_codes(page: Page, site: str) -> None:
+    page.goto(f"{site}/plain/lookup/")
+    search(page, "Z99.99")
+    expect(page.locator("#code-lookup-status")).to_have_text("No policy lists the code Z99.99.")
+    expect(page.locator("article.policykb-lookup__code")).to_have_count(0)
+    search(page, "c79")
+    expect(page.locator(".policykb-lookup__pick")).to_have_text(["C79.31", "C79.32", "C79.40", "C79.49"])
+    page.locator(".policykb-lookup__pick", has_text="C79.40").click()
+    expect(page.locator("article.policykb-lookup__code h3")).to_contain_text("C79.40")
+    expect(page.locator(".policykb-lookup__range").first).to_have_text("inside range C79.31-C79.49")
+
+
+def test_instant_navigation_sets_the_page_up_again_once(page: Page, site: str) -> None:
+    page.goto(f"{site}/material/lookup/")
+    search(page, "C71.3")
+    expect(page.locator("article.policykb-lookup__code")).to_have_count(1)
+    # Material replaces the content and emits document$ again; the script is not reloaded.
+    page.evaluate("markup => window.__navigate(markup)", page_markup())
+    expect(page.locator("#code-lookup-status")).to_have_text("Type a code, e.g. C71.3, c713 or 0611T.")
+    search(page, "G46.4")
+    expect(page.locator("article.policykb-lookup__code")).to_have_count(1)
+    expect(page.locator(".policykb-lookup__range").first).to_have_text("inside range G46.0-G46.8")
+    # Emitting again for the same content must not attach a second set of handlers.
+    added = page.evaluate("""async () => {
+        let added = 0;
+        const original = EventTarget.prototype.addEventListener;
+        EventTarget.prototype.addEventListener = function (...args) { added += 1; return original.apply(this, args); };
+        window.__subscribers.forEach(fn => fn(document));
+        await new Promise(resolve => setTimeout(resolve, 100));
+        EventTarget.prototype.addEventListener = original;
+        return added;
+    }""")
+    assert added == 0
+
+
+def test_text_from_the_data_is_never_markup(page: Page, site: str) -> None:
+    page.goto(f"{site}/hostile/lookup/?code=C71.3")
+    heading = page.locator("article.policykb-lookup__code h3")
+    expect(heading).to_have_text('C71.3 \u2014 <img src=x onerror="window.__pwned=1">Parietal')
+    expect(page.locator("#code-lookup-results img")).to_have_count(0)
+    expect(page.locator("#code-lookup-results b")).to_have_count(0)
+    expect(page.locator("li.policykb-lookup__listing a").first).to_contain_text("<b>bold</b> & title")
+    assert page.evaluate("() => window.__pwned") is None
