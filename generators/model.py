@@ -45,7 +45,7 @@ def _parse_date(value: Any) -> Any:
         try:
             return date.fromisoformat(value)
         except ValueError as exc:
-            raise ValueError(f"found {value!r}, which is not a calendar date ({exc})") from None
+            raise ValueError(f"found {value!r}, which is not a calendar date ({exc}); expected a real date written YYYY-MM-DD") from None
     raise ValueError(f"found {value!r}; expected a date written YYYY-MM-DD")
 
 
@@ -72,9 +72,17 @@ def _pattern(regex: re.Pattern[str], expected: str) -> AfterValidator:
     return AfterValidator(check)
 
 
+# Control characters (other than tab and line breaks) are invisible on a page and in print:
+# one in a text field is a transcription accident, e.g. an escaped "\0" in a quoted string.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def _non_empty(value: str) -> str:
     if not value.strip():
         raise ValueError("found empty text; expected the text as published")
+    control = _CONTROL.search(value)
+    if control:
+        raise ValueError(f"found the control character U+{ord(control.group()):04X} in the text; expected printable text")
     return value
 
 
@@ -436,6 +444,13 @@ class Revision(Model):
     status: RevisionStatus = Field(description="published, or reconstructed from a later text.")
     title: Text = Field(description="The policy title in this revision.")
     effective_date: IsoDate | None = Field(description="Current effective date; null when not known.")
+    effective_before_approval_allowed: bool = Field(
+        default=False,
+        description=(
+            "True only when the policy takes effect retroactively, before its committee approval; "
+            "otherwise an effective date before the approval date is an error."
+        ),
+    )
     next_review: YearMonth | None = Field(description="Next review date (month precision); null when not known.")
     preamble: Preamble
     statements: list[Statement] = Field(min_length=1, description="Policy statements in printed order.")
@@ -455,7 +470,7 @@ class Revision(Model):
     @model_validator(mode="after")
     def _provenance_when_reconstructed(self) -> Revision:
         if self.status is RevisionStatus.RECONSTRUCTED and self.provenance is None:
-            raise ValueError("a reconstructed revision needs a provenance block saying what is known and inferred")
+            raise ValueError("found a reconstructed revision without provenance; expected a provenance block saying what is known and inferred")
         return self
 
     @property
