@@ -106,6 +106,8 @@ def _message(error: dict[str, Any], model: type[BaseModel]) -> tuple[str, str]:
         text = text[len("Value error, ") :]
     if text.startswith("found"):
         return text, "invalid-value"
+    if kind == "string_pattern_mismatch":
+        return f"found {_describe(found)}; expected text matching the pattern {error['ctx']['pattern']}", "invalid-value"
     if kind == "too_short":
         return f"found {_describe(found)} of {error['ctx']['actual_length']} items; expected at least {error['ctx']['min_length']}", "invalid-value"
     # pydantic says "Input should be X"; our messages say "found ...; expected X".
