@@ -236,7 +236,17 @@ def check_revision(revision: Revision, document: LoadedDocument) -> list[Diagnos
             document.diagnostic(("provenance", "derived_from"), f"found {revision.provenance.derived_from}; expected a later revision than {revision.key} to reconstruct from", "provenance")
         )
     for check in _extra_revision_checks:
-        problems += list(check(revision, document))
+        try:
+            problems += list(check(revision, document))
+        except Exception as exc:  # noqa: BLE001 - a failing check must still give a located report
+            problems.append(
+                document.diagnostic(
+                    (),
+                    f"found data the check {check.__name__} could not handle ({type(exc).__name__}: {exc}); "
+                    "expected a report, not a failure (a bug in policykb: please report it)",
+                    "check-failed",
+                )
+            )
     return problems
 
 

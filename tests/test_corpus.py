@@ -18,6 +18,7 @@ from generators.cli import main
 
 from .conftest import DATA
 from .corpus_support import RESULTS, Case, load_cases
+from .trees import snapshot_tree as snapshot
 
 CASES = load_cases()
 
@@ -27,11 +28,6 @@ REQUIRED_KINDS = {
     "duplicate-id", "reused-id", "code", "reference", "related-policy", "path-escape",
     "empty-text", "encoding", "size", "yaml-feature",
 }
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    """Every file under `folder` by relative path, with its bytes."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_the_corpus_covers_every_kind_of_broken_input() -> None:

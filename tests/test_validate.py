@@ -83,3 +83,19 @@ def test_reconstruction_without_provenance_is_refused(edit: Callable[[str, str, 
 def test_folder_that_is_not_a_policy_number(data_copy: Path) -> None:
     (data_copy / "not-a-policy").mkdir()
     assert any("expected a folder named by a policy number" in m for m in problems(data_copy))
+
+
+def test_a_failing_extra_check_is_reported_against_the_file_not_raised(data_copy: Path) -> None:
+    from generators import validate
+
+    def explodes(revision: object, document: object) -> list:
+        raise KeyError("C71.0")
+
+    validate._extra_revision_checks.append(explodes)
+    try:
+        messages = problems(data_copy)
+    finally:
+        validate._extra_revision_checks.remove(explodes)
+    assert len(messages) == 2
+    assert all("could not handle (KeyError: 'C71.0')" in m and m.endswith("[check-failed]") for m in messages)
+    assert messages[0].startswith("policy_data/6.01.03/revisions/2025-01-23.yaml:")
