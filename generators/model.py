@@ -46,7 +46,8 @@ def _parse_date(value: Any) -> Any:
             return date.fromisoformat(value)
         except ValueError as exc:
             raise ValueError(f"found {value!r}, which is not a calendar date ({exc}); expected a real date written YYYY-MM-DD") from None
-    raise ValueError(f"found {value!r}; expected a date written YYYY-MM-DD")
+    shown = "null" if value is None else repr(value)
+    raise ValueError(f"found {shown}; expected a date written YYYY-MM-DD")
 
 
 IsoDate = Annotated[date, BeforeValidator(_parse_date)]

@@ -61,6 +61,8 @@ class Case:
             # Valid YAML all the way: only the size is wrong, so nothing else can reject it.
             line = b"# " + b"x" * 97 + b"\n"
             path.write_bytes(path.read_bytes() + line * (MAX_FILE_BYTES // len(line) + 1))
+        elif self.how.get("generate") == "utf-16":
+            path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
         else:
             raise AssertionError(f"case {self.name}: no way of breaking the file given")
 

@@ -7,6 +7,7 @@ ranges are in order, sections are either "not applicable" or have content.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from hypothesis import strategies as st
@@ -22,7 +23,7 @@ text = st.text(
     max_size=30,
 ).filter(lambda value: value.strip() != "")
 slug = st.from_regex(r"[a-z0-9]{1,6}(-[a-z0-9]{1,6}){0,2}", fullmatch=True)
-iso_date = st.dates(min_value=__import__("datetime").date(1990, 1, 1), max_value=__import__("datetime").date(2099, 12, 31))
+iso_date = st.dates(min_value=date(1990, 1, 1), max_value=date(2099, 12, 31))
 year_month = st.builds(lambda year, month: f"{year:04d}-{month:02d}", st.integers(1990, 2099), st.integers(1, 12))
 policy_number = st.from_regex(r"[1-9]\d?\.\d{2}\.\d{2}", fullmatch=True)
 http_url = st.from_regex(r"https?://[a-z0-9.]{1,12}/[A-Za-z0-9_~*()\[\]./-]{0,20}", fullmatch=True)
