@@ -3,7 +3,9 @@
 `load_library(folder)` reads `policy_data/<number>/policy.yaml` and
 `policy_data/<number>/revisions/<YYYY-MM-DD>.yaml` for every policy, validates each file into
 the models of `generators.model`, then checks what a model alone cannot: unique IDs, citations
-that resolve, code formats and range order, file names that match their contents. All problems
+that resolve, code formats and range order, file names that match their contents, effective
+dates not before approval, and stable IDs that keep naming the same statement from one
+revision to the next. All problems
 of a run are reported together in one `PolicyDataError`.
 """
 
@@ -29,6 +31,7 @@ from .model import (
     Revision,
     policy_sort_key,
 )
+from .text import to_plain
 
 _REVISION_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}\.yaml$")
 
@@ -262,8 +265,6 @@ _DETERMINATION_WORDS = frozenset(
 
 def scope_words(text: str) -> frozenset[str]:
     """The significant words of a statement or criterion: what it is about."""
-    from .text import to_plain
-
     words = re.findall(r"[a-z0-9]+", to_plain(text).lower())
     return frozenset(word for word in words if len(word) > 2 and word not in _DETERMINATION_WORDS)
 
