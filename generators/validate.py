@@ -5,8 +5,7 @@
 the models of `generators.model`, then checks what a model alone cannot: unique IDs, citations
 that resolve, code formats and range order, file names that match their contents, effective
 dates not before approval, and stable IDs that keep naming the same statement from one
-revision to the next. All problems
-of a run are reported together in one `PolicyDataError`.
+revision to the next. All problems of a run are reported together in one `PolicyDataError`.
 """
 
 from __future__ import annotations
