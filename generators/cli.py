@@ -1,6 +1,7 @@
 """The `policykb` command line: `main(argv) -> int`, one subcommand per task.
 
-Exit codes: 0 success, 1 invalid data or a failed lookup, 2 wrong usage.
+Exit codes: 0 success, 1 invalid data, a failed lookup or (`lint --strict`) any warning,
+2 wrong usage.
 Errors go to standard error as `file:line:column: error: field: message [code]`.
 """
 
@@ -98,6 +99,22 @@ def cmd_build(args: argparse.Namespace) -> int:
     write_tree(files, args.out)
     print(f"Built {len(files)} files into {args.out}/")
     return 0
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    """Validate, then print content warnings; exit 1 on warnings only with `--strict`."""
+    from .lint import lint_library
+
+    library = load_library(args.data)
+    warnings = lint_library(library, args.data)
+    if args.format == "json":
+        print(json.dumps({"ok": not (warnings and args.strict), "warnings": [w.as_dict() for w in warnings]}, indent=2, ensure_ascii=False))
+    else:
+        for warning in warnings:
+            print(warning.format())
+        count = len(warnings)
+        print(f"{count} warning{'s' if count != 1 else ''}." if count else "No warnings.")
+    return 1 if warnings and args.strict else 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -206,6 +223,11 @@ def build_parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", help="build the whole output (site, JSON API, diffs)")
     build.add_argument("--out", type=Path, default=Path("site"), help="output folder (replaced atomically)")
     build.set_defaults(func=cmd_build)
+
+    lint = sub.add_parser("lint", help="validate, then warn about content that is probably wrong")
+    lint.add_argument("--strict", action="store_true", help="exit 1 when there is any warning")
+    lint.add_argument("--format", choices=("text", "json"), default="text")
+    lint.set_defaults(func=cmd_lint)
 
     show = sub.add_parser("show", help="print a policy revision in the terminal")
     show.add_argument("number", help="policy number, e.g. 6.01.03")

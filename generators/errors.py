@@ -63,11 +63,16 @@ class Diagnostic:
         }
 
 
+def sort_key(diagnostic: Diagnostic) -> tuple[str, int, int, str, str, str]:
+    """Order of diagnostics in reports: by file, line, column; a missing line sorts first."""
+    return (diagnostic.file, diagnostic.line or 0, diagnostic.column or 0, diagnostic.field_path, diagnostic.code, diagnostic.message)
+
+
 class PolicyDataError(Exception):
     """Raised when policy data is invalid; carries every diagnostic of the run."""
 
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
-        self.diagnostics = sorted(diagnostics)
+        self.diagnostics = sorted(diagnostics, key=sort_key)
         super().__init__("\n".join(d.format() for d in self.diagnostics))
 
 

@@ -55,6 +55,13 @@ def _is_code_like(item: str) -> bool:
     return item[:1].isalpha() and "-" not in item
 
 
+@cache
+def billable_codes() -> tuple[str, ...]:
+    """Every billable code of the code set, in tabular order."""
+    cm = _codeset()
+    return tuple(code for code in _ordered_codes()[0] if cm.is_leaf(code))
+
+
 def package_version() -> str:
     """The installed version of the code-set package."""
     return metadata.version(PACKAGE)

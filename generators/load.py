@@ -30,6 +30,12 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
 
 #: Larger files are refused before parsing: no policy revision comes near this.
 MAX_FILE_BYTES = 2_000_000
+#: Deeper nesting is refused: real data nests about 12 levels (criteria of criteria), and
+#: building the values is recursive, so a deeply nested document must not reach Python's limit.
+MAX_DEPTH = 40
+#: Longer digit strings stay text: Python refuses to convert integers of more than 4300
+#: digits, and no field of the model holds a number anywhere near this long.
+MAX_INTEGER_DIGITS = 18
 
 Location = tuple[int, int]  # 1-based (line, column)
 FieldPath = tuple[str | int, ...]
@@ -44,7 +50,7 @@ _ALLOWED_TAGS = {
     "tag:yaml.org,2002:map",
     "tag:yaml.org,2002:seq",
 }
-_INTEGER = re.compile(r"^(0|[1-9][0-9]*)$")
+_INTEGER = re.compile(rf"^(0|[1-9][0-9]{{0,{MAX_INTEGER_DIGITS - 1}}})$")
 _NULLS = {"", "~", "null"}
 
 
@@ -88,15 +94,17 @@ class _Builder:
         self.locations: dict[FieldPath, Location] = {}
         self.problems: list[Diagnostic] = []
         self._seen: set[int] = set()
+        self._aliases: list[FieldPath] = []
 
-    def problem(self, node: yaml.Node, path: FieldPath, message: str, code: str) -> None:
+    def problem(self, node: yaml.Node, path: FieldPath, message: str, code: str, at: Location | None = None) -> None:
         from .errors import format_path
 
+        line, column = at or (node.start_mark.line + 1, node.start_mark.column + 1)
         self.problems.append(
             Diagnostic(
                 file=self.name,
-                line=node.start_mark.line + 1,
-                column=node.start_mark.column + 1,
+                line=line,
+                column=column,
                 field_path=format_path(path),
                 message=message,
                 code=code,
@@ -104,16 +112,22 @@ class _Builder:
         )
 
     def build(self, node: yaml.Node, path: FieldPath) -> Any:
-        self.locations.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
-        if id(node) in self._seen:
+        if len(path) > MAX_DEPTH:
+            # Named by the outer fields only: the full path would be 40 "[0]"s long.
             self.problem(
                 node,
-                path,
-                "found a YAML alias (*name); anchors and aliases are not allowed in policy data, "
-                "expected the value written out",
-                "yaml-alias",
+                path[:5],
+                f"found values nested more than {MAX_DEPTH} levels deep; expected the shallow structure of a policy",
+                "too-deep",
             )
             return None
+        if id(node) in self._seen:
+            # An alias is the very node it refers to, so its own position is lost: report the
+            # field or list that holds it. One report per file is enough (a "billion laughs"
+            # document holds dozens), with the count.
+            self._aliases.append(path)
+            return None
+        self.locations.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         self._seen.add(id(node))
         if node.tag not in _ALLOWED_TAGS:
             self.problem(
@@ -148,6 +162,22 @@ class _Builder:
             result[key] = self.build(value_node, path + (key,))
         return result
 
+    def finish(self, root: yaml.Node) -> None:
+        """Add the report of aliases, once per file, located at the first one."""
+        if not self._aliases:
+            return
+        first = self._aliases[0]
+        holder = first if first and isinstance(first[-1], str) else first[:-1]
+        more = f" (and {len(self._aliases) - 1} more)" if len(self._aliases) > 1 else ""
+        self.problem(
+            root,
+            first,
+            f"found a YAML alias (*name){more}; anchors and aliases are not allowed in policy data, "
+            "expected the value written out",
+            "yaml-alias",
+            at=self.locations.get(holder),
+        )
+
     @staticmethod
     def _scalar(node: yaml.ScalarNode) -> Any:
         text = node.value
@@ -169,22 +199,39 @@ def parse_yaml(text: str, name: str, path: Path | None = None) -> LoadedDocument
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "invalid YAML"
-        context = f" {exc.context}" if exc.context else ""
+        context = f"{exc.context}, " if exc.context else ""
+        if exc.context and exc.context.startswith("while") and exc.context_mark and mark and exc.context_mark.line != mark.line:
+            # e.g. an unclosed quote fails at the end of the file: say where it began.
+            context = f"{exc.context} (begun at line {exc.context_mark.line + 1}), "
         return [
             Diagnostic(
                 file=name,
                 line=mark.line + 1 if mark else None,
                 column=mark.column + 1 if mark else None,
-                message=f"YAML syntax error: {problem}{context}; expected well-formed YAML",
+                message=f"found a YAML syntax error: {context}{problem}; expected well-formed YAML",
                 code="yaml-syntax",
             )
         ]
+    except yaml.reader.ReaderError as exc:
+        # A character YAML does not allow in a document (a control character such as NUL).
+        before = text[: exc.position]
+        character = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        return [
+            Diagnostic(
+                file=name,
+                line=before.count("\n") + 1,
+                column=exc.position - (before.rfind("\n") + 1) + 1,
+                message=f"found the control character U+{character:04X}, which YAML does not allow; expected printable text",
+                code="control-character",
+            )
+        ]
     except yaml.YAMLError as exc:
-        return [Diagnostic(file=name, message=f"YAML error: {exc}; expected well-formed YAML", code="yaml-syntax")]
+        return [Diagnostic(file=name, message=f"found a YAML error: {exc}; expected well-formed YAML", code="yaml-syntax")]
     if root is None:
         return [Diagnostic(file=name, line=1, message="found an empty file; expected a YAML mapping", code="empty-file")]
     builder = _Builder(name)
     data = builder.build(root, ())
+    builder.finish(root)
     if builder.problems:
         return builder.problems
     return LoadedDocument(path=path or Path(name), name=name, data=data, locations=builder.locations)

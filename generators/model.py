@@ -45,8 +45,9 @@ def _parse_date(value: Any) -> Any:
         try:
             return date.fromisoformat(value)
         except ValueError as exc:
-            raise ValueError(f"found {value!r}, which is not a calendar date ({exc})") from None
-    raise ValueError(f"found {value!r}; expected a date written YYYY-MM-DD")
+            raise ValueError(f"found {value!r}, which is not a calendar date ({exc}); expected a real date written YYYY-MM-DD") from None
+    shown = "null" if value is None else repr(value)
+    raise ValueError(f"found {shown}; expected a date written YYYY-MM-DD")
 
 
 IsoDate = Annotated[date, BeforeValidator(_parse_date)]
@@ -72,9 +73,17 @@ def _pattern(regex: re.Pattern[str], expected: str) -> AfterValidator:
     return AfterValidator(check)
 
 
+# Control characters (other than tab and line breaks) are invisible on a page and in print:
+# one in a text field is a transcription accident, e.g. an escaped "\0" in a quoted string.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def _non_empty(value: str) -> str:
     if not value.strip():
         raise ValueError("found empty text; expected the text as published")
+    control = _CONTROL.search(value)
+    if control:
+        raise ValueError(f"found the control character U+{ord(control.group()):04X} in the text; expected printable text")
     return value
 
 
@@ -344,7 +353,10 @@ class CodeEntry(_PerCodeSystem, Generic[CodeT]):
         ranged = self.range_start is not None or self.range_end is not None
         if single == ranged or (ranged and (self.range_start is None or self.range_end is None)):
             raise ValueError("expected either code, or both range_start and range_end")
-        if ranged and code_order_key(str(self.range_end)) < code_order_key(str(self.range_start)):
+        # ICD-10-CM ranges are ordered by the official code set, not alphabetically (C84.ZA comes
+        # before C84.90 there): `generators.codeset_check` checks them against it.
+        is_icd = ranged and bool(ICD10CM_CODE.match(str(self.range_start)))
+        if ranged and not is_icd and code_order_key(str(self.range_end)) < code_order_key(str(self.range_start)):
             raise ValueError(f"found the range {self.display}, whose end comes before its start; expected start <= end")
         if len(set(self.flags)) != len(self.flags):
             raise ValueError("found a flag twice; expected each flag once")
@@ -436,6 +448,13 @@ class Revision(Model):
     status: RevisionStatus = Field(description="published, or reconstructed from a later text.")
     title: Text = Field(description="The policy title in this revision.")
     effective_date: IsoDate | None = Field(description="Current effective date; null when not known.")
+    effective_before_approval_allowed: bool = Field(
+        default=False,
+        description=(
+            "True only when the policy takes effect retroactively, before its committee approval; "
+            "otherwise an effective date before the approval date is an error."
+        ),
+    )
     next_review: YearMonth | None = Field(description="Next review date (month precision); null when not known.")
     preamble: Preamble
     statements: list[Statement] = Field(min_length=1, description="Policy statements in printed order.")
@@ -455,7 +474,7 @@ class Revision(Model):
     @model_validator(mode="after")
     def _provenance_when_reconstructed(self) -> Revision:
         if self.status is RevisionStatus.RECONSTRUCTED and self.provenance is None:
-            raise ValueError("a reconstructed revision needs a provenance block saying what is known and inferred")
+            raise ValueError("found a reconstructed revision without provenance; expected a provenance block saying what is known and inferred")
         return self
 
     @property

@@ -8,38 +8,102 @@ documents use them:
 - `<https://...>` and bare `http(s)://` addresses, shown as links.
 
 Everything else, HTML tags, Markdown links, `javascript:` addresses, is shown literally:
-`to_html` escapes the whole text first and only then adds the three forms back.
+`to_html` escapes the whole text first and only then adds the three forms back. A link's
+address never contains a space, a quote or an angle bracket, so it cannot leave its
+attribute; only `http:` and `https:` addresses become links.
+
+Pages of the site are Markdown that MkDocs turns into HTML, and Markdown gives meaning to
+characters that HTML does not (`[x](...)`, `` ` ``, `_`, `#`, `|`, `{: ...}`, a line starting
+with `-` or four spaces). `to_markdown_html` is `to_html` with every ASCII punctuation
+character written as a numeric character reference (`&#91;` for `[`) and whitespace runs as
+one space, so no Markdown processor or extension can find syntax in it; browsers show the
+characters unchanged.
 """
 
 from __future__ import annotations
 
 import re
-from html import escape
+import string
+from html import escape, unescape
 
 from markupsafe import Markup
 
 _STRONG = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 _EMPHASIS = re.compile(r"(?<![*\w])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![*\w])")
-# Applied to already escaped text: "<" and ">" are "&lt;" and "&gt;" there.
-_LINK = re.compile(r"&lt;(https?://[^\s&]+(?:&amp;[^\s&]+)*)&gt;|(?<![\w/\"=])(https?://[^\s<]+[^\s<.,;:)\]])")
+# An address stops at whitespace, quotes and angle brackets; a bare one does not take the
+# punctuation that ends a sentence, nor start inside a word or another address.
+_URL_CHARS = r"[^\s<>\"'`]"
+_LINK = re.compile(
+    rf"<(?P<bracketed>https?://{_URL_CHARS}+)>"
+    rf"|(?<![\w/=\"'])(?P<bare>https?://{_URL_CHARS}*[^\s<>\"'`.,;:)\]])"
+)
+# In to_html output every "<" belongs to one of its own tags: the data's are escaped.
+_TAG = re.compile(r"(<[^>]*>)")
+_HREF = re.compile(r'(href=")([^"]*)(")')
+_MARKDOWN_SIGNIFICANT = frozenset(string.punctuation)
+_WHITESPACE = re.compile(r"\s+")
 
 
 def to_plain(text: str) -> str:
-    """The text without markup, as a reader would say it (for search, terminals, diffs)."""
-    text = _STRONG.sub(r"\1", text)
-    text = _EMPHASIS.sub(r"\1", text)
-    return re.sub(r"<(https?://[^\s>]+)>", r"\1", text)
+    """The text without markup, as a reader would say it (for search, terminals, diffs).
+
+    Exactly the text `to_html` shows: its tags removed (every "<" in it is one of its own).
+    """
+    return unescape(_TAG.sub("", str(to_html(text))))
 
 
 def to_html(text: str) -> Markup:
     """Safe HTML for `text`: escaped, with only the allowed inline forms turned into tags."""
-    html = escape(text, quote=True)
-
-    def link(match: re.Match[str]) -> str:
-        url = match.group(1) or match.group(2)
-        return f'<a href="{url}" rel="noopener">{url}</a>'
-
-    html = _LINK.sub(link, html)
+    pieces: list[str] = []
+    links: list[str] = []
+    position = 0
+    for match in _LINK.finditer(text):
+        pieces.append(escape(text[position : match.start()], quote=True))
+        url = escape(match.group("bracketed") or match.group("bare"), quote=True)
+        # "<N>" cannot occur in escaped text, so it marks where the link goes back in.
+        pieces.append(f"<{len(links)}>")
+        links.append(f'<a href="{url}" rel="noopener">{url}</a>')
+        position = match.end()
+    pieces.append(escape(text[position:], quote=True))
+    html = "".join(pieces)
     html = _STRONG.sub(r"<strong>\1</strong>", html)
-    html = _EMPHASIS.sub(r"<em>\1</em>", html)
+
+    def emphasis(match: re.Match[str]) -> str:
+        inner = match.group(1)
+        # Emphasis may hold a whole <strong>...</strong> but never half of one ("******").
+        depth = 0
+        for tag in re.findall(r"</?strong>", inner):
+            depth += -1 if tag.startswith("</") else 1
+            if depth < 0:
+                return match.group(0)
+        return f"<em>{inner}</em>" if depth == 0 else match.group(0)
+
+    html = _EMPHASIS.sub(emphasis, html)
+    html = re.sub(r"<(\d+)>", lambda m: links[int(m.group(1))], html)
     return Markup(html)
+
+
+def _as_references(text: str) -> str:
+    """Every ASCII punctuation character as `&#N;`; whitespace runs as one space."""
+    text = _WHITESPACE.sub(" ", text)
+    return "".join(f"&#{ord(c)};" if c in _MARKDOWN_SIGNIFICANT else c for c in text)
+
+
+def to_markdown_html(text: str) -> Markup:
+    """`to_html(text)` made inert for Markdown: the only form of data text a `.md` page may hold.
+
+    The result is HTML that Python-Markdown (with any extension) passes through unchanged and
+    a browser shows exactly as `to_html` would, except that line breaks and runs of spaces in
+    the data are one space (as HTML shows them anyway). Use it inline, inside a paragraph,
+    list item, table cell or heading; never inside a code block or an HTML attribute.
+    """
+    out = []
+    for piece in _TAG.split(str(to_html(text))):
+        if not piece:
+            continue
+        if piece.startswith("<"):
+            # Our own tag: keep it, but make the address in href inert too (browsers decode it).
+            out.append(_HREF.sub(lambda m: m.group(1) + _as_references(unescape(m.group(2))) + m.group(3), piece))
+        else:
+            out.append(_as_references(unescape(piece)))
+    return Markup("".join(out))

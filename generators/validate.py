@@ -3,8 +3,9 @@
 `load_library(folder)` reads `policy_data/<number>/policy.yaml` and
 `policy_data/<number>/revisions/<YYYY-MM-DD>.yaml` for every policy, validates each file into
 the models of `generators.model`, then checks what a model alone cannot: unique IDs, citations
-that resolve, code formats and range order, file names that match their contents. All problems
-of a run are reported together in one `PolicyDataError`.
+that resolve, code formats and range order, file names that match their contents, effective
+dates not before approval, and stable IDs that keep naming the same statement from one
+revision to the next. All problems of a run are reported together in one `PolicyDataError`.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from .model import (
     Revision,
     policy_sort_key,
 )
+from .text import to_plain
 
 _REVISION_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}\.yaml$")
 
@@ -107,13 +109,22 @@ def _message(error: dict[str, Any], model: type[BaseModel]) -> tuple[str, str]:
         text = text[len("Value error, ") :]
     if text.startswith("found"):
         return text, "invalid-value"
+    if kind == "string_pattern_mismatch":
+        return f"found {_describe(found)}; expected text matching the pattern {error['ctx']['pattern']}", "invalid-value"
+    if kind == "too_short":
+        return f"found {_describe(found)} of {error['ctx']['actual_length']} items; expected at least {error['ctx']['min_length']}", "invalid-value"
+    # pydantic says "Input should be X"; our messages say "found ...; expected X".
+    expected = text.replace("Input should be ", "").replace("valid array", "list").replace("valid dictionary", "mapping").replace("an object", "a mapping")
+    if expected == text and text.startswith("expected"):
+        return f"found {_describe(found)}; {text}", "invalid-value"
+    if expected == text:
+        expected = f"a valid value: {text[0].lower()}{text[1:]}"
     if kind == "enum":
-        return f"found {_describe(found)}; {text[0].lower()}{text[1:]}", "not-in-closed-set"
+        return f"found {_describe(found)}; expected {expected}", "not-in-closed-set"
     if kind.endswith("_type") or kind in {"model_type", "model_attributes_type", "list_type", "dict_type"}:
-        expected = text.replace("Input should be ", "").replace("valid array", "list").replace("valid dictionary", "mapping")
         hint = " (quote it in YAML)" if kind == "string_type" and isinstance(found, int) else ""
         return f"found {_describe(found)}; expected {expected}{hint}", "wrong-type"
-    return f"found {_describe(found)}; {text[0].lower()}{text[1:]}", "invalid-value"
+    return f"found {_describe(found)}; expected {expected}", "invalid-value"
 
 
 def validate_document(document: LoadedDocument, model: type[BaseModel]) -> tuple[Any, list[Diagnostic]]:
@@ -214,12 +225,114 @@ def check_revision(revision: Revision, document: LoadedDocument) -> list[Diagnos
                     problems.append(
                         document.diagnostic(base + ("flags", f_index), f"found the flag {flag.value}, which the legend does not explain; expected a legend entry for it in codes.legend", "flag-without-legend")
                     )
+    if revision.effective_date is not None and revision.effective_date < revision.revision and not revision.effective_before_approval_allowed:
+        problems.append(
+            document.diagnostic(
+                ("effective_date",),
+                f"found the effective date {revision.effective_date}, before the committee approval {revision.key}; "
+                "expected a date on or after the approval (set effective_before_approval_allowed: true for a retroactive policy)",
+                "effective-before-approval",
+            )
+        )
     if revision.provenance is not None and revision.provenance.derived_from is not None and revision.provenance.derived_from <= revision.revision:
         problems.append(
             document.diagnostic(("provenance", "derived_from"), f"found {revision.provenance.derived_from}; expected a later revision than {revision.key} to reconstruct from", "provenance")
         )
     for check in _extra_revision_checks:
-        problems += list(check(revision, document))
+        try:
+            problems += list(check(revision, document))
+        except Exception as exc:  # noqa: BLE001 - a failing check must still give a located report
+            problems.append(
+                document.diagnostic(
+                    (),
+                    f"found data the check {check.__name__} could not handle ({type(exc).__name__}: {exc}); "
+                    "expected a report, not a failure (a bug in policykb: please report it)",
+                    "check-failed",
+                )
+            )
+    return problems
+
+
+# --------------------------------------------------------------------------- across revisions
+
+#: Words that say *what is decided* rather than *about what*; a statement keeps its ID when
+#: its determination changes, so these are left out when comparing what two statements cover.
+_DETERMINATION_WORDS = frozenset(
+    "considered medically necessary appropriate investigational experimental cosmetic covered not "
+    "the and for all any other when are is be of to in or with".split()
+)
+
+
+def scope_words(text: str) -> frozenset[str]:
+    """The significant words of a statement or criterion: what it is about."""
+    words = re.findall(r"[a-z0-9]+", to_plain(text).lower())
+    return frozenset(word for word in words if len(word) > 2 and word not in _DETERMINATION_WORDS)
+
+
+def scope_overlap(old_text: str, new_text: str) -> float:
+    """Jaccard overlap of the scope words of two texts: 1.0 the same subject, 0.0 none shared."""
+    old_words, new_words = scope_words(old_text), scope_words(new_text)
+    if not old_words and not new_words:
+        return 1.0
+    return len(old_words & new_words) / len(old_words | new_words)
+
+
+#: A statement whose determination changed keeps its ID only while it covers the same ground.
+SAME_STATEMENT_OVERLAP = 0.5
+#: Below this overlap two texts are about different things, whatever their determination.
+DIFFERENT_SUBJECT_OVERLAP = 0.2
+
+
+def _stable_items(revision: Revision) -> dict[str, tuple[FieldPath, str, Any]]:
+    """Every statement and criterion by stable ID: (field path, text, determination or None)."""
+    found: dict[str, tuple[FieldPath, str, Any]] = {}
+    for s_index, statement in enumerate(revision.statements):
+        found.setdefault(statement.id, (("statements", s_index, "id"), statement.text, statement.determination))
+        if statement.criteria is None:
+            continue
+
+        def walk(items: list[Any], path: FieldPath) -> None:
+            for c_index, criterion in enumerate(items):
+                here = path + (c_index,)
+                found.setdefault(criterion.id, (here + ("id",), criterion.text, None))
+                if criterion.logic:
+                    walk(criterion.children, here + (criterion.logic,))
+
+        walk(statement.criteria.children, ("statements", s_index, "criteria", statement.criteria.logic))
+    return found
+
+
+def check_stable_ids(older: tuple[Revision, LoadedDocument], newer: tuple[Revision, LoadedDocument]) -> list[Diagnostic]:
+    """A stable ID must name the same statement or criterion in consecutive revisions.
+
+    The diff matches statements by ID, so an ID reused for something else would show an
+    unrelated statement as "changed" instead of one removed and one added. An ID counts as
+    reused when the texts share less than `DIFFERENT_SUBJECT_OVERLAP` of their scope words, or,
+    for a statement whose determination changed, less than `SAME_STATEMENT_OVERLAP`.
+    """
+    (old_revision, old_document), (new_revision, new_document) = older, newer
+    old_items, new_items = _stable_items(old_revision), _stable_items(new_revision)
+    problems: list[Diagnostic] = []
+    for item_id, (path, new_text, new_determination) in new_items.items():
+        if item_id not in old_items:
+            continue
+        old_path, old_text, old_determination = old_items[item_id]
+        overlap = scope_overlap(old_text, new_text)
+        changed_determination = new_determination is not None and old_determination is not None and new_determination != old_determination
+        if overlap >= DIFFERENT_SUBJECT_OVERLAP and not (changed_determination and overlap < SAME_STATEMENT_OVERLAP):
+            continue
+        where = old_document.locate(old_path)
+        old_place = f"{old_document.name}:{where[0]}" if where else old_document.name
+        kind = "statement" if new_determination is not None else "criterion"
+        what = f"the determination changed from {old_determination.value} to {new_determination.value} and " if changed_determination else ""
+        problems.append(
+            new_document.diagnostic(
+                path,
+                f"found the {kind} ID {item_id!r} reused for a different {kind}: {what}the text shares "
+                f"{overlap:.0%} of its words with {item_id!r} in {old_place}; expected a new ID for a new {kind}",
+                "reused-id",
+            )
+        )
     return problems
 
 
@@ -248,6 +361,7 @@ def load_policy(folder: Path, root: Path | None = None) -> tuple[Policy | None, 
             problems.append(loaded.diagnostic(("number",), f"found number {identity.number!r} in folder {folder.name!r}; expected the folder to be named by the policy number", "folder-name"))
 
     revisions: list[Revision] = []
+    documents: dict[str, LoadedDocument] = {}
     revision_dir = folder / "revisions"
     files = sorted(revision_dir.glob("*")) if revision_dir.is_dir() else []
     if not files:
@@ -269,10 +383,13 @@ def load_policy(folder: Path, root: Path | None = None) -> tuple[Policy | None, 
                     document.diagnostic(("revision",), f"found revision {revision.key}, which is not among the committee approval dates in policy.yaml; expected one of those dates", "unknown-revision")
                 )
             revisions.append(revision)
+            documents[revision.key] = document
 
+    revisions.sort(key=lambda r: r.revision)
+    for older, newer in zip(revisions, revisions[1:]):
+        problems += check_stable_ids((older, documents[older.key]), (newer, documents[newer.key]))
     if problems or identity is None:
         return None, problems
-    revisions.sort(key=lambda r: r.revision)
     policy = Policy(number=identity.number, title=identity.title, category=identity.category, history=identity.history, revisions=revisions)
     return policy, []
 

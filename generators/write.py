@@ -21,7 +21,13 @@ class UnsafePathError(ValueError):
 def safe_relative(path: str) -> PurePosixPath:
     """Check that `path` stays inside the output folder; return it as a relative path."""
     pure = PurePosixPath(path)
-    if pure.is_absolute() or not pure.parts or any(part in ("", ".", "..") for part in pure.parts) or "\\" in path:
+    if (
+        pure.is_absolute()
+        or not pure.parts
+        or any(part in ("", ".", "..") for part in pure.parts)
+        or "\\" in path
+        or any(ord(character) < 32 for character in path)  # NUL ends a path in the OS; newlines confuse tools
+    ):
         raise UnsafePathError(f"refusing to write {path!r}: it would leave the output folder")
     return pure
 

@@ -44,3 +44,20 @@ def edit(data_copy: Path) -> Callable[[str, str, str], Path]:
         return path
 
     return apply
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """After the run, say how much of the bad-input corpus was exercised and rejected."""
+    from .corpus_support import RESULTS, load_cases
+
+    if not RESULTS:
+        return
+    total = len(load_cases())
+    kinds = sorted({kind for kind, _ in RESULTS.values()})
+    codes = sorted({code for _, code in RESULTS.values()})
+    terminalreporter.write_sep("-", "bad-input corpus")
+    terminalreporter.write_line(
+        f"{len(RESULTS)} of {total} broken inputs rejected as expected; "
+        f"{len(kinds)} kinds of broken input, {len(codes)} distinct error codes"
+    )
+    terminalreporter.write_line(f"error codes: {', '.join(codes)}")

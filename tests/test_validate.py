@@ -33,7 +33,9 @@ BROKEN = [
     pytest.param(REV, "      - code: G03.9\n", "      - code: g03.9\n",
                  ["codes.icd10cm.entries[2].code", "ICD-10-CM"], id="malformed-icd"),
     pytest.param(REV, "range_start: G46.0\n        range_end: G46.8", "range_start: G46.8\n        range_end: G46.0",
-                 ["codes.icd10cm.entries[7]", "end comes before its start"], id="reversed-range"),
+                 ["codes.icd10cm.entries[7].range_end", "reversed in the ICD-10-CM code set"], id="reversed-icd-range"),
+    pytest.param(REV, "      - code: \"76390\"\n", "      - range_start: \"76399\"\n        range_end: \"76390\"\n",
+                 ["codes.cpt.entries[0]", "end comes before its start"], id="reversed-cpt-range"),
     pytest.param(REV, "    cites: [cui-2023]", "    cites: [cui-2032]",
                  ["supportive_literature[0].cites[0]", "'cui-2032'", "not in references"], id="missing-reference"),
     pytest.param(REV, "      - id: seizures\n", "      - id: brain-infection\n",
@@ -83,3 +85,19 @@ def test_reconstruction_without_provenance_is_refused(edit: Callable[[str, str, 
 def test_folder_that_is_not_a_policy_number(data_copy: Path) -> None:
     (data_copy / "not-a-policy").mkdir()
     assert any("expected a folder named by a policy number" in m for m in problems(data_copy))
+
+
+def test_a_failing_extra_check_is_reported_against_the_file_not_raised(data_copy: Path) -> None:
+    from generators import validate
+
+    def explodes(revision: object, document: object) -> list:
+        raise KeyError("C71.0")
+
+    validate._extra_revision_checks.append(explodes)
+    try:
+        messages = problems(data_copy)
+    finally:
+        validate._extra_revision_checks.remove(explodes)
+    assert len(messages) == 2
+    assert all("could not handle (KeyError: 'C71.0')" in m and m.endswith("[check-failed]") for m in messages)
+    assert messages[0].startswith("policy_data/6.01.03/revisions/2025-01-23.yaml:")

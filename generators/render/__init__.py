@@ -9,7 +9,7 @@ from functools import cache
 
 import jinja2
 
-from ..text import to_html, to_plain
+from ..text import to_html, to_markdown_html, to_plain
 
 
 @cache
@@ -18,6 +18,8 @@ def environment() -> jinja2.Environment:
 
     Autoescape is on for `.html` and `.md` templates: text from the data is escaped unless a
     template passes it through `html`, which allows only the markup of `generators.text`.
+    In `.md` templates (Markdown that MkDocs renders) data text must go through
+    `markdown_safe` instead: `html` output is still Markdown to MkDocs (`[x](...)`, `_`, `|`).
     """
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("generators", "templates"),
@@ -29,6 +31,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["plain"] = to_plain
     env.filters["html"] = to_html
+    env.filters["markdown_safe"] = to_markdown_html
     return env
 
 

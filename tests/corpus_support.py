@@ -1,0 +1,97 @@
+"""The bad-input corpus of `tests/corpus/cases.yaml`: how a case breaks a copy of the data.
+
+Kept apart from the test module so the session summary (tests/conftest.py) and other tests
+can use the same cases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generators.load import MAX_FILE_BYTES
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+CASES_FILE = CORPUS / "cases.yaml"
+FILES = CORPUS / "files"
+
+
+@dataclass(frozen=True)
+class Expected:
+    """The diagnostic a case must produce."""
+
+    code: str
+    file: str
+    line: int | None
+    field: str
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One broken input: which file it breaks, how, and the error it must produce."""
+
+    name: str
+    kind: str
+    target: str
+    how: dict[str, Any] = field(hash=False)
+    expected: Expected
+
+    def apply(self, data: Path) -> None:
+        """Break the copy of the data under `data` as this case says."""
+        path = data / self.target
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if "replace" in self.how:
+            text = path.read_text(encoding="utf-8")
+            old, new = self.how["replace"], self.how["with"]
+            if text.count(old) != 1:
+                raise AssertionError(f"case {self.name}: {old!r} occurs {text.count(old)} times in {self.target}")
+            path.write_text(text.replace(old, new), encoding="utf-8")
+        elif "append" in self.how:
+            with path.open("a", encoding="utf-8") as handle:
+                handle.write(self.how["append"])
+        elif "file_from" in self.how:
+            path.write_bytes((FILES / self.how["file_from"]).read_bytes())
+        elif self.how.get("delete"):
+            path.unlink()
+        elif self.how.get("generate") == "huge-file":
+            # Valid YAML all the way: only the size is wrong, so nothing else can reject it.
+            line = b"# " + b"x" * 97 + b"\n"
+            path.write_bytes(path.read_bytes() + line * (MAX_FILE_BYTES // len(line) + 1))
+        elif self.how.get("generate") == "utf-16":
+            path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
+        else:
+            raise AssertionError(f"case {self.name}: no way of breaking the file given")
+
+
+def load_cases() -> list[Case]:
+    """Every case of the corpus, in file order."""
+    raw = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))
+    cases = []
+    for entry in raw:
+        expect = entry["expect"]
+        how = {k: v for k, v in entry.items() if k not in {"case", "kind", "in", "expect"}}
+        cases.append(
+            Case(
+                name=entry["case"],
+                kind=entry["kind"],
+                target=entry["in"],
+                how=how,
+                expected=Expected(
+                    code=expect["code"],
+                    file="policy_data/" + expect.get("file", entry["in"]),
+                    line=expect["line"],
+                    field=expect["field"],
+                    words=tuple(expect["words"]),
+                ),
+            )
+        )
+    return cases
+
+
+#: Cases that passed in this test session: name -> (kind, diagnostic code); read by the
+#: session summary in tests/conftest.py.
+RESULTS: dict[str, tuple[str, str]] = {}

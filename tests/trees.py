@@ -1,0 +1,45 @@
+"""Helpers for tests about output folders: snapshots, differences, running the CLI for real.
+
+Used by the determinism and atomic-output tests; the site's tests can use them the same way:
+
+    first = run_policykb("--data", data, "build", "--out", tmp / "a")
+    assert tree_differences(snapshot_tree(tmp / "a"), snapshot_tree(tmp / "b")) == []
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def snapshot_tree(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` by POSIX relative path, with its bytes (empty if absent)."""
+    if not folder.exists():
+        return {}
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def tree_differences(first: dict[str, bytes], second: dict[str, bytes]) -> list[str]:
+    """Readable differences between two snapshots: files only in one, files that differ."""
+    problems = [f"only in the first: {name}" for name in sorted(first.keys() - second.keys())]
+    problems += [f"only in the second: {name}" for name in sorted(second.keys() - first.keys())]
+    problems += [f"differs: {name}" for name in sorted(first.keys() & second.keys()) if first[name] != second[name]]
+    return problems
+
+
+def run_policykb(*args: str | Path, hash_seed: str = "0", cwd: Path = ROOT, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `policykb` in a fresh interpreter (its own hash seed), capturing its output."""
+    env = {**os.environ, "PYTHONHASHSEED": hash_seed, "NO_MKDOCS_2_WARNING": "1", **(extra_env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "generators.cli", *map(str, args)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
