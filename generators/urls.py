@@ -59,3 +59,28 @@ def page_revision(number: str, revision: str) -> str:
 def page_diff(number: str, old: str, new: str) -> str:
     """The "what changed" page between two revisions."""
     return f"policies/{number}/diffs/{old}..{new}/"
+
+
+def page_home() -> str:
+    """The home page: what the site is, every policy, the ways to find one."""
+    return ""
+
+
+def page_policies() -> str:
+    """The list of all policies."""
+    return "policies/"
+
+
+def page_downloads() -> str:
+    """The downloads page: every published data file, what it holds, examples."""
+    return "downloads/"
+
+
+def page_code_lookup() -> str:
+    """The code lookup page (built by the code index; linked only when it is published)."""
+    return "codes/"
+
+
+def page_source(page_url: str) -> str:
+    """The Markdown source of a page URL under the docs folder: `policies/6.01.03/index.md`."""
+    return f"{page_url}index.md"
