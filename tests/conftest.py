@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "policy_data"
 #: The published text of 6.01.03, kept beside its data; the shared copy is the original.
 SOURCE = DATA / "6.01.03" / "source" / "2026-01-22.txt"
+CHROMIUM = "/usr/lib/chromium/chromium"
 SHARED_SOURCE = ROOT.parent / "shared" / "source" / "6.01.03-magnetic-resonance-spectroscopy.txt"
 
 
@@ -44,3 +46,57 @@ def edit(data_copy: Path) -> Callable[[str, str, str], Path]:
         return path
 
     return apply
+
+
+# --------------------------------------------------------------------------- the built site
+# Built once per test session and shared by the build tests and the browser tests.
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The whole site as `policykb build` makes it: validation, then `mkdocs build --strict`."""
+    from generators.cli import main
+
+    out = tmp_path_factory.mktemp("built") / "site"
+    code = main(["--data", str(DATA), "build", "--out", str(out), "--config", str(ROOT / "mkdocs.yml")])
+    assert code == 0, "policykb build failed; its output is above"
+    return out
+
+
+@pytest.fixture(scope="session")
+def site_url(built_site: Path) -> Iterator[str]:
+    """The built site served over HTTP on 127.0.0.1 (any free port)."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class QuietHandler(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(built_site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-dev-shm-usage"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium: Any) -> Iterator[Any]:
+    """A fresh browser tab of desktop size."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    yield tab
+    context.close()
