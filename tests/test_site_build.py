@@ -108,6 +108,11 @@ def test_sitemap_dates_come_from_the_data(library: Library, built_site: Path) ->
     assert lastmods == {newest.isoformat()}
 
 
+def test_compressed_sitemap_carries_the_data_date_not_the_build_time(library: Library, built_site: Path) -> None:
+    header = (built_site / "sitemap.xml.gz").read_bytes()[:8]
+    assert int.from_bytes(header[4:8], "little") == source_date_epoch(library)  # gzip MTIME field
+
+
 def test_invalid_data_stops_the_build_and_keeps_the_previous_site(data_copy: Path, edit, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
     previous = tmp_path / "site"
     previous.mkdir()
