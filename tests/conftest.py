@@ -53,19 +53,12 @@ def edit(data_copy: Path) -> Callable[[str, str, str], Path]:
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The whole site as `policykb build` makes it: validation, then `mkdocs build --strict`."""
-    from generators.cli import main
+def site_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """An HTTP server on 127.0.0.1 (any free port) for the site folder, and its URL.
 
-    out = tmp_path_factory.mktemp("built") / "site"
-    code = main(["--data", str(DATA), "build", "--out", str(out), "--config", str(ROOT / "mkdocs.yml")])
-    assert code == 0, "policykb build failed; its output is above"
-    return out
-
-
-@pytest.fixture(scope="session")
-def site_url(built_site: Path) -> Iterator[str]:
-    """The built site served over HTTP on 127.0.0.1 (any free port)."""
+    The server starts before the site is built, so the build knows its URL: Material's
+    instant navigation follows only links whose address matches the sitemap's.
+    """
     import functools
     import threading
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -74,12 +67,32 @@ def site_url(built_site: Path) -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(built_site)))
+    root = tmp_path_factory.mktemp("built") / "site"
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    yield root, f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(scope="session")
+def built_site(site_server: tuple[Path, str]) -> Path:
+    """The whole site as `policykb build` makes it: validation, then `mkdocs build --strict`."""
+    from generators.cli import main
+
+    out, url = site_server
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("POLICYKB_SITE_URL", url)
+        code = main(["--data", str(DATA), "build", "--out", str(out), "--config", str(ROOT / "mkdocs.yml")])
+    assert code == 0, "policykb build failed; its output is above"
+    return out
+
+
+@pytest.fixture(scope="session")
+def site_url(site_server: tuple[Path, str], built_site: Path) -> str:
+    """The URL of the built site, served over HTTP."""
+    return site_server[1]
 
 
 @pytest.fixture(scope="session")

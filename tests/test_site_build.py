@@ -34,7 +34,7 @@ class _Links(HTMLParser):
         super().__init__()
         self.links: list[str] = []
         self.ids: set[str] = set()
-        self.alternate: list[tuple[str, str]] = []
+        self.json_links: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
@@ -43,8 +43,8 @@ class _Links(HTMLParser):
         for name in ("href", "src"):
             if values.get(name):
                 self.links.append(str(values[name]))
-        if tag == "link" and values.get("rel") == "alternate":
-            self.alternate.append((str(values.get("type")), str(values.get("href"))))
+        if tag == "a" and values.get("type") == "application/json":
+            self.json_links.append(str(values.get("href")))
 
 
 @functools.cache
@@ -85,11 +85,13 @@ def test_every_internal_link_and_anchor_resolves(built_site: Path) -> None:
     assert problems == []
 
 
-def test_policy_page_names_its_json_twin(built_site: Path) -> None:
-    links = parse(built_site / POLICY_HTML)
-    assert links.alternate == [("application/json", "../../api/v1/policies/6.01.03/revisions/2026-01-22.json")]
-    twin = json.loads((built_site / "api/v1/policies/6.01.03/revisions/2026-01-22.json").read_text(encoding="utf-8"))
-    assert twin["is_current"] is True
+def test_every_json_link_leads_to_a_json_document(built_site: Path) -> None:
+    pages = [p for p in sorted(built_site.rglob("*.html")) if p.name != "404.html"]
+    found = {page.relative_to(built_site).as_posix(): parse(page).json_links for page in pages}
+    assert found[POLICY_HTML][0] == "../../api/v1/policies/6.01.03/revisions/2026-01-22.json"
+    for page, links in found.items():
+        for link in links:
+            json.loads((built_site / page).parent.joinpath(link).read_text(encoding="utf-8"))
 
 
 def test_search_index_holds_codes_whole_and_leaves_archived_revisions_out(built_site: Path) -> None:

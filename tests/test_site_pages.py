@@ -146,9 +146,9 @@ def test_archived_revision_has_a_banner_and_stays_out_of_search(pages: dict[str,
 
 
 def test_pages_link_their_json_twin(pages: dict[str, str]) -> None:
-    assert 'json_twin: "api/v1/policies/6.01.03/revisions/2026-01-22.json"' in pages[POLICY]
-    assert 'href="../../api/v1/policies/6.01.03/revisions/2026-01-22.json" type="application/json"' in pages[POLICY]
-    assert 'json_twin: "api/v1/policies/6.01.03.json"' in pages[HISTORY]
+    assert 'href="../../api/v1/policies/6.01.03/revisions/2026-01-22.json" type="application/json">JSON of this revision</a>' in pages[POLICY]
+    assert 'href="../../../../api/v1/policies/6.01.03/revisions/2025-01-23.json" type="application/json">JSON of this revision</a>' in pages[ARCHIVED]
+    assert 'href="../../../api/v1/policies/6.01.03.json" type="application/json">JSON of this history</a>' in pages[HISTORY]
 
 
 def test_home_lists_every_policy_and_the_ways_to_find_one(library: Library, pages: dict[str, str]) -> None:
