@@ -134,6 +134,7 @@ def test_what_changed_links_appear_only_when_the_diff_page_is_published(library:
     with_diff = render_site_pages(library, published={DIFF_PAGE})
     assert '<a class="pkb-link pkb-link--diff" href="diffs/2025-01-23..2026-01-22/">What changed since January 23, 2025</a>' in with_diff[POLICY]
     assert 'href="../diffs/2025-01-23..2026-01-22/">What changed since 2025-01-23</a>' in with_diff[HISTORY]
+    assert 'href="../../diffs/2025-01-23..2026-01-22/">What changed in the next revision (January 22, 2026)</a>' in with_diff[ARCHIVED]
 
 
 def test_archived_revision_has_a_banner_and_stays_out_of_search(pages: dict[str, str]) -> None:

@@ -129,7 +129,9 @@ def _revision_context(policy: Policy, revision: Revision, context: _PageContext)
     """What the policy page and an archived revision page both show."""
     index = policy.revisions.index(revision)
     previous = policy.revisions[index - 1] if index > 0 else None
+    following = policy.revisions[index + 1] if index + 1 < len(policy.revisions) else None
     diff_url = _diff_url(policy, previous, revision) if previous is not None else None
+    next_diff_url = _diff_url(policy, revision, following) if following is not None else None
     numbers = {reference.id: position for position, reference in enumerate(revision.references, start=1)}
     ranges = {entry.display: expand_icd10_range(entry) for entry in revision.codes.icd10cm.entries if entry.is_range}
     known_policies = {p.number for p in context.library.policies}
@@ -140,6 +142,8 @@ def _revision_context(policy: Policy, revision: Revision, context: _PageContext)
         "is_current": revision is policy.current,
         "previous": previous,
         "diff_url": diff_url if diff_url is not None and context.is_published(diff_url) else None,
+        "following": following,
+        "next_diff_url": next_diff_url if next_diff_url is not None and context.is_published(next_diff_url) else None,
         "reference_number": numbers.__getitem__,
         "range_expansion": ranges.__getitem__,
         "icd10_release": icd10.CODE_SET_RELEASE,
