@@ -161,3 +161,20 @@ def test_pages_command_writes_a_complete_docs_folder(tmp_path: Path, library: Li
     assert (out / "policies/6.01.03/index.md").read_text(encoding="utf-8") == render_site_pages(library, render_api(library).keys())["policies/6.01.03/index.md"]
     assert (out / "api/v1/index.json").is_file()
     assert (out / "guide/authors.md").read_bytes() == (ROOT / "content/guide/authors.md").read_bytes()
+
+
+def test_pages_command_refuses_a_hand_written_file_in_place_of_a_generated_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    content = tmp_path / "content"
+    (content / "policies" / "6.01.03").mkdir(parents=True)
+    (content / "policies" / "6.01.03" / "index.md").write_text("# hand-written\n", encoding="utf-8")
+    code = main(["--data", str(DATA), "pages", "--out", str(tmp_path / "docs"), "--with-content", str(content)])
+    assert code == 1
+    assert "policies/6.01.03/index.md" in capsys.readouterr().err
+    assert not (tmp_path / "docs").exists()
+
+
+def test_build_without_a_mkdocs_configuration_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--data", str(DATA), "build", "--out", str(tmp_path / "site"), "--config", str(tmp_path / "missing.yml")])
+    assert code == 1
+    assert "no MkDocs configuration" in capsys.readouterr().err
+    assert not (tmp_path / "site").exists()
