@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -18,16 +19,15 @@ from pathlib import Path
 from . import icd10
 from .code_index import build_code_index, lookup
 from .codes import normalize
+from .build import OutputClashError, merge_outputs, read_hand_written, render_data_files, render_outputs, source_date_epoch
 from .diff import diff_revisions
 from .errors import PolicyDataError
 from .model import CodeSystem, Library, Policy, Revision
 from .render import render_template
 from .render.diffs import diff_json, diff_text
-from .render.downloads import render_downloads
-from .render.json_api import render_api
 from .timeline import first_window, revision_in_effect
 from .validate import load_library
-from .write import write_tree
+from .write import replace_dir_atomically, write_tree
 
 DEFAULT_DATA = Path(os.environ.get("POLICYKB_DATA", "policy_data"))
 
@@ -36,6 +36,10 @@ Command = Callable[[argparse.Namespace], int]
 
 class UsageError(Exception):
     """A request the data cannot answer (unknown policy or revision); exit code 1."""
+
+
+class BuildFailed(Exception):
+    """The site generator failed after the data validated; its own output says why."""
 
 
 def _print_diagnostics(error: PolicyDataError, fmt: str = "text") -> None:
@@ -84,20 +88,54 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """Write the JSON API (and its schemas) into the output folder, atomically."""
+    """Write the data files (JSON API, diffs, code index, CSV, FHIR, Atom) into the output folder, atomically."""
     library = load_library(args.data)
-    files = {**render_api(library), **render_downloads(library)}
+    files = render_data_files(library)
     write_tree(files, args.out)
-    print(f"Wrote {len(files)} files (JSON API, code index, CSV, FHIR ValueSets, Atom feed) to {args.out}/")
+    print(f"Wrote {len(files)} files (JSON API, diffs, code index, CSV, FHIR ValueSets, Atom feed) to {args.out}/")
     return 0
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    """Build the whole output into `--out` (for now the JSON API and downloads; the site comes next)."""
+    """Validate, then build the whole site (pages, JSON API) with `mkdocs build --strict`.
+
+    MkDocs builds into a temporary folder that replaces `--out` only when the build succeeded,
+    so a failure leaves the previous site intact. `SOURCE_DATE_EPOCH` is the newest date in the
+    data, so the same data gives the same bytes.
+    """
     library = load_library(args.data)
-    files = {**render_api(library), **render_downloads(library)}
+    config = args.config.resolve()
+    if not config.is_file():
+        raise UsageError(f"no MkDocs configuration at {args.config}; run from the repository root or pass --config")
+    env = {
+        **os.environ,
+        "POLICYKB_DATA": str(args.data.resolve()),
+        "SOURCE_DATE_EPOCH": str(source_date_epoch(library)),
+        "NO_MKDOCS_2_WARNING": "1",
+    }
+
+    def run_mkdocs(staging: Path) -> None:
+        command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(config), "--site-dir", str(staging)]
+        if subprocess.run(command, env=env, check=False).returncode != 0:
+            raise BuildFailed(f"mkdocs build --strict failed (see above); {args.out}/ was left as it was")
+
+    replace_dir_atomically(args.out, run_mkdocs)
+    print(f"Built the site into {args.out}/")
+    return 0
+
+
+def cmd_pages(args: argparse.Namespace) -> int:
+    """Write the generated page sources and data files (for site tools that run no MkDocs hooks)."""
+    library = load_library(args.data)
+    hand_written = read_hand_written(args.with_content) if args.with_content is not None else {}
+    files = render_outputs(library, hand_written.keys())
+    if args.with_content is not None:
+        try:
+            files = merge_outputs(hand_written, files)
+        except OutputClashError as error:
+            raise UsageError(f"{error}: a hand-written file in {args.with_content}/ has the path of a generated one") from None
     write_tree(files, args.out)
-    print(f"Built {len(files)} files into {args.out}/")
+    print(f"Wrote {len(files)} files to {args.out}/")
     return 0
 
 
@@ -220,14 +258,27 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, default=Path("build/json"), help="output folder (replaced atomically)")
     export.set_defaults(func=cmd_export)
 
-    build = sub.add_parser("build", help="build the whole output (site, JSON API, diffs)")
+    build = sub.add_parser("build", help="validate, then build the whole site (pages, JSON API) with mkdocs --strict")
     build.add_argument("--out", type=Path, default=Path("site"), help="output folder (replaced atomically)")
+    build.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help="MkDocs configuration (default: mkdocs.yml)")
     build.set_defaults(func=cmd_build)
 
     lint = sub.add_parser("lint", help="validate, then warn about content that is probably wrong")
     lint.add_argument("--strict", action="store_true", help="exit 1 when there is any warning")
     lint.add_argument("--format", choices=("text", "json"), default="text")
     lint.set_defaults(func=cmd_lint)
+    pages = sub.add_parser("pages", help="write the generated page sources and data files into a folder")
+    pages.add_argument("--out", type=Path, default=Path("build/docs"), help="output folder (replaced atomically)")
+    pages.add_argument(
+        "--with-content",
+        type=Path,
+        nargs="?",
+        const=Path("content"),
+        default=None,
+        metavar="DIR",
+        help="also copy the hand-written pages (default DIR: content), making --out a complete docs folder",
+    )
+    pages.set_defaults(func=cmd_pages)
 
     show = sub.add_parser("show", help="print a policy revision in the terminal")
     show.add_argument("number", help="policy number, e.g. 6.01.03")
@@ -258,7 +309,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PolicyDataError as error:
         _print_diagnostics(error, getattr(args, "format", "text"))
         return 1
-    except UsageError as error:
+    except (UsageError, BuildFailed) as error:
         print(f"policykb: error: {error}", file=sys.stderr)
         return 1
 

@@ -81,6 +81,26 @@ def feed_atom() -> str:
     return "feed.xml"
 
 
-def page_lookup() -> str:
-    """The code lookup page."""
+def page_home() -> str:
+    """The home page: what the site is, every policy, the ways to find one."""
+    return ""
+
+
+def page_policies() -> str:
+    """The list of all policies."""
+    return "policies/"
+
+
+def page_downloads() -> str:
+    """The downloads page: every published data file, what it holds, examples."""
+    return "downloads/"
+
+
+def page_code_lookup() -> str:
+    """The code lookup page (hand-written `content/lookup.md` over `api/v1/codes.json`)."""
     return "lookup/"
+
+
+def page_source(page_url: str) -> str:
+    """The Markdown source of a page URL under the docs folder: `policies/6.01.03/index.md`."""
+    return f"{page_url}index.md"

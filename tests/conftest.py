@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "policy_data"
 #: The published text of 6.01.03, kept beside its data; the shared copy is the original.
 SOURCE = DATA / "6.01.03" / "source" / "2026-01-22.txt"
+CHROMIUM = "/usr/lib/chromium/chromium"
 SHARED_SOURCE = ROOT.parent / "shared" / "source" / "6.01.03-magnetic-resonance-spectroscopy.txt"
 
 
@@ -61,3 +63,68 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         f"{len(kinds)} kinds of broken input, {len(codes)} distinct error codes"
     )
     terminalreporter.write_line(f"error codes: {', '.join(codes)}")
+# --------------------------------------------------------------------------- the built site
+# Built once per test session and shared by the build tests and the browser tests.
+
+
+@pytest.fixture(scope="session")
+def site_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """An HTTP server on 127.0.0.1 (any free port) for the site folder, and its URL.
+
+    The server starts before the site is built, so the build knows its URL: Material's
+    instant navigation follows only links whose address matches the sitemap's.
+    """
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class QuietHandler(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+            pass
+
+    root = tmp_path_factory.mktemp("built") / "site"
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield root, f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def built_site(site_server: tuple[Path, str]) -> Path:
+    """The whole site as `policykb build` makes it: validation, then `mkdocs build --strict`."""
+    from generators.cli import main
+
+    out, url = site_server
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("POLICYKB_SITE_URL", url)
+        code = main(["--data", str(DATA), "build", "--out", str(out), "--config", str(ROOT / "mkdocs.yml")])
+    assert code == 0, "policykb build failed; its output is above"
+    return out
+
+
+@pytest.fixture(scope="session")
+def site_url(site_server: tuple[Path, str], built_site: Path) -> str:
+    """The URL of the built site, served over HTTP."""
+    return site_server[1]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-dev-shm-usage"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium: Any) -> Iterator[Any]:
+    """A fresh browser tab of desktop size."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    yield tab
+    context.close()

@@ -5,6 +5,7 @@ Nothing here touches the file system; `generators.write` does.
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cache
 
 import jinja2
@@ -32,7 +33,27 @@ def environment() -> jinja2.Environment:
     env.filters["plain"] = to_plain
     env.filters["html"] = to_html
     env.filters["markdown_safe"] = to_markdown_html
+    env.filters["long_date"] = long_date
+    env.filters["month_year"] = month_year
     return env
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
+
+
+def long_date(value: date | None, unknown: str = "not known") -> str:
+    """A date as a reader writes it, independent of the locale: `May 15, 2026`."""
+    if value is None:
+        return unknown
+    return f"{_MONTHS[value.month - 1]} {value.day}, {value.year}"
+
+
+def month_year(value: str | None, unknown: str = "not known") -> str:
+    """A `YYYY-MM` month as a reader writes it: `January 2027`."""
+    if value is None:
+        return unknown
+    year, month = value.split("-")
+    return f"{_MONTHS[int(month) - 1]} {year}"
 
 
 def render_template(name: str, **context: object) -> str:

@@ -1,0 +1,180 @@
+"""The built site: `policykb build` runs `mkdocs build --strict` cleanly, atomically and reproducibly.
+
+The site is built once per session (the `built_site` fixture) and shared with the browser tests.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import subprocess
+import sys
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from generators.build import read_hand_written, render_outputs, source_date_epoch
+from generators.cli import main
+from generators.model import Library
+from generators.render.json_api import render_api
+from generators.render.site import render_site_pages
+
+from .conftest import DATA, ROOT
+
+POLICY_HTML = "policies/6.01.03/index.html"
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+        self.json_links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if values.get("id"):
+            self.ids.add(str(values["id"]))
+        for name in ("href", "src"):
+            if values.get(name):
+                self.links.append(str(values[name]))
+        if tag == "a" and values.get("type") == "application/json":
+            self.json_links.append(str(values.get("href")))
+
+
+@functools.cache
+def parse(path: Path) -> _Links:
+    parser = _Links()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def test_every_generated_page_and_data_file_is_published(library: Library, built_site: Path) -> None:
+    for source in render_site_pages(library):
+        assert (built_site / source.replace(".md", ".html")).is_file(), source
+    for path, content in render_api(library).items():
+        assert (built_site / path).read_bytes() == content, path
+
+
+def test_nothing_is_written_into_the_docs_folder(library: Library, built_site: Path) -> None:
+    written = [path for path in render_outputs(library) if (ROOT / "content" / path).exists()]
+    assert written == []
+
+
+def test_every_internal_link_and_anchor_resolves(built_site: Path) -> None:
+    problems = []
+    # 404.html is served from any folder, so the theme links it from the site root.
+    for page in sorted(p for p in built_site.rglob("*.html") if p.name != "404.html"):
+        links = parse(page)
+        for link in links.links:
+            parts = urlsplit(link)
+            if parts.scheme or link.startswith("//") or link.startswith("mailto:"):
+                continue
+            target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.is_file():
+                problems.append(f"{page.relative_to(built_site)}: {link} -> missing")
+            elif parts.fragment and target.suffix == ".html" and parts.fragment not in parse(target).ids:
+                problems.append(f"{page.relative_to(built_site)}: {link} -> no such anchor")
+    assert problems == []
+
+
+def test_every_json_link_leads_to_a_json_document(built_site: Path) -> None:
+    pages = [p for p in sorted(built_site.rglob("*.html")) if p.name != "404.html"]
+    found = {page.relative_to(built_site).as_posix(): parse(page).json_links for page in pages}
+    assert found[POLICY_HTML][0] == "../../api/v1/policies/6.01.03/revisions/2026-01-22.json"
+    for page, links in found.items():
+        for link in links:
+            json.loads((built_site / page).parent.joinpath(link).read_text(encoding="utf-8"))
+
+
+def test_search_index_holds_codes_whole_and_leaves_archived_revisions_out(built_site: Path) -> None:
+    index = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    separator = re.compile(index["config"]["separator"])
+    policy_text = " ".join(doc["title"] + " " + doc["text"] for doc in index["docs"] if doc["location"].startswith("policies/6.01.03/#"))
+    tokens = {token.lower() for token in separator.split(policy_text) if token}
+    for code in ("76390", "0611T", "C71.3", "C79.40", "G46.4", "Spectroscopy"):
+        assert code.lower() in tokens, code
+    assert not [doc["location"] for doc in index["docs"] if "/revisions/" in doc["location"]]
+
+
+def test_sitemap_dates_come_from_the_data(library: Library, built_site: Path) -> None:
+    newest = date.fromtimestamp(source_date_epoch(library))
+    lastmods = set(re.findall(r"<lastmod>([^<]+)</lastmod>", (built_site / "sitemap.xml").read_text(encoding="utf-8")))
+    assert lastmods == {newest.isoformat()}
+
+
+def test_compressed_sitemap_carries_the_data_date_not_the_build_time(library: Library, built_site: Path) -> None:
+    header = (built_site / "sitemap.xml.gz").read_bytes()[:8]
+    assert int.from_bytes(header[4:8], "little") == source_date_epoch(library)  # gzip MTIME field
+
+
+def test_invalid_data_stops_the_build_and_keeps_the_previous_site(data_copy: Path, edit, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    previous = tmp_path / "site"
+    previous.mkdir()
+    (previous / "index.html").write_text("previous build", encoding="utf-8")
+    edit("6.01.03/revisions/2026-01-22.yaml", "determination: investigational", "determination: maybe")
+    code = main(["--data", str(data_copy), "build", "--out", str(previous), "--config", str(ROOT / "mkdocs.yml")])
+    assert code == 1
+    assert "2026-01-22.yaml:" in capsys.readouterr().err
+    assert [p.name for p in previous.iterdir()] == ["index.html"]
+    assert (previous / "index.html").read_text(encoding="utf-8") == "previous build"
+
+
+def test_a_failing_mkdocs_build_keeps_the_previous_site(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "index.md").write_text("# Home\n", encoding="utf-8")
+    config = tmp_path / "mkdocs.yml"
+    config.write_text("site_name: broken\ndocs_dir: docs\nnav:\n  - missing.md\n", encoding="utf-8")
+    previous = tmp_path / "site"
+    previous.mkdir()
+    (previous / "index.html").write_text("previous build", encoding="utf-8")
+    code = main(["--data", str(DATA), "build", "--out", str(previous), "--config", str(config)])
+    assert code == 1
+    assert "mkdocs build --strict failed" in capsys.readouterr().err
+    assert (previous / "index.html").read_text(encoding="utf-8") == "previous build"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["docs", "mkdocs.yml", "site"]  # no staging left behind
+
+
+def test_plain_mkdocs_build_reports_invalid_data_with_locations_and_no_traceback(data_copy: Path, edit, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    edit("6.01.03/revisions/2026-01-22.yaml", "label: A", "label: A.")
+    env = {**os.environ, "POLICYKB_DATA": str(data_copy), "NO_MKDOCS_2_WARNING": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "out")], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert re.search(r"2026-01-22\.yaml:\d+:\d+: error: statements\[0\]\.criteria\.all_of\[0\]\.label:", result.stderr), result.stderr
+    assert not (tmp_path / "out" / "index.html").exists()
+
+
+def test_pages_command_writes_a_complete_docs_folder(tmp_path: Path, library: Library) -> None:
+    out = tmp_path / "docs"
+    assert main(["--data", str(DATA), "pages", "--out", str(out), "--with-content", str(ROOT / "content")]) == 0
+    assert (out / "policies/6.01.03/index.md").read_text(encoding="utf-8") == render_outputs(library, read_hand_written(ROOT / "content").keys())["policies/6.01.03/index.md"]
+    assert (out / "api/v1/index.json").is_file()
+    assert (out / "guide/authors.md").read_bytes() == (ROOT / "content/guide/authors.md").read_bytes()
+
+
+def test_pages_command_refuses_a_hand_written_file_in_place_of_a_generated_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    content = tmp_path / "content"
+    (content / "policies" / "6.01.03").mkdir(parents=True)
+    (content / "policies" / "6.01.03" / "index.md").write_text("# hand-written\n", encoding="utf-8")
+    code = main(["--data", str(DATA), "pages", "--out", str(tmp_path / "docs"), "--with-content", str(content)])
+    assert code == 1
+    assert "policies/6.01.03/index.md" in capsys.readouterr().err
+    assert not (tmp_path / "docs").exists()
+
+
+def test_build_without_a_mkdocs_configuration_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--data", str(DATA), "build", "--out", str(tmp_path / "site"), "--config", str(tmp_path / "missing.yml")])
+    assert code == 1
+    assert "no MkDocs configuration" in capsys.readouterr().err
+    assert not (tmp_path / "site").exists()

@@ -1,0 +1,210 @@
+"""The generated site pages: what a provider sees, checked on the Markdown sources.
+
+The pages are compared with golden files under `tests/golden/site/`; after an intended change,
+regenerate them with `POLICYKB_UPDATE_GOLDEN=1 scripts/test.sh tests/test_site_pages.py` and
+review the diff.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import markdown
+import pytest
+
+from generators import icd10, urls
+from generators.build import OutputClashError, merge_outputs, read_hand_written, render_outputs
+from generators.model import Library
+from generators.render.json_api import render_api
+from generators.render.site import meta_title, relative_url, render_site_pages
+
+from .conftest import ROOT
+
+GOLDEN = Path(__file__).parent / "golden" / "site"
+UPDATE = os.environ.get("POLICYKB_UPDATE_GOLDEN") == "1"
+POLICY = "policies/6.01.03/index.md"
+HISTORY = "policies/6.01.03/history/index.md"
+ARCHIVED = "policies/6.01.03/revisions/2025-01-23/index.md"
+DIFF_PAGE = urls.page_source(urls.page_diff("6.01.03", "2025-01-23", "2026-01-22"))
+
+
+@pytest.fixture(scope="module")
+def pages(library: Library) -> dict[str, str]:
+    """The generated pages exactly as the build publishes them (with diff and lookup links)."""
+    outputs = render_outputs(library, read_hand_written(ROOT / "content").keys())
+    return {path: str(content) for path, content in outputs.items() if path in render_site_pages(library)}
+
+
+def to_html(source: str) -> str:
+    """The page as MkDocs turns it into HTML (same Markdown extensions as mkdocs.yml)."""
+    body = source.split("\n---\n", 1)[1] if source.startswith("---\n") else source
+    return markdown.markdown(body, extensions=["md_in_html", "attr_list", "toc", "tables", "admonition"])
+
+
+def determinations(source: str) -> list[str]:
+    return re.findall(r'data-determination="([a-z_]+)"', source)
+
+
+def test_pages_match_the_golden_files(pages: dict[str, str]) -> None:
+    if UPDATE:
+        for stale in GOLDEN.rglob("*.md"):
+            stale.unlink()
+        for path, source in pages.items():
+            target = GOLDEN / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(source, encoding="utf-8")
+    golden = {p.relative_to(GOLDEN).as_posix(): p.read_text(encoding="utf-8") for p in sorted(GOLDEN.rglob("*.md"))}
+    assert sorted(pages) == sorted(golden), "generated pages differ from tests/golden/site (POLICYKB_UPDATE_GOLDEN=1 to accept)"
+    for path, source in pages.items():
+        assert source == golden[path], f"{path} differs from its golden file (POLICYKB_UPDATE_GOLDEN=1 to accept)"
+
+
+def test_every_policy_has_its_page_history_and_archived_revisions(library: Library, pages: dict[str, str]) -> None:
+    expected = {"index.md", "policies/index.md", "downloads/index.md"}
+    for policy in library.policies:
+        expected |= {urls.page_source(urls.page_policy(policy.number)), urls.page_source(urls.page_history(policy.number))}
+        expected |= {urls.page_source(urls.page_revision(policy.number, r.key)) for r in policy.revisions[:-1]}
+    assert set(pages) == expected
+
+
+def test_policy_page_shows_the_three_statements_with_their_determinations(pages: dict[str, str]) -> None:
+    assert determinations(pages[POLICY]) == ["medically_appropriate", "not_medically_necessary", "investigational"]
+    # The reconstructed 2025 revision had no spine statement.
+    assert determinations(pages[ARCHIVED]) == ["medically_appropriate", "investigational"]
+
+
+def test_policy_page_follows_the_order_of_the_published_document(pages: dict[str, str]) -> None:
+    headings = re.findall(r"^## (.+?) \{ #", pages[POLICY], flags=re.MULTILINE)
+    assert headings == [
+        "Policy statements",
+        "Related policies",
+        "Policy guidelines",
+        "Description",
+        "Supportive literature",
+        "Professional guidelines",
+        "Regulatory status",
+        "Codes",
+        "References",
+        "Centers for Medicare and Medicaid Services (CMS)",
+        "Search terms",
+        "Product disclaimer",
+    ]
+
+
+def test_one_of_logic_stays_visible(pages: dict[str, str]) -> None:
+    html = pages[POLICY]
+    assert 'class="pkb-criteria pkb-criteria--one-of"' in html
+    assert "ONE of 6" in html
+    assert html.count('<span class="pkb-connector">or</span>') == 5  # between the six criteria
+
+
+@pytest.mark.parametrize(("start", "end", "inside"), [("C71.0", "C71.9", "C71.3"), ("C79.31", "C79.49", "C79.40"), ("G46.0", "G46.8", "G46.4")])
+def test_icd10_ranges_expand_to_their_billable_codes(pages: dict[str, str], start: str, end: str, inside: str) -> None:
+    html = pages[POLICY]
+    members = icd10.expand_range(start, end)
+    assert inside in {m.code for m in members}
+    block = html.split(f'<tr id="code-{start}-{end}">', 1)[1].split("</details>", 1)[0]
+    assert f"{len(members)} billable codes in {start}-{end}" in block
+    for member in members:
+        assert f'<td class="pkb-code">{member.code}</td> <td>{member.description}</td>' in block
+
+
+def test_citations_and_in_page_links_land_on_an_anchor(pages: dict[str, str]) -> None:
+    for path, source in pages.items():
+        html = to_html(source)
+        anchors = set(re.findall(r'id="([^"]+)"', html))
+        for target in re.findall(r'href="#([^"]+)"', html):
+            assert target in anchors, f"{path} links to #{target}, which is not on the page"
+    assert 'href="#ref-cui-2023"' in pages[POLICY]
+
+
+def test_related_policies_link_when_present_and_say_so_when_absent(library: Library) -> None:
+    mrs = library.policies[0]
+    pet = mrs.model_copy(update={"number": "6.01.29", "title": "Positron Emission Tomography (PET) Oncologic Applications"})
+    pages = render_site_pages(Library(policies=[mrs, pet]))
+    html = pages[POLICY]
+    assert '<a href="../6.01.29/"><span class="pkb-policy-number">6.01.29</span>' in html
+    absent = html.split('<span class="pkb-policy-number">11.01.03</span>', 1)[1].split("</li>", 1)[0]
+    assert "not in this knowledge base" in absent
+    assert "../11.01.03/" not in html
+
+
+def test_what_changed_links_appear_only_when_the_diff_page_is_published(library: Library) -> None:
+    without = render_site_pages(library)
+    assert "What changed" not in without[POLICY] + without[HISTORY] + without[ARCHIVED]
+
+    with_diff = render_site_pages(library, published={DIFF_PAGE})
+    assert '<a class="pkb-link pkb-link--diff" href="diffs/2025-01-23..2026-01-22/">What changed since January 23, 2025</a>' in with_diff[POLICY]
+    assert 'href="../diffs/2025-01-23..2026-01-22/">What changed since 2025-01-23</a>' in with_diff[HISTORY]
+    assert 'href="../../diffs/2025-01-23..2026-01-22/">What changed in the next revision (January 22, 2026)</a>' in with_diff[ARCHIVED]
+
+
+def test_archived_revision_has_a_banner_and_stays_out_of_search(pages: dict[str, str]) -> None:
+    source = pages[ARCHIVED]
+    front_matter = source.split("\n---\n", 1)[0]
+    assert "search:\n  exclude: true" in front_matter
+    assert "This is not the current revision" in source
+    assert 'href="../../">read the current policy 6.01.03</a>' in source
+    assert "exclude" not in pages[POLICY].split("\n---\n", 1)[0]
+
+
+def test_pages_link_their_json_twin(pages: dict[str, str]) -> None:
+    assert 'href="../../api/v1/policies/6.01.03/revisions/2026-01-22.json" type="application/json">JSON of this revision</a>' in pages[POLICY]
+    assert 'href="../../../../api/v1/policies/6.01.03/revisions/2025-01-23.json" type="application/json">JSON of this revision</a>' in pages[ARCHIVED]
+    assert 'href="../../../api/v1/policies/6.01.03.json" type="application/json">JSON of this history</a>' in pages[HISTORY]
+
+
+def test_home_lists_every_policy_and_the_ways_to_find_one(library: Library, pages: dict[str, str]) -> None:
+    home = pages["index.md"]
+    for policy in library.policies:
+        assert f'<a href="policies/{policy.number}/">{policy.number}</a>' in home
+    assert "May 15, 2026" in home and "January 2027" in home and "January 22, 2026" in home
+    assert 'href="downloads/"' in home
+    assert 'href="lookup/">Code lookup</a>' in home  # the hand-written content/lookup.md
+    without_lookup = render_site_pages(library, published=set())
+    assert "Code lookup" not in without_lookup["index.md"]
+
+
+def test_data_text_never_becomes_markup(library: Library) -> None:
+    mrs = library.policies[0]
+    hostile = "<script>alert(1)</script> [click](javascript:alert(2)) _under_ `code` **kept**"
+    statements = [s.model_copy(update={"text": hostile}) if i == 1 else s for i, s in enumerate(mrs.current.statements)]
+    current = mrs.current.model_copy(update={"statements": statements, "title": "A <b>bold</b> title"})
+    policy = mrs.model_copy(update={"revisions": [*mrs.revisions[:-1], current], "title": "A <b>bold</b> title"})
+    source = render_site_pages(Library(policies=[policy]))[POLICY]
+    html = to_html(source)
+    assert "<script" not in html and "<b>bold" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert 'href="javascript' not in html and "[click](javascript:alert(2))" in html
+    assert "_under_ `code` <strong>kept</strong>" in html
+    assert 'title: "6.01.03 A ‹b›bold‹/b› title"' in source
+
+
+@pytest.mark.parametrize(
+    ("page", "target", "link"),
+    [
+        ("policies/6.01.03/", "policies/6.01.03/history/", "history/"),
+        ("policies/6.01.03/history/", "policies/6.01.03/", "../"),
+        ("policies/6.01.03/", "api/v1/policies/6.01.03.json", "../../api/v1/policies/6.01.03.json"),
+        ("", "policies/6.01.03/", "policies/6.01.03/"),
+        ("policies/", "", "../"),
+        ("policies/6.01.03/", "policies/6.01.03/", "./"),
+        ("downloads/", "policies/6.01.03/#codes", "../policies/6.01.03/#codes"),
+    ],
+)
+def test_links_are_relative_to_the_linking_page(page: str, target: str, link: str) -> None:
+    assert relative_url(page, target) == link
+
+
+def test_meta_title_cannot_carry_markup() -> None:
+    assert meta_title('A & B <img src=x onerror=alert(1)> "q"') == '"A &amp; B ‹img src=x onerror=alert(1)› \\"q\\""'
+
+
+def test_outputs_hold_the_pages_and_the_api_once(library: Library) -> None:
+    outputs = render_outputs(library)
+    assert set(render_api(library)) <= set(outputs)
+    assert set(render_site_pages(library)) <= set(outputs)
+    with pytest.raises(OutputClashError, match="index.md"):
+        merge_outputs({"index.md": "a"}, {"index.md": "b"})
