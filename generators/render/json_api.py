@@ -123,6 +123,16 @@ def dump_json(data: Any) -> bytes:
     return (json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
 
 
+def dump_model(document: BaseModel) -> bytes:
+    """`dump_json(document.model_dump(mode="json"))`, serialised by pydantic-core instead.
+
+    The same bytes (a test holds the two equal for every character and for whole libraries),
+    about five times faster: Python's `json` falls back to its pure-Python encoder whenever
+    `indent` is given, and that encoder was most of the time of `render_api`.
+    """
+    return (document.model_dump_json(indent=2) + "\n").encode("utf-8")
+
+
 def schema_of(name: str, model: type[BaseModel] | None = None) -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of one kind of API file."""
     model = model or SCHEMAS[name]
@@ -201,7 +211,7 @@ def render_api(library: Library) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
 
     def put(path: str, document: BaseModel) -> None:
-        files[path] = dump_json(document.model_dump(mode="json"))
+        files[path] = dump_model(document)
 
     put(
         urls.api_index(),
