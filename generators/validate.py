@@ -303,12 +303,17 @@ def load_library(data_dir: Path) -> Library:
         return _load_library(data_dir)
 
 
-def _load_library(data_dir: Path) -> Library:
+def policy_folders(data_dir: Path) -> list[Path]:
+    """The policy folders of a data folder, in name order; `PolicyDataError` if it is missing."""
     if not data_dir.is_dir():
         raise PolicyDataError([Diagnostic(file=data_dir.as_posix(), message="the data folder does not exist; expected a folder of policies", code="missing-file")])
+    return sorted(p for p in data_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def _load_library(data_dir: Path) -> Library:
     policies: list[Policy] = []
     problems: list[Diagnostic] = []
-    for folder in sorted(p for p in data_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+    for folder in policy_folders(data_dir):
         policy, found = load_policy(folder, data_dir.parent)
         problems += found
         if policy is not None:
