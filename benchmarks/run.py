@@ -9,7 +9,8 @@ stage in a fresh Python process, so that one stage's memory does not inflate the
 - `render_json`, `render_site`, `render_diffs`, `render_codes`: each render function alone,
   on a library loaded before the clock starts;
 - `total`: load + validate + every available render, in one process (what a build does
-  before writing); `ratio` = total / floor;
+  before writing); once `generators.build.render_outputs` exists it is taken as the whole
+  output and replaces the separate renders; `ratio` = total / floor;
 - `incremental`: a warm rebuild after editing one policy (needs `generators.cache`);
 - `mkdocs`: `policykb build` (the whole site with `mkdocs build`), its size on disk and the
   size of its search index (needs `generators.build`).
@@ -87,6 +88,8 @@ def code_index_renderer() -> tuple[Any, ...] | str:
         ("generators.render.downloads", ("render_downloads",)),
         ("generators.downloads", ("render_downloads",)),
         ("generators.render.codes", ("render_downloads",)),
+        ("generators.render.code_index", ("render_downloads",)),
+        ("generators.codes", ("render_downloads",)),
     )
 
 
@@ -155,6 +158,8 @@ def stage_total(data: Path) -> dict[str, Any]:
     from generators.validate import load_library
 
     available = {name: render for name, render in renders().items() if not isinstance(render, str)}
+    if "render_site" in available:  # `render_outputs` is the whole build's output: count it alone
+        available = {"render_site": available["render_site"]}
     start = time.perf_counter()
     library = load_library(data)
     files: dict[str, Any] = {}

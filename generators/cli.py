@@ -76,8 +76,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the JSON API (and its schemas) into the output folder, atomically."""
-    library = load_library(args.data)
-    files = render_api(library)
+    if args.cache is not None:  # redo only the policies whose files (or our code) changed
+        from .cache import BuildCache, build_api_incremental
+
+        files = build_api_incremental(args.data, BuildCache(args.cache))
+    else:
+        files = render_api(load_library(args.data))
     write_tree(files, args.out)
     print(f"Wrote {len(files)} JSON files to {args.out}/{'api/v1'}")
     return 0
@@ -113,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", help="write the JSON API and its schemas")
     export.add_argument("--out", type=Path, default=Path("build/json"), help="output folder (replaced atomically)")
+    export.add_argument("--cache", type=Path, nargs="?", const=Path(".policykb-cache"), help="reuse unchanged policies' outputs from this cache folder (default .policykb-cache)")
     export.set_defaults(func=cmd_export)
 
     build = sub.add_parser("build", help="build the whole output (site, JSON API, diffs)")

@@ -91,3 +91,20 @@ def test_invalid_data_reports_what_a_clean_build_reports_and_is_not_cached(data:
         with pytest.raises(PolicyDataError) as incremental:
             build_api_incremental(data, cache)
         assert incremental.value.diagnostics == clean.value.diagnostics
+
+
+def test_export_with_a_cache_writes_what_export_without_one_writes(data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from generators.cli import main
+
+    def written(out: Path) -> dict[str, bytes]:
+        return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    cache = tmp_path / "cache"
+    assert main(["--data", str(data), "export", "--out", str(tmp_path / "plain")]) == 0
+    assert main(["--data", str(data), "export", "--out", str(tmp_path / "cached"), "--cache", str(cache)]) == 0
+    assert written(tmp_path / "cached") == written(tmp_path / "plain") and any(cache.rglob("*.marshal"))
+    edit_one_policy(data)
+    assert main(["--data", str(data), "export", "--out", str(tmp_path / "plain")]) == 0
+    assert main(["--data", str(data), "export", "--out", str(tmp_path / "cached"), "--cache", str(cache)]) == 0
+    assert written(tmp_path / "cached") == written(tmp_path / "plain")
+    capsys.readouterr()
