@@ -140,8 +140,11 @@ class BuildCache:
         write_file_atomically(self._path(key), marshal.dumps(stored))
 
 
-def build_api_incremental(data_dir: Path, build_cache: BuildCache) -> dict[str, bytes]:
+def build_api_incremental(data_dir: Path, build_cache: BuildCache | None) -> dict[str, bytes]:
     """`render_api(load_library(data_dir))`, byte for byte, redoing only the changed policies.
+
+    Policies are loaded and rendered one at a time and only their parts are kept, so even
+    without a cache (`build_cache=None`) this needs far less memory than holding the library.
 
     Raises:
         PolicyDataError: with every problem of every policy, as `load_library` does.
@@ -150,17 +153,18 @@ def build_api_incremental(data_dir: Path, build_cache: BuildCache) -> dict[str, 
         parts: list[tuple[tuple[int, ...], PolicyApiPart]] = []
         problems: list[Diagnostic] = []
         for folder in policy_folders(data_dir):
-            key = build_cache.key(folder)
-            part = build_cache.get(key)
+            key = build_cache.key(folder) if build_cache is not None else None
+            part = build_cache.get(key) if build_cache is not None and key is not None else None
             if part is None:
                 policy, found = load_policy(folder, data_dir.parent)
                 problems += found
                 if policy is None:
                     continue
                 part = policy_api_part(policy)
-                build_cache.put(key, part)
-                build_cache.misses += 1
-            else:
+                if build_cache is not None and key is not None:
+                    build_cache.put(key, part)
+                    build_cache.misses += 1
+            elif build_cache is not None:
                 build_cache.hits += 1
             parts.append((policy_sort_key(part.summary.number), part))
         if problems:

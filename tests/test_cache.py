@@ -51,6 +51,10 @@ def test_rebuild_after_editing_one_policy_is_byte_identical_to_a_clean_build(dat
     assert any(b"Edited. " in content for path, content in clean.items() if edited.parent.parent.name in path)
 
 
+def test_policy_by_policy_build_without_a_cache_equals_a_clean_build(data: Path) -> None:
+    assert build_api_incremental(data, None) == clean_build(data)
+
+
 def test_an_entry_made_by_other_code_or_config_is_never_used(data: Path, tmp_path: Path) -> None:
     old = BuildCache(tmp_path / "cache", code="code-before-the-change")
     build_api_incremental(data, old)
