@@ -13,11 +13,13 @@ three, so any change to any of them gives a new key and the old entry is simply 
 - **configuration**: whatever the caller passes as `config` (e.g. the site URL).
 
 Only what one policy alone determines is cached: its validated, rendered `PolicyApiPart`
-(own files, index row, entry of `all.json`). Everything global (`index.json`, `all.json`,
-schemas) is recomputed on every build from the parts, with the same functions a clean build
-uses (`generators.render.json_api.assemble_api`), so an incremental build is byte-identical
-to a clean one (tested, and checked by `benchmarks/run.py`). A policy with problems is never
-cached: the build validates it again and reports every problem, as a clean build would.
+(own files, index row, entry of `all.json`) and the files of any `PolicyRenderer` passed to
+`build_incremental` (e.g. a policy's pages and diffs; their names and bytecode join the key).
+Everything global (`index.json`, `all.json`, schemas) is recomputed on every build from the
+parts, with the same functions a clean build uses (`generators.render.json_api.assemble_api`),
+so an incremental build is byte-identical to a clean one (tested, and checked by
+`benchmarks/run.py`). A policy with problems is never cached: the build validates it again
+and reports every problem, as a clean build would.
 
 Entries are `marshal` files of plain bytes and strings (no code runs on reading them); a
 corrupt or unreadable entry counts as a miss. Entries are written atomically. The cache
@@ -30,7 +32,7 @@ import hashlib
 import json
 import marshal
 import platform
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata
@@ -38,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Diagnostic, PolicyDataError
-from .model import policy_sort_key
+from .model import Policy, policy_sort_key
 from .render.json_api import PolicyApiPart, PolicySummary, assemble_api, policy_api_part
 from .validate import _extra_revision_checks, cyclic_gc_paused, load_policy, policy_folders
 from .write import write_file_atomically
@@ -84,15 +86,31 @@ def _own_code_version() -> str:
     return code_version(PACKAGE_DIR)
 
 
+def callable_version(function: Callable[..., Any]) -> str:
+    """Names and bytecode of a function: a stand-in for its code when it lives outside the package."""
+    code = getattr(function, "__code__", None)
+    text = f"{getattr(function, '__module__', '')}.{getattr(function, '__qualname__', repr(function))}\0"
+    digest = hashlib.sha256(text.encode())
+    if code is not None:
+        digest.update(code.co_code + repr(code.co_consts).encode())
+    return digest.hexdigest()
+
+
 def _checks_version() -> str:
     """The extra revision checks registered now: their names and bytecode."""
-    digest = hashlib.sha256()
-    for check in _extra_revision_checks:
-        code = getattr(check, "__code__", None)
-        digest.update(f"{getattr(check, '__module__', '')}.{getattr(check, '__qualname__', repr(check))}\0".encode())
-        if code is not None:
-            digest.update(code.co_code + repr(code.co_consts).encode())
-    return digest.hexdigest()
+    return hashlib.sha256("".join(callable_version(check) for check in _extra_revision_checks).encode()).hexdigest()
+
+
+#: A render function of one policy's own outputs (pages, diffs, ...): path -> content.
+PolicyRenderer = Callable[[Policy], Mapping[str, bytes | str]]
+
+
+@dataclass(frozen=True)
+class CachedPolicy:
+    """Everything cached for one policy: its API part and its other renderers' files."""
+
+    api: PolicyApiPart
+    files: dict[str, bytes | str]
 
 
 @dataclass
@@ -118,60 +136,83 @@ class BuildCache:
         settings = json.dumps(dict(self.config), sort_keys=True, ensure_ascii=False, default=str)
         self._prefix = hashlib.sha256(f"{code}\0{_checks_version()}\0{settings}\0".encode()).hexdigest()
 
-    def key(self, folder: Path) -> str:
-        """The key of a policy folder's outputs under this code and configuration."""
-        return hashlib.sha256(f"{self._prefix}\0{folder.name}\0{hash_folder(folder)}".encode()).hexdigest()
+    def key(self, folder: Path, renderers: str = "") -> str:
+        """The key of a policy folder's outputs under this code, configuration and renderers."""
+        return hashlib.sha256(f"{self._prefix}\0{renderers}\0{folder.name}\0{hash_folder(folder)}".encode()).hexdigest()
 
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}.marshal"
 
-    def get(self, key: str) -> PolicyApiPart | None:
-        """The part stored under `key`, or None (missing, unreadable or corrupt)."""
+    def get(self, key: str) -> CachedPolicy | None:
+        """The entry stored under `key`, or None (missing, unreadable or corrupt)."""
         try:
             stored = marshal.loads(self._path(key).read_bytes())
-            files, summary, bulk_entry = stored["files"], stored["summary"], stored["bulk_entry"]
-            return PolicyApiPart(files=files, summary=PolicySummary.model_validate_json(summary, strict=True), bulk_entry=bulk_entry)
+            summary = PolicySummary.model_validate_json(stored["summary"], strict=True)
+            api = PolicyApiPart(files=stored["files"], summary=summary, bulk_entry=stored["bulk_entry"])
+            return CachedPolicy(api=api, files=stored["extra"])
         except (OSError, EOFError, ValueError, TypeError, KeyError):
             return None
 
-    def put(self, key: str, part: PolicyApiPart) -> None:
-        """Store a part under `key`, atomically."""
-        stored = {"files": part.files, "summary": part.summary.model_dump_json(), "bulk_entry": part.bulk_entry}
+    def put(self, key: str, entry: CachedPolicy) -> None:
+        """Store an entry under `key`, atomically."""
+        api = entry.api
+        stored = {"files": api.files, "summary": api.summary.model_dump_json(), "bulk_entry": api.bulk_entry, "extra": entry.files}
         write_file_atomically(self._path(key), marshal.dumps(stored))
 
 
-def build_api_incremental(data_dir: Path, build_cache: BuildCache | None) -> dict[str, bytes]:
-    """`render_api(load_library(data_dir))`, byte for byte, redoing only the changed policies.
+def _render_policy(policy: Policy, renderers: Mapping[str, PolicyRenderer]) -> CachedPolicy:
+    api = policy_api_part(policy)
+    files: dict[str, bytes | str] = {}
+    for name, render in renderers.items():
+        for path, content in render(policy).items():
+            if path in files or path in api.files:
+                raise ValueError(f"the policy renderer {name!r} writes {path}, which another renderer writes too")
+            files[path] = content
+    return CachedPolicy(api=api, files=files)
 
-    Policies are loaded and rendered one at a time and only their parts are kept, so even
-    without a cache (`build_cache=None`) this needs far less memory than holding the library.
+
+def build_incremental(data_dir: Path, build_cache: BuildCache | None, policy_renderers: Mapping[str, PolicyRenderer] | None = None) -> dict[str, bytes | str]:
+    """The JSON API plus every policy renderer's files, redoing only the changed policies.
+
+    Equals `render_api(load_library(data_dir))` merged with each renderer applied to each
+    policy, byte for byte. Policies are loaded and rendered one at a time and only their
+    outputs are kept, so even without a cache (`build_cache=None`) this needs far less memory
+    than holding the library. The renderers' names and code are part of the cache key.
 
     Raises:
         PolicyDataError: with every problem of every policy, as `load_library` does.
     """
+    renderers = dict(sorted((policy_renderers or {}).items()))
+    renderers_version = "".join(f"{name}={callable_version(render)};" for name, render in renderers.items())
     with cyclic_gc_paused():
-        parts: list[tuple[tuple[int, ...], PolicyApiPart]] = []
+        entries: list[tuple[tuple[int, ...], CachedPolicy]] = []
         problems: list[Diagnostic] = []
         for folder in policy_folders(data_dir):
-            key = build_cache.key(folder) if build_cache is not None else None
-            part = build_cache.get(key) if build_cache is not None and key is not None else None
-            if part is None:
+            key = build_cache.key(folder, renderers_version) if build_cache is not None else None
+            entry = build_cache.get(key) if build_cache is not None and key is not None else None
+            if entry is None:
                 policy, found = load_policy(folder, data_dir.parent)
                 problems += found
                 if policy is None:
                     continue
-                part = policy_api_part(policy)
+                entry = _render_policy(policy, renderers)
                 if build_cache is not None and key is not None:
-                    build_cache.put(key, part)
+                    build_cache.put(key, entry)
                     build_cache.misses += 1
             elif build_cache is not None:
                 build_cache.hits += 1
-            parts.append((policy_sort_key(part.summary.number), part))
+            entries.append((policy_sort_key(entry.api.summary.number), entry))
         if problems:
             raise PolicyDataError(problems)
-        if not parts:
+        if not entries:
             raise PolicyDataError([Diagnostic(file=data_dir.as_posix(), message="found no policies; expected at least one policy folder", code="missing-file")])
-        parts.sort(key=lambda item: item[0])
-        return assemble_api([part for _, part in parts])
+        entries.sort(key=lambda item: item[0])
+        files: dict[str, bytes | str] = dict(assemble_api([entry.api for _, entry in entries]))
+        for _, entry in entries:
+            files.update(entry.files)
+        return dict(sorted(files.items()))
 
 
+def build_api_incremental(data_dir: Path, build_cache: BuildCache | None) -> dict[str, bytes]:
+    """`render_api(load_library(data_dir))`, byte for byte, redoing only the changed policies."""
+    return build_incremental(data_dir, build_cache)  # type: ignore[return-value]  # no renderers: all bytes

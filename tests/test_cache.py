@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from benchmarks.synthetic import generate_library
-from generators.cache import PACKAGE_DIR, BuildCache, build_api_incremental, code_version
+from generators.cache import PACKAGE_DIR, BuildCache, PolicyRenderer, build_api_incremental, build_incremental, code_version
 from generators.errors import PolicyDataError
+from generators.model import Policy
+from generators.render import render_template
 from generators.render.json_api import render_api
 from generators.validate import load_library
 
@@ -112,3 +114,32 @@ def test_export_with_a_cache_writes_what_export_without_one_writes(data: Path, t
     assert main(["--data", str(data), "export", "--out", str(tmp_path / "cached"), "--cache", str(cache)]) == 0
     assert written(tmp_path / "cached") == written(tmp_path / "plain")
     capsys.readouterr()
+
+
+def show_page(policy: Policy) -> dict[str, str]:
+    """A stand-in for a site page renderer: the terminal view of the current revision."""
+    text = render_template("terminal/show.txt.j2", policy=policy, revision=policy.current, as_of=None, window_note=None)
+    return {f"policies/{policy.number}/show.txt": text}
+
+
+def short_show_page(policy: Policy) -> dict[str, str]:
+    """The same page, changed: a renderer whose code changed."""
+    return {path: text[:100] for path, text in show_page(policy).items()}
+
+
+def test_policy_renderers_are_cached_with_their_code_in_the_key(data: Path, tmp_path: Path) -> None:
+    def clean(renderer: PolicyRenderer) -> dict[str, bytes | str]:
+        library = load_library(data)
+        files: dict[str, bytes | str] = dict(render_api(library))
+        for policy in library.policies:
+            files.update(renderer(policy))
+        return dict(sorted(files.items()))
+
+    cache = BuildCache(tmp_path / "cache")
+    assert build_incremental(data, cache, {"pages": show_page}) == clean(show_page)
+    edit_one_policy(data)
+    assert build_incremental(data, cache, {"pages": show_page}) == clean(show_page)
+    assert (cache.hits, cache.misses) == (2, 4)
+    changed = BuildCache(tmp_path / "cache")
+    assert build_incremental(data, changed, {"pages": short_show_page}) == clean(short_show_page)
+    assert changed.hits == 0
