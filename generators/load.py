@@ -28,6 +28,39 @@ try:  # libyaml is an order of magnitude faster; the pure-Python loader is equal
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _SafeLoader = yaml.SafeLoader
 
+_STR_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_VALUE_TAG = "tag:yaml.org,2002:value"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+
+
+class _ComposeLoader(_SafeLoader):  # type: ignore[misc, valid-type]
+    """The safe loader, used only to compose nodes, with a constant-time tag resolver.
+
+    PyYAML's resolver runs a handful of regular expressions on every plain scalar to guess
+    its type (40% of the time of composing a policy file). We never construct values from
+    tags: `_Builder._scalar` types a scalar from its text and style alone. So an implicit
+    scalar is tagged `str`, except `<<` and `=`, which keep their special tags so that merge
+    keys and value keys are still refused. Explicit tags (`!!python/...`) are not resolved
+    at all and are still refused.
+    """
+
+    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:  # noqa: D102
+        if kind is yaml.ScalarNode:
+            if implicit[0] and value == "<<":
+                return _MERGE_TAG
+            if implicit[0] and value == "=":
+                return _VALUE_TAG
+            return _STR_TAG
+        return _SEQ_TAG if kind is yaml.SequenceNode else _MAP_TAG
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:  # noqa: D102
+        return None  # no path resolvers are registered
+
+    def ascend_resolver(self) -> None:  # noqa: D102
+        return None
+
 #: Larger files are refused before parsing: no policy revision comes near this.
 MAX_FILE_BYTES = 2_000_000
 #: Deeper nesting is refused: real data nests about 12 levels (criteria of criteria), and
@@ -56,12 +89,28 @@ _NULLS = {"", "~", "null"}
 
 @dataclass
 class LoadedDocument:
-    """A YAML file as plain data, with the location of every field in it."""
+    """A YAML file as plain data, with the location of every field in it.
+
+    The map of locations is made on first use from the node tree (`root`): only a document
+    with a problem needs it, so a valid library never pays for it.
+    """
 
     path: Path
     name: str
     data: Any
-    locations: dict[FieldPath, Location] = field(default_factory=dict)
+    root: yaml.Node | None = field(default=None, repr=False)
+    _locations: dict[FieldPath, Location] | None = field(default=None, repr=False)
+
+    @property
+    def locations(self) -> dict[FieldPath, Location]:
+        """Line and column (1-based) of every field path of the document."""
+        if self._locations is None:
+            builder = _Builder(self.name)
+            if self.root is not None:
+                builder.build(self.root, ())
+            self._locations = builder.locations
+            self.root = None  # the map replaces the node tree
+        return self._locations
 
     def locate(self, path: FieldPath) -> Location | None:
         """Line and column of `path`, or of its nearest enclosing field that has one."""
@@ -192,10 +241,55 @@ class _Builder:
         return text
 
 
+class _Refused(Exception):
+    """The fast conversion met something `_Builder` reports (alias, tag, key problem)."""
+
+
+def _convert(root: yaml.Node) -> Any:
+    """The data of a node tree, exactly as `_Builder.build` makes it, without locations.
+
+    Every refusal of `_Builder` (nesting too deep, aliases, tags, complex, merge and duplicate keys) raises
+    `_Refused` here, so the caller can let `_Builder` report it with its location.
+    """
+    seen: set[int] = set()
+    remember = seen.add
+    allowed = _ALLOWED_TAGS
+    scalar_node, mapping_node = yaml.ScalarNode, yaml.MappingNode
+    nulls, integer = _NULLS, _INTEGER.match
+
+    def convert(node: yaml.Node, depth: int) -> Any:
+        if depth > MAX_DEPTH or id(node) in seen or node.tag not in allowed:
+            raise _Refused
+        remember(id(node))
+        kind = node.__class__
+        if kind is scalar_node:
+            text = node.value
+            if node.style:
+                return text
+            if text in nulls:
+                return None
+            if text == "true" or text == "false":
+                return text == "true"
+            return int(text) if integer(text) else text
+        if kind is mapping_node:
+            result: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.__class__ is not scalar_node or key_node.tag == _MERGE_TAG:
+                    raise _Refused
+                key = str(key_node.value)
+                if key in result:
+                    raise _Refused
+                result[key] = convert(value_node, depth + 1)
+            return result
+        return [convert(item, depth + 1) for item in node.value]
+
+    return convert(root, 0)
+
+
 def parse_yaml(text: str, name: str, path: Path | None = None) -> LoadedDocument | list[Diagnostic]:
     """Parse YAML text into a `LoadedDocument`, or return the diagnostics that prevent it."""
     try:
-        root = yaml.compose(text, Loader=_SafeLoader)
+        root = yaml.compose(text, Loader=_ComposeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "invalid YAML"
@@ -229,12 +323,15 @@ def parse_yaml(text: str, name: str, path: Path | None = None) -> LoadedDocument
         return [Diagnostic(file=name, message=f"found a YAML error: {exc}; expected well-formed YAML", code="yaml-syntax")]
     if root is None:
         return [Diagnostic(file=name, line=1, message="found an empty file; expected a YAML mapping", code="empty-file")]
-    builder = _Builder(name)
-    data = builder.build(root, ())
-    builder.finish(root)
-    if builder.problems:
+    try:
+        data = _convert(root)
+    except _Refused:
+        # Something is refused: convert again, slowly, to say what and where.
+        builder = _Builder(name)
+        builder.build(root, ())
+        builder.finish(root)
         return builder.problems
-    return LoadedDocument(path=path or Path(name), name=name, data=data, locations=builder.locations)
+    return LoadedDocument(path=path or Path(name), name=name, data=data, root=root)
 
 
 def load_yaml_file(path: Path, root: Path | None = None) -> LoadedDocument | list[Diagnostic]:

@@ -10,10 +10,12 @@ revision to the next. All problems of a run are reported together in one `Policy
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -394,13 +396,42 @@ def load_policy(folder: Path, root: Path | None = None) -> tuple[Policy | None, 
     return policy, []
 
 
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a bulk load, then restore it.
+
+    Loading a library makes millions of small container objects (nodes, dicts, models) that
+    live on. Each full pass of the cyclic collector walks all of them, and the passes come
+    more often as the heap grows: at 1,000 policies that was half the time of loading. None
+    of these objects form reference cycles, so reference counting frees what is dropped while
+    the collector sleeps; it is switched back on (as it was) afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load_library(data_dir: Path) -> Library:
     """Load and validate every policy under `data_dir`; raise `PolicyDataError` with all problems."""
+    with cyclic_gc_paused():
+        return _load_library(data_dir)
+
+
+def policy_folders(data_dir: Path) -> list[Path]:
+    """The policy folders of a data folder, in name order; `PolicyDataError` if it is missing."""
     if not data_dir.is_dir():
         raise PolicyDataError([Diagnostic(file=data_dir.as_posix(), message="the data folder does not exist; expected a folder of policies", code="missing-file")])
+    return sorted(p for p in data_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def _load_library(data_dir: Path) -> Library:
     policies: list[Policy] = []
     problems: list[Diagnostic] = []
-    for folder in sorted(p for p in data_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+    for folder in policy_folders(data_dir):
         policy, found = load_policy(folder, data_dir.parent)
         problems += found
         if policy is not None:

@@ -69,3 +69,19 @@ def write_tree(files: Mapping[str, bytes | str], out_dir: Path) -> None:
     for name in files:  # refuse before anything is written
         safe_relative(name)
     replace_dir_atomically(out_dir, lambda tmp: write_files(files, tmp))
+
+
+def write_file_atomically(target: Path, content: bytes) -> None:
+    """Replace one file atomically (write beside it, then rename): readers see old or new, never half.
+
+    Used for build-cache entries, where a half-written entry must never be read back.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -16,7 +16,9 @@ keys in model order, ISO dates, no floats, UTF-8, one trailing newline.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -130,6 +132,16 @@ def dump_json(data: Any) -> bytes:
     return (json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
 
 
+def dump_model(document: BaseModel) -> bytes:
+    """`dump_json(document.model_dump(mode="json"))`, serialised by pydantic-core instead.
+
+    The same bytes (a test holds the two equal for every character and for whole libraries),
+    about five times faster: Python's `json` falls back to its pure-Python encoder whenever
+    `indent` is given, and that encoder was most of the time of `render_api`.
+    """
+    return (document.model_dump_json(indent=2) + "\n").encode("utf-8")
+
+
 def schema_of(name: str, model: type[BaseModel] | None = None) -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of one kind of API file."""
     model = model or SCHEMAS[name]
@@ -204,22 +216,72 @@ def revision_document(policy: Policy, revision: Revision) -> RevisionDocument:
     )
 
 
+@dataclass(frozen=True)
+class PolicyApiPart:
+    """What one policy contributes to the API: computed alone, so it can be cached alone.
+
+    Attributes:
+        files: The policy's own files (its policy file and one file per revision).
+        summary: Its row in `index.json`.
+        bulk_entry: Its entry in `all.json`, serialised and indented for its place there.
+    """
+
+    files: dict[str, bytes]
+    summary: PolicySummary
+    bulk_entry: bytes
+
+
+#: Indentation of a policy inside the `policies` list of `all.json`.
+_BULK_INDENT = "    "
+
+
+def policy_api_part(policy: Policy) -> PolicyApiPart:
+    """Every API output of one policy (see `assemble_api` for the files of the library)."""
+    files = {urls.api_policy(policy.number): dump_model(policy_document(policy))}
+    for revision in policy.revisions:
+        files[urls.api_revision(policy.number, revision.key)] = dump_model(revision_document(policy, revision))
+    entry = policy.model_dump_json(indent=2).replace("\n", "\n" + _BULK_INDENT)
+    return PolicyApiPart(files=files, summary=policy_summary(policy), bulk_entry=entry.encode("utf-8"))
+
+
+def _bulk_file(entries: list[bytes]) -> bytes:
+    """`all.json` from the policies' entries: exactly `dump_model(BulkDocument(...))`.
+
+    The document is serialised with an empty list and the entries are spliced into it; a
+    policy's JSON at depth 2 differs from its JSON at depth 0 only by the indentation of
+    each line, which `policy_api_part` added (a test holds this equal to the plain dump).
+    """
+    empty = dump_model(BulkDocument(api_version=urls.API_VERSION, schema_url=urls.api_schema("bulk"), policies=[]))
+    if not entries:
+        return empty
+    head, _, tail = empty.rpartition(b'"policies": []')
+    separator = (",\n" + _BULK_INDENT).encode()
+    pieces = [head + b'"policies": [\n' + _BULK_INDENT.encode()]
+    for entry in entries:
+        pieces += (entry, separator)
+    pieces[-1] = b"\n  ]" + tail  # the last separator becomes the end of the list
+    return b"".join(pieces)  # one copy of what can be hundreds of megabytes
+
+
+def assemble_api(parts: list[PolicyApiPart]) -> dict[str, bytes]:
+    """Every API file of a library from its policies' parts (in policy order)."""
+    files: dict[str, bytes] = {
+        urls.api_index(): dump_model(IndexDocument(api_version=urls.API_VERSION, schema_url=urls.api_schema("index"), policies=[part.summary for part in parts])),
+        urls.api_bulk(): _bulk_file([part.bulk_entry for part in parts]),
+    }
+    for part in parts:
+        files.update(part.files)
+    for name in SCHEMAS:
+        files[urls.api_schema(name)] = _schema_file(name)
+    return dict(sorted(files.items()))
+
+
+@cache
+def _schema_file(name: str) -> bytes:
+    # The schemas depend on the code only; generating them is a third of an incremental build.
+    return dump_json(schema_of(name))
+
+
 def render_api(library: Library) -> dict[str, bytes]:
     """Every API file, keyed by its path relative to the site root."""
-    files: dict[str, bytes] = {}
-
-    def put(path: str, document: BaseModel) -> None:
-        files[path] = dump_json(document.model_dump(mode="json"))
-
-    put(
-        urls.api_index(),
-        IndexDocument(api_version=urls.API_VERSION, schema_url=urls.api_schema("index"), policies=[policy_summary(p) for p in library.policies]),
-    )
-    put(urls.api_bulk(), BulkDocument(api_version=urls.API_VERSION, schema_url=urls.api_schema("bulk"), policies=library.policies))
-    for policy in library.policies:
-        put(urls.api_policy(policy.number), policy_document(policy))
-        for revision in policy.revisions:
-            put(urls.api_revision(policy.number, revision.key), revision_document(policy, revision))
-    for name in SCHEMAS:
-        files[urls.api_schema(name)] = dump_json(schema_of(name))
-    return dict(sorted(files.items()))
+    return assemble_api([policy_api_part(policy) for policy in library.policies])

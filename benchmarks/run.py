@@ -1,0 +1,352 @@
+"""Benchmark the build on synthetic libraries: prints figures, asserts nothing.
+
+For each size N (default 100 and 1,000 policies, R = 5 revisions each) it generates a
+synthetic library (`benchmarks/synthetic.py`, cached in the work folder) and runs every
+stage in a fresh Python process, so that one stage's memory does not inflate the next's:
+
+- `floor`: read every YAML file and parse it with `yaml.load(..., CSafeLoader)`, nothing else;
+- `load_validate`: `generators.validate.load_library`;
+- `render_json`, `render_site`, `render_diffs`, `render_codes`: each render function alone,
+  on a library loaded before the clock starts;
+- `total`: load + validate + every available render, in one process (what a build does
+  before writing); once `generators.build.render_outputs` exists it is taken as the whole
+  output and replaces the separate renders; `ratio` = total / floor;
+- `incremental`: a warm rebuild after editing one policy (needs `generators.cache`);
+- `mkdocs`: `policykb build` (the whole site with `mkdocs build`), its size on disk and the
+  size of its search index (needs `generators.build`).
+
+A stage whose code is not importable yet is printed as skipped with the reason, so the same
+script runs before and after the site, diff and code-index work is merged.
+Time is wall-clock of the stage's work only (imports and the loading of its inputs are
+outside the clock), the fastest of `--repeat` runs; peak memory is the maximum resident set size of the stage's process,
+which includes the interpreter, the imports and the inputs it loaded.
+
+Usage: `python benchmarks/run.py [--sizes 100 1000] [--revisions 5] [--seed 1] [--work DIR]`
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+if str(REPOSITORY) not in sys.path:
+    sys.path.insert(0, str(REPOSITORY))
+
+
+# --------------------------------------------------------------------------- optional stages
+
+
+def optional(module: str, *names: str) -> tuple[Any, ...] | str:
+    """The functions `names` of `module`, or a note saying why they cannot be had."""
+    try:
+        found = importlib.import_module(module)
+    except ImportError as error:
+        return f"{module} not importable ({error})"
+    missing = [name for name in names if not hasattr(found, name)]
+    if missing:
+        return f"{module} has no {', '.join(missing)}"
+    return tuple(getattr(found, name) for name in names)
+
+
+def _first(*candidates: tuple[str, tuple[str, ...]]) -> tuple[Any, ...] | str:
+    notes = []
+    for module, names in candidates:
+        found = optional(module, *names)
+        if not isinstance(found, str):
+            return found
+        notes.append(found)
+    return "; ".join(notes)
+
+
+def site_renderer() -> tuple[Any, ...] | str:
+    """`render_outputs(library)` of the site lane."""
+    return optional("generators.build", "render_outputs")
+
+
+def diff_renderers() -> tuple[Any, ...] | str:
+    """`render_diff_api(library)` and `render_diff_pages(library)` of the diff lane."""
+    return _first(("generators.render.diff", ("render_diff_api", "render_diff_pages")), ("generators.diff", ("render_diff_api", "render_diff_pages")))
+
+
+def code_index_renderer() -> tuple[Any, ...] | str:
+    """`render_downloads(library)` of the code-index lane (writes `api/v1/codes.json`)."""
+    return _first(
+        ("generators.render.downloads", ("render_downloads",)),
+        ("generators.downloads", ("render_downloads",)),
+        ("generators.render.codes", ("render_downloads",)),
+        ("generators.render.code_index", ("render_downloads",)),
+        ("generators.codes", ("render_downloads",)),
+    )
+
+
+def renders() -> dict[str, Callable[[Any], dict[str, Any]] | str]:
+    """Every render stage: name -> function of the library, or the note why it is skipped."""
+    from generators.render.json_api import render_api
+
+    stages: dict[str, Callable[[Any], dict[str, Any]] | str] = {"render_json": render_api}
+    site = site_renderer()
+    stages["render_site"] = site if isinstance(site, str) else site[0]
+    diffs = diff_renderers()
+    if isinstance(diffs, str):
+        stages["render_diffs"] = diffs
+    else:
+        api, pages = diffs
+        stages["render_diffs"] = lambda library: {**api(library), **pages(library)}
+    codes = code_index_renderer()
+    stages["render_codes"] = codes if isinstance(codes, str) else codes[0]
+    return stages
+
+
+# --------------------------------------------------------------------------- stages (in a child)
+
+
+def _output_size(files: dict[str, Any]) -> dict[str, Any]:
+    return {"files": len(files), "output_mb": round(sum(len(v) for v in files.values()) / 1e6, 1)}
+
+
+def stage_floor(data: Path) -> dict[str, Any]:
+    import yaml
+
+    paths = sorted(data.rglob("*.yaml"))
+    start = time.perf_counter()
+    size = 0
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        size += len(text)
+        yaml.load(text, Loader=yaml.CSafeLoader)  # result dropped: the strictest floor
+    return {"seconds": time.perf_counter() - start, "files": len(paths), "yaml_mb": round(size / 1e6, 1)}
+
+
+def stage_load_validate(data: Path) -> dict[str, Any]:
+    from generators.validate import load_library
+
+    start = time.perf_counter()
+    library = load_library(data)
+    return {"seconds": time.perf_counter() - start, "revisions": sum(len(p.revisions) for p in library.policies)}
+
+
+def stage_render(name: str) -> Callable[[Path], dict[str, Any]]:
+    def run(data: Path) -> dict[str, Any]:
+        from generators.validate import load_library
+
+        render = renders()[name]
+        if isinstance(render, str):
+            return {"skipped": render}
+        library = load_library(data)
+        start = time.perf_counter()
+        files = render(library)
+        return {"seconds": time.perf_counter() - start, **_output_size(files)}
+
+    return run
+
+
+def stage_total(data: Path) -> dict[str, Any]:
+    from generators.validate import load_library
+
+    available = {name: render for name, render in renders().items() if not isinstance(render, str)}
+    if "render_site" in available:  # `render_outputs` is the whole build's output: count it alone
+        available = {"render_site": available["render_site"]}
+    start = time.perf_counter()
+    library = load_library(data)
+    files: dict[str, Any] = {}
+    for render in available.values():
+        files.update(render(library))
+    return {"seconds": time.perf_counter() - start, "stages": "load_validate+" + "+".join(available), **_output_size(files)}
+
+
+def stage_incremental(data: Path) -> dict[str, Any]:
+    found = optional("generators.cache", "BuildCache", "build_api_incremental")
+    if isinstance(found, str):
+        return {"skipped": found}
+    build_cache, build = found
+    from generators.render.json_api import render_api
+    from generators.validate import load_library
+
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch) / "data"
+        shutil.copytree(data, copy)
+        cache = build_cache(Path(scratch) / "cache")
+        cold_start = time.perf_counter()
+        build(copy, cache)
+        cold = time.perf_counter() - cold_start
+        edited = sorted(copy.glob("*/revisions/*.yaml"))[-1]
+        text = edited.read_text(encoding="utf-8")
+        edited.write_text(text.replace("\ndescription:\n- ", "\ndescription:\n- Edited for the benchmark. ", 1), encoding="utf-8")
+        start = time.perf_counter()
+        files = build(copy, cache)
+        seconds = time.perf_counter() - start
+        identical = files == render_api(load_library(copy))
+    return {"seconds": seconds, "cold_seconds": round(cold, 2), "identical_to_clean": identical, **_output_size(files)}
+
+
+def stage_mkdocs(data: Path) -> dict[str, Any]:
+    found = site_renderer()
+    if isinstance(found, str):
+        return {"skipped": found}
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "site"
+        command = [sys.executable, "-m", "generators.cli", "--data", str(data), "build", "--out", str(out)]
+        start = time.perf_counter()
+        done = subprocess.run(command, cwd=REPOSITORY, capture_output=True, text=True, check=False)
+        seconds = time.perf_counter() - start
+        if done.returncode != 0:
+            return {"skipped": f"policykb build failed: {done.stderr.strip()[-300:]}"}
+        size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+        pages = sum(1 for _ in out.rglob("*.html"))
+        index = out / "search" / "search_index.json"
+        child = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "seconds": seconds,
+        "peak_mb_build": round(child.ru_maxrss / 1024),
+        "pages": pages,
+        "site_mb": round(size / 1e6, 1),
+        "search_index_mb": round(index.stat().st_size / 1e6, 2) if index.exists() else None,
+    }
+
+
+STAGES: dict[str, Callable[[Path], dict[str, Any]]] = {
+    "floor": stage_floor,
+    "load_validate": stage_load_validate,
+    "render_json": stage_render("render_json"),
+    "render_site": stage_render("render_site"),
+    "render_diffs": stage_render("render_diffs"),
+    "render_codes": stage_render("render_codes"),
+    "total": stage_total,
+    "incremental": stage_incremental,
+    "mkdocs": stage_mkdocs,
+}
+
+
+def peak_rss_mb() -> int:
+    """This process's peak resident memory (MB).
+
+    Read from `VmHWM`, which starts afresh at `exec`; `ru_maxrss` does not (Linux carries the
+    parent's peak over into the child), so it would charge the driver's memory to a stage.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024)
+    except OSError:  # not Linux
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def run_child(name: str, data: Path) -> None:
+    """Run one stage in this process and print its figures as one JSON line."""
+    figures = STAGES[name](data)
+    figures["peak_mb"] = peak_rss_mb()
+    print(json.dumps(figures))
+
+
+# --------------------------------------------------------------------------- driver
+
+
+@dataclass
+class Result:
+    """The figures of one stage at one size."""
+
+    stage: str
+    figures: dict[str, Any]
+
+
+def run_stage(name: str, data: Path, repeat: int) -> Result:
+    """Run a stage `repeat` times, each in a fresh Python process; keep the fastest run.
+
+    The fastest of a few runs is the least disturbed by other work on the machine; the peak
+    memory is the highest of the runs.
+    """
+    best: dict[str, Any] | None = None
+    peak = 0
+    for _ in range(repeat if name not in ("mkdocs", "incremental") else 1):
+        done = subprocess.run([sys.executable, __file__, "--stage", name, "--data", str(data)], capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            lines = done.stderr.strip().splitlines()
+            return Result(name, {"skipped": f"failed: {lines[-1] if lines else done.returncode}"})
+        figures = json.loads(done.stdout.strip().splitlines()[-1])
+        if "skipped" in figures:
+            return Result(name, figures)
+        peak = max(peak, figures["peak_mb"])
+        if best is None or figures["seconds"] < best["seconds"]:
+            best = figures
+    assert best is not None
+    best["peak_mb"] = peak
+    return Result(name, best)
+
+
+def library_for(work: Path, policies: int, revisions: int, seed: int) -> Path:
+    """The synthetic library of this size, generated once into `work`."""
+    from benchmarks.synthetic import generate_library
+
+    target = work / f"library-{policies}x{revisions}-seed{seed}"
+    if not target.exists():
+        staging = work / f".{target.name}.partial"
+        shutil.rmtree(staging, ignore_errors=True)
+        generate_library(staging, policies, revisions, seed)
+        staging.rename(target)
+    return target
+
+
+def report(size: int, revisions: int, results: list[Result]) -> None:
+    """Print one size's figures as a table."""
+    print(f"\nN = {size:,} policies x R = {revisions} revisions")
+    print(f"{'stage':<15} {'seconds':>8} {'peak MB':>8}  details")
+    by_name = {r.stage: r.figures for r in results}
+    for result in results:
+        figures = dict(result.figures)
+        if "skipped" in figures:
+            print(f"{result.stage:<15} {'-':>8} {'-':>8}  skipped: {figures['skipped']}")
+            continue
+        seconds = figures.pop("seconds")
+        peak = figures.pop("peak_mb")
+        details = ", ".join(f"{k}={v}" for k, v in figures.items())
+        print(f"{result.stage:<15} {seconds:>8.2f} {peak:>8}  {details}")
+    floor, total = by_name.get("floor", {}), by_name.get("total", {})
+    if "seconds" in floor and "seconds" in total:
+        print(f"ratio total/floor = {total['seconds'] / floor['seconds']:.2f} (goal <= 2)")
+    mkdocs = by_name.get("mkdocs", {})
+    if "seconds" in mkdocs and "seconds" in total:
+        ours = min(total["seconds"], mkdocs["seconds"])
+        print(f"share of the build: ours {ours:.1f} s ({ours / mkdocs['seconds']:.0%}), MkDocs and writing {mkdocs['seconds'] - ours:.1f} s (goal: whole build < 90 s)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line of the benchmark (and of its per-stage child processes)."""
+    parser = argparse.ArgumentParser(description="Benchmark policykb on synthetic libraries.")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000], help="numbers of policies (default: 100 1000)")
+    parser.add_argument("--revisions", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "policykb-bench", help="where the synthetic libraries are kept")
+    parser.add_argument("--only", nargs="+", choices=list(STAGES), help="run only these stages")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per stage; the fastest is shown (default 3)")
+    parser.add_argument("--stage", choices=list(STAGES), help=argparse.SUPPRESS)
+    parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.stage:
+        run_child(args.stage, args.data)
+        return 0
+    print(f"policykb benchmark: {os.cpu_count()} cores, Python {platform.python_version()} ({platform.python_implementation()}), {platform.machine()}")
+    args.work.mkdir(parents=True, exist_ok=True)
+    for size in args.sizes:
+        data = library_for(args.work, size, args.revisions, args.seed)
+        results = [run_stage(name, data, args.repeat) for name in (args.only or STAGES)]
+        report(size, args.revisions, results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
