@@ -108,12 +108,17 @@ class _PageContext:
         """True when the page with this URL is part of the build (as `u/index.md` or `u.md`)."""
         return bool({urls.page_source(page_url), f"{page_url.rstrip('/')}.md"} & set(self.published))
 
+    def has_file(self, path: str) -> bool:
+        """True when the data file at `path` (relative to the site root) is part of the build."""
+        return path in self.published
+
     def as_dict(self) -> dict[str, object]:
         return {
             "library": self.library,
             "page_url": self.page_url,
             "href": self.href,
             "is_published": self.is_published,
+            "has_file": self.has_file,
             "urls": urls,
             "determination_style": DETERMINATION_STYLES.__getitem__,
             "meta_title": meta_title,
