@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import pytest
 
 from generators.render.json_api import render_api
 from generators.validate import load_library
@@ -54,3 +57,48 @@ def test_a_failed_export_in_a_real_process_leaves_the_previous_output_intact(tmp
     assert "policy_data/6.01.03/revisions/2026-01-22.yaml:234:" in failed.stderr
     assert tree_differences(before, snapshot_tree(out)) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "policy_data"]
+
+
+# --------------------------------------------------------------------------- the whole site
+# Two full `policykb build` runs (HTML, JSON, sitemap, search index), each in its own process.
+
+
+@pytest.fixture(scope="module")
+def two_site_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """The site built twice at once from two copies of the data, with different hash seeds and folders."""
+    root = tmp_path_factory.mktemp("sites")
+    other_data = root / "elsewhere" / "policy_data"
+    shutil.copytree(DATA, other_data)
+    same_url = {"POLICYKB_SITE_URL": "https://policies.example.org/"}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first = pool.submit(run_policykb, "--data", DATA, "build", "--out", root / "first" / "site", hash_seed="1", extra_env=same_url)
+        second = pool.submit(run_policykb, "--data", other_data, "build", "--out", root / "second-site", hash_seed="2", extra_env=same_url)
+        one, two = first.result(), second.result()
+    assert one.returncode == 0 and two.returncode == 0, one.stderr + two.stderr
+    return root / "first" / "site", root / "second-site", root
+
+
+def test_two_site_builds_in_separate_processes_are_byte_identical(two_site_builds: tuple[Path, Path, Path]) -> None:
+    first_site, second_site, root = two_site_builds
+    one, two = snapshot_tree(first_site), snapshot_tree(second_site)
+    for expected in ("index.html", "policies/6.01.03/index.html", "policies/6.01.03/diffs/2025-01-23..2026-01-22/index.html",
+                     "sitemap.xml", "sitemap.xml.gz", "search/search_index.json", "api/v1/codes.json", "feed.xml"):  # fmt: skip
+        assert expected in one, expected
+    assert tree_differences(one, two) == []
+    assert not any(str(root).encode() in content for content in one.values()), "a build path leaked into the site"
+
+
+def test_a_failed_site_build_leaves_the_previous_real_site_byte_for_byte_intact(two_site_builds: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    # A copy, so the other test's site stays as built.
+    site = tmp_path / "site"
+    shutil.copytree(two_site_builds[0], site)
+    before = snapshot_tree(site)
+    data = tmp_path / "policy_data"
+    shutil.copytree(DATA, data)
+    revision = data / "6.01.03" / "revisions" / "2026-01-22.yaml"
+    revision.write_text(revision.read_text(encoding="utf-8").replace("determination: investigational", "determination: maybe"), encoding="utf-8")
+    failed = run_policykb("--data", data, "build", "--out", site)
+    assert failed.returncode == 1 and "Traceback" not in failed.stderr
+    assert "2026-01-22.yaml:" in failed.stderr
+    assert tree_differences(before, snapshot_tree(site)) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["policy_data", "site"], "staging folders were left behind"
