@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
-"""Screenshots of the policy page for review: desktop, phone width and print, into screenshots/.
+"""Screenshots for review: policy, what-changed and code lookup pages; desktop, phone and print.
 
 Usage: .venv/bin/python scripts/screenshots.py [--site site] [--out screenshots] [--policy 6.01.03]
+    [--code C71.3]
+
+The what-changed page shot is the policy's newest diff (the one its page links to); the code
+lookup page is shot with `--code` typed in.
 
 Serves the built site (run `policykb build` first; the script builds it when `--site` is
 missing) on 127.0.0.1 and drives Debian's Chromium through Playwright.
@@ -17,7 +21,7 @@ import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Browser, sync_playwright
 
 CHROMIUM = "/usr/lib/chromium/chromium"
 VIEWPORTS = {"desktop": (1280, 900), "phone": (390, 844)}
@@ -28,11 +32,41 @@ class QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+def shoot_diff_and_lookup(browser: Browser, base: str, policy: str, code: str, out: Path) -> list[Path]:
+    """The what-changed page linked from the policy page, and the code lookup page with `code` typed."""
+    shots = []
+    for name, (width, height) in VIEWPORTS.items():
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.goto(f"{base}policies/{policy}/")
+        diff_link = page.locator("a.pkb-link--diff")
+        if diff_link.count():
+            page.goto(diff_link.first.evaluate("a => a.href"))
+            page.wait_for_selector(".pkb-diff-summary")
+            target = out / f"diff-{policy}-{name}.png"
+            page.screenshot(path=str(target), full_page=True)
+            shots.append(target)
+            if name == "desktop":
+                page.emulate_media(media="print")
+                target = out / f"diff-{policy}-print.png"
+                page.screenshot(path=str(target), full_page=True)
+                shots.append(target)
+                page.emulate_media(media="screen")
+        page.goto(f"{base}lookup/")
+        page.locator("#code-lookup-input").press_sequentially(code, delay=10)
+        page.wait_for_selector("article.policykb-lookup__code")
+        target = out / f"lookup-{name}.png"
+        page.screenshot(path=str(target), full_page=True)
+        shots.append(target)
+        page.close()
+    return shots
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--site", type=Path, default=Path("site"))
     parser.add_argument("--out", type=Path, default=Path("screenshots"))
     parser.add_argument("--policy", default="6.01.03")
+    parser.add_argument("--code", default="C71.3", help="the code typed into the code lookup page")
     args = parser.parse_args()
     if not (args.site / "index.html").is_file():
         subprocess.run([sys.executable, "-m", "generators.cli", "build", "--out", str(args.site)], check=True)
@@ -68,6 +102,7 @@ def main() -> int:
             target = args.out / f"policy-{args.policy}-print.png"
             page.screenshot(path=str(target), full_page=True)
             shots.append(target)
+            shots += shoot_diff_and_lookup(browser, base, args.policy, args.code, args.out)
             page.goto(f"{base}")
             target = args.out / "home-desktop.png"
             page.emulate_media(media="screen")
