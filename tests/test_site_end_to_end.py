@@ -154,3 +154,21 @@ def test_downloads_pages_link_every_download_and_each_is_served(page: Any, site_
     assert json.loads(page.request.get(site_url + urls.fhir_value_set(NUMBER)).body())["resourceType"] == "ValueSet"
     assert page.request.get(site_url + urls.feed_atom()).text().lstrip().startswith("<?xml")
     assert page.request.get(site_url + urls.download_codes_csv()).text().startswith("policy,")
+
+
+# --------------------------------------------------------------------------- phone width
+
+
+@pytest.mark.parametrize("page_url", [DIFF_PAGE, urls.page_code_lookup() + "?code=C71.3", urls.page_downloads()])
+def test_diff_lookup_and_downloads_pages_fit_a_phone_screen(chromium: Any, site_url: str, page_url: str) -> None:
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        phone = context.new_page()
+        phone.goto(site_url + page_url)
+        expect(phone.locator("h1")).to_be_visible()
+        if "?code=" in page_url:
+            expect(phone.locator("article.policykb-lookup__code")).to_have_count(1)
+        overflow = phone.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{page_url} is {overflow}px wider than a phone screen"
+    finally:
+        context.close()

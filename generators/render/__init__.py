@@ -9,6 +9,7 @@ from datetime import date
 from functools import cache
 
 import jinja2
+from markupsafe import Markup, escape
 
 from ..text import to_html, to_markdown_html, to_plain
 
@@ -34,6 +35,7 @@ def environment() -> jinja2.Environment:
     env.filters["html"] = to_html
     env.filters["markdown_safe"] = to_markdown_html
     env.filters["long_date"] = long_date
+    env.filters["path_breaks"] = path_breaks
     env.filters["month_year"] = month_year
     return env
 
@@ -54,6 +56,11 @@ def month_year(value: str | None, unknown: str = "not known") -> str:
         return unknown
     year, month = value.split("-")
     return f"{_MONTHS[int(month) - 1]} {year}"
+
+
+def path_breaks(path: str) -> Markup:
+    """A file path, escaped, that may wrap after each `/` (a long path must not widen a table)."""
+    return Markup("/<wbr>").join(escape(part) for part in escape(path).split("/"))
 
 
 def render_template(name: str, **context: object) -> str:
