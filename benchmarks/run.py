@@ -62,16 +62,6 @@ def optional(module: str, *names: str) -> tuple[Any, ...] | str:
     return tuple(getattr(found, name) for name in names)
 
 
-def _first(*candidates: tuple[str, tuple[str, ...]]) -> tuple[Any, ...] | str:
-    notes = []
-    for module, names in candidates:
-        found = optional(module, *names)
-        if not isinstance(found, str):
-            return found
-        notes.append(found)
-    return "; ".join(notes)
-
-
 def site_renderer() -> tuple[Any, ...] | str:
     """`render_outputs(library)` of the site lane."""
     return optional("generators.build", "render_outputs")
@@ -79,18 +69,12 @@ def site_renderer() -> tuple[Any, ...] | str:
 
 def diff_renderers() -> tuple[Any, ...] | str:
     """`render_diff_api(library)` and `render_diff_pages(library)` of the diff lane."""
-    return _first(("generators.render.diff", ("render_diff_api", "render_diff_pages")), ("generators.diff", ("render_diff_api", "render_diff_pages")))
+    return optional("generators.render.diffs", "render_diff_api", "render_diff_pages")
 
 
 def code_index_renderer() -> tuple[Any, ...] | str:
     """`render_downloads(library)` of the code-index lane (writes `api/v1/codes.json`)."""
-    return _first(
-        ("generators.render.downloads", ("render_downloads",)),
-        ("generators.downloads", ("render_downloads",)),
-        ("generators.render.codes", ("render_downloads",)),
-        ("generators.render.code_index", ("render_downloads",)),
-        ("generators.codes", ("render_downloads",)),
-    )
+    return optional("generators.render.downloads", "render_downloads")
 
 
 def renders() -> dict[str, Callable[[Any], dict[str, Any]] | str]:

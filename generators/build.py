@@ -11,7 +11,7 @@ from datetime import UTC, datetime, time
 from pathlib import Path
 
 from .model import Library
-from .render.diffs import render_diff_api, render_diff_assets, render_diff_pages
+from .render.diffs import render_diff_api, render_diff_assets, render_diff_files
 from .render.downloads import render_downloads
 from .render.json_api import render_api
 from .render.site import render_site_pages
@@ -48,7 +48,7 @@ def render_outputs(library: Library, hand_written: Collection[str] = ()) -> dict
         hand_written: Paths of the hand-written files of the docs folder (e.g. `lookup.md`),
             which generated pages may link to.
     """
-    others = merge_outputs(render_data_files(library), render_diff_pages(library), render_diff_assets())
+    others = merge_outputs(render_api(library), render_diff_files(library), render_downloads(library), render_diff_assets())
     published = set(others) | set(hand_written)
     return merge_outputs(others, render_site_pages(library, published=published))
 
