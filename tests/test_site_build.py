@@ -104,6 +104,16 @@ def test_search_index_holds_codes_whole_and_leaves_archived_revisions_out(built_
     assert not [doc["location"] for doc in index["docs"] if "/revisions/" in doc["location"]]
 
 
+def test_search_index_is_lean_policies_by_title_statements_and_codes(built_site: Path) -> None:
+    """Diff and history pages and the long reading sections stay out: at 1,000 policies they were most of the index."""
+    index = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    locations = [doc["location"] for doc in index["docs"]]
+    assert not [location for location in locations if "/diffs/" in location or "/history/" in location]
+    policy_sections = {location.partition("#")[2] for location in locations if location.startswith("policies/6.01.03/")}
+    assert {"policy-statements", "codes", "search-terms"} <= policy_sections
+    assert not policy_sections & {"description", "supportive-literature", "references", "cms", "regulatory-status"}
+
+
 def test_sitemap_dates_come_from_the_data(library: Library, built_site: Path) -> None:
     newest = date.fromtimestamp(source_date_epoch(library))
     lastmods = set(re.findall(r"<lastmod>([^<]+)</lastmod>", (built_site / "sitemap.xml").read_text(encoding="utf-8")))
