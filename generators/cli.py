@@ -23,6 +23,7 @@ from .build import OutputClashError, merge_outputs, read_hand_written, render_da
 from .diff import diff_revisions
 from .errors import PolicyDataError
 from .model import CodeSystem, Library, Policy, Revision
+from .progress import Progress
 from .render import render_template
 from .render.diffs import diff_json, diff_text
 from .timeline import first_window, revision_in_effect
@@ -73,6 +74,11 @@ def find_revision(policy: Policy, key: str | None) -> Revision:
     return revision
 
 
+def _load_with_progress(data: Path, progress: Progress) -> Library:
+    """`load_library`, counting policies on the progress line."""
+    return load_library(data, on_policy=lambda done, total: progress.count(done, total, "policies"))
+
+
 # --------------------------------------------------------------------------- commands
 
 
@@ -89,9 +95,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the data files (JSON API, diffs, code index, CSV, FHIR, Atom) into the output folder, atomically."""
-    library = load_library(args.data)
+    progress = Progress(steps=3)
+    progress.step(f"Loading and validating {args.data}/")
+    library = _load_with_progress(args.data, progress)
+    progress.step("Rendering the data files")
     files = render_data_files(library)
+    progress.step(f"Writing {len(files)} files to {args.out}/")
     write_tree(files, args.out)
+    progress.done("Exported")
     print(f"Wrote {len(files)} files (JSON API, diffs, code index, CSV, FHIR ValueSets, Atom feed) to {args.out}/")
     return 0
 
@@ -103,7 +114,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     so a failure leaves the previous site intact. `SOURCE_DATE_EPOCH` is the newest date in the
     data, so the same data gives the same bytes.
     """
-    library = load_library(args.data)
+    progress = Progress(steps=2)
+    progress.step(f"Loading and validating {args.data}/")
+    library = _load_with_progress(args.data, progress)
     config = args.config.resolve()
     if not config.is_file():
         raise UsageError(f"no MkDocs configuration at {args.config}; run from the repository root or pass --config")
@@ -119,14 +132,19 @@ def cmd_build(args: argparse.Namespace) -> int:
         if subprocess.run(command, env=env, check=False).returncode != 0:
             raise BuildFailed(f"mkdocs build --strict failed (see above); {args.out}/ was left as it was")
 
+    progress.step("Building the site with mkdocs build --strict (renders every page again, then MkDocs)")
     replace_dir_atomically(args.out, run_mkdocs)
+    progress.done("Built")
     print(f"Built the site into {args.out}/")
     return 0
 
 
 def cmd_pages(args: argparse.Namespace) -> int:
     """Write the generated page sources and data files (for site tools that run no MkDocs hooks)."""
-    library = load_library(args.data)
+    progress = Progress(steps=3)
+    progress.step(f"Loading and validating {args.data}/")
+    library = _load_with_progress(args.data, progress)
+    progress.step("Rendering pages and data files")
     hand_written = read_hand_written(args.with_content) if args.with_content is not None else {}
     files = render_outputs(library, hand_written.keys())
     if args.with_content is not None:
@@ -134,7 +152,9 @@ def cmd_pages(args: argparse.Namespace) -> int:
             files = merge_outputs(hand_written, files)
         except OutputClashError as error:
             raise UsageError(f"{error}: a hand-written file in {args.with_content}/ has the path of a generated one") from None
+    progress.step(f"Writing {len(files)} files to {args.out}/")
     write_tree(files, args.out)
+    progress.done("Wrote the pages")
     print(f"Wrote {len(files)} files to {args.out}/")
     return 0
 
