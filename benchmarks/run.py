@@ -192,13 +192,14 @@ def stage_mkdocs(data: Path) -> dict[str, Any]:
         size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
         pages = sum(1 for _ in out.rglob("*.html"))
         index = out / "search" / "search_index.json"
+        index_mb = round(index.stat().st_size / 1e6, 2) if index.exists() else None
         child = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "seconds": seconds,
         "peak_mb_build": round(child.ru_maxrss / 1024),
         "pages": pages,
         "site_mb": round(size / 1e6, 1),
-        "search_index_mb": round(index.stat().st_size / 1e6, 2) if index.exists() else None,
+        "search_index_mb": index_mb,
     }
 
 
