@@ -19,6 +19,7 @@ from pathlib import Path
 from . import icd10
 from .code_index import build_code_index, lookup
 from .codes import normalize
+from .cache import BuildCache, build_data_files_incremental
 from .build import OutputClashError, merge_outputs, read_hand_written, render_data_files, render_outputs, source_date_epoch
 from .diff import diff_revisions
 from .errors import PolicyDataError
@@ -96,10 +97,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the data files (JSON API, diffs, code index, CSV, FHIR, Atom) into the output folder, atomically."""
     progress = Progress(steps=3)
-    progress.step(f"Loading and validating {args.data}/")
-    library = _load_with_progress(args.data, progress)
-    progress.step("Rendering the data files")
-    files = render_data_files(library)
+    if args.cache is not None:
+        progress.step(f"Loading and validating {args.data}/, reusing unchanged policies from {args.cache}/")
+        files = build_data_files_incremental(args.data, BuildCache(args.cache))
+        progress.step("Rendered the data files")
+    else:
+        progress.step(f"Loading and validating {args.data}/")
+        library = _load_with_progress(args.data, progress)
+        progress.step("Rendering the data files")
+        files = render_data_files(library)
     progress.step(f"Writing {len(files)} files to {args.out}/")
     write_tree(files, args.out)
     progress.done("Exported")
@@ -276,6 +282,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", help="write the JSON API and its schemas")
     export.add_argument("--out", type=Path, default=Path("build/json"), help="output folder (replaced atomically)")
+    export.add_argument(
+        "--cache",
+        type=Path,
+        nargs="?",
+        const=Path(".policykb-cache"),
+        default=None,
+        metavar="DIR",
+        help="reuse unchanged policies' outputs from a content-hash cache (default DIR: .policykb-cache); same files as without",
+    )
     export.set_defaults(func=cmd_export)
 
     build = sub.add_parser("build", help="validate, then build the whole site (pages, JSON API) with mkdocs --strict")

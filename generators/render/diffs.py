@@ -273,6 +273,16 @@ def render_policy_diffs(policy: Policy) -> dict[str, bytes | str]:
     return files
 
 
+def render_policy_diff_api(policy: Policy) -> dict[str, bytes]:
+    """One policy's diff JSON files (`render_diff_api` without the schema, for this policy)."""
+    return {urls.api_diff(policy.number, old.key, new.key): diff_json(policy, diff_revisions(old, new)) for old, new in consecutive_pairs(policy)}
+
+
+def render_diff_schema() -> dict[str, bytes]:
+    """The diff files' JSON Schema, keyed by its path."""
+    return {urls.api_schema("diff"): dump_json(schema_of("diff", DiffDocument))}
+
+
 def render_diff_files(library: Library) -> dict[str, bytes | str]:
     """`render_diff_api(library)` and `render_diff_pages(library)` together, each diff computed once."""
     files: dict[str, bytes | str] = {urls.api_schema("diff"): dump_json(schema_of("diff", DiffDocument))}
