@@ -53,6 +53,22 @@ def render_outputs(library: Library, hand_written: Collection[str] = ()) -> dict
     return merge_outputs(others, render_site_pages(library, published=published))
 
 
+#: The manifest `policykb build` leaves beside the pre-rendered pages for the MkDocs hook.
+PRERENDERED_MANIFEST = ".policykb-prerendered.json"
+
+
+def is_site_source(path: str) -> bool:
+    """True for the outputs MkDocs must process (pages, stylesheets); False for data files it would only copy."""
+    return path.endswith(".md") or path.startswith("assets/")
+
+
+def split_site_sources(outputs: dict[str, bytes | str]) -> tuple[dict[str, bytes | str], dict[str, bytes | str]]:
+    """(pages and assets for MkDocs, data files to publish beside them) of `render_outputs`."""
+    sources = {path: content for path, content in outputs.items() if is_site_source(path)}
+    data = {path: content for path, content in outputs.items() if not is_site_source(path)}
+    return sources, data
+
+
 def source_date_epoch(library: Library) -> int:
     """The build's timestamp for tools that print one (the sitemap): the newest date in the data.
 

@@ -188,3 +188,15 @@ def test_build_without_a_mkdocs_configuration_says_so(tmp_path: Path, capsys: py
     assert code == 1
     assert "no MkDocs configuration" in capsys.readouterr().err
     assert not (tmp_path / "site").exists()
+
+
+def test_policykb_build_publishes_what_the_hook_alone_publishes(library: Library, built_site: Path, site_url: str, tmp_path: Path) -> None:
+    """`policykb build` renders once and hands MkDocs the pages; a plain `mkdocs build` renders through the hook: same site."""
+    from .trees import snapshot_tree, tree_differences
+
+    plain = tmp_path / "plain"
+    env = {**os.environ, "POLICYKB_DATA": str(DATA), "SOURCE_DATE_EPOCH": str(source_date_epoch(library)), "NO_MKDOCS_2_WARNING": "1", "POLICYKB_SITE_URL": site_url}
+    env.pop("POLICYKB_PRERENDERED", None)
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "--config-file", str(ROOT / "mkdocs.yml"), "--site-dir", str(plain)]
+    assert subprocess.run(command, env=env, check=False).returncode == 0
+    assert tree_differences(snapshot_tree(built_site), snapshot_tree(plain)) == []
