@@ -23,6 +23,7 @@ from generators.cli import main
 from generators.model import Library
 from generators.render.json_api import render_api
 from generators.render.site import render_site_pages
+from generators.text import to_plain
 
 from .conftest import DATA, ROOT
 
@@ -104,14 +105,18 @@ def test_search_index_holds_codes_whole_and_leaves_archived_revisions_out(built_
     assert not [doc["location"] for doc in index["docs"] if "/revisions/" in doc["location"]]
 
 
-def test_search_index_is_lean_policies_by_title_statements_and_codes(built_site: Path) -> None:
+def test_search_index_is_lean_policies_by_title_statements_and_codes(library: Library, built_site: Path) -> None:
     """Diff and history pages and the long reading sections stay out: at 1,000 policies they were most of the index."""
     index = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))
     locations = [doc["location"] for doc in index["docs"]]
     assert not [location for location in locations if "/diffs/" in location or "/history/" in location]
     policy_sections = {location.partition("#")[2] for location in locations if location.startswith("policies/6.01.03/")}
     assert {"policy-statements", "codes", "search-terms"} <= policy_sections
-    assert not policy_sections & {"description", "supportive-literature", "references", "cms", "regulatory-status"}
+    assert not policy_sections & {"description", "supportive-literature", "references", "cms", "regulatory-status", "policy-guidelines"}
+    statements = next(doc["text"] for doc in index["docs"] if doc["location"] == "policies/6.01.03/#policy-statements")
+    with_criteria = next(s for s in library.policies[0].current.statements if s.criteria)
+    assert to_plain(with_criteria.text)[:40] in statements
+    assert to_plain(with_criteria.criteria.children[0].text)[:40] not in statements  # criteria trees stay out
 
 
 def test_sitemap_dates_come_from_the_data(library: Library, built_site: Path) -> None:
