@@ -139,6 +139,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     hand_written = sorted(read_hand_written_paths(mkdocs_docs_dir(config)))
     sources, data_files = split_site_sources(render_outputs(library, hand_written))
     del library  # MkDocs runs next, in another process: hold no more than needed meanwhile
+    args.out.resolve().parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".policykb-build-", dir=args.out.resolve().parent) as scratch:
         prerendered, data_folder = Path(scratch) / "pages", Path(scratch) / "data"
         manifest = {"hand_written": hand_written, "sources": sorted(sources)}
