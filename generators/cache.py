@@ -13,8 +13,10 @@ three, so any change to any of them gives a new key and the old entry is simply 
 - **configuration**: whatever the caller passes as `config` (e.g. the site URL).
 
 Only what one policy alone determines is cached: its validated, rendered `PolicyApiPart`
-(own files, index row, entry of `all.json`) and the files of any `PolicyRenderer` passed to
-`build_incremental` (e.g. a policy's pages and diffs; their names and bytecode join the key).
+(own files, index row, entry of `all.json`), the files of any `PolicyRenderer` passed to
+`build_incremental` (e.g. a policy's pages and diffs; their names and bytecode join the key)
+and, for `build_data_files_incremental` (`policykb export --cache`), the validated model as
+JSON, from which the downloads that combine every policy are rendered again.
 Everything global (`index.json`, `all.json`, schemas) is recomputed on every build from the
 parts, with the same functions a clean build uses (`generators.render.json_api.assemble_api`),
 so an incremental build is byte-identical to a clean one (tested, and checked by
