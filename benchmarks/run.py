@@ -62,16 +62,6 @@ def optional(module: str, *names: str) -> tuple[Any, ...] | str:
     return tuple(getattr(found, name) for name in names)
 
 
-def _first(*candidates: tuple[str, tuple[str, ...]]) -> tuple[Any, ...] | str:
-    notes = []
-    for module, names in candidates:
-        found = optional(module, *names)
-        if not isinstance(found, str):
-            return found
-        notes.append(found)
-    return "; ".join(notes)
-
-
 def site_renderer() -> tuple[Any, ...] | str:
     """`render_outputs(library)` of the site lane."""
     return optional("generators.build", "render_outputs")
@@ -79,18 +69,12 @@ def site_renderer() -> tuple[Any, ...] | str:
 
 def diff_renderers() -> tuple[Any, ...] | str:
     """`render_diff_api(library)` and `render_diff_pages(library)` of the diff lane."""
-    return _first(("generators.render.diff", ("render_diff_api", "render_diff_pages")), ("generators.diff", ("render_diff_api", "render_diff_pages")))
+    return optional("generators.render.diffs", "render_diff_api", "render_diff_pages")
 
 
 def code_index_renderer() -> tuple[Any, ...] | str:
     """`render_downloads(library)` of the code-index lane (writes `api/v1/codes.json`)."""
-    return _first(
-        ("generators.render.downloads", ("render_downloads",)),
-        ("generators.downloads", ("render_downloads",)),
-        ("generators.render.codes", ("render_downloads",)),
-        ("generators.render.code_index", ("render_downloads",)),
-        ("generators.codes", ("render_downloads",)),
-    )
+    return optional("generators.render.downloads", "render_downloads")
 
 
 def renders() -> dict[str, Callable[[Any], dict[str, Any]] | str]:
@@ -169,28 +153,41 @@ def stage_total(data: Path) -> dict[str, Any]:
 
 
 def stage_incremental(data: Path) -> dict[str, Any]:
-    found = optional("generators.cache", "BuildCache", "build_api_incremental")
+    found = optional("generators.cache", "BuildCache", "build_api_incremental", "build_data_files_incremental")
     if isinstance(found, str):
         return {"skipped": found}
-    build_cache, build = found
+    build_cache, build_api, build_data = found
+    from generators.build import render_data_files
     from generators.render.json_api import render_api
     from generators.validate import load_library
 
     with tempfile.TemporaryDirectory() as scratch:
         copy = Path(scratch) / "data"
         shutil.copytree(data, copy)
-        cache = build_cache(Path(scratch) / "cache")
+        api_cache, data_cache = build_cache(Path(scratch) / "api-cache"), build_cache(Path(scratch) / "data-cache")
         cold_start = time.perf_counter()
-        build(copy, cache)
+        build_data(copy, data_cache)
         cold = time.perf_counter() - cold_start
+        build_api(copy, api_cache)
         edited = sorted(copy.glob("*/revisions/*.yaml"))[-1]
         text = edited.read_text(encoding="utf-8")
         edited.write_text(text.replace("\ndescription:\n- ", "\ndescription:\n- Edited for the benchmark. ", 1), encoding="utf-8")
         start = time.perf_counter()
-        files = build(copy, cache)
+        api_files = build_api(copy, api_cache)
+        api_seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        files = build_data(copy, data_cache)
         seconds = time.perf_counter() - start
-        identical = files == render_api(load_library(copy))
-    return {"seconds": seconds, "cold_seconds": round(cold, 2), "identical_to_clean": identical, **_output_size(files)}
+        library = load_library(copy)
+        identical = files == render_data_files(library) and api_files == render_api(library)
+    return {
+        "seconds": seconds,
+        "what": "export (API, diffs, code index, CSV, FHIR, feed)",
+        "api_only_seconds": round(api_seconds, 2),
+        "cold_seconds": round(cold, 2),
+        "identical_to_clean": identical,
+        **_output_size(files),
+    }
 
 
 def stage_mkdocs(data: Path) -> dict[str, Any]:
@@ -208,13 +205,14 @@ def stage_mkdocs(data: Path) -> dict[str, Any]:
         size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
         pages = sum(1 for _ in out.rglob("*.html"))
         index = out / "search" / "search_index.json"
+        index_mb = round(index.stat().st_size / 1e6, 2) if index.exists() else None
         child = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "seconds": seconds,
         "peak_mb_build": round(child.ru_maxrss / 1024),
         "pages": pages,
         "site_mb": round(size / 1e6, 1),
-        "search_index_mb": round(index.stat().st_size / 1e6, 2) if index.exists() else None,
+        "search_index_mb": index_mb,
     }
 
 

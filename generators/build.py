@@ -11,7 +11,7 @@ from datetime import UTC, datetime, time
 from pathlib import Path
 
 from .model import Library
-from .render.diffs import render_diff_api, render_diff_assets, render_diff_pages
+from .render.diffs import render_diff_api, render_diff_assets, render_diff_files
 from .render.downloads import render_downloads
 from .render.json_api import render_api
 from .render.site import render_site_pages
@@ -48,9 +48,25 @@ def render_outputs(library: Library, hand_written: Collection[str] = ()) -> dict
         hand_written: Paths of the hand-written files of the docs folder (e.g. `lookup.md`),
             which generated pages may link to.
     """
-    others = merge_outputs(render_data_files(library), render_diff_pages(library), render_diff_assets())
+    others = merge_outputs(render_api(library), render_diff_files(library), render_downloads(library), render_diff_assets())
     published = set(others) | set(hand_written)
     return merge_outputs(others, render_site_pages(library, published=published))
+
+
+#: The manifest `policykb build` leaves beside the pre-rendered pages for the MkDocs hook.
+PRERENDERED_MANIFEST = ".policykb-prerendered.json"
+
+
+def is_site_source(path: str) -> bool:
+    """True for the outputs MkDocs must process (pages, stylesheets); False for data files it would only copy."""
+    return path.endswith(".md") or path.startswith("assets/")
+
+
+def split_site_sources(outputs: dict[str, bytes | str]) -> tuple[dict[str, bytes | str], dict[str, bytes | str]]:
+    """(pages and assets for MkDocs, data files to publish beside them) of `render_outputs`."""
+    sources = {path: content for path, content in outputs.items() if is_site_source(path)}
+    data = {path: content for path, content in outputs.items() if not is_site_source(path)}
+    return sources, data
 
 
 def source_date_epoch(library: Library) -> int:

@@ -13,8 +13,10 @@ three, so any change to any of them gives a new key and the old entry is simply 
 - **configuration**: whatever the caller passes as `config` (e.g. the site URL).
 
 Only what one policy alone determines is cached: its validated, rendered `PolicyApiPart`
-(own files, index row, entry of `all.json`) and the files of any `PolicyRenderer` passed to
-`build_incremental` (e.g. a policy's pages and diffs; their names and bytecode join the key).
+(own files, index row, entry of `all.json`), the files of any `PolicyRenderer` passed to
+`build_incremental` (e.g. a policy's pages and diffs; their names and bytecode join the key)
+and, for `build_data_files_incremental` (`policykb export --cache`), the validated model as
+JSON, from which the downloads that combine every policy are rendered again.
 Everything global (`index.json`, `all.json`, schemas) is recomputed on every build from the
 parts, with the same functions a clean build uses (`generators.render.json_api.assemble_api`),
 so an incremental build is byte-identical to a clean one (tested, and checked by
@@ -39,8 +41,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from .build import merge_outputs
 from .errors import Diagnostic, PolicyDataError
-from .model import Policy, policy_sort_key
+from .model import Library, Policy, policy_sort_key
+from .render.diffs import render_diff_schema, render_policy_diff_api
+from .render.downloads import render_downloads
 from .render.json_api import PolicyApiPart, PolicySummary, assemble_api, policy_api_part
 from .validate import _extra_revision_checks, cyclic_gc_paused, load_policy, policy_folders
 from .write import write_file_atomically
@@ -107,10 +112,16 @@ PolicyRenderer = Callable[[Policy], Mapping[str, bytes | str]]
 
 @dataclass(frozen=True)
 class CachedPolicy:
-    """Everything cached for one policy: its API part and its other renderers' files."""
+    """Everything cached for one policy: its API part, its other renderers' files, its model.
+
+    `model` is the validated policy as JSON (empty unless the build asked to keep it), from
+    which outputs that combine every policy (code index, CSV, FHIR, feed) are rendered again
+    without parsing and checking the YAML.
+    """
 
     api: PolicyApiPart
     files: dict[str, bytes | str]
+    model: bytes = b""
 
 
 @dataclass
@@ -149,18 +160,18 @@ class BuildCache:
             stored = marshal.loads(self._path(key).read_bytes())
             summary = PolicySummary.model_validate_json(stored["summary"], strict=True)
             api = PolicyApiPart(files=stored["files"], summary=summary, bulk_entry=stored["bulk_entry"])
-            return CachedPolicy(api=api, files=stored["extra"])
+            return CachedPolicy(api=api, files=stored["extra"], model=stored.get("model", b""))
         except (OSError, EOFError, ValueError, TypeError, KeyError):
             return None
 
     def put(self, key: str, entry: CachedPolicy) -> None:
         """Store an entry under `key`, atomically."""
         api = entry.api
-        stored = {"files": api.files, "summary": api.summary.model_dump_json(), "bulk_entry": api.bulk_entry, "extra": entry.files}
+        stored = {"files": api.files, "summary": api.summary.model_dump_json(), "bulk_entry": api.bulk_entry, "extra": entry.files, "model": entry.model}
         write_file_atomically(self._path(key), marshal.dumps(stored))
 
 
-def _render_policy(policy: Policy, renderers: Mapping[str, PolicyRenderer]) -> CachedPolicy:
+def _render_policy(policy: Policy, renderers: Mapping[str, PolicyRenderer], keep_model: bool = False) -> CachedPolicy:
     api = policy_api_part(policy)
     files: dict[str, bytes | str] = {}
     for name, render in renderers.items():
@@ -168,7 +179,49 @@ def _render_policy(policy: Policy, renderers: Mapping[str, PolicyRenderer]) -> C
             if path in files or path in api.files:
                 raise ValueError(f"the policy renderer {name!r} writes {path}, which another renderer writes too")
             files[path] = content
-    return CachedPolicy(api=api, files=files)
+    return CachedPolicy(api=api, files=files, model=policy.model_dump_json().encode("utf-8") if keep_model else b"")
+
+
+def _cached_entries(
+    data_dir: Path, build_cache: BuildCache | None, renderers: Mapping[str, PolicyRenderer], keep_models: bool = False
+) -> tuple[list[CachedPolicy], list[Policy]]:
+    """Every policy's entry, in policy order, from the cache or freshly validated and rendered.
+
+    With `keep_models`, also every policy's validated model (from the entry's JSON on a hit).
+
+    Raises:
+        PolicyDataError: with every problem of every policy, as `load_library` does.
+    """
+    renderers_version = "".join(f"{name}={callable_version(render)};" for name, render in renderers.items())
+    if keep_models:
+        renderers_version += "model;"
+    entries: list[tuple[tuple[int, ...], CachedPolicy, Policy | None]] = []
+    problems: list[Diagnostic] = []
+    for folder in policy_folders(data_dir):
+        key = build_cache.key(folder, renderers_version) if build_cache is not None else None
+        entry = build_cache.get(key) if build_cache is not None and key is not None else None
+        policy: Policy | None = None
+        if entry is None or (keep_models and not entry.model):
+            policy, found = load_policy(folder, data_dir.parent)
+            problems += found
+            if policy is None:
+                continue
+            entry = _render_policy(policy, renderers, keep_models)
+            if build_cache is not None and key is not None:
+                build_cache.put(key, entry)
+                build_cache.misses += 1
+        else:
+            if keep_models:
+                policy = Policy.model_validate_json(entry.model, strict=True)
+            if build_cache is not None:
+                build_cache.hits += 1
+        entries.append((policy_sort_key(entry.api.summary.number), entry, policy))
+    if problems:
+        raise PolicyDataError(problems)
+    if not entries:
+        raise PolicyDataError([Diagnostic(file=data_dir.as_posix(), message="found no policies; expected at least one policy folder", code="missing-file")])
+    entries.sort(key=lambda item: item[0])
+    return [entry for _, entry, _ in entries], [policy for _, _, policy in entries if policy is not None]
 
 
 def build_incremental(data_dir: Path, build_cache: BuildCache | None, policy_renderers: Mapping[str, PolicyRenderer] | None = None) -> dict[str, bytes | str]:
@@ -183,34 +236,32 @@ def build_incremental(data_dir: Path, build_cache: BuildCache | None, policy_ren
         PolicyDataError: with every problem of every policy, as `load_library` does.
     """
     renderers = dict(sorted((policy_renderers or {}).items()))
-    renderers_version = "".join(f"{name}={callable_version(render)};" for name, render in renderers.items())
     with cyclic_gc_paused():
-        entries: list[tuple[tuple[int, ...], CachedPolicy]] = []
-        problems: list[Diagnostic] = []
-        for folder in policy_folders(data_dir):
-            key = build_cache.key(folder, renderers_version) if build_cache is not None else None
-            entry = build_cache.get(key) if build_cache is not None and key is not None else None
-            if entry is None:
-                policy, found = load_policy(folder, data_dir.parent)
-                problems += found
-                if policy is None:
-                    continue
-                entry = _render_policy(policy, renderers)
-                if build_cache is not None and key is not None:
-                    build_cache.put(key, entry)
-                    build_cache.misses += 1
-            elif build_cache is not None:
-                build_cache.hits += 1
-            entries.append((policy_sort_key(entry.api.summary.number), entry))
-        if problems:
-            raise PolicyDataError(problems)
-        if not entries:
-            raise PolicyDataError([Diagnostic(file=data_dir.as_posix(), message="found no policies; expected at least one policy folder", code="missing-file")])
-        entries.sort(key=lambda item: item[0])
-        files: dict[str, bytes | str] = dict(assemble_api([entry.api for _, entry in entries]))
-        for _, entry in entries:
+        entries, _ = _cached_entries(data_dir, build_cache, renderers)
+        files: dict[str, bytes | str] = dict(assemble_api([entry.api for entry in entries]))
+        for entry in entries:
             files.update(entry.files)
         return dict(sorted(files.items()))
+
+
+def build_data_files_incremental(data_dir: Path, build_cache: BuildCache | None) -> dict[str, bytes | str]:
+    """`render_data_files(load_library(data_dir))` byte for byte: what `policykb export` writes.
+
+    Per policy (cached): the JSON API part, the diff JSON files and the validated model.
+    Global (every build, from the parts): `index.json`, `all.json`, schemas, and the downloads
+    that combine every policy (code index, CSV, FHIR ValueSets, Atom feed), rendered by
+    `render_downloads` from the models, which on a cache hit are read back from their JSON
+    (validated, strict) instead of being parsed and checked from YAML again.
+
+    Raises:
+        PolicyDataError: with every problem of every policy, as `load_library` does.
+    """
+    with cyclic_gc_paused():
+        entries, policies = _cached_entries(data_dir, build_cache, {"diffs": render_policy_diff_api}, keep_models=True)
+        own: dict[str, bytes | str] = dict(assemble_api([entry.api for entry in entries]))
+        for entry in entries:
+            own.update(entry.files)
+        return merge_outputs(own, render_diff_schema(), render_downloads(Library(policies=policies)))
 
 
 def build_api_incremental(data_dir: Path, build_cache: BuildCache | None) -> dict[str, bytes]:

@@ -12,22 +12,27 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
+import yaml
+
 from . import icd10
 from .code_index import build_code_index, lookup
 from .codes import normalize
-from .build import OutputClashError, merge_outputs, read_hand_written, render_data_files, render_outputs, source_date_epoch
+from .cache import BuildCache, build_data_files_incremental
+from .build import PRERENDERED_MANIFEST, OutputClashError, merge_outputs, read_hand_written, render_data_files, render_outputs, source_date_epoch, split_site_sources
 from .diff import diff_revisions
 from .errors import PolicyDataError
 from .model import CodeSystem, Library, Policy, Revision
+from .progress import Progress
 from .render import render_template
 from .render.diffs import diff_json, diff_text
 from .timeline import first_window, revision_in_effect
 from .validate import load_library
-from .write import replace_dir_atomically, write_tree
+from .write import move_files_into, replace_dir_atomically, write_tree
 
 DEFAULT_DATA = Path(os.environ.get("POLICYKB_DATA", "policy_data"))
 
@@ -73,6 +78,11 @@ def find_revision(policy: Policy, key: str | None) -> Revision:
     return revision
 
 
+def _load_with_progress(data: Path, progress: Progress) -> Library:
+    """`load_library`, counting policies on the progress line."""
+    return load_library(data, on_policy=lambda done, total: progress.count(done, total, "policies"))
+
+
 # --------------------------------------------------------------------------- commands
 
 
@@ -89,9 +99,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the data files (JSON API, diffs, code index, CSV, FHIR, Atom) into the output folder, atomically."""
-    library = load_library(args.data)
-    files = render_data_files(library)
+    progress = Progress(steps=3)
+    if args.cache is not None:
+        progress.step(f"Loading and validating {args.data}/, reusing unchanged policies from {args.cache}/")
+        files = build_data_files_incremental(args.data, BuildCache(args.cache))
+        progress.step("Rendered the data files")
+    else:
+        progress.step(f"Loading and validating {args.data}/")
+        library = _load_with_progress(args.data, progress)
+        progress.step("Rendering the data files")
+        files = render_data_files(library)
+    progress.step(f"Writing {len(files)} files to {args.out}/")
     write_tree(files, args.out)
+    progress.done("Exported")
     print(f"Wrote {len(files)} files (JSON API, diffs, code index, CSV, FHIR ValueSets, Atom feed) to {args.out}/")
     return 0
 
@@ -102,31 +122,76 @@ def cmd_build(args: argparse.Namespace) -> int:
     MkDocs builds into a temporary folder that replaces `--out` only when the build succeeded,
     so a failure leaves the previous site intact. `SOURCE_DATE_EPOCH` is the newest date in the
     data, so the same data gives the same bytes.
+
+    The data is loaded and rendered once, here: the pages go to MkDocs through a scratch folder
+    (`$POLICYKB_PRERENDERED`, read by `generators.mkdocs_hook`), the data files are moved into
+    the finished site without passing through MkDocs. The site is the same as the hook alone
+    makes (tested).
     """
-    library = load_library(args.data)
+    progress = Progress(steps=4)
+    progress.step(f"Loading and validating {args.data}/")
+    library = _load_with_progress(args.data, progress)
     config = args.config.resolve()
     if not config.is_file():
         raise UsageError(f"no MkDocs configuration at {args.config}; run from the repository root or pass --config")
-    env = {
-        **os.environ,
-        "POLICYKB_DATA": str(args.data.resolve()),
-        "SOURCE_DATE_EPOCH": str(source_date_epoch(library)),
-        "NO_MKDOCS_2_WARNING": "1",
-    }
+    epoch = source_date_epoch(library)
+    progress.step("Rendering pages and data files")
+    hand_written = sorted(read_hand_written_paths(mkdocs_docs_dir(config)))
+    sources, data_files = split_site_sources(render_outputs(library, hand_written))
+    del library  # MkDocs runs next, in another process: hold no more than needed meanwhile
+    args.out.resolve().parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".policykb-build-", dir=args.out.resolve().parent) as scratch:
+        prerendered, data_folder = Path(scratch) / "pages", Path(scratch) / "data"
+        manifest = {"hand_written": hand_written, "sources": sorted(sources)}
+        write_tree({**sources, PRERENDERED_MANIFEST: json.dumps(manifest, indent=1) + "\n"}, prerendered)
+        write_tree(data_files, data_folder)
+        count = len(sources) + len(data_files)
+        del sources, data_files
+        env = {
+            **os.environ,
+            "POLICYKB_DATA": str(args.data.resolve()),
+            "POLICYKB_PRERENDERED": str(prerendered),
+            "SOURCE_DATE_EPOCH": str(epoch),
+            "NO_MKDOCS_2_WARNING": "1",
+        }
 
-    def run_mkdocs(staging: Path) -> None:
-        command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(config), "--site-dir", str(staging)]
-        if subprocess.run(command, env=env, check=False).returncode != 0:
-            raise BuildFailed(f"mkdocs build --strict failed (see above); {args.out}/ was left as it was")
+        def run_mkdocs(staging: Path) -> None:
+            command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(config), "--site-dir", str(staging)]
+            if subprocess.run(command, env=env, check=False).returncode != 0:
+                raise BuildFailed(f"mkdocs build --strict failed (see above); {args.out}/ was left as it was")
+            # The data files need no processing by MkDocs: they join the site as they are.
+            move_files_into(data_folder, staging)
 
-    replace_dir_atomically(args.out, run_mkdocs)
+        progress.step(f"Building {count} files with mkdocs build --strict")
+        replace_dir_atomically(args.out, run_mkdocs)
+    progress.step("Swapped the new site in")
+    progress.done("Built")
     print(f"Built the site into {args.out}/")
     return 0
 
 
+def mkdocs_docs_dir(config: Path) -> Path:
+    """The `docs_dir` of an MkDocs configuration (read without running MkDocs; tags such as `!ENV` ignored)."""
+
+    class _TolerantLoader(yaml.SafeLoader):
+        pass
+
+    _TolerantLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+    settings = yaml.load(config.read_text(encoding="utf-8"), Loader=_TolerantLoader) or {}  # noqa: S506 - SafeLoader subclass
+    return config.parent / str(settings.get("docs_dir") or "docs")
+
+
+def read_hand_written_paths(docs_dir: Path) -> list[str]:
+    """The paths MkDocs sees in the docs folder, as `src_uri`s (the hook checks they match)."""
+    return [path.relative_to(docs_dir).as_posix() for path in docs_dir.rglob("*") if path.is_file()]
+
+
 def cmd_pages(args: argparse.Namespace) -> int:
     """Write the generated page sources and data files (for site tools that run no MkDocs hooks)."""
-    library = load_library(args.data)
+    progress = Progress(steps=3)
+    progress.step(f"Loading and validating {args.data}/")
+    library = _load_with_progress(args.data, progress)
+    progress.step("Rendering pages and data files")
     hand_written = read_hand_written(args.with_content) if args.with_content is not None else {}
     files = render_outputs(library, hand_written.keys())
     if args.with_content is not None:
@@ -134,7 +199,9 @@ def cmd_pages(args: argparse.Namespace) -> int:
             files = merge_outputs(hand_written, files)
         except OutputClashError as error:
             raise UsageError(f"{error}: a hand-written file in {args.with_content}/ has the path of a generated one") from None
+    progress.step(f"Writing {len(files)} files to {args.out}/")
     write_tree(files, args.out)
+    progress.done("Wrote the pages")
     print(f"Wrote {len(files)} files to {args.out}/")
     return 0
 
@@ -256,6 +323,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", help="write the JSON API and its schemas")
     export.add_argument("--out", type=Path, default=Path("build/json"), help="output folder (replaced atomically)")
+    export.add_argument(
+        "--cache",
+        type=Path,
+        nargs="?",
+        const=Path(".policykb-cache"),
+        default=None,
+        metavar="DIR",
+        help="reuse unchanged policies' outputs from a content-hash cache (default DIR: .policykb-cache); same files as without",
+    )
     export.set_defaults(func=cmd_export)
 
     build = sub.add_parser("build", help="validate, then build the whole site (pages, JSON API) with mkdocs --strict")

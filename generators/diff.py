@@ -168,13 +168,44 @@ def _opcodes(old: Sequence[T], new: Sequence[T], key: Callable[[Sequence[T]], ob
     input (by `key`) and swapping back makes the alignment independent of direction.
     """
     old_key, new_key = key(old), key(new)
+    # The common head and tail are equal runs whatever the alignment: only the middle goes to
+    # difflib, whose matching is quadratic in the length of what it is given (an edit to one
+    # sentence of a long section would otherwise cost as much as rewriting all of it).
+    head = 0
+    limit = min(len(old), len(new))
+    while head < limit and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and old[len(old) - 1 - tail] == new[len(new) - 1 - tail]:
+        tail += 1
+    old_middle, new_middle = old[head : len(old) - tail], new[head : len(new) - tail]
     if old_key <= new_key:  # type: ignore[operator]
-        return [(tag, i1, i2, j1, j2) for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()]
-    swap = {"insert": "delete", "delete": "insert"}
-    return [
-        (swap.get(tag, tag), i1, i2, j1, j2)
-        for tag, j1, j2, i1, i2 in difflib.SequenceMatcher(None, new, old, autojunk=False).get_opcodes()
-    ]
+        middle = [(tag, i1, i2, j1, j2) for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old_middle, new_middle, autojunk=False).get_opcodes()]
+    else:
+        swap = {"insert": "delete", "delete": "insert"}
+        middle = [
+            (swap.get(tag, tag), i1, i2, j1, j2)
+            for tag, j1, j2, i1, i2 in difflib.SequenceMatcher(None, new_middle, old_middle, autojunk=False).get_opcodes()
+        ]
+    return _with_head_and_tail(middle, head, tail, len(old), len(new))
+
+
+def _with_head_and_tail(middle: list[Opcode], head: int, tail: int, old_length: int, new_length: int) -> list[Opcode]:
+    """Opcodes of the trimmed middle shifted back into place, with the equal head and tail around them."""
+    opcodes: list[Opcode] = [("equal", 0, head, 0, head)] if head else []
+    for tag, i1, i2, j1, j2 in middle:
+        if tag == "equal" and opcodes and opcodes[-1][0] == "equal":
+            previous = opcodes.pop()
+            opcodes.append(("equal", previous[1], i2 + head, previous[3], j2 + head))
+        else:
+            opcodes.append((tag, i1 + head, i2 + head, j1 + head, j2 + head))
+    if tail:
+        if opcodes and opcodes[-1][0] == "equal":
+            previous = opcodes.pop()
+            opcodes.append(("equal", previous[1], old_length, previous[3], new_length))
+        else:
+            opcodes.append(("equal", old_length - tail, old_length, new_length - tail, new_length))
+    return opcodes
 
 
 def _tokens(text: str) -> list[str]:

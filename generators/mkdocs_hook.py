@@ -12,6 +12,7 @@ the build with every located diagnostic and no traceback (`PluginError`), also u
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
-from generators.build import render_outputs
+from generators.build import PRERENDERED_MANIFEST, render_outputs
 from generators.errors import PolicyDataError
 from generators.validate import load_library
 
@@ -32,8 +33,42 @@ def data_dir(config: MkDocsConfig) -> Path:
     return Path(config.config_file_path).resolve().parent / "policy_data"
 
 
+def _docs_files(files: Files, config: MkDocsConfig) -> list[str]:
+    """The paths of the files of the docs folder (not the theme's), as `policykb build` lists them."""
+    docs = Path(config.docs_dir).resolve()
+    return [file.src_uri for file in files if file.abs_src_path and Path(file.abs_src_path).resolve().is_relative_to(docs)]
+
+
+def prerendered(files: Files, config: MkDocsConfig) -> tuple[Path, list[str]] | None:
+    """The folder of pages `policykb build` rendered already and their paths, if still valid.
+
+    `policykb build` validates and renders once, writes the pages into a folder named by
+    `$POLICYKB_PRERENDERED` with a manifest, and publishes the data files itself: loading and
+    rendering a thousand policies a second time inside MkDocs would double our part of the
+    build, and passing 500 MB of JSON through MkDocs would only copy it. The pages are used only
+    if they were rendered for exactly these hand-written files (links depend on them).
+    """
+    folder = os.environ.get("POLICYKB_PRERENDERED")
+    if not folder:
+        return None
+    try:
+        manifest = json.loads((Path(folder) / PRERENDERED_MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if manifest.get("hand_written") != sorted(_docs_files(files, config)):
+        return None
+    return Path(folder), list(manifest["sources"])
+
+
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     """Add the generated pages and data files; refuse to shadow a hand-written file."""
+    ready = prerendered(files, config)
+    if ready is not None:
+        folder, sources = ready
+        for path in sources:
+            _refuse_shadowing(files, config, path)
+            files.append(File.generated(config, path, abs_src_path=str(folder.joinpath(*path.split("/")))))
+        return files
     folder = data_dir(config)
     try:
         library = load_library(folder)
@@ -43,7 +78,11 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         raise PluginError(f"policy data in {folder} is invalid ({count} problem{'s' if count != 1 else ''}):\n{listing}") from None
     hand_written = [file.src_uri for file in files]
     for path, content in render_outputs(library, hand_written).items():
-        if files.get_file_from_path(path) is not None:
-            raise PluginError(f"{path} is generated from the policy data; remove the hand-written {config.docs_dir}/{path}")
+        _refuse_shadowing(files, config, path)
         files.append(File.generated(config, path, content=content))
     return files
+
+
+def _refuse_shadowing(files: Files, config: MkDocsConfig, path: str) -> None:
+    if files.get_file_from_path(path) is not None:
+        raise PluginError(f"{path} is generated from the policy data; remove the hand-written {config.docs_dir}/{path}")

@@ -415,10 +415,16 @@ def cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def load_library(data_dir: Path) -> Library:
-    """Load and validate every policy under `data_dir`; raise `PolicyDataError` with all problems."""
+def load_library(data_dir: Path, on_policy: Callable[[int, int], None] | None = None) -> Library:
+    """Load and validate every policy under `data_dir`; raise `PolicyDataError` with all problems.
+
+    Args:
+        data_dir: The folder of policy folders.
+        on_policy: Called with (policies done, policies in all) after each policy, e.g. to
+            show progress.
+    """
     with cyclic_gc_paused():
-        return _load_library(data_dir)
+        return _load_library(data_dir, on_policy)
 
 
 def policy_folders(data_dir: Path) -> list[Path]:
@@ -428,14 +434,17 @@ def policy_folders(data_dir: Path) -> list[Path]:
     return sorted(p for p in data_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
-def _load_library(data_dir: Path) -> Library:
+def _load_library(data_dir: Path, on_policy: Callable[[int, int], None] | None) -> Library:
     policies: list[Policy] = []
     problems: list[Diagnostic] = []
-    for folder in policy_folders(data_dir):
+    folders = policy_folders(data_dir)
+    for done, folder in enumerate(folders, start=1):
         policy, found = load_policy(folder, data_dir.parent)
         problems += found
         if policy is not None:
             policies.append(policy)
+        if on_policy is not None:
+            on_policy(done, len(folders))
     if problems:
         raise PolicyDataError(problems)
     if not policies:

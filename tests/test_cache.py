@@ -8,12 +8,16 @@ from pathlib import Path
 import pytest
 
 from benchmarks.synthetic import generate_library
-from generators.cache import PACKAGE_DIR, BuildCache, PolicyRenderer, build_api_incremental, build_incremental, code_version
+from generators.build import render_data_files
+from generators.cache import PACKAGE_DIR, BuildCache, PolicyRenderer, build_api_incremental, build_data_files_incremental, build_incremental, code_version
+from generators.cli import main
 from generators.errors import PolicyDataError
 from generators.model import Policy
 from generators.render import render_template
 from generators.render.json_api import render_api
 from generators.validate import load_library
+
+from .trees import snapshot_tree
 
 
 @pytest.fixture(scope="module")
@@ -126,3 +130,37 @@ def test_policy_renderers_are_cached_with_their_code_in_the_key(data: Path, tmp_
     changed = BuildCache(tmp_path / "cache")
     assert build_incremental(data, changed, {"pages": short_show_page}) == clean(short_show_page)
     assert changed.hits == 0
+
+
+def test_data_files_from_the_cache_equal_a_clean_export_before_and_after_an_edit(data: Path, tmp_path: Path) -> None:
+    """API, diffs, code index, CSV, FHIR and feed: the per-policy parts cached, the global files assembled."""
+    cache = BuildCache(tmp_path / "cache")
+    assert build_data_files_incremental(data, cache) == render_data_files(load_library(data))
+    edit_one_policy(data)
+    rebuilt = build_data_files_incremental(data, cache)
+    assert (cache.hits, cache.misses) == (2, 4)
+    assert rebuilt == render_data_files(load_library(data))
+
+
+def test_a_stale_data_entry_is_never_used_even_when_poisoned(data: Path, tmp_path: Path) -> None:
+    """An entry made by other code has another key: poisoning it on disk changes nothing."""
+    build_data_files_incremental(data, BuildCache(tmp_path / "cache", code="code-before-the-change"))
+    for entry in (tmp_path / "cache").rglob("*.marshal"):  # same length: still readable
+        entry.write_bytes(entry.read_bytes().replace(b"Annual review", b"Stale! review"))
+    served = build_data_files_incremental(data, BuildCache(tmp_path / "cache", code="code-before-the-change"))
+    assert any(b"Stale! review" in content for content in served.values() if isinstance(content, bytes))
+    current = BuildCache(tmp_path / "cache", code="code-after-the-change")
+    assert build_data_files_incremental(data, current) == render_data_files(load_library(data))
+    assert current.hits == 0
+
+
+def test_export_with_cache_writes_exactly_what_export_writes(data: Path, tmp_path: Path) -> None:
+    def export(*options: str) -> dict[str, bytes]:
+        out = tmp_path / "out"
+        assert main(["--data", str(data), "export", "--out", str(out), *options]) == 0
+        return snapshot_tree(out)
+
+    cache = str(tmp_path / "cache")
+    assert export("--cache", cache) == export()
+    edit_one_policy(data)
+    assert export("--cache", cache) == export()

@@ -23,6 +23,7 @@ from generators.cli import main
 from generators.model import Library
 from generators.render.json_api import render_api
 from generators.render.site import render_site_pages
+from generators.text import to_plain
 
 from .conftest import DATA, ROOT
 
@@ -104,6 +105,20 @@ def test_search_index_holds_codes_whole_and_leaves_archived_revisions_out(built_
     assert not [doc["location"] for doc in index["docs"] if "/revisions/" in doc["location"]]
 
 
+def test_search_index_is_lean_policies_by_title_statements_and_codes(library: Library, built_site: Path) -> None:
+    """Diff and history pages and the long reading sections stay out: at 1,000 policies they were most of the index."""
+    index = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    locations = [doc["location"] for doc in index["docs"]]
+    assert not [location for location in locations if "/diffs/" in location or "/history/" in location]
+    policy_sections = {location.partition("#")[2] for location in locations if location.startswith("policies/6.01.03/")}
+    assert {"policy-statements", "codes", "search-terms"} <= policy_sections
+    assert not policy_sections & {"description", "supportive-literature", "references", "cms", "regulatory-status", "policy-guidelines"}
+    statements = next(doc["text"] for doc in index["docs"] if doc["location"] == "policies/6.01.03/#policy-statements")
+    with_criteria = next(s for s in library.policies[0].current.statements if s.criteria)
+    assert to_plain(with_criteria.text)[:40] in statements
+    assert to_plain(with_criteria.criteria.children[0].text)[:40] not in statements  # criteria trees stay out
+
+
 def test_sitemap_dates_come_from_the_data(library: Library, built_site: Path) -> None:
     newest = date.fromtimestamp(source_date_epoch(library))
     lastmods = set(re.findall(r"<lastmod>([^<]+)</lastmod>", (built_site / "sitemap.xml").read_text(encoding="utf-8")))
@@ -178,3 +193,15 @@ def test_build_without_a_mkdocs_configuration_says_so(tmp_path: Path, capsys: py
     assert code == 1
     assert "no MkDocs configuration" in capsys.readouterr().err
     assert not (tmp_path / "site").exists()
+
+
+def test_policykb_build_publishes_what_the_hook_alone_publishes(library: Library, built_site: Path, site_url: str, tmp_path: Path) -> None:
+    """`policykb build` renders once and hands MkDocs the pages; a plain `mkdocs build` renders through the hook: same site."""
+    from .trees import snapshot_tree, tree_differences
+
+    plain = tmp_path / "plain"
+    env = {**os.environ, "POLICYKB_DATA": str(DATA), "SOURCE_DATE_EPOCH": str(source_date_epoch(library)), "NO_MKDOCS_2_WARNING": "1", "POLICYKB_SITE_URL": site_url}
+    env.pop("POLICYKB_PRERENDERED", None)
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "--config-file", str(ROOT / "mkdocs.yml"), "--site-dir", str(plain)]
+    assert subprocess.run(command, env=env, check=False).returncode == 0
+    assert tree_differences(snapshot_tree(built_site), snapshot_tree(plain)) == []

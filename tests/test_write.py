@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from generators import urls
-from generators.write import UnsafePathError, replace_dir_atomically, safe_relative, write_tree
+from generators.write import UnsafePathError, move_files_into, replace_dir_atomically, safe_relative, write_files, write_tree
 
 
 @pytest.mark.parametrize(
@@ -61,3 +61,18 @@ def test_write_tree_replaces_the_whole_folder(tmp_path: Path) -> None:
     write_tree({"old.txt": "old\n"}, out)
     write_tree({"new.txt": "new\n"}, out)
     assert [p.name for p in out.iterdir()] == ["new.txt"]
+
+
+def test_data_files_join_a_built_site_by_rename_and_never_replace_a_file(tmp_path: Path) -> None:
+    site, data = tmp_path / "site", tmp_path / "data"
+    site.mkdir()
+    data.mkdir()
+    write_files({"index.html": "page", "api/v1/index.json": "{}"}, site)
+    write_files({"api/v1/all.json": "[]", "feed.xml": "<feed/>"}, data)
+    move_files_into(data, site)
+    assert (site / "api/v1/all.json").read_text() == "[]" and (site / "api/v1/index.json").read_text() == "{}"
+    assert not (data / "feed.xml").exists()
+    write_files({"index.html": "other"}, data)
+    with pytest.raises(FileExistsError):
+        move_files_into(data, site)
+    assert (site / "index.html").read_text() == "page"

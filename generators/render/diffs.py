@@ -259,6 +259,38 @@ def render_diff_pages(library: Library) -> dict[str, str]:
     return dict(sorted(pages.items()))
 
 
+def render_policy_diffs(policy: Policy) -> dict[str, bytes | str]:
+    """One policy's diff JSON files and "what changed" pages, each diff computed once.
+
+    The same files as `render_diff_api` (without the schema) and `render_diff_pages` give for
+    this policy; a build that publishes both uses this, so no pair is compared twice.
+    """
+    files: dict[str, bytes | str] = {}
+    for old, new in consecutive_pairs(policy):
+        diff = diff_revisions(old, new)
+        files[urls.api_diff(policy.number, old.key, new.key)] = diff_json(policy, diff)
+        files[urls.page_diff(policy.number, old.key, new.key) + "index.md"] = diff_page(policy, diff)
+    return files
+
+
+def render_policy_diff_api(policy: Policy) -> dict[str, bytes]:
+    """One policy's diff JSON files (`render_diff_api` without the schema, for this policy)."""
+    return {urls.api_diff(policy.number, old.key, new.key): diff_json(policy, diff_revisions(old, new)) for old, new in consecutive_pairs(policy)}
+
+
+def render_diff_schema() -> dict[str, bytes]:
+    """The diff files' JSON Schema, keyed by its path."""
+    return {urls.api_schema("diff"): dump_json(schema_of("diff", DiffDocument))}
+
+
+def render_diff_files(library: Library) -> dict[str, bytes | str]:
+    """`render_diff_api(library)` and `render_diff_pages(library)` together, each diff computed once."""
+    files: dict[str, bytes | str] = {urls.api_schema("diff"): dump_json(schema_of("diff", DiffDocument))}
+    for policy in library.policies:
+        files.update(render_policy_diffs(policy))
+    return dict(sorted(files.items()))
+
+
 def diff_stylesheet() -> str:
     """The stylesheet of the diff pages (ins/del markers that read without colour and in print)."""
     return package_files("generators").joinpath("templates/diff/diff.css").read_text(encoding="utf-8")

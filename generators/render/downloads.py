@@ -19,14 +19,15 @@ import csv
 import io
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from .. import icd10, urls
-from ..code_index import CodeIndexDocument, build_code_index
+from ..code_index import CodeIndexDocument, CodeRecord, build_code_index
 from ..model import CodeSystem, Library, Policy, Revision, RevisionStatus, policy_sort_key
 from ..text import to_plain
 from . import render_template
-from .json_api import dump_json, schema_of
+from .json_api import dump_json, dump_model, schema_of
 
 CSV_COLUMNS = (
     "policy",
@@ -92,13 +93,26 @@ def _fhir_name(number: str) -> str:
     return "Policy_" + re.sub(r"[^A-Za-z0-9]", "_", number) + "_Codes"
 
 
-def value_set(policy: Policy, index: CodeIndexDocument) -> dict[str, Any]:
-    """The FHIR R4 ValueSet of the current revision's codes of `policy`, as JSON data."""
-    revision = policy.current
-    concepts: dict[CodeSystem, list[dict[str, str]]] = {}
+def records_by_revision(index: CodeIndexDocument) -> dict[tuple[str, date], list[CodeRecord]]:
+    """The code records listed by each (policy number, revision date), in the index's order."""
+    listed: dict[tuple[str, date], list[CodeRecord]] = {}
     for record in index.codes:
-        if any(listing.policy == policy.number and listing.revision == revision.revision for listing in record.listings):
-            concepts.setdefault(record.system, []).append({"code": record.code, "display": record.description})
+        for key in dict.fromkeys((listing.policy, listing.revision) for listing in record.listings):
+            listed.setdefault(key, []).append(record)
+    return listed
+
+
+def value_set(policy: Policy, index: CodeIndexDocument, listed: dict[tuple[str, date], list[CodeRecord]] | None = None) -> dict[str, Any]:
+    """The FHIR R4 ValueSet of the current revision's codes of `policy`, as JSON data.
+
+    `listed` is `records_by_revision(index)`, computed once when rendering every policy.
+    """
+    revision = policy.current
+    if listed is None:
+        listed = records_by_revision(index)
+    concepts: dict[CodeSystem, list[dict[str, str]]] = {}
+    for record in listed.get((policy.number, revision.revision), []):
+        concepts.setdefault(record.system, []).append({"code": record.code, "display": record.description})
     include: list[dict[str, Any]] = []
     for system in CodeSystem:
         if system not in concepts:
@@ -215,11 +229,12 @@ def render_downloads(library: Library) -> dict[str, bytes]:
     """Every download file, keyed by its path relative to the site root."""
     index = build_code_index(library)
     files: dict[str, bytes] = {
-        urls.api_codes(): dump_json(index.model_dump(mode="json")),
+        urls.api_codes(): dump_model(index),
         urls.api_schema("codes"): dump_json(schema_of("codes", CodeIndexDocument)),
         urls.download_codes_csv(): render_codes_csv(index),
         urls.feed_atom(): render_feed(library),
     }
+    listed = records_by_revision(index)
     for policy in library.policies:
-        files[urls.fhir_value_set(policy.number)] = dump_json(value_set(policy, index))
+        files[urls.fhir_value_set(policy.number)] = dump_json(value_set(policy, index, listed))
     return dict(sorted(files.items()))
