@@ -26,7 +26,6 @@ from .errors import Diagnostic, PolicyDataError, display_path
 from .load import FieldPath, LoadedDocument, load_yaml_file
 from .model import (
     POLICY_NUMBER,
-    CodeSystem,
     Library,
     Policy,
     PolicyIdentity,
