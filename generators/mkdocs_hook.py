@@ -19,9 +19,11 @@ from pathlib import Path
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
 
 from generators.build import PRERENDERED_MANIFEST, render_outputs
 from generators.errors import PolicyDataError
+from generators.html_blocks import protect_html_blocks, restore_html_blocks
 from generators.validate import load_library
 
 
@@ -60,14 +62,23 @@ def prerendered(files: Files, config: MkDocsConfig) -> tuple[Path, list[str]] | 
     return Path(folder), list(manifest["sources"])
 
 
+# The generated pages of the current build, and the HTML blocks set aside while Markdown
+# converts a page (see `generators.html_blocks`: Markdown only passes them through).
+_generated_pages: set[str] = set()
+_set_aside: dict[str, list[str]] = {}
+
+
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     """Add the generated pages and data files; refuse to shadow a hand-written file."""
+    _generated_pages.clear()
+    _set_aside.clear()
     ready = prerendered(files, config)
     if ready is not None:
         folder, sources = ready
         for path in sources:
             _refuse_shadowing(files, config, path)
             files.append(File.generated(config, path, abs_src_path=str(folder.joinpath(*path.split("/")))))
+            _generated_pages.add(path)
         return files
     folder = data_dir(config)
     try:
@@ -80,7 +91,28 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     for path, content in render_outputs(library, hand_written).items():
         _refuse_shadowing(files, config, path)
         files.append(File.generated(config, path, content=content))
+        _generated_pages.add(path)
     return files
+
+
+def on_page_markdown(markdown: str, page: Page, **_: object) -> str:
+    """Set aside the finished HTML blocks of a generated page before Markdown converts it."""
+    if page.file.src_uri not in _generated_pages or not page.file.src_uri.endswith(".md"):
+        return markdown
+    stub, blocks = protect_html_blocks(markdown)
+    _set_aside[page.file.src_uri] = blocks
+    return stub
+
+
+def on_page_content(html: str, page: Page, **_: object) -> str:
+    """Put the HTML blocks set aside by `on_page_markdown` back into the page."""
+    blocks = _set_aside.pop(page.file.src_uri, None)
+    if blocks is None:
+        return html
+    try:
+        return restore_html_blocks(html, blocks)
+    except ValueError as error:
+        raise PluginError(f"{page.file.src_uri}: {error}") from None
 
 
 def _refuse_shadowing(files: Files, config: MkDocsConfig, path: str) -> None:

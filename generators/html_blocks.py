@@ -1,0 +1,106 @@
+"""Set aside the finished HTML blocks of a generated page, so a Markdown engine skips them.
+
+Our page templates emit each section body as a block of finished HTML between Markdown
+headings (which give the table of contents and permalinks). Python-Markdown passes such a
+block through unchanged, but only after feeding it through its HTML parser twice (MkDocs'
+anchor collection and the raw-HTML extraction): at 1,000 policies that was most of the
+`mkdocs build`. `protect_html_blocks` replaces each top-level block by a tiny placeholder
+that keeps the block's `id`s (so anchor checks still see them); `restore_html_blocks` puts
+the blocks back into the converted HTML. Pure functions, no MkDocs import: the Markdown a
+page renderer produces is unchanged and still builds with any Markdown tool.
+
+A block is set aside only where Markdown itself would pass it through verbatim: it starts
+with a block-level tag at the start of a line after a blank line, closes at the end of a
+line followed by a blank line or by another such block, and has no `markdown` attribute. Anything else stays in the
+Markdown.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Block-level tags our templates start blocks with (Python-Markdown treats them as raw HTML).
+_BLOCK_START = re.compile(r"<(div|ol|ul|p|table|dl|section|details|h[1-6]|blockquote|figure)(?=[\s>])[^>]*>", re.IGNORECASE)
+# An `id` attribute, or `name` on an anchor: what MkDocs' anchor check collects.
+_ANCHOR_ID = re.compile(r"""<[a-zA-Z][^>]*?\sid="([^"]*)"|<a\s[^>]*?\bname="([^"]*)\"""")
+_PLACEHOLDER = '<div data-pkb-html-block="{number}">{anchors}</div>'
+_PLACEHOLDER_IN_HTML = re.compile(r'<div data-pkb-html-block="(\d+)">(?:<a id="[^"]*"></a>)*</div>')
+
+
+def _tag_pattern(name: str) -> re.Pattern[str]:
+    return re.compile(rf"<(/?){name}(?=[\s>/])[^>]*>", re.IGNORECASE)
+
+
+def _block_end(lines: list[str], start: int) -> int | None:
+    """The index of the last line of the blocks starting on line `start`, if they close cleanly.
+
+    Blocks directly following each other (no blank line between, each starting a line) are one
+    run, as Markdown passes each of them through and joins them with a line break.
+    """
+    opening = _BLOCK_START.match(lines[start])
+    if opening is None:
+        return None
+    tag = _tag_pattern(opening.group(1))
+    depth = 0
+    for index in range(start, len(lines)):
+        line = lines[index]
+        for match in tag.finditer(line):
+            depth += -1 if match.group(1) else 1
+            if depth == 0:
+                # Text after the closing tag would join the block differently in Markdown:
+                # leave such a block to Markdown.
+                if line[match.end() :].strip():
+                    return None
+                if index + 1 == len(lines) or not lines[index + 1].strip():
+                    return index
+                return _block_end(lines, index + 1)
+    return None
+
+
+def protect_html_blocks(markdown: str) -> tuple[str, list[str]]:
+    """Replace each finished top-level HTML block of `markdown` by a placeholder.
+
+    Returns:
+        The Markdown with placeholders, and the blocks in placeholder order.
+    """
+    lines = markdown.split("\n")
+    kept: list[str] = []
+    blocks: list[str] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        after_blank = index == 0 or not lines[index - 1].strip()
+        end = _block_end(lines, index) if after_blank else None
+        if end is None:
+            kept.append(line)
+            index += 1
+            continue
+        block = "\n".join(lines[index : end + 1])
+        if "markdown=" in block:
+            kept.append(line)
+            index += 1
+            continue
+        anchors = "".join(f'<a id="{first or second}"></a>' for first, second in _ANCHOR_ID.findall(block))
+        kept.append(_PLACEHOLDER.format(number=len(blocks), anchors=anchors))
+        blocks.append(block)
+        index = end + 1
+    return "\n".join(kept), blocks
+
+
+def restore_html_blocks(html: str, blocks: list[str]) -> str:
+    """Put the blocks set aside by `protect_html_blocks` back into the converted `html`.
+
+    Raises:
+        ValueError: If a placeholder did not come through the conversion exactly once.
+    """
+    seen: list[int] = []
+
+    def block(match: re.Match[str]) -> str:
+        number = int(match.group(1))
+        seen.append(number)
+        return blocks[number]
+
+    restored = _PLACEHOLDER_IN_HTML.sub(block, html)
+    if sorted(seen) != list(range(len(blocks))):
+        raise ValueError(f"{len(blocks)} HTML blocks set aside, {len(seen)} placeholders found after conversion")
+    return restored
