@@ -7,14 +7,7 @@ checked for format there too; membership in the official code set is a separate 
 
 from __future__ import annotations
 
-from .model import CPT_CODE, HCPCS_CODE, ICD10CM_CODE, CodeSystem
-
-_PATTERNS = {CodeSystem.CPT: CPT_CODE, CodeSystem.HCPCS: HCPCS_CODE, CodeSystem.ICD10CM: ICD10CM_CODE}
-
-
-def is_well_formed(system: CodeSystem, code: str) -> bool:
-    """True when `code` has the format of `system` (see the code types of `generators.model`)."""
-    return bool(_PATTERNS[system].match(code))
+from .model import HCPCS_CODE
 
 
 def normalize(code: str) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Diagnostic, display_path
+from .errors import Diagnostic, display_path, format_path
 
 try:  # libyaml is an order of magnitude faster; the pure-Python loader is equally safe.
     _SafeLoader: type = yaml.CSafeLoader
@@ -122,8 +122,6 @@ class LoadedDocument:
 
     def diagnostic(self, path: FieldPath, message: str, code: str) -> Diagnostic:
         """A diagnostic located at `path` in this document."""
-        from .errors import format_path
-
         where = self.locate(path)
         return Diagnostic(
             file=self.name,
@@ -146,8 +144,6 @@ class _Builder:
         self._aliases: list[FieldPath] = []
 
     def problem(self, node: yaml.Node, path: FieldPath, message: str, code: str, at: Location | None = None) -> None:
-        from .errors import format_path
-
         line, column = at or (node.start_mark.line + 1, node.start_mark.column + 1)
         self.problems.append(
             Diagnostic(
