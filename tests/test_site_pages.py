@@ -8,6 +8,7 @@ review the diff.
 from __future__ import annotations
 
 import os
+import pickle
 import re
 from pathlib import Path
 
@@ -18,7 +19,16 @@ from generators import icd10, urls
 from generators.build import OutputClashError, merge_outputs, read_hand_written, render_outputs
 from generators.model import Library
 from generators.render.json_api import render_api
-from generators.render.site import meta_title, relative_url, render_site_pages
+from generators.render.diffs import render_policy_diffs
+from generators.render.site import (
+    SiteContext,
+    meta_title,
+    policy_listing,
+    relative_url,
+    render_library_pages,
+    render_policy_pages,
+    render_site_pages,
+)
 
 from .conftest import ROOT
 
@@ -131,14 +141,33 @@ def test_related_policies_link_when_present_and_say_so_when_absent(library: Libr
     assert "../11.01.03/" not in html
 
 
-def test_what_changed_links_appear_only_when_the_diff_page_is_published(library: Library) -> None:
-    without = render_site_pages(library)
-    assert "What changed" not in without[POLICY] + without[HISTORY] + without[ARCHIVED]
+def test_what_changed_links_go_to_the_diff_pages_the_policy_publishes(library: Library) -> None:
+    mrs = library.policies[0]
+    pages = render_policy_pages(mrs, SiteContext.of(library))
+    assert '<a class="pkb-link pkb-link--diff" href="diffs/2025-01-23..2026-01-22/">What changed since January 23, 2025</a>' in pages[POLICY]
+    assert 'href="../diffs/2025-01-23..2026-01-22/">What changed since 2025-01-23</a>' in pages[HISTORY]
+    assert 'href="../../diffs/2025-01-23..2026-01-22/">What changed in the next revision (January 22, 2026)</a>' in pages[ARCHIVED]
+    diff_pages = {path for path in render_policy_diffs(mrs) if path.endswith(".md")}
+    assert diff_pages == {DIFF_PAGE}
 
-    with_diff = render_site_pages(library, published={DIFF_PAGE})
-    assert '<a class="pkb-link pkb-link--diff" href="diffs/2025-01-23..2026-01-22/">What changed since January 23, 2025</a>' in with_diff[POLICY]
-    assert 'href="../diffs/2025-01-23..2026-01-22/">What changed since 2025-01-23</a>' in with_diff[HISTORY]
-    assert 'href="../../diffs/2025-01-23..2026-01-22/">What changed in the next revision (January 22, 2026)</a>' in with_diff[ARCHIVED]
+    # A policy with one stored revision has no diff page, so no page links to one.
+    single = mrs.model_copy(update={"revisions": [mrs.current]})
+    alone = render_policy_pages(single, SiteContext.of(Library(policies=[single])))
+    assert not [path for path in render_policy_diffs(single) if path.endswith(".md")]
+    assert "What changed" not in alone[POLICY] + alone[HISTORY]
+
+
+def test_pages_of_a_policy_depend_only_on_the_policy_and_the_site_context(library: Library) -> None:
+    """A worker can render one policy alone: its pages equal those of the whole-library render."""
+    site = SiteContext.of(library, ["lookup.md"])
+    assert pickle.loads(pickle.dumps(site)) == site
+    whole = render_site_pages(library, {"lookup.md"})
+    alone: dict[str, str] = {}
+    for policy in library.policies:
+        alone |= render_policy_pages(policy, site)
+    listings = pickle.loads(pickle.dumps([policy_listing(p) for p in library.policies]))
+    alone |= render_library_pages(listings, site)
+    assert alone == whole
 
 
 def test_archived_revision_has_a_banner_and_stays_out_of_search(pages: dict[str, str]) -> None:

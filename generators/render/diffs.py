@@ -68,7 +68,8 @@ def consecutive_pairs(policy: Policy) -> list[tuple[Revision, Revision]]:
     return list(zip(policy.revisions, policy.revisions[1:], strict=False))
 
 
-def _is_published_pair(policy: Policy, old: Revision, new: Revision) -> bool:
+def is_published_pair(policy: Policy, old: Revision, new: Revision) -> bool:
+    """True when the build publishes a diff (JSON and page) for `old` -> `new`: consecutive revisions."""
     return any(a.key == old.key and b.key == new.key for a, b in consecutive_pairs(policy))
 
 
@@ -81,7 +82,7 @@ def revision_page(policy: Policy, revision: Revision) -> str:
 
 def diff_document(policy: Policy, diff: RevisionDiff) -> DiffDocument:
     """The JSON document of a diff of two revisions of `policy` (any two, either order)."""
-    published = _is_published_pair(policy, diff.old, diff.new)
+    published = is_published_pair(policy, diff.old, diff.new)
 
     def end(revision: Revision) -> RevisionEnd:
         return RevisionEnd(

@@ -1,9 +1,17 @@
 """Render the provider-facing site: Markdown page sources for MkDocs Material (or a successor).
 
-`render_site_pages(library)` returns every generated page as Markdown source keyed by its path
-under the docs folder (`policies/6.01.03/index.md`); the thin MkDocs adapter
-(`generators.mkdocs_hook`) adds them as virtual files and `policykb pages` writes them to a
-folder. Nothing here knows about MkDocs: the pages are Jinja2 templates of
+Pages are rendered policy by policy, so a worker can render one policy alone:
+
+- `render_policy_pages(policy, site)`: a policy's page, its revision history and its archived
+  revision pages, from the policy and a small picklable `SiteContext` (the set of policy
+  numbers, the hand-written files);
+- `render_library_pages(listings, site)`: home, the policy list and downloads, from one
+  `PolicyListing` per policy (`policy_listing(policy)`);
+- `render_site_pages(library)`: both, for the whole library.
+
+Pages are keyed by their path under the docs folder (`policies/6.01.03/index.md`); the thin
+MkDocs adapter (`generators.mkdocs_hook`) adds them as virtual files and `policykb pages`
+writes them to a folder. Nothing here knows about MkDocs: the pages are Jinja2 templates of
 `generators/templates/site/`, Markdown with HTML blocks (`md_in_html`).
 
 Text from the data only ever reaches a page through the `html` filter (escaped, plus the
@@ -11,8 +19,10 @@ inline markup of `generators.text`) and always inside an HTML block, where Markd
 parse it: a `[link](javascript:...)` or `_underscores_` in the data stays text.
 
 Links between pages are written relative to the linking page, so the site works from any
-folder and over `file://`. A link to an output that another stage publishes (a diff page, the
-code lookup) is written only when that output is in `published`, so a link never dangles.
+folder and over `file://`. A link never dangles: a "what changed" link is written for each
+consecutive pair of revisions, whose diff page the diff stage always publishes
+(`render.diffs.is_published_pair`); the code lookup is linked only when its hand-written page
+is there. The data files the downloads page links to are always published with the site.
 """
 
 from __future__ import annotations
@@ -29,7 +39,8 @@ from .. import icd10, urls
 from ..model import CodeEntry, CodeSystem, Determination, Library, Policy, Revision, policy_sort_key
 from ..text import to_plain
 from . import render_template
-from .json_api import dump_json, policy_summary
+from .diffs import is_published_pair
+from .json_api import PolicySummary, dump_json, policy_summary
 
 TEMPLATES = "site"
 
@@ -92,33 +103,79 @@ def expand_icd10_range(entry: CodeEntry[str]) -> RangeExpansion:
         return RangeExpansion((), str(error))
 
 
+@dataclass(frozen=True)
+class SiteContext:
+    """What a policy's pages need to know about the rest of the site: plain, picklable data.
+
+    A worker process renders one policy's pages from its `Policy` and this context alone.
+    """
+
+    #: Numbers of every policy of the library (a related policy is linked only when present).
+    policy_numbers: frozenset[str]
+    #: Paths of the hand-written files of the docs folder (`lookup.md`), which pages may link to.
+    hand_written: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, library: Library, hand_written: Collection[str] = ()) -> SiteContext:
+        """The context of `library` built beside the hand-written files `hand_written`."""
+        return cls(policy_numbers=frozenset(p.number for p in library.policies), hand_written=frozenset(hand_written))
+
+
+@dataclass(frozen=True)
+class PolicyListing:
+    """A policy as the library-wide pages list it (home, policy list, downloads): picklable."""
+
+    summary: PolicySummary
+    #: Keys (approval dates) of the stored revisions, oldest first; the last one is current.
+    revision_keys: tuple[str, ...]
+    #: How many committee approvals the policy's history lists.
+    approval_count: int
+
+    @property
+    def number(self) -> str:
+        """The policy number."""
+        return self.summary.number
+
+    @property
+    def title(self) -> str:
+        """The policy title."""
+        return self.summary.title
+
+    @property
+    def diff_pairs(self) -> list[tuple[str, str]]:
+        """(older, newer) keys of each consecutive pair of stored revisions, oldest first."""
+        return list(zip(self.revision_keys, self.revision_keys[1:], strict=False))
+
+
+def policy_listing(policy: Policy) -> PolicyListing:
+    """The listing of `policy` for `render_library_pages`."""
+    return PolicyListing(
+        summary=policy_summary(policy),
+        revision_keys=tuple(r.key for r in policy.revisions),
+        approval_count=len(policy.history.committee_approval_dates),
+    )
+
+
 class _PageContext:
     """What every template gets: the page's own URL and a way to link from it."""
 
-    def __init__(self, library: Library, published: Collection[str], page_url: str) -> None:
-        self.library = library
-        self.published = published
+    def __init__(self, site: SiteContext, page_url: str) -> None:
+        self.site = site
         self.page_url = page_url
 
     def href(self, target: str) -> str:
         """Link from this page to `target` (relative to the site root)."""
         return relative_url(self.page_url, target)
 
-    def is_published(self, page_url: str) -> bool:
-        """True when the page with this URL is part of the build (as `u/index.md` or `u.md`)."""
-        return bool({urls.page_source(page_url), f"{page_url.rstrip('/')}.md"} & set(self.published))
-
-    def has_file(self, path: str) -> bool:
-        """True when the data file at `path` (relative to the site root) is part of the build."""
-        return path in self.published
+    def is_hand_written(self, page_url: str) -> bool:
+        """True when the page with this URL is a hand-written file (as `u/index.md` or `u.md`)."""
+        return bool({urls.page_source(page_url), f"{page_url.rstrip('/')}.md"} & self.site.hand_written)
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "library": self.library,
             "page_url": self.page_url,
             "href": self.href,
-            "is_published": self.is_published,
-            "has_file": self.has_file,
+            "is_hand_written": self.is_hand_written,
             "urls": urls,
             "determination_style": DETERMINATION_STYLES.__getitem__,
             "meta_title": meta_title,
@@ -126,43 +183,46 @@ class _PageContext:
         }
 
 
-def _diff_url(policy: Policy, older: Revision, newer: Revision) -> str:
+def _diff_url(policy: Policy, older: Revision, newer: Revision) -> str | None:
+    """The "what changed" page of two revisions, None unless they are a published pair.
+
+    The diff stage publishes a page for each consecutive pair of stored revisions
+    (`render.diffs.consecutive_pairs`), so the policy alone says which pages exist.
+    """
+    if not is_published_pair(policy, older, newer):
+        return None
     return urls.page_diff(policy.number, older.key, newer.key)
 
 
-def _revision_context(policy: Policy, revision: Revision, context: _PageContext) -> dict[str, object]:
+def _revision_context(policy: Policy, revision: Revision, site: SiteContext, context: _PageContext) -> dict[str, object]:
     """What the policy page and an archived revision page both show."""
     index = policy.revisions.index(revision)
     previous = policy.revisions[index - 1] if index > 0 else None
     following = policy.revisions[index + 1] if index + 1 < len(policy.revisions) else None
-    diff_url = _diff_url(policy, previous, revision) if previous is not None else None
-    next_diff_url = _diff_url(policy, revision, following) if following is not None else None
     numbers = {reference.id: position for position, reference in enumerate(revision.references, start=1)}
     ranges = {entry.display: expand_icd10_range(entry) for entry in revision.codes.icd10cm.entries if entry.is_range}
-    known_policies = {p.number for p in context.library.policies}
     return {
         **context.as_dict(),
         "policy": policy,
         "revision": revision,
         "is_current": revision is policy.current,
         "previous": previous,
-        "diff_url": diff_url if diff_url is not None and context.is_published(diff_url) else None,
+        "diff_url": _diff_url(policy, previous, revision) if previous is not None else None,
         "following": following,
-        "next_diff_url": next_diff_url if next_diff_url is not None and context.is_published(next_diff_url) else None,
+        "next_diff_url": _diff_url(policy, revision, following) if following is not None else None,
         "reference_number": numbers.__getitem__,
         "range_expansion": ranges.__getitem__,
         "icd10_release": icd10.CODE_SET_RELEASE,
-        "is_known_policy": known_policies.__contains__,
+        "is_known_policy": site.policy_numbers.__contains__,
         "flag_meaning": {entry.flag: entry.meaning for entry in revision.codes.legend}.get,
     }
 
 
-def _history_rows(policy: Policy, context: _PageContext) -> list[dict[str, object]]:
+def _history_rows(policy: Policy) -> list[dict[str, object]]:
     """Stored revisions, newest first, with their page, JSON and diff links."""
     rows = []
     for index, revision in enumerate(policy.revisions):
         previous = policy.revisions[index - 1] if index > 0 else None
-        diff_url = _diff_url(policy, previous, revision) if previous is not None else None
         page = urls.page_policy(policy.number) if revision is policy.current else urls.page_revision(policy.number, revision.key)
         rows.append(
             {
@@ -170,7 +230,7 @@ def _history_rows(policy: Policy, context: _PageContext) -> list[dict[str, objec
                 "page_url": page,
                 "json_url": urls.api_revision(policy.number, revision.key),
                 "previous": previous,
-                "diff_url": diff_url if diff_url is not None and context.is_published(diff_url) else None,
+                "diff_url": _diff_url(policy, previous, revision) if previous is not None else None,
             }
         )
     return rows[::-1]
@@ -180,42 +240,74 @@ def _render(name: str, **context: object) -> str:
     return render_template(f"{TEMPLATES}/{name}", **context)
 
 
-def _download_example(library: Library) -> str:
+def _download_example(first: PolicySummary) -> str:
     """A real entry of `index.json`, shortened to the first policy, as the downloads example."""
-    first = library.policies[0]
-    excerpt = {"api_version": urls.API_VERSION, "schema_url": urls.api_schema("index"), "policies": [policy_summary(first).model_dump(mode="json")]}
+    excerpt = {"api_version": urls.API_VERSION, "schema_url": urls.api_schema("index"), "policies": [first.model_dump(mode="json")]}
     return dump_json(excerpt).decode("utf-8")
 
 
+def _page(page_url: str, template: str, site: SiteContext, build: Callable[[_PageContext], dict[str, object]]) -> tuple[str, str]:
+    context = _PageContext(site, page_url)
+    return urls.page_source(page_url), _render(template, **build(context))
+
+
+def render_policy_pages(policy: Policy, site: SiteContext) -> dict[str, str]:
+    """One policy's pages: its page, its revision history and an archived page per older revision.
+
+    Depends on nothing but `policy` and `site`, so policies render independently (one worker
+    each); links to the policy's "what changed" pages follow its consecutive revision pairs.
+
+    Returns:
+        Markdown sources keyed by their path under the docs folder, in a stable order.
+    """
+    number = policy.number
+    pages = dict(
+        [
+            _page(urls.page_policy(number), "policy.md", site, lambda c: _revision_context(policy, policy.current, site, c)),
+            _page(urls.page_history(number), "history.md", site, lambda c: {**c.as_dict(), "policy": policy, "rows": _history_rows(policy)}),
+        ]
+    )
+    for revision in policy.revisions[:-1]:
+        path, source = _page(urls.page_revision(number, revision.key), "revision.md", site, lambda c, r=revision: _revision_context(policy, r, site, c))
+        pages[path] = source
+    return dict(sorted(pages.items()))
+
+
+def render_library_pages(listings: list[PolicyListing], site: SiteContext) -> dict[str, str]:
+    """The pages about the whole library: home, the policy list, downloads.
+
+    Args:
+        listings: Every policy's `policy_listing`, in policy-number order.
+        site: The site context (for the link to the hand-written code lookup).
+
+    Returns:
+        Markdown sources keyed by their path under the docs folder, in a stable order.
+    """
+    summaries = [listing.summary for listing in listings]
+    pages = dict(
+        [
+            _page(urls.page_home(), "home.md", site, lambda c: {**c.as_dict(), "summaries": summaries}),
+            _page(urls.page_policies(), "policies.md", site, lambda c: {**c.as_dict(), "summaries": summaries, "policies": listings}),
+            _page(urls.page_downloads(), "downloads.md", site, lambda c: {**c.as_dict(), "policies": listings, "example": _download_example(summaries[0])}),
+        ]
+    )
+    return dict(sorted(pages.items()))
+
+
 def render_site_pages(library: Library, published: Collection[str] = frozenset()) -> dict[str, str]:
-    """Every generated page of the site, keyed by its source path under the docs folder.
+    """Every generated page of the site: `render_library_pages` and each policy's `render_policy_pages`.
 
     Args:
         library: The validated knowledge base.
-        published: Paths of the other outputs of the build (diff pages, data files); a link
-            to an optional page is written only when the page is among them.
+        published: Paths of the hand-written files of the docs folder, or of every other
+            output of the build: the code lookup page is linked only when it is among them.
 
     Returns:
         Markdown sources, e.g. `policies/6.01.03/index.md`, in a stable order.
     """
-    pages: dict[str, str] = {}
+    site = SiteContext.of(library, published)
     policies = sorted(library.policies, key=lambda p: policy_sort_key(p.number))
-
-    def put(page_url: str, template: str, build: Callable[[_PageContext], dict[str, object]]) -> None:
-        context = _PageContext(library, published, page_url)
-        pages[urls.page_source(page_url)] = _render(template, **build(context))
-
-    summaries = [policy_summary(p) for p in policies]
-    put(urls.page_home(), "home.md", lambda c: {**c.as_dict(), "summaries": summaries})
-    put(urls.page_policies(), "policies.md", lambda c: {**c.as_dict(), "summaries": summaries, "policies": policies})
-    put(
-        urls.page_downloads(),
-        "downloads.md",
-        lambda c: {**c.as_dict(), "policies": policies, "example": _download_example(library)},
-    )
+    pages = render_library_pages([policy_listing(p) for p in policies], site)
     for policy in policies:
-        put(urls.page_policy(policy.number), "policy.md", lambda c, p=policy: _revision_context(p, p.current, c))
-        put(urls.page_history(policy.number), "history.md", lambda c, p=policy: {**c.as_dict(), "policy": p, "rows": _history_rows(p, c)})
-        for revision in policy.revisions[:-1]:
-            put(urls.page_revision(policy.number, revision.key), "revision.md", lambda c, p=policy, r=revision: _revision_context(p, r, c))
+        pages.update(render_policy_pages(policy, site))
     return dict(sorted(pages.items()))
