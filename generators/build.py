@@ -6,15 +6,17 @@ no hooks) publish exactly this mapping, so every output of every stage is added 
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from datetime import UTC, datetime, time
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
-from .model import Library
-from .render.diffs import render_diff_api, render_diff_assets, render_diff_files
+from . import urls
+from .model import Library, Policy
+from .render.diffs import render_diff_api, render_diff_assets, render_diff_schema, render_policy_diffs
 from .render.downloads import render_downloads
-from .render.json_api import render_api
-from .render.site import render_site_pages
+from .render.json_api import PolicyApiPart, PolicySummary, assemble_api, policy_api_part, render_api
+from .render.site import PolicyListing, SiteContext, policy_listing, render_library_pages, render_policy_pages
 
 
 class OutputClashError(ValueError):
@@ -37,24 +39,84 @@ def render_data_files(library: Library) -> dict[str, bytes | str]:
     return merge_outputs(render_api(library), render_diff_api(library), render_downloads(library))
 
 
+@dataclass(frozen=True)
+class PolicyParts:
+    """What one policy adds to the files that combine every policy: small, plain data.
+
+    Computed with the policy's own files (`render_policy_outputs`), sent from a worker
+    process to the main one, and kept between builds by `generators.pipeline`.
+
+    Attributes:
+        listing: The policy's row in `index.json` and on the library pages.
+        bulk_entry: Its entry in `all.json`, serialised.
+        model: The validated policy as JSON, from which the downloads are rendered.
+    """
+
+    listing: PolicyListing
+    bulk_entry: bytes
+    model: bytes
+
+    def to_plain(self) -> tuple[object, ...]:
+        """The parts as plain values (for `marshal`)."""
+        listing = self.listing
+        return (listing.summary.model_dump_json().encode(), listing.revision_keys, listing.approval_count, self.bulk_entry, self.model)
+
+    @classmethod
+    def from_plain(cls, plain: tuple[object, ...]) -> PolicyParts:
+        """The parts from `to_plain`'s values."""
+        summary, revision_keys, approval_count, bulk_entry, model = plain
+        listing = PolicyListing(summary=PolicySummary.model_validate_json(summary, strict=True), revision_keys=tuple(revision_keys), approval_count=int(approval_count))  # type: ignore[arg-type]
+        return cls(listing=listing, bulk_entry=bulk_entry, model=model)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class PolicyOutputs:
+    """One policy's own files and its parts of the library files."""
+
+    files: dict[str, bytes | str]
+    parts: PolicyParts
+
+
+def render_policy_outputs(policy: Policy, site: SiteContext) -> PolicyOutputs:
+    """Every file of one policy (API, diffs, pages) and its parts of the library files."""
+    api = policy_api_part(policy)
+    files = merge_outputs(api.files, render_policy_diffs(policy), render_policy_pages(policy, site))
+    parts = PolicyParts(listing=policy_listing(policy), bulk_entry=api.bulk_entry, model=policy.model_dump_json().encode())
+    return PolicyOutputs(files=files, parts=parts)
+
+
+def render_library_outputs(parts: Sequence[PolicyParts], site: SiteContext) -> dict[str, bytes | str]:
+    """The files that combine every policy, from the policies' parts in policy order."""
+    summaries = [part.listing.summary for part in parts]
+    api = assemble_api([PolicyApiPart(files={}, summary=summary, bulk_entry=part.bulk_entry) for summary, part in zip(summaries, parts, strict=True)])
+    models = Library(policies=[Policy.model_validate_json(part.model, strict=True) for part in parts])
+    return merge_outputs(api, render_diff_schema(), render_diff_assets(), render_downloads(models), render_library_pages([part.listing for part in parts], site))
+
+
 def render_outputs(library: Library, hand_written: Collection[str] = ()) -> dict[str, bytes | str]:
     """Every file the build publishes, keyed by its path relative to the site (docs) root.
 
-    Data files and pages of the other stages come first, so the site pages can link to
-    exactly the pages that exist (a "what changed" link only when its diff page is there).
+    The union of each policy's `render_policy_outputs` and the `render_library_outputs`
+    joined from their parts: exactly what `generators.pipeline.build_tree` writes, policy
+    by policy.
 
     Args:
         library: The validated knowledge base.
         hand_written: Paths of the hand-written files of the docs folder (e.g. `lookup.md`),
             which generated pages may link to.
     """
-    others = merge_outputs(render_api(library), render_diff_files(library), render_downloads(library), render_diff_assets())
-    published = set(others) | set(hand_written)
-    return merge_outputs(others, render_site_pages(library, published=published))
+    site = SiteContext.of(library, hand_written)
+    outputs = [render_policy_outputs(policy, site) for policy in library.policies]
+    return merge_outputs(*(output.files for output in outputs), render_library_outputs([output.parts for output in outputs], site))
 
 
 #: The manifest `policykb build` leaves beside the pre-rendered pages for the MkDocs hook.
 PRERENDERED_MANIFEST = ".policykb-prerendered.json"
+
+
+def is_data_file(path: str) -> bool:
+    """True for the files for downstream systems (`policykb export`): the JSON API, the downloads, the feed."""
+    return path.startswith(f"{urls.API_ROOT}/") or path == urls.feed_atom()
 
 
 def is_site_source(path: str) -> bool:
@@ -79,7 +141,22 @@ def source_date_epoch(library: Library) -> int:
         max([r.revision for r in policy.revisions] + [entry.date for entry in policy.history.change_summaries])
         for policy in library.policies
     )
-    return int(datetime.combine(newest, time(), tzinfo=UTC).timestamp())
+    return epoch_of(newest)
+
+
+def newest_date(parts: Iterable[PolicyParts]) -> date:
+    """The newest revision or change-summary date of the policies: `source_date_epoch` from parts."""
+    dates = []
+    for part in parts:
+        dates.append(date.fromisoformat(part.listing.revision_keys[-1]))
+        if part.listing.summary.last_change is not None:
+            dates.append(part.listing.summary.last_change)
+    return max(dates)
+
+
+def epoch_of(day: date) -> int:
+    """Midnight UTC of `day` as seconds since the epoch."""
+    return int(datetime.combine(day, time(), tzinfo=UTC).timestamp())
 
 
 def read_hand_written(docs_dir: Path) -> dict[str, bytes]:

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
 from .build import merge_outputs
@@ -92,13 +93,26 @@ def _own_code_version() -> str:
 
 
 def callable_version(function: Callable[..., Any]) -> str:
-    """Names and bytecode of a function: a stand-in for its code when it lives outside the package."""
-    code = getattr(function, "__code__", None)
+    """Names and bytecode of a function: a stand-in for its code when it lives outside the package.
+
+    The same in every process: nested code objects are hashed by their own bytecode, never by
+    their `repr` (which holds a memory address).
+    """
     text = f"{getattr(function, '__module__', '')}.{getattr(function, '__qualname__', repr(function))}\0"
     digest = hashlib.sha256(text.encode())
+    code = getattr(function, "__code__", None)
     if code is not None:
-        digest.update(code.co_code + repr(code.co_consts).encode())
+        _hash_code(digest, code)
     return digest.hexdigest()
+
+
+def _hash_code(digest: Any, code: CodeType) -> None:
+    digest.update(code.co_code + repr(code.co_names).encode())
+    for constant in code.co_consts:
+        if isinstance(constant, CodeType):
+            _hash_code(digest, constant)
+        else:
+            digest.update(repr(constant).encode())
 
 
 def _checks_version() -> str:
@@ -146,6 +160,11 @@ class BuildCache:
         code = self.code or _own_code_version()
         settings = json.dumps(dict(self.config), sort_keys=True, ensure_ascii=False, default=str)
         self._prefix = hashlib.sha256(f"{code}\0{_checks_version()}\0{settings}\0".encode()).hexdigest()
+
+    @property
+    def prefix(self) -> str:
+        """The part of every key that is not the policy's: code version and configuration."""
+        return self._prefix
 
     def key(self, folder: Path, renderers: str = "") -> str:
         """The key of a policy folder's outputs under this code, configuration and renderers."""

@@ -16,23 +16,24 @@ import tempfile
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from . import icd10
+from .build import PRERENDERED_MANIFEST, OutputClashError, epoch_of, is_data_file, is_site_source, read_hand_written
 from .code_index import build_code_index, lookup
 from .codes import normalize
-from .cache import BuildCache, build_data_files_incremental
-from .build import PRERENDERED_MANIFEST, OutputClashError, merge_outputs, read_hand_written, render_data_files, render_outputs, source_date_epoch, split_site_sources
 from .diff import diff_revisions
 from .errors import PolicyDataError
 from .model import CodeSystem, Library, Policy, Revision
+from .pipeline import BuildReport, build_tree, default_jobs
 from .progress import Progress
 from .render import render_template
 from .render.diffs import diff_json, diff_text
 from .timeline import first_window, revision_in_effect
 from .validate import load_library
-from .write import move_files_into, replace_dir_atomically, write_tree
+from .write import link_files_into, replace_dir_atomically, write_file_atomically
 
 DEFAULT_DATA = Path(os.environ.get("POLICYKB_DATA", "policy_data"))
 
@@ -97,22 +98,32 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _build_tree(args: argparse.Namespace, out: Path, progress: Progress, **options: Any) -> BuildReport:
+    """`pipeline.build_tree` with the command's data folder, jobs, cache and progress."""
+    report = build_tree(
+        args.data,
+        out,
+        jobs=args.jobs,
+        cache_dir=args.cache,
+        on_policy=lambda done, total: progress.count(done, total, "policies"),
+        **options,
+    )
+    return report
+
+
+def _incremental_note(report: BuildReport) -> str:
+    if not report.incremental:
+        return ""
+    return f" (rendered {report.rendered} changed policies again and kept {report.reused}: {report.written} files written, {report.removed} removed)"
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the data files (JSON API, diffs, code index, CSV, FHIR, Atom) into the output folder, atomically."""
-    progress = Progress(steps=3)
-    if args.cache is not None:
-        progress.step(f"Loading and validating {args.data}/, reusing unchanged policies from {args.cache}/")
-        files = build_data_files_incremental(args.data, BuildCache(args.cache))
-        progress.step("Rendered the data files")
-    else:
-        progress.step(f"Loading and validating {args.data}/")
-        library = _load_with_progress(args.data, progress)
-        progress.step("Rendering the data files")
-        files = render_data_files(library)
-    progress.step(f"Writing {len(files)} files to {args.out}/")
-    write_tree(files, args.out)
+    progress = Progress(steps=1)
+    progress.step(f"Loading, validating and rendering {args.data}/ into {args.out}/")
+    report = _build_tree(args, args.out, progress, select=is_data_file)
     progress.done("Exported")
-    print(f"Wrote {len(files)} files (JSON API, diffs, code index, CSV, FHIR ValueSets, Atom feed) to {args.out}/")
+    print(f"Wrote {report.files} files (JSON API, diffs, code index, CSV, FHIR ValueSets, Atom feed) to {args.out}/{_incremental_note(report)}")
     return 0
 
 
@@ -123,35 +134,30 @@ def cmd_build(args: argparse.Namespace) -> int:
     so a failure leaves the previous site intact. `SOURCE_DATE_EPOCH` is the newest date in the
     data, so the same data gives the same bytes.
 
-    The data is loaded and rendered once, here: the pages go to MkDocs through a scratch folder
-    (`$POLICYKB_PRERENDERED`, read by `generators.mkdocs_hook`), the data files are moved into
-    the finished site without passing through MkDocs. The site is the same as the hook alone
-    makes (tested).
+    The data is loaded and rendered once, here, policy by policy (`generators.pipeline`): the
+    pages go to MkDocs through a folder named by `$POLICYKB_PRERENDERED` (read by
+    `generators.mkdocs_hook`), the other files join the finished site as they are, without
+    passing through MkDocs. The site is the same as the hook alone makes (tested). With
+    `--cache`, that folder is kept in the cache and only changed policies are rendered again.
     """
-    progress = Progress(steps=4)
-    progress.step(f"Loading and validating {args.data}/")
-    library = _load_with_progress(args.data, progress)
     config = args.config.resolve()
     if not config.is_file():
         raise UsageError(f"no MkDocs configuration at {args.config}; run from the repository root or pass --config")
-    epoch = source_date_epoch(library)
-    progress.step("Rendering pages and data files")
+    progress = Progress(steps=3)
+    progress.step(f"Loading, validating and rendering {args.data}/")
     hand_written = sorted(read_hand_written_paths(mkdocs_docs_dir(config)))
-    sources, data_files = split_site_sources(render_outputs(library, hand_written))
-    del library  # MkDocs runs next, in another process: hold no more than needed meanwhile
     args.out.resolve().parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".policykb-build-", dir=args.out.resolve().parent) as scratch:
-        prerendered, data_folder = Path(scratch) / "pages", Path(scratch) / "data"
-        manifest = {"hand_written": hand_written, "sources": sorted(sources)}
-        write_tree({**sources, PRERENDERED_MANIFEST: json.dumps(manifest, indent=1) + "\n"}, prerendered)
-        write_tree(data_files, data_folder)
-        count = len(sources) + len(data_files)
-        del sources, data_files
+        rendered = args.cache / "site-sources" if args.cache is not None else Path(scratch) / "rendered"
+        report = _build_tree(args, rendered, progress, hand_written=hand_written)
+        sources = [path for path in report.paths if is_site_source(path)]
+        manifest = {"hand_written": hand_written, "sources": sources}
+        write_file_atomically(rendered / PRERENDERED_MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())
         env = {
             **os.environ,
             "POLICYKB_DATA": str(args.data.resolve()),
-            "POLICYKB_PRERENDERED": str(prerendered),
-            "SOURCE_DATE_EPOCH": str(epoch),
+            "POLICYKB_PRERENDERED": str(rendered.resolve()),
+            "SOURCE_DATE_EPOCH": str(epoch_of(report.newest)) if report.newest is not None else "0",
             "NO_MKDOCS_2_WARNING": "1",
         }
 
@@ -159,10 +165,10 @@ def cmd_build(args: argparse.Namespace) -> int:
             command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(config), "--site-dir", str(staging)]
             if subprocess.run(command, env=env, check=False).returncode != 0:
                 raise BuildFailed(f"mkdocs build --strict failed (see above); {args.out}/ was left as it was")
-            # The data files need no processing by MkDocs: they join the site as they are.
-            move_files_into(data_folder, staging)
+            # The other files need no processing by MkDocs: they join the site as they are.
+            link_files_into(rendered, staging, [path for path in report.paths if not is_site_source(path)])
 
-        progress.step(f"Building {count} files with mkdocs build --strict")
+        progress.step(f"Building {len(sources)} pages with mkdocs build --strict")
         replace_dir_atomically(args.out, run_mkdocs)
     progress.step("Swapped the new site in")
     progress.done("Built")
@@ -188,21 +194,15 @@ def read_hand_written_paths(docs_dir: Path) -> list[str]:
 
 def cmd_pages(args: argparse.Namespace) -> int:
     """Write the generated page sources and data files (for site tools that run no MkDocs hooks)."""
-    progress = Progress(steps=3)
-    progress.step(f"Loading and validating {args.data}/")
-    library = _load_with_progress(args.data, progress)
-    progress.step("Rendering pages and data files")
+    progress = Progress(steps=1)
+    progress.step(f"Loading, validating and rendering {args.data}/ into {args.out}/")
     hand_written = read_hand_written(args.with_content) if args.with_content is not None else {}
-    files = render_outputs(library, hand_written.keys())
-    if args.with_content is not None:
-        try:
-            files = merge_outputs(hand_written, files)
-        except OutputClashError as error:
-            raise UsageError(f"{error}: a hand-written file in {args.with_content}/ has the path of a generated one") from None
-    progress.step(f"Writing {len(files)} files to {args.out}/")
-    write_tree(files, args.out)
+    try:
+        report = _build_tree(args, args.out, progress, hand_written=hand_written.keys(), extra_files=hand_written)
+    except OutputClashError as error:
+        raise UsageError(f"{error}: a hand-written file in {args.with_content}/ has the path of a generated one") from None
     progress.done("Wrote the pages")
-    print(f"Wrote {len(files)} files to {args.out}/")
+    print(f"Wrote {report.files} files to {args.out}/{_incremental_note(report)}")
     return 0
 
 
@@ -311,6 +311,30 @@ def _iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"found {text!r}; expected a calendar date written YYYY-MM-DD") from None
 
 
+def _optional_folder(parser: argparse.ArgumentParser, flag: str, default: Path, text: str) -> None:
+    """`--flag` (off), `--flag` alone (the default folder) or `--flag DIR`."""
+    parser.add_argument(flag, type=Path, nargs="?", const=default, default=None, metavar="DIR", help=text)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"found {value}; expected a number of processes, 1 or more")
+    return value
+
+
+def _add_build_options(parser: argparse.ArgumentParser) -> None:
+    """The options of every command that renders the whole library."""
+    _optional_folder(
+        parser,
+        "--cache",
+        Path(".policykb-cache"),
+        "render again only the policies that changed since the last build into the same folder "
+        "(default DIR: .policykb-cache); the same files as without",
+    )
+    parser.add_argument("--jobs", type=_positive, default=default_jobs(), metavar="N", help="worker processes (default: one per core)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `policykb` and its subcommands."""
     parser = argparse.ArgumentParser(prog="policykb", description="Medical policies as data: validate, export, show, diff.")
@@ -321,22 +345,15 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--format", choices=("text", "json"), default="text")
     validate.set_defaults(func=cmd_validate)
 
-    export = sub.add_parser("export", help="write the JSON API and its schemas")
+    export = sub.add_parser("export", help="write the data files: JSON API, diffs, code index, CSV, FHIR, feed")
     export.add_argument("--out", type=Path, default=Path("build/json"), help="output folder (replaced atomically)")
-    export.add_argument(
-        "--cache",
-        type=Path,
-        nargs="?",
-        const=Path(".policykb-cache"),
-        default=None,
-        metavar="DIR",
-        help="reuse unchanged policies' outputs from a content-hash cache (default DIR: .policykb-cache); same files as without",
-    )
+    _add_build_options(export)
     export.set_defaults(func=cmd_export)
 
     build = sub.add_parser("build", help="validate, then build the whole site (pages, JSON API) with mkdocs --strict")
     build.add_argument("--out", type=Path, default=Path("site"), help="output folder (replaced atomically)")
     build.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help="MkDocs configuration (default: mkdocs.yml)")
+    _add_build_options(build)
     build.set_defaults(func=cmd_build)
 
     lint = sub.add_parser("lint", help="validate, then warn about content that is probably wrong")
@@ -345,15 +362,8 @@ def build_parser() -> argparse.ArgumentParser:
     lint.set_defaults(func=cmd_lint)
     pages = sub.add_parser("pages", help="write the generated page sources and data files into a folder")
     pages.add_argument("--out", type=Path, default=Path("build/docs"), help="output folder (replaced atomically)")
-    pages.add_argument(
-        "--with-content",
-        type=Path,
-        nargs="?",
-        const=Path("content"),
-        default=None,
-        metavar="DIR",
-        help="also copy the hand-written pages (default DIR: content), making --out a complete docs folder",
-    )
+    _optional_folder(pages, "--with-content", Path("content"), "also copy the hand-written pages (default DIR: content), making --out a complete docs folder")
+    _add_build_options(pages)
     pages.set_defaults(func=cmd_pages)
 
     show = sub.add_parser("show", help="print a policy revision in the terminal")

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 import string
+from functools import lru_cache
 from html import escape, unescape
 
 from markupsafe import Markup
@@ -44,6 +45,12 @@ _MARKDOWN_SIGNIFICANT = frozenset(string.punctuation)
 _WHITESPACE = re.compile(r"\s+")
 
 
+# Revisions of a policy repeat most of their text, and a page shows a text in more than one
+# form: the conversions are pure, so each distinct text is converted once per process.
+_memoized = lru_cache(maxsize=1 << 15)
+
+
+@_memoized
 def to_plain(text: str) -> str:
     """The text without markup, as a reader would say it (for search, terminals, diffs).
 
@@ -52,6 +59,7 @@ def to_plain(text: str) -> str:
     return unescape(_TAG.sub("", str(to_html(text))))
 
 
+@_memoized
 def to_html(text: str) -> Markup:
     """Safe HTML for `text`: escaped, with only the allowed inline forms turned into tags."""
     pieces: list[str] = []
@@ -89,6 +97,7 @@ def _as_references(text: str) -> str:
     return "".join(f"&#{ord(c)};" if c in _MARKDOWN_SIGNIFICANT else c for c in text)
 
 
+@_memoized
 def to_markdown_html(text: str) -> Markup:
     """`to_html(text)` made inert for Markdown: the only form of data text a `.md` page may hold.
 

@@ -10,8 +10,12 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path, PurePosixPath
+
+
+#: (size in bytes, modification time in nanoseconds) of a file as a build left it.
+Stamp = tuple[int, int]
 
 
 class UnsafePathError(ValueError):
@@ -101,3 +105,74 @@ def move_files_into(source: Path, target: Path) -> None:
             raise FileExistsError(f"{destination} exists already: two stages publish the same path")
         destination.parent.mkdir(parents=True, exist_ok=True)
         os.replace(path, destination)
+
+
+def link_files_into(source: Path, target: Path, paths: Iterable[str]) -> None:
+    """Publish the files `paths` of `source` at the same paths under `target`, without copying.
+
+    Hard links where the file system allows them (the files of a kept build folder are only
+    ever replaced by renaming, never written in place, so a link keeps the bytes it was made
+    with), copies otherwise. A file already at a target path is an error.
+    """
+    for path in paths:
+        origin = source.joinpath(*safe_relative(path).parts)
+        destination = target.joinpath(*safe_relative(path).parts)
+        if destination.exists():
+            raise FileExistsError(f"{destination} exists already: two stages publish the same path")
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(origin, destination)
+        except OSError:
+            shutil.copy2(origin, destination)
+
+
+# --------------------------------------------------------------------------- live folders
+# An incremental build updates its output folder in place, file by file (`generators.pipeline`).
+
+
+def stamp(path: Path) -> Stamp:
+    """The size and modification time of a file, to tell later whether it is as it was left."""
+    status = path.stat()
+    return (status.st_size, status.st_mtime_ns)
+
+
+def _target(out_dir: Path, path: str) -> Path:
+    return out_dir.joinpath(*safe_relative(path).parts)
+
+
+def write_files_stamped(out_dir: Path, files: Mapping[str, bytes]) -> dict[str, Stamp]:
+    """Write files into a folder being filled (not yet published); their stamps."""
+    stamps: dict[str, Stamp] = {}
+    for path, content in files.items():
+        target = _target(out_dir, path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+        stamps[path] = stamp(target)
+    return stamps
+
+
+def replace_file(out_dir: Path, path: str, content: bytes) -> Stamp:
+    """Replace one file of a published folder atomically (readers see old or new bytes); its stamp."""
+    target = _target(out_dir, path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.policykb-new")
+    temporary.write_bytes(content)
+    os.replace(temporary, target)
+    return stamp(target)
+
+
+def remove_files(out_dir: Path, paths: Iterable[str]) -> int:
+    """Remove files of a published folder and the folders they leave empty; how many were there."""
+    removed = 0
+    for path in sorted(paths):
+        target = _target(out_dir, path)
+        try:
+            target.unlink()
+        except FileNotFoundError:
+            continue
+        removed += 1
+        parent = target.parent
+        while parent != out_dir and not any(parent.iterdir()):
+            parent.rmdir()
+            parent = parent.parent
+    return removed

@@ -1,0 +1,197 @@
+"""The build at scale: policy by policy, in worker processes, straight to disk, incremental.
+
+Its promises: the same files as `render_outputs(load_library(...))`, whether rendered in one
+process or several, cleanly or by updating the last build; only what changed is rendered
+again; nothing stale is ever kept; bad data changes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks.synthetic import generate_library
+from generators import cache as cache_module
+from generators.build import render_outputs
+from generators.cli import main
+from generators.errors import PolicyDataError
+from generators.pipeline import BuildReport, build_tree
+from generators.validate import load_library
+
+from .trees import ROOT, snapshot_tree, tree_differences
+
+HAND_WRITTEN = ("lookup.md",)
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("pipeline-lib") / "lib"
+    generate_library(out, policies=6, revisions=3, seed=5)
+    return out
+
+
+@pytest.fixture
+def data(pristine: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "data"
+    shutil.copytree(pristine, copy)
+    return copy
+
+
+def expected_tree(data: Path) -> dict[str, bytes]:
+    """What a build must write: every output of the library, as bytes."""
+    outputs = render_outputs(load_library(data), HAND_WRITTEN)
+    return {path: content.encode("utf-8") if isinstance(content, str) else content for path, content in outputs.items()}
+
+
+def build(data: Path, out: Path, cache: Path | None = None, jobs: int = 2) -> BuildReport:
+    return build_tree(data, out, hand_written=HAND_WRITTEN, jobs=jobs, cache_dir=cache)
+
+
+def edit_one_policy(data: Path, marker: str = "Edited. ") -> Path:
+    """Edit the description of the newest revision of the second policy; the file edited."""
+    folder = sorted(p for p in data.iterdir() if p.is_dir())[1]
+    revision = sorted((folder / "revisions").glob("*.yaml"))[-1]
+    text = revision.read_text(encoding="utf-8")
+    revision.write_text(text.replace("\ndescription:\n- ", f"\ndescription:\n- {marker}", 1), encoding="utf-8")
+    return revision
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_clean_build_writes_exactly_every_output_of_the_library(data: Path, tmp_path: Path, jobs: int) -> None:
+    report = build(data, tmp_path / "out", jobs=jobs)
+    written = snapshot_tree(tmp_path / "out")
+    assert tree_differences(written, expected_tree(data)) == []
+    assert (report.files, report.rendered, report.incremental) == (len(written), 6, False)
+    assert report.paths == tuple(sorted(written))
+
+
+def test_after_editing_one_policy_only_it_is_rendered_and_the_tree_equals_a_clean_build(data: Path, tmp_path: Path) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build(data, out, cache)
+    untouched = sorted(data.iterdir())[0].name
+    index_before = (out / f"api/v1/policies/{untouched}.json").stat().st_mtime_ns
+    edited = edit_one_policy(data)
+    report = build(data, out, cache)
+    assert (report.incremental, report.rendered, report.reused) == (True, 1, 5)
+    assert tree_differences(snapshot_tree(out), expected_tree(data)) == []
+    assert b"Edited. " in (out / f"api/v1/policies/{edited.parent.parent.name}/revisions/{edited.stem}.json").read_bytes()
+    assert (out / f"api/v1/policies/{untouched}.json").stat().st_mtime_ns == index_before  # not rewritten
+
+
+def test_a_rebuild_with_nothing_changed_renders_and_writes_nothing(data: Path, tmp_path: Path) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build(data, out, cache)
+    before = snapshot_tree(out)
+    report = build(data, out, cache)
+    assert (report.incremental, report.rendered, report.written, report.removed) == (True, 0, 0, 0)
+    assert snapshot_tree(out) == before
+
+
+def test_a_removed_policy_takes_its_files_with_it(data: Path, tmp_path: Path) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build(data, out, cache)
+    gone = sorted(data.iterdir())[-1]
+    shutil.rmtree(gone)
+    build(data, out, cache)  # the set of policies changed: pages link to other policies, so all are rendered
+    tree = snapshot_tree(out)
+    assert tree_differences(tree, expected_tree(data)) == []
+    assert not any(gone.name in path for path in tree)
+
+
+def test_an_output_file_changed_by_hand_is_rendered_again(data: Path, tmp_path: Path) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build(data, out, cache)
+    victim = sorted(out.glob("api/v1/policies/*/revisions/*.json"))[0]
+    victim.write_bytes(b"{}")
+    (out / "api/v1/index.json").unlink()
+    report = build(data, out, cache)
+    assert (report.incremental, report.rendered) == (True, 1)
+    assert tree_differences(snapshot_tree(out), expected_tree(data)) == []
+
+
+def test_invalid_data_is_reported_in_full_and_changes_nothing(data: Path, tmp_path: Path) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build(data, out, cache)
+    before = snapshot_tree(out)
+    states = snapshot_tree(cache / "states")
+    edited = edit_one_policy(data)
+    edited.write_text(edited.read_text(encoding="utf-8").replace("\nstatus: ", "\nstatus: maybe-", 1), encoding="utf-8")
+    for jobs, caching in ((2, cache), (2, None), (1, None)):
+        with pytest.raises(PolicyDataError) as raised:
+            build(data, out, caching, jobs=jobs)
+        problems = raised.value.diagnostics
+        assert [(d.file, d.field_path, d.code) for d in problems] == [(f"data/{edited.parent.parent.name}/revisions/{edited.name}", "status", "not-in-closed-set")]
+        assert problems[0].line is not None
+        assert snapshot_tree(out) == before
+    assert snapshot_tree(cache / "states") == states
+
+
+def test_problems_of_several_policies_come_in_folder_order_from_the_workers(data: Path, tmp_path: Path) -> None:
+    folders = sorted(p for p in data.iterdir() if p.is_dir())
+    for folder in (folders[4], folders[1]):
+        (folder / "policy.yaml").write_text("number: [\n", encoding="utf-8")
+    with pytest.raises(PolicyDataError) as raised:
+        build(data, tmp_path / "out", jobs=2)
+    assert [d.file for d in raised.value.diagnostics] == [f"data/{folders[1].name}/policy.yaml", f"data/{folders[4].name}/policy.yaml"]
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_state_made_by_other_code_is_never_used(data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build(data, out, cache)
+    (state,) = (cache / "states").iterdir()
+    # Poison every recorded index row: served as it is, it would show in index.json.
+    state.write_bytes(state.read_bytes().replace(b"Annual review", b"Stale! review"))
+    edit_one_policy(data)
+    poisoned = build(data, out, cache)
+    assert poisoned.incremental  # the poison is read under the same code: this test can fail
+    assert b"Stale! review" in b"".join(snapshot_tree(out).values())
+    # The same poisoned state under another code version is never looked at.
+    state.write_bytes(state.read_bytes().replace(b"Annual review", b"Stale! review"))
+    monkeypatch.setattr(cache_module, "_own_code_version", lambda: "the code after a change")
+    report = build(data, out, cache)
+    assert not report.incremental
+    assert tree_differences(snapshot_tree(out), expected_tree(data)) == []
+
+
+def test_a_corrupt_state_means_a_clean_build(data: Path, tmp_path: Path) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build(data, out, cache)
+    (state,) = (cache / "states").iterdir()
+    state.write_bytes(state.read_bytes()[:1000])
+    report = build(data, out, cache)
+    assert not report.incremental
+    assert tree_differences(snapshot_tree(out), expected_tree(data)) == []
+
+
+def test_cache_keys_are_the_same_in_every_process() -> None:
+    """A key computed in one process must be found by the next (it once held a memory address)."""
+    script = "from pathlib import Path; from generators.cache import BuildCache; print(BuildCache(Path('unused')).prefix)"
+    prefixes = {subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    assert len(prefixes) == 1
+
+
+def test_policykb_pages_with_cache_writes_what_it_writes_without(data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def pages(out: Path, *options: str) -> dict[str, bytes]:
+        assert main(["--data", str(data), "pages", "--out", str(out), "--with-content", str(ROOT / "content"), *options]) == 0
+        return snapshot_tree(out)
+
+    cache = str(tmp_path / "cache")
+    assert pages(tmp_path / "kept", "--cache", cache) == pages(tmp_path / "clean")
+    edit_one_policy(data)
+    capsys.readouterr()
+    with_cache = pages(tmp_path / "kept", "--cache", cache, "--jobs", "2")
+    assert "rendered 1 changed policies again and kept 5" in capsys.readouterr().out
+    assert with_cache == pages(tmp_path / "clean", "--jobs", "1")
+
+
+def test_export_writes_only_the_data_files(data: Path, tmp_path: Path) -> None:
+    assert main(["--data", str(data), "export", "--out", str(tmp_path / "out")]) == 0
+    exported = snapshot_tree(tmp_path / "out")
+    everything = expected_tree(data)
+    assert exported == {path: content for path, content in everything.items() if path.startswith("api/") or path == "feed.xml"}
