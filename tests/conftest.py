@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from generators import icd10
 from generators.model import Library
 from generators.validate import load_library
 
@@ -18,6 +21,22 @@ DATA = ROOT / "policy_data"
 SOURCE = DATA / "6.01.03" / "source" / "2026-01-22.txt"
 CHROMIUM = "/usr/lib/chromium/chromium"
 SHARED_SOURCE = ROOT.parent / "shared" / "source" / "6.01.03-magnetic-resonance-spectroscopy.txt"
+_CODESET_CACHE = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep the ICD-10-CM snapshot in a folder of this session, never in the user's cache.
+
+    Set before collection (strategies read the code set at import); built once per session.
+    """
+    config.stash[_CODESET_CACHE] = folder = tempfile.mkdtemp(prefix="policykb-codeset-")
+    os.environ[icd10.CACHE_VARIABLE] = folder
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the session's snapshot folder."""
+    if _CODESET_CACHE in config.stash:
+        shutil.rmtree(config.stash[_CODESET_CACHE], ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
