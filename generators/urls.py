@@ -37,7 +37,7 @@ def api_diff(number: str, old: str, new: str) -> str:
 
 
 def api_schema(name: str) -> str:
-    """The JSON Schema of one kind of API file (`index`, `policy`, `revision`, `bulk`, ...)."""
+    """The JSON Schema of one kind of API file (`index`, `policy`, `revision`, `diff`, ...)."""
     return f"{API_ROOT}/schema/{name}.schema.json"
 
 
