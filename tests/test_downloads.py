@@ -1,4 +1,4 @@
-"""Downloads for downstream systems: the codes CSV, FHIR R4 ValueSets and the Atom feed.
+"""Downloads for downstream systems: the code index shards, the codes CSV, FHIR R4 ValueSets, the Atom feed.
 
 Each format is read back with the tool its consumers use: the csv module, the FHIR model
 library (`fhir.resources`, R4B module: R4B is R4 with backwards-compatible fixes, and has the
@@ -25,6 +25,7 @@ from fhir.resources.R4B.valueset import ValueSet
 from pydantic import ValidationError
 
 from generators import icd10, urls
+from generators.code_index import build_code_index, shard_prefix
 from generators.model import Library
 from generators.render.downloads import CSV_COLUMNS, render_downloads
 
@@ -39,19 +40,26 @@ def files(library: Library) -> dict[str, bytes]:
 
 
 def test_layout_and_determinism(library: Library, files: dict[str, bytes]) -> None:
-    assert sorted(files) == [
+    shards = sorted({urls.api_code_shard(r.system.value, shard_prefix(r.code)) for r in build_code_index(library).codes})
+    assert "api/v1/codes/icd10cm/C71.json" in shards and "api/v1/codes/cpt/061.json" in shards
+    assert sorted(files) == sorted([
         "api/v1/codes.csv",
-        "api/v1/codes.json",
+        "api/v1/codes/index.json",
+        *shards,
         "api/v1/fhir/ValueSet-6.01.03.json",
-        "api/v1/schema/codes.schema.json",
+        "api/v1/schema/code-index.schema.json",
+        "api/v1/schema/code-shard.schema.json",
         "feed.xml",
-    ]
+    ])
     assert render_downloads(library) == files
 
 
-@pytest.mark.parametrize("path", ["api/v1/codes.csv", "api/v1/codes.json", "api/v1/fhir/ValueSet-6.01.03.json", "feed.xml"])
+@pytest.mark.parametrize("path", [
+    "api/v1/codes.csv", "api/v1/codes/index.json", "api/v1/codes/icd10cm/C71.json", "api/v1/codes/cpt/061.json",
+    "api/v1/fhir/ValueSet-6.01.03.json", "feed.xml",
+])
 def test_matches_golden(files: dict[str, bytes], path: str) -> None:
-    golden = GOLDEN / Path(path).name
+    golden = GOLDEN / path.removeprefix("api/v1/").replace("/", "-")
     if os.environ.get("POLICYKB_UPDATE_GOLDEN") == "1":
         golden.parent.mkdir(parents=True, exist_ok=True)
         golden.write_bytes(files[path])
@@ -69,10 +77,9 @@ def csv_rows(files: dict[str, bytes]) -> list[dict[str, str]]:
     return list(reader)
 
 
-def test_csv_has_one_row_per_code_or_range_member_per_revision(files: dict[str, bytes]) -> None:
+def test_csv_has_one_row_per_code_or_range_member_per_revision(library: Library, files: dict[str, bytes]) -> None:
     rows = csv_rows(files)
-    codes = json.loads(files[urls.api_codes()])
-    assert len(rows) == sum(len(record["listings"]) for record in codes["codes"]) == 2 * 37
+    assert len(rows) == sum(len(record.listings) for record in build_code_index(library).codes) == 2 * 37
     brain = [r for r in rows if r["via_range"] == "C71.0-C71.9" and r["revision"] == "2026-01-22"]
     assert [r["code"] for r in brain] == [f"C71.{i}" for i in range(10)]
     assert brain[3]["description"] == "Malignant neoplasm of parietal lobe" and brain[3]["listed_as"] == "C71.0-C71.9"
