@@ -9,9 +9,11 @@ the RFC 4287 required elements checked with `xml.etree`. Golden copies live in
 
 from __future__ import annotations
 
+import concurrent.futures
 import csv
 import io
 import json
+import multiprocessing
 import os
 import re
 import xml.etree.ElementTree as ET
@@ -27,7 +29,10 @@ from pydantic import ValidationError
 from generators import icd10, urls
 from generators.code_index import build_code_index, shard_prefix
 from generators.model import Library
-from generators.render.downloads import CSV_COLUMNS, render_downloads
+from generators.render.downloads import CSV_COLUMNS, DownloadsPart, assemble_downloads, downloads_part, render_downloads
+from generators.validate import load_library, load_policy, policy_folders
+
+from .conftest import DATA
 
 GOLDEN = Path(__file__).parent / "golden" / "downloads"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -65,6 +70,61 @@ def test_matches_golden(files: dict[str, bytes], path: str) -> None:
         golden.write_bytes(files[path])
     assert golden.exists(), f"missing {golden}; run with POLICYKB_UPDATE_GOLDEN=1 to create it"
     assert files[path] == golden.read_bytes(), f"{path} differs from {golden}; if intended, regenerate with POLICYKB_UPDATE_GOLDEN=1"
+
+
+# --------------------------------------------------------------------------- parts
+
+
+@pytest.fixture(scope="module")
+def synthetic_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The N = 3 synthetic library of tests/test_synthetic.py."""
+    from benchmarks.synthetic import generate_library
+
+    folder = tmp_path_factory.mktemp("synthetic") / "lib"
+    generate_library(folder, policies=3, revisions=3, seed=7)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def synthetic(synthetic_dir: Path) -> Library:
+    return load_library(synthetic_dir)
+
+
+def part_of_folder(folder: Path) -> DownloadsPart:
+    """What a build worker does: load one policy folder and compute its part."""
+    policy, problems = load_policy(folder)
+    assert policy is not None and problems == [], problems
+    return downloads_part(policy)
+
+
+def _parts_in_fresh_processes(data_dir: Path) -> list[DownloadsPart]:
+    # "spawn": new interpreters with their own hash seeds, as the build's workers are; the
+    # parts come back pickled, so any set-order dependence or unpicklable field shows here.
+    with concurrent.futures.ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(part_of_folder, policy_folders(data_dir)))
+
+
+def test_parts_made_in_worker_processes_assemble_to_the_same_bytes(library: Library, synthetic_dir: Path, synthetic: Library) -> None:
+    for data_dir, each in ((DATA, library), (synthetic_dir, synthetic)):
+        parts = _parts_in_fresh_processes(data_dir)
+        assert all(isinstance(part, DownloadsPart) for part in parts) and len(parts) == len(each.policies)
+        assert assemble_downloads(parts) == render_downloads(each)
+        assert assemble_downloads(parts[::-1]) == render_downloads(each)  # put in policy order, whatever order they come in
+
+
+def test_csv_rows_match_the_code_index_for_several_policies(synthetic: Library) -> None:
+    index = build_code_index(synthetic)
+    expected = []
+    for record in index.codes:
+        for listing in record.listings:
+            own = [other for other in record.listings if other.policy == listing.policy]
+            printed = [other.listed_description for other in own if other.via_range is None]
+            description = record.description if record.description_source == "code_set" else (printed or [own[-1].listed_description])[-1]
+            expected.append((listing.policy, listing.revision.isoformat(), record.system.value, record.code, listing.listed_as, description))
+    expected.sort(key=lambda row: (tuple(int(n) for n in row[0].split(".")), row[1], ["cpt", "hcpcs", "icd10cm"].index(row[2]), row[3], row[4]))
+    rows = csv_rows(render_downloads(synthetic))
+    assert [(r["policy"], r["revision"], r["system"], r["code"], r["listed_as"], r["description"]) for r in rows] == expected
+    assert len({r["policy"] for r in rows}) == 3
 
 
 # --------------------------------------------------------------------------- CSV

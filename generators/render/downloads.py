@@ -140,10 +140,16 @@ def _csv_line(values: tuple[str, ...]) -> bytes:
 _CSV_HEADER = _csv_line(CSV_COLUMNS)
 
 
+@cache
+def _icd_release_column() -> str:
+    # Reading the package version from its metadata costs milliseconds: once per process.
+    info = code_set_info()
+    return f"{info.release} ({info.package} {info.package_version})"
+
+
 def _csv_rows(listings: Listings) -> bytes:
     """One policy's rows of `codes.csv`: by revision, system, code, listed as (RFC 4180)."""
-    info = code_set_info()
-    icd_release = f"{info.release} ({info.package} {info.package_version})"
+    icd_release = _icd_release_column()
     rows: list[tuple[CodeSystem, str, str, CodeListing]] = []
     for (system, code), code_listings in _sorted_codes(listings):
         description, _ = code_description(system, code, code_listings)
