@@ -86,7 +86,7 @@ class CodeRecord(_Document):
     system: CodeSystem
     system_uri: str = Field(description="The HL7 code-system URI.")
     code: str = Field(description="The code as written in the code set (ICD-10-CM with its dot).")
-    description: str = Field(description="Official description for ICD-10-CM; for CPT and HCPCS the one printed in the newest listing.")
+    description: str = Field(description="Official description for ICD-10-CM; for CPT and HCPCS the one printed beside the code by itself in the newest such listing (policies by number, then revisions), else the range description of the newest listing.")
     description_source: Literal["code_set", "policy"]
     listings: list[CodeListing] = Field(description="Listings, by policy number then revision (oldest first).")
 
@@ -144,7 +144,7 @@ class ShardCode(_Document):
     """A code and every listing of it."""
 
     code: str = Field(description="The code as written in the code set (ICD-10-CM with its dot).")
-    description: str = Field(description="Official description for ICD-10-CM; for CPT and HCPCS the one printed in the newest listing.")
+    description: str = Field(description="Official description for ICD-10-CM; for CPT and HCPCS the one printed beside the code by itself in the newest such listing (policies by number, then revisions), else the range description of the newest listing.")
     description_source: Literal["code_set", "policy"]
     listings: list[ShardListing] = Field(description="Listings, by policy number then revision (oldest first).")
 

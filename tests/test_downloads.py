@@ -13,6 +13,7 @@ import concurrent.futures
 import csv
 import io
 import json
+import marshal
 import multiprocessing
 import os
 import re
@@ -110,6 +111,23 @@ def test_parts_made_in_worker_processes_assemble_to_the_same_bytes(library: Libr
         assert all(isinstance(part, DownloadsPart) for part in parts) and len(parts) == len(each.policies)
         assert assemble_downloads(parts) == render_downloads(each)
         assert assemble_downloads(parts[::-1]) == render_downloads(each)  # put in policy order, whatever order they come in
+
+
+def test_a_part_survives_marshal_as_a_cache_stores_it(synthetic: Library) -> None:
+    for policy in synthetic.policies:
+        part = downloads_part(policy)
+        assert DownloadsPart.from_marshal_data(marshal.loads(marshal.dumps(part.as_marshal_data()))) == part
+
+
+def test_after_an_edit_only_the_paths_of_the_old_and_new_part_change(synthetic: Library) -> None:
+    before_parts = [downloads_part(policy) for policy in synthetic.policies]
+    edited = synthetic.policies[1].model_copy(update={"title": "A new title"})
+    after_parts = [*before_parts[:1], downloads_part(edited), *before_parts[2:]]
+    before, after = assemble_downloads(before_parts), assemble_downloads(after_parts)
+    changed = {path for path in before.keys() | after.keys() if before.get(path) != after.get(path)}
+    may_change = before_parts[1].paths() | after_parts[1].paths()
+    assert changed and changed <= may_change and len(may_change) < len(after)
+    assert assemble_downloads(after_parts, only=may_change) == {path: after[path] for path in may_change if path in after}
 
 
 def test_csv_rows_match_the_code_index_for_several_policies(synthetic: Library) -> None:

@@ -31,6 +31,7 @@ import itertools
 import json
 import operator
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -78,6 +79,14 @@ CSV_COLUMNS = (
 _SYSTEM_ORDER = {system.value: index for index, system in enumerate(CodeSystem)}
 _FLAG_ORDER = {flag: index for index, flag in enumerate(Flag)}
 _CODE = operator.itemgetter(0)
+#: The files every part joins into (besides its shards and own files).
+SHARED_PATHS = (
+    urls.download_codes_csv(),
+    urls.feed_atom(),
+    urls.api_code_index(),
+    urls.api_schema("code-index"),
+    urls.api_schema("code-shard"),
+)
 ShardKey = tuple[str, str]
 """A shard: (code system value, prefix), e.g. `("icd10cm", "C71")`."""
 
@@ -119,6 +128,22 @@ class DownloadsPart:
     feed_entries: tuple[tuple[tuple[int, ...], bytes], ...]
     feed_updated: str
     files: dict[str, bytes]
+
+    def paths(self) -> set[str]:
+        """The files whose bytes depend on this part: its shards and own files, and the files every part joins."""
+        return {urls.api_code_shard(system, prefix) for system, prefix in self.shards} | set(self.files) | set(SHARED_PATHS)
+
+    def as_marshal_data(self) -> tuple[Any, ...]:
+        """The part as tuples, dicts, bytes, strings, ints and bools only: what `marshal` stores (a cache entry)."""
+        shards = {shard: (piece.revisions, piece.codes) for shard, piece in self.shards.items()}
+        return (self.number, self.sort_key, self.csv_rows, shards, self.feed_entries, self.feed_updated, self.files)
+
+    @classmethod
+    def from_marshal_data(cls, data: tuple[Any, ...]) -> DownloadsPart:
+        """The part `as_marshal_data` gave."""
+        number, sort_key, csv_rows, shards, feed_entries, feed_updated, files = data
+        pieces = {shard: CodeShardPart(revisions=revisions, codes=codes) for shard, (revisions, codes) in shards.items()}
+        return cls(number, sort_key, csv_rows, pieces, feed_entries, feed_updated, files)
 
 
 Listings = dict[tuple[CodeSystem, str], list[CodeListing]]
@@ -256,8 +281,8 @@ def _shard_head(system: str, prefix: str) -> bytes:
     return empty.removesuffix('"revisions":{},"codes":[]}').encode("utf-8") + b'"revisions":{\n'
 
 
-def _assemble_shards(parts: list[DownloadsPart]) -> dict[str, bytes]:
-    """The shard files and `codes/index.json` from the policies' parts (in policy order)."""
+def _assemble_shards(parts: list[DownloadsPart], only: Collection[str] | None) -> dict[str, bytes]:
+    """The shard files and `codes/index.json` from the policies' parts (in policy order), those in `only` if given."""
     revisions: dict[ShardKey, list[bytes]] = {}
     codes: dict[ShardKey, list[tuple[str, bool, bytes, bytes]]] = {}
     for part in parts:
@@ -271,7 +296,11 @@ def _assemble_shards(parts: list[DownloadsPart]) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     shards: list[CodeShardInfo] = []
     for system, prefix in sorted(revisions, key=lambda shard: (_SYSTEM_ORDER[shard[0]], shard[1])):
+        url = urls.api_code_shard(system, prefix)
         by_code = codes[system, prefix]
+        if only is not None and url not in only:
+            shards.append(CodeShardInfo(system=CodeSystem(system), prefix=prefix, url=url, code_count=len(set(map(_CODE, by_code)))))
+            continue
         by_code.sort(key=_CODE)  # stable: each code's pieces stay in policy order
         # One list of pieces per file, joined once: each byte of the file is copied once.
         out = [_shard_head(system, prefix), b",\n".join(revisions[system, prefix]), b'\n},"codes":[\n']
@@ -286,7 +315,6 @@ def _assemble_shards(parts: list[DownloadsPart]) -> dict[str, bytes]:
             out[-1] = b"\n]},\n"  # the last listing's comma ends the record instead
             count += 1
         out[-1] = b"\n]}\n]}\n"  # the last record's separator ends the file
-        url = urls.api_code_shard(system, prefix)
         files[url] = b"".join(out)
         shards.append(CodeShardInfo(system=CodeSystem(system), prefix=prefix, url=url, code_count=count))
     files[urls.api_code_index()] = dump_model(
@@ -461,20 +489,29 @@ def downloads_part(policy: Policy) -> DownloadsPart:
     )
 
 
-def assemble_downloads(parts: list[DownloadsPart]) -> dict[str, bytes]:
+def assemble_downloads(parts: list[DownloadsPart], only: Collection[str] | None = None) -> dict[str, bytes]:
     """Every download file from the policies' parts, keyed by path: only sorting and joining bytes.
 
-    The parts may come in any order (they are put in policy order); a library has at least one policy.
+    Args:
+        parts: One per policy of the library, in any order (they are put in policy order); at
+            least one.
+        only: If given, assemble only these paths. After some policies changed, the files
+            that can differ are the `paths()` of their old and new parts (which include the
+            files every part joins); every other file is byte-identical to the last build's.
     """
     ordered = sorted(parts, key=lambda part: part.sort_key)
-    files: dict[str, bytes] = {
-        urls.download_codes_csv(): _CSV_HEADER + b"".join(part.csv_rows for part in ordered),
-        urls.feed_atom(): _assemble_feed(ordered),
-        **_assemble_shards(ordered),
-        **_code_schemas(),
-    }
+
+    def wanted(path: str) -> bool:
+        return only is None or path in only
+
+    files: dict[str, bytes] = {path: content for path, content in _code_schemas().items() if wanted(path)}
+    if wanted(urls.download_codes_csv()):
+        files[urls.download_codes_csv()] = _CSV_HEADER + b"".join(part.csv_rows for part in ordered)
+    if wanted(urls.feed_atom()):
+        files[urls.feed_atom()] = _assemble_feed(ordered)
+    files.update((path, content) for path, content in _assemble_shards(ordered, only).items() if wanted(path))
     for part in ordered:
-        files.update(part.files)
+        files.update((path, content) for path, content in part.files.items() if wanted(path))
     return dict(sorted(files.items()))
 
 
