@@ -7,14 +7,14 @@ no hooks) publish exactly this mapping, so every output of every stage is added 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from . import urls
 from .model import Library, Policy
 from .render.diffs import render_diff_api, render_diff_assets, render_diff_schema, render_policy_diffs
-from .render.downloads import render_downloads
+from .render.downloads import DownloadsPart, assemble_downloads, downloads_part, render_downloads
 from .render.json_api import PolicyApiPart, PolicySummary, assemble_api, policy_api_part, render_api
 from .render.site import PolicyListing, SiteContext, policy_listing, render_library_pages, render_policy_pages
 
@@ -48,25 +48,29 @@ class PolicyParts:
 
     Attributes:
         listing: The policy's row in `index.json` and on the library pages.
-        bulk_entry: Its entry in `all.json`, serialised.
-        model: The validated policy as JSON, from which the downloads are rendered.
+        downloads: Its rows, shard entries and feed entries of the downloads (serialised),
+            without its own files (its FHIR ValueSet is among the policy's files).
     """
 
     listing: PolicyListing
-    bulk_entry: bytes
-    model: bytes
+    downloads: DownloadsPart
+
+    @property
+    def number(self) -> str:
+        """The policy number."""
+        return self.listing.number
 
     def to_plain(self) -> tuple[object, ...]:
         """The parts as plain values (for `marshal`)."""
         listing = self.listing
-        return (listing.summary.model_dump_json().encode(), listing.revision_keys, listing.approval_count, self.bulk_entry, self.model)
+        return (listing.summary.model_dump_json().encode(), listing.revision_keys, listing.approval_count, self.downloads.as_marshal_data())
 
     @classmethod
     def from_plain(cls, plain: tuple[object, ...]) -> PolicyParts:
         """The parts from `to_plain`'s values."""
-        summary, revision_keys, approval_count, bulk_entry, model = plain
+        summary, revision_keys, approval_count, downloads = plain
         listing = PolicyListing(summary=PolicySummary.model_validate_json(summary, strict=True), revision_keys=tuple(revision_keys), approval_count=int(approval_count))  # type: ignore[arg-type]
-        return cls(listing=listing, bulk_entry=bulk_entry, model=model)  # type: ignore[arg-type]
+        return cls(listing=listing, downloads=DownloadsPart.from_marshal_data(downloads))
 
 
 @dataclass(frozen=True)
@@ -78,19 +82,18 @@ class PolicyOutputs:
 
 
 def render_policy_outputs(policy: Policy, site: SiteContext) -> PolicyOutputs:
-    """Every file of one policy (API, diffs, pages) and its parts of the library files."""
-    api = policy_api_part(policy)
-    files = merge_outputs(api.files, render_policy_diffs(policy), render_policy_pages(policy, site))
-    parts = PolicyParts(listing=policy_listing(policy), bulk_entry=api.bulk_entry, model=policy.model_dump_json().encode())
+    """Every file of one policy (API, diffs, pages, FHIR) and its parts of the library files."""
+    downloads = downloads_part(policy)
+    files = merge_outputs(policy_api_part(policy).files, render_policy_diffs(policy), render_policy_pages(policy, site), downloads.files)
+    parts = PolicyParts(listing=policy_listing(policy), downloads=replace(downloads, files={}))
     return PolicyOutputs(files=files, parts=parts)
 
 
 def render_library_outputs(parts: Sequence[PolicyParts], site: SiteContext) -> dict[str, bytes | str]:
     """The files that combine every policy, from the policies' parts in policy order."""
-    summaries = [part.listing.summary for part in parts]
-    api = assemble_api([PolicyApiPart(files={}, summary=summary, bulk_entry=part.bulk_entry) for summary, part in zip(summaries, parts, strict=True)])
-    models = Library(policies=[Policy.model_validate_json(part.model, strict=True) for part in parts])
-    return merge_outputs(api, render_diff_schema(), render_diff_assets(), render_downloads(models), render_library_pages([part.listing for part in parts], site))
+    api = assemble_api([PolicyApiPart(files={}, summary=part.listing.summary) for part in parts])
+    downloads = assemble_downloads([part.downloads for part in parts])
+    return merge_outputs(api, render_diff_schema(), render_diff_assets(), downloads, render_library_pages([part.listing for part in parts], site))
 
 
 def render_outputs(library: Library, hand_written: Collection[str] = ()) -> dict[str, bytes | str]:

@@ -13,11 +13,11 @@ three, so any change to any of them gives a new key and the old entry is simply 
 - **configuration**: whatever the caller passes as `config` (e.g. the site URL).
 
 Only what one policy alone determines is cached: its validated, rendered `PolicyApiPart`
-(own files, index row, entry of `all.json`), the files of any `PolicyRenderer` passed to
+(own files and index row), the files of any `PolicyRenderer` passed to
 `build_incremental` (e.g. a policy's pages and diffs; their names and bytecode join the key)
 and, for `build_data_files_incremental` (`policykb export --cache`), the validated model as
 JSON, from which the downloads that combine every policy are rendered again.
-Everything global (`index.json`, `all.json`, schemas) is recomputed on every build from the
+Everything global (`index.json`, schemas) is recomputed on every build from the
 parts, with the same functions a clean build uses (`generators.render.json_api.assemble_api`),
 so an incremental build is byte-identical to a clean one (tested, and checked by
 `benchmarks/run.py`). A policy with problems is never cached: the build validates it again
@@ -178,7 +178,7 @@ class BuildCache:
         try:
             stored = marshal.loads(self._path(key).read_bytes())
             summary = PolicySummary.model_validate_json(stored["summary"], strict=True)
-            api = PolicyApiPart(files=stored["files"], summary=summary, bulk_entry=stored["bulk_entry"])
+            api = PolicyApiPart(files=stored["files"], summary=summary)
             return CachedPolicy(api=api, files=stored["extra"], model=stored.get("model", b""))
         except (OSError, EOFError, ValueError, TypeError, KeyError):
             return None
@@ -186,7 +186,7 @@ class BuildCache:
     def put(self, key: str, entry: CachedPolicy) -> None:
         """Store an entry under `key`, atomically."""
         api = entry.api
-        stored = {"files": api.files, "summary": api.summary.model_dump_json(), "bulk_entry": api.bulk_entry, "extra": entry.files, "model": entry.model}
+        stored = {"files": api.files, "summary": api.summary.model_dump_json(), "extra": entry.files, "model": entry.model}
         write_file_atomically(self._path(key), marshal.dumps(stored))
 
 
@@ -267,7 +267,7 @@ def build_data_files_incremental(data_dir: Path, build_cache: BuildCache | None)
     """`render_data_files(load_library(data_dir))` byte for byte: what `policykb export` writes.
 
     Per policy (cached): the JSON API part, the diff JSON files and the validated model.
-    Global (every build, from the parts): `index.json`, `all.json`, schemas, and the downloads
+    Global (every build, from the parts): `index.json`, schemas, and the downloads
     that combine every policy (code index, CSV, FHIR ValueSets, Atom feed), rendered by
     `render_downloads` from the models, which on a cache hit are read back from their JSON
     (validated, strict) instead of being parsed and checked from YAML again.

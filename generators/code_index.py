@@ -9,8 +9,18 @@ The statement context of a listing is derived from its flags, without extra data
 NMN points to the statements whose determination is `not_medically_necessary`, E/I to those
 that are `investigational`. An unflagged code has no derivable statement context.
 
-The index is published as `api/v1/codes.json` (see `generators.render.downloads`) and read
-by `policykb lookup` and the code lookup page.
+`build_code_index(library)` gives the whole index in memory (`policykb lookup` reads it). It
+is published as shards (see `generators.render.downloads`), so the code lookup page fetches
+only the few kilobytes a typed code can be in:
+
+- `api/v1/codes/index.json` (`CodeShardIndexDocument`): the code set release, the note on
+  how codes are checked, and every shard with its number of codes;
+- `api/v1/codes/<system>/<prefix>.json` (`CodeShardDocument`): every code of one system whose
+  lookup key (upper case, no dot) starts with `<prefix>`, its first `SHARD_PREFIX_LENGTH` (3)
+  characters: `C71.3` and `c713` are in `icd10cm/C71.json`, `0611T` in `cpt/061.json`. For
+  ICD-10-CM a shard is one category; for CPT and HCPCS at most 100 codes. Facts of a revision
+  (policy title, status, window, links, flag meanings, statements) are stored once per shard
+  in its `revisions` table; listings refer to it by `revision_ref`.
 """
 
 from __future__ import annotations
@@ -76,7 +86,7 @@ class CodeRecord(_Document):
     system: CodeSystem
     system_uri: str = Field(description="The HL7 code-system URI.")
     code: str = Field(description="The code as written in the code set (ICD-10-CM with its dot).")
-    description: str = Field(description="Official description for ICD-10-CM; for CPT and HCPCS the one printed in the newest listing.")
+    description: str = Field(description="Official description for ICD-10-CM; for CPT and HCPCS the one printed beside the code by itself in the newest such listing (policies by number, then revisions), else the range description of the newest listing.")
     description_source: Literal["code_set", "policy"]
     listings: list[CodeListing] = Field(description="Listings, by policy number then revision (oldest first).")
 
@@ -91,18 +101,142 @@ class CodeSetInfo(_Document):
 
 
 class CodeIndexDocument(_Document):
-    """`api/v1/codes.json`: every listed code to the policies and revisions that list it."""
+    """The whole code index in memory: every listed code to the policies and revisions that list it.
 
-    api_version: str
-    schema_url: str
+    Published as shards (`CodeShardIndexDocument`, `CodeShardDocument`), not as one file.
+    """
+
     code_sets: list[CodeSetInfo]
     note: str = Field(description="How codes of each system were checked.")
     codes: list[CodeRecord] = Field(description="By code system (CPT, HCPCS, ICD-10-CM), then code.")
 
 
+#: A shard holds the codes whose lookup key starts with the same this many characters.
+SHARD_PREFIX_LENGTH = 3
+
+
+class ShardRevision(_Document):
+    """A revision that lists codes of a shard: what all its listings there share."""
+
+    policy: str = Field(description="Policy number.")
+    policy_title: str
+    revision: IsoDate = Field(description="The revision (committee approval date).")
+    revision_status: RevisionStatus
+    is_current: bool = Field(description="True when this is the revision published now.")
+    window: Window = Field(description="When this revision is in effect (see the policy file's windows).")
+    flags: list[FlagUse] = Field(description="The legend's meaning of each flag that its listings in this shard carry.")
+    statements: list[StatementRef] = Field(description="The statements those flags point to, in the revision's order.")
+    links: Links = Field(description="The revision as JSON and as a page.")
+
+
+class ShardListing(_Document):
+    """One revision listing a code (directly or inside a range)."""
+
+    revision_ref: str = Field(description="Key of the revision in the shard's `revisions` table: `<policy>/<revision>`, e.g. 6.01.03/2026-01-22.")
+    listed_as: str = Field(description="The code or range as printed, e.g. 0611T or C71.0-C71.9.")
+    via_range: str | None = Field(description="The range the code matched inside, e.g. C71.0-C71.9; null for a code listed by itself.")
+    listed_description: str = Field(description="The description printed beside the code or range (plain text).")
+    flags: list[Flag] = Field(description="Flags printed beside the code or range; their meanings are in the revision's `flags`.")
+    statements: list[str] = Field(description="IDs of the statements the flags point to (NMN: not medically necessary, E/I: investigational); see the revision's `statements`.")
+
+
+class ShardCode(_Document):
+    """A code and every listing of it."""
+
+    code: str = Field(description="The code as written in the code set (ICD-10-CM with its dot).")
+    description: str = Field(description="Official description for ICD-10-CM; for CPT and HCPCS the one printed beside the code by itself in the newest such listing (policies by number, then revisions), else the range description of the newest listing.")
+    description_source: Literal["code_set", "policy"]
+    listings: list[ShardListing] = Field(description="Listings, by policy number then revision (oldest first).")
+
+
+class CodeShardDocument(_Document):
+    """`api/v1/codes/<system>/<prefix>.json`: the codes of one system whose lookup key starts with `prefix`."""
+
+    api_version: str
+    schema_url: str
+    system: CodeSystem
+    system_uri: str = Field(description="The HL7 code-system URI.")
+    prefix: str = Field(description="The first characters, upper case and without the dot, of every code of this shard.")
+    revisions: dict[str, ShardRevision] = Field(description="The revisions that list codes of this shard, keyed `<policy>/<revision>`, by policy then revision.")
+    codes: list[ShardCode] = Field(description="By code.")
+
+
+class CodeShardInfo(_Document):
+    """One shard of the code index."""
+
+    system: CodeSystem
+    prefix: str
+    url: str = Field(description="Path of the shard file.")
+    code_count: int = Field(description="How many codes it holds.")
+
+
+class CodeShardIndexDocument(_Document):
+    """`api/v1/codes/index.json`: the code index's shards, and how codes were checked."""
+
+    api_version: str
+    schema_url: str
+    code_sets: list[CodeSetInfo]
+    note: str = Field(description="How codes of each system were checked.")
+    prefix_length: int = Field(
+        description=(
+            "A code is in the shard of its system named by the first prefix_length characters of its lookup key "
+            "(the code upper case, without spaces or dot): C71.3 and c713 are in icd10cm/C71.json."
+        )
+    )
+    shards: list[CodeShardInfo] = Field(description="By code system (CPT, HCPCS, ICD-10-CM), then prefix; only shards that hold codes.")
+
+
 def lookup_key(code: str) -> str:
     """What two spellings of a code must share to match: `c713`, `C71.3` -> `C713`."""
     return normalize(code).replace(".", "")
+
+
+def shard_prefix(code: str) -> str:
+    """The prefix of the shard a code (or a typed query of at least 3 characters) is in: `c71.3` -> `C71`."""
+    return lookup_key(code)[:SHARD_PREFIX_LENGTH]
+
+
+def revision_ref(policy: str, revision: str) -> str:
+    """The key of a revision in a shard's `revisions` table: `6.01.03/2026-01-22`."""
+    return f"{policy}/{revision}"
+
+
+def records_from_shard(shard: CodeShardDocument) -> list[CodeRecord]:
+    """The code records of a shard with every listing written out in full, as `build_code_index` gives them."""
+    records = []
+    for code in shard.codes:
+        listings = []
+        for listing in code.listings:
+            revision = shard.revisions[listing.revision_ref]
+            meanings = {use.flag: use.meaning for use in revision.flags}
+            statements = {statement.id: statement for statement in revision.statements}
+            listings.append(
+                CodeListing(
+                    policy=revision.policy,
+                    policy_title=revision.policy_title,
+                    revision=revision.revision,
+                    revision_status=revision.revision_status,
+                    is_current=revision.is_current,
+                    window=revision.window,
+                    listed_as=listing.listed_as,
+                    via_range=listing.via_range,
+                    listed_description=listing.listed_description,
+                    flags=[FlagUse(flag=flag, meaning=meanings[flag]) for flag in listing.flags],
+                    statements=[statements[id_] for id_ in listing.statements],
+                    links=revision.links,
+                )
+            )
+        records.append(
+            CodeRecord(
+                system=shard.system,
+                system_uri=shard.system_uri,
+                code=code.code,
+                description=code.description,
+                description_source=code.description_source,
+                listings=listings,
+            )
+        )
+    return records
 
 
 def _statements_for(revision: Revision, flags: list[Flag]) -> list[StatementRef]:
@@ -120,20 +254,26 @@ def code_set_info() -> CodeSetInfo:
     return CodeSetInfo(system=CodeSystem.ICD10CM, release=icd10.CODE_SET_RELEASE, package=icd10.PACKAGE, package_version=icd10.package_version())
 
 
-def build_code_index(library: Library) -> CodeIndexDocument:
-    """Index every code of every stored revision of every policy."""
+def policy_listings(policy: Policy) -> dict[tuple[CodeSystem, str], list[CodeListing]]:
+    """Every listing of every code of one policy's stored revisions, oldest revision first.
+
+    Keys are in the order codes are first met (revision, table, entry); `build_code_index`
+    sorts them.
+    """
     found: dict[tuple[CodeSystem, str], list[CodeListing]] = {}
-    printed: dict[tuple[CodeSystem, str], str] = {}
-    for policy in sorted(library.policies, key=lambda p: policy_sort_key(p.number)):
-        in_effect = {w.revision: w for w in windows(policy)}
-        for revision in policy.revisions:
-            meanings = {entry.flag: to_plain(entry.meaning) for entry in revision.codes.legend}
-            for system, table in revision.codes.tables():
-                for entry in table.entries:
-                    members = [(str(entry.code), None)] if entry.code is not None else _members(system, entry.range_start, entry.range_end)
-                    for code, via_range in members:
-                        key = (system, code)
-                        listing = CodeListing(
+    in_effect = {w.revision: w for w in windows(policy)}
+    for revision in policy.revisions:
+        meanings = {entry.flag: to_plain(entry.meaning) for entry in revision.codes.legend}
+        links = _revision_links(policy, revision)
+        for system, table in revision.codes.tables():
+            for entry in table.entries:
+                members = [(str(entry.code), None)] if entry.code is not None else _members(system, entry.range_start, entry.range_end)
+                listed_description = to_plain(entry.description)
+                flags = [FlagUse(flag=flag, meaning=meanings.get(flag, flag.value)) for flag in entry.flags]
+                statements = _statements_for(revision, list(entry.flags))
+                for code, via_range in members:
+                    found.setdefault((system, code), []).append(
+                        CodeListing(
                             policy=policy.number,
                             policy_title=policy.title,
                             revision=revision.revision,
@@ -142,34 +282,40 @@ def build_code_index(library: Library) -> CodeIndexDocument:
                             window=in_effect[revision.revision],
                             listed_as=entry.display,
                             via_range=via_range,
-                            listed_description=to_plain(entry.description),
-                            flags=[FlagUse(flag=flag, meaning=meanings.get(flag, flag.value)) for flag in entry.flags],
-                            statements=_statements_for(revision, list(entry.flags)),
-                            links=_revision_links(policy, revision),
+                            listed_description=listed_description,
+                            flags=flags,
+                            statements=statements,
+                            links=links,
                         )
-                        found.setdefault(key, []).append(listing)
-                        if via_range is None:
-                            printed[key] = listing.listed_description  # newest revision wins: revisions are oldest first
+                    )
+    return found
+
+
+def code_description(system: CodeSystem, code: str, listings: list[CodeListing]) -> tuple[str, Literal["code_set", "policy"]]:
+    """A code's description and its source: official for ICD-10-CM, else as printed.
+
+    For CPT and HCPCS: the description printed beside the code in the last of `listings`
+    (oldest first) that lists it by itself, else the range description of the last one.
+    """
+    if system is CodeSystem.ICD10CM:
+        return icd10.description(code), "code_set"
+    printed = [listing.listed_description for listing in listings if listing.via_range is None]
+    return (printed[-1] if printed else listings[-1].listed_description), "policy"
+
+
+def build_code_index(library: Library) -> CodeIndexDocument:
+    """Index every code of every stored revision of every policy."""
+    found: dict[tuple[CodeSystem, str], list[CodeListing]] = {}
+    for policy in sorted(library.policies, key=lambda p: policy_sort_key(p.number)):
+        for key, listings in policy_listings(policy).items():
+            found.setdefault(key, []).extend(listings)
     records = []
     for (system, code), listings in sorted(found.items(), key=lambda item: (_SYSTEM_ORDER[item[0][0]], item[0][1])):
-        official = system is CodeSystem.ICD10CM
+        description, source = code_description(system, code, listings)
         records.append(
-            CodeRecord(
-                system=system,
-                system_uri=system.uri,
-                code=code,
-                description=icd10.description(code) if official else printed.get((system, code), listings[-1].listed_description),
-                description_source="code_set" if official else "policy",
-                listings=listings,
-            )
+            CodeRecord(system=system, system_uri=system.uri, code=code, description=description, description_source=source, listings=listings)
         )
-    return CodeIndexDocument(
-        api_version=urls.API_VERSION,
-        schema_url=urls.api_schema("codes"),
-        code_sets=[code_set_info()],
-        note=FORMAT_ONLY_NOTE,
-        codes=records,
-    )
+    return CodeIndexDocument(code_sets=[code_set_info()], note=FORMAT_ONLY_NOTE, codes=records)
 
 
 def _members(system: CodeSystem, start: object, end: object) -> list[tuple[str, str | None]]:

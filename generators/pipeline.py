@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from . import icd10
 from .build import OutputClashError, PolicyParts, SiteContext, newest_date, render_library_outputs, render_policy_outputs
 from .cache import BuildCache
 from .errors import Diagnostic, PolicyDataError
@@ -183,6 +184,7 @@ def build_tree(
     if not folders:
         raise PolicyDataError([Diagnostic(file=data_dir.as_posix(), message="found no policies; expected at least one policy folder", code="missing-file")])
     site = SiteContext(policy_numbers=frozenset(folder.name for folder in folders), hand_written=frozenset(hand_written))
+    icd10.is_code("A00")  # loads the code set once, before the workers fork: they share it
     plan = _Plan(data_dir=data_dir, out_dir=out_dir.resolve(), site=site, extra_files=dict(extra_files or {}), select=select, on_policy=on_policy)
     jobs = jobs or default_jobs()
     if cache_dir is None:

@@ -37,7 +37,7 @@ def api_diff(number: str, old: str, new: str) -> str:
 
 
 def api_schema(name: str) -> str:
-    """The JSON Schema of one kind of API file (`index`, `policy`, `revision`, `bulk`, ...)."""
+    """The JSON Schema of one kind of API file (`index`, `policy`, `revision`, `diff`, ...)."""
     return f"{API_ROOT}/schema/{name}.schema.json"
 
 
@@ -61,9 +61,14 @@ def page_diff(number: str, old: str, new: str) -> str:
     return f"policies/{number}/diffs/{old}..{new}/"
 
 
-def api_codes() -> str:
-    """The code index: every listed code to the policies and revisions that list it."""
-    return f"{API_ROOT}/codes.json"
+def api_code_index() -> str:
+    """The code index's table of contents: code sets, note, and every shard with its code count."""
+    return f"{API_ROOT}/codes/index.json"
+
+
+def api_code_shard(system: str, prefix: str) -> str:
+    """One shard of the code index: the codes of `system` (e.g. `icd10cm`) whose lookup key starts with `prefix` (e.g. `C71`)."""
+    return f"{API_ROOT}/codes/{system}/{prefix}.json"
 
 
 def download_codes_csv() -> str:
@@ -97,7 +102,7 @@ def page_downloads() -> str:
 
 
 def page_code_lookup() -> str:
-    """The code lookup page (hand-written `content/lookup.md` over `api/v1/codes.json`)."""
+    """The code lookup page (hand-written `content/lookup.md` over the shards of `api/v1/codes/`)."""
     return "lookup/"
 
 

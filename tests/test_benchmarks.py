@@ -19,3 +19,11 @@ def test_benchmark_prints_cores_stages_ratio_and_skips_missing_stages(tmp_path: 
     assert "identical_to_clean=True" in done.stdout
     mkdocs_line = next(line for line in done.stdout.splitlines() if line.startswith("mkdocs"))
     assert "skipped" in mkdocs_line or "site_mb=" in mkdocs_line
+
+
+def test_downloads_parts_benchmark_prints_its_figures() -> None:
+    command = [sys.executable, str(ROOT / "benchmarks" / "downloads_parts.py"), str(ROOT / "policy_data"), "--repeat", "1"]
+    done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
+    assert f"1 policies, 2 revisions, {os.cpu_count()} cores" in done.stdout
+    assert "assemble:" in done.stdout and "assemble only what one policy's edit can change" in done.stdout
+    assert "code index (api/v1/codes/):" in done.stdout and "shards: median" in done.stdout

@@ -1,4 +1,4 @@
-"""The code index answers "which policy speaks to this code, and how?" (codes.json and `policykb lookup`)."""
+"""The code index answers "which policy speaks to this code, and how?" (its published shards and `policykb lookup`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from jsonschema import Draft202012Validator
 
 from generators import icd10
 from generators.cli import main
-from generators.code_index import CodeIndexDocument, build_code_index, lookup
+from generators import urls
+from generators.code_index import CodeIndexDocument, CodeShardDocument, build_code_index, lookup, lookup_key, records_from_shard, shard_prefix
 from generators.model import Library
 from generators.render.downloads import render_downloads
 
@@ -19,6 +20,17 @@ from .conftest import DATA
 @pytest.fixture(scope="module")
 def index(library: Library) -> CodeIndexDocument:
     return build_code_index(library)
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Library:
+    """The benchmarks' synthetic library at 3 x 3: several policies share codes and shards."""
+    from benchmarks.synthetic import generate_library
+    from generators.validate import load_library
+
+    folder = tmp_path_factory.mktemp("synthetic") / "lib"
+    generate_library(folder, policies=3, revisions=3, seed=7)
+    return load_library(folder)
 
 
 def test_every_listed_code_is_indexed_with_ranges_expanded(library: Library, index: CodeIndexDocument) -> None:
@@ -70,21 +82,94 @@ def test_lookup_accepts_the_code_with_or_without_the_dot_in_any_case(index: Code
     assert [r.code for r in lookup(index, query)] == [code]
 
 
-def test_codes_json_validates_against_its_schema_and_records_the_code_set(library: Library) -> None:
+def test_code_index_and_shards_validate_against_their_schemas_and_record_the_code_set(library: Library) -> None:
     files = render_downloads(library)
-    schema = json.loads(files["api/v1/schema/codes.schema.json"])
-    document = json.loads(files["api/v1/codes.json"])
-    Draft202012Validator.check_schema(schema)
-    Draft202012Validator(schema).validate(document)
-    assert document["schema_url"] == "api/v1/schema/codes.schema.json"
+    index_schema = json.loads(files["api/v1/schema/code-index.schema.json"])
+    shard_schema = json.loads(files["api/v1/schema/code-shard.schema.json"])
+    for schema in (index_schema, shard_schema):
+        Draft202012Validator.check_schema(schema)
+    document = json.loads(files["api/v1/codes/index.json"])
+    Draft202012Validator(index_schema).validate(document)
+    assert document["schema_url"] == "api/v1/schema/code-index.schema.json"
     assert document["code_sets"] == [
         {"system": "icd10cm", "release": icd10.CODE_SET_RELEASE, "package": "simple-icd-10-cm", "package_version": icd10.package_version()}
     ]
-    assert "format only" in document["note"]
-    order = [(r["system"], r["code"]) for r in document["codes"]]
+    assert "format only" in document["note"] and document["prefix_length"] == 3
+    order = [(s["system"], s["prefix"]) for s in document["shards"]]
     assert order == sorted(order, key=lambda item: (["cpt", "hcpcs", "icd10cm"].index(item[0]), item[1]))
-    document["codes"][0]["listings"][0]["flags"] = [{"flag": "MAYBE", "meaning": "?"}]
-    assert not Draft202012Validator(schema).is_valid(document)
+    for info in document["shards"]:
+        shard = json.loads(files[info["url"]])
+        Draft202012Validator(shard_schema).validate(shard)
+        assert shard["schema_url"] == "api/v1/schema/code-shard.schema.json"
+        assert info["url"] == urls.api_code_shard(info["system"], info["prefix"]) and len(shard["codes"]) == info["code_count"]
+    shard = json.loads(files[urls.api_code_shard("cpt", "061")])
+    shard["codes"][0]["listings"][0]["flags"] = ["MAYBE"]
+    assert not Draft202012Validator(shard_schema).is_valid(shard)
+    del shard["codes"][0]["listings"][0]["flags"]
+    assert not Draft202012Validator(shard_schema).is_valid(shard)
+
+
+def published_records(files: dict[str, bytes]) -> list:
+    """Every code record of the published shards, listings written out in full, in the index's order."""
+    index = json.loads(files[urls.api_code_index()])
+    return [record for info in index["shards"] for record in records_from_shard(CodeShardDocument.model_validate_json(files[info["url"]], strict=True))]
+
+
+@pytest.fixture(scope="module")
+def twins(library: Library) -> Library:
+    """6.01.03 and a copy numbered 6.01.04 whose current revision prints 0611T differently: two policies in one shard."""
+    policy = library.policies[0]
+    current = policy.current
+    cpt = current.codes.cpt
+    entries = [e.model_copy(update={"description": "postprocessing, as the twin prints it"}) if str(e.code) == "0611T" else e for e in cpt.entries]
+    codes = current.codes.model_copy(update={"cpt": cpt.model_copy(update={"entries": entries})})
+    twin = policy.model_copy(update={"number": "6.01.04", "revisions": [*policy.revisions[:-1], current.model_copy(update={"codes": codes})]})
+    return Library(policies=[twin, policy])  # out of order on purpose
+
+
+def test_two_policies_share_a_shard_and_the_last_one_names_a_cpt_code(twins: Library) -> None:
+    files = render_downloads(twins)
+    shard = json.loads(files[urls.api_code_shard("cpt", "061")])
+    assert list(shard["revisions"]) == ["6.01.03/2025-01-23", "6.01.03/2026-01-22", "6.01.04/2025-01-23", "6.01.04/2026-01-22"]
+    record = next(r for r in shard["codes"] if r["code"] == "0611T")
+    assert [listing["revision_ref"] for listing in record["listings"]] == list(shard["revisions"])
+    assert record["description"] == "postprocessing, as the twin prints it"
+
+
+def test_the_shards_hold_exactly_the_code_index(library: Library, synthetic: Library, twins: Library) -> None:
+    for each in (library, synthetic, twins):
+        assert published_records(render_downloads(each)) == build_code_index(each).codes
+
+
+def test_a_code_is_in_the_shard_its_typed_spelling_names(library: Library, synthetic: Library) -> None:
+    for each in (library, synthetic):
+        files = render_downloads(each)
+        for info in json.loads(files[urls.api_code_index()])["shards"]:
+            for record in json.loads(files[info["url"]])["codes"]:
+                assert lookup_key(record["code"]).startswith(info["prefix"])
+                for spelling in (record["code"], record["code"].lower(), record["code"].replace(".", "")):
+                    assert shard_prefix(spelling) == info["prefix"]
+    assert shard_prefix("c713") == shard_prefix("C71.3") == "C71" and shard_prefix("0611t") == "061"
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    keys = [key for key, _ in pairs]
+    assert len(keys) == len(set(keys)), f"duplicate keys {keys}"
+    return dict(pairs)
+
+
+def test_facts_of_a_revision_are_stored_once_per_shard(twins: Library) -> None:
+    files = render_downloads(twins)
+    for info in json.loads(files[urls.api_code_index()])["shards"]:
+        shard = json.loads(files[info["url"]], object_pairs_hook=_no_duplicate_keys)
+        referred = {listing["revision_ref"] for record in shard["codes"] for listing in record["listings"]}
+        assert referred == set(shard["revisions"]), "every listing's revision is in the table, and only those"
+        for record in shard["codes"]:
+            for listing in record["listings"]:
+                assert not {"policy_title", "window", "links", "is_current"} & set(listing)
+                revision = shard["revisions"][listing["revision_ref"]]
+                assert set(listing["flags"]) <= {use["flag"] for use in revision["flags"]}
+                assert set(listing["statements"]) <= {statement["id"] for statement in revision["statements"]}
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -1,4 +1,4 @@
-"""Downloads for downstream systems: the codes CSV, FHIR R4 ValueSets and the Atom feed.
+"""Downloads for downstream systems: the code index shards, the codes CSV, FHIR R4 ValueSets, the Atom feed.
 
 Each format is read back with the tool its consumers use: the csv module, the FHIR model
 library (`fhir.resources`, R4B module: R4B is R4 with backwards-compatible fixes, and has the
@@ -9,9 +9,12 @@ the RFC 4287 required elements checked with `xml.etree`. Golden copies live in
 
 from __future__ import annotations
 
+import concurrent.futures
 import csv
 import io
 import json
+import marshal
+import multiprocessing
 import os
 import re
 import xml.etree.ElementTree as ET
@@ -25,8 +28,12 @@ from fhir.resources.R4B.valueset import ValueSet
 from pydantic import ValidationError
 
 from generators import icd10, urls
+from generators.code_index import build_code_index, shard_prefix
 from generators.model import Library
-from generators.render.downloads import CSV_COLUMNS, render_downloads
+from generators.render.downloads import CSV_COLUMNS, DownloadsPart, assemble_downloads, downloads_part, render_downloads
+from generators.validate import load_library, load_policy, policy_folders
+
+from .conftest import DATA
 
 GOLDEN = Path(__file__).parent / "golden" / "downloads"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -39,24 +46,103 @@ def files(library: Library) -> dict[str, bytes]:
 
 
 def test_layout_and_determinism(library: Library, files: dict[str, bytes]) -> None:
-    assert sorted(files) == [
+    shards = sorted({urls.api_code_shard(r.system.value, shard_prefix(r.code)) for r in build_code_index(library).codes})
+    assert "api/v1/codes/icd10cm/C71.json" in shards and "api/v1/codes/cpt/061.json" in shards
+    assert sorted(files) == sorted([
         "api/v1/codes.csv",
-        "api/v1/codes.json",
+        "api/v1/codes/index.json",
+        *shards,
         "api/v1/fhir/ValueSet-6.01.03.json",
-        "api/v1/schema/codes.schema.json",
+        "api/v1/schema/code-index.schema.json",
+        "api/v1/schema/code-shard.schema.json",
         "feed.xml",
-    ]
+    ])
     assert render_downloads(library) == files
 
 
-@pytest.mark.parametrize("path", ["api/v1/codes.csv", "api/v1/codes.json", "api/v1/fhir/ValueSet-6.01.03.json", "feed.xml"])
+@pytest.mark.parametrize("path", [
+    "api/v1/codes.csv", "api/v1/codes/index.json", "api/v1/codes/icd10cm/C71.json", "api/v1/codes/cpt/061.json",
+    "api/v1/fhir/ValueSet-6.01.03.json", "feed.xml",
+])
 def test_matches_golden(files: dict[str, bytes], path: str) -> None:
-    golden = GOLDEN / Path(path).name
+    golden = GOLDEN / path.removeprefix("api/v1/").replace("/", "-")
     if os.environ.get("POLICYKB_UPDATE_GOLDEN") == "1":
         golden.parent.mkdir(parents=True, exist_ok=True)
         golden.write_bytes(files[path])
     assert golden.exists(), f"missing {golden}; run with POLICYKB_UPDATE_GOLDEN=1 to create it"
     assert files[path] == golden.read_bytes(), f"{path} differs from {golden}; if intended, regenerate with POLICYKB_UPDATE_GOLDEN=1"
+
+
+# --------------------------------------------------------------------------- parts
+
+
+@pytest.fixture(scope="module")
+def synthetic_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The N = 3 synthetic library of tests/test_synthetic.py."""
+    from benchmarks.synthetic import generate_library
+
+    folder = tmp_path_factory.mktemp("synthetic") / "lib"
+    generate_library(folder, policies=3, revisions=3, seed=7)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def synthetic(synthetic_dir: Path) -> Library:
+    return load_library(synthetic_dir)
+
+
+def part_of_folder(folder: Path) -> DownloadsPart:
+    """What a build worker does: load one policy folder and compute its part."""
+    policy, problems = load_policy(folder)
+    assert policy is not None and problems == [], problems
+    return downloads_part(policy)
+
+
+def _parts_in_fresh_processes(data_dir: Path) -> list[DownloadsPart]:
+    # "spawn": new interpreters with their own hash seeds, as the build's workers are; the
+    # parts come back pickled, so any set-order dependence or unpicklable field shows here.
+    with concurrent.futures.ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(part_of_folder, policy_folders(data_dir)))
+
+
+def test_parts_made_in_worker_processes_assemble_to_the_same_bytes(library: Library, synthetic_dir: Path, synthetic: Library) -> None:
+    for data_dir, each in ((DATA, library), (synthetic_dir, synthetic)):
+        parts = _parts_in_fresh_processes(data_dir)
+        assert all(isinstance(part, DownloadsPart) for part in parts) and len(parts) == len(each.policies)
+        assert assemble_downloads(parts) == render_downloads(each)
+        assert assemble_downloads(parts[::-1]) == render_downloads(each)  # put in policy order, whatever order they come in
+
+
+def test_a_part_survives_marshal_as_a_cache_stores_it(synthetic: Library) -> None:
+    for policy in synthetic.policies:
+        part = downloads_part(policy)
+        assert DownloadsPart.from_marshal_data(marshal.loads(marshal.dumps(part.as_marshal_data()))) == part
+
+
+def test_after_an_edit_only_the_paths_of_the_old_and_new_part_change(synthetic: Library) -> None:
+    before_parts = [downloads_part(policy) for policy in synthetic.policies]
+    edited = synthetic.policies[1].model_copy(update={"title": "A new title"})
+    after_parts = [*before_parts[:1], downloads_part(edited), *before_parts[2:]]
+    before, after = assemble_downloads(before_parts), assemble_downloads(after_parts)
+    changed = {path for path in before.keys() | after.keys() if before.get(path) != after.get(path)}
+    may_change = before_parts[1].paths() | after_parts[1].paths()
+    assert changed and changed <= may_change and len(may_change) < len(after)
+    assert assemble_downloads(after_parts, only=may_change) == {path: after[path] for path in may_change if path in after}
+
+
+def test_csv_rows_match_the_code_index_for_several_policies(synthetic: Library) -> None:
+    index = build_code_index(synthetic)
+    expected = []
+    for record in index.codes:
+        for listing in record.listings:
+            own = [other for other in record.listings if other.policy == listing.policy]
+            printed = [other.listed_description for other in own if other.via_range is None]
+            description = record.description if record.description_source == "code_set" else (printed or [own[-1].listed_description])[-1]
+            expected.append((listing.policy, listing.revision.isoformat(), record.system.value, record.code, listing.listed_as, description))
+    expected.sort(key=lambda row: (tuple(int(n) for n in row[0].split(".")), row[1], ["cpt", "hcpcs", "icd10cm"].index(row[2]), row[3], row[4]))
+    rows = csv_rows(render_downloads(synthetic))
+    assert [(r["policy"], r["revision"], r["system"], r["code"], r["listed_as"], r["description"]) for r in rows] == expected
+    assert len({r["policy"] for r in rows}) == 3
 
 
 # --------------------------------------------------------------------------- CSV
@@ -69,10 +155,9 @@ def csv_rows(files: dict[str, bytes]) -> list[dict[str, str]]:
     return list(reader)
 
 
-def test_csv_has_one_row_per_code_or_range_member_per_revision(files: dict[str, bytes]) -> None:
+def test_csv_has_one_row_per_code_or_range_member_per_revision(library: Library, files: dict[str, bytes]) -> None:
     rows = csv_rows(files)
-    codes = json.loads(files[urls.api_codes()])
-    assert len(rows) == sum(len(record["listings"]) for record in codes["codes"]) == 2 * 37
+    assert len(rows) == sum(len(record.listings) for record in build_code_index(library).codes) == 2 * 37
     brain = [r for r in rows if r["via_range"] == "C71.0-C71.9" and r["revision"] == "2026-01-22"]
     assert [r["code"] for r in brain] == [f"C71.{i}" for i in range(10)]
     assert brain[3]["description"] == "Malignant neoplasm of parietal lobe" and brain[3]["listed_as"] == "C71.0-C71.9"

@@ -8,7 +8,7 @@ import re
 import pytest
 from jsonschema import Draft202012Validator
 
-from generators.model import Library, Policy, Revision
+from generators.model import Library, Revision
 from generators.render.json_api import SCHEMAS, render_api
 
 
@@ -19,7 +19,6 @@ def files(library: Library) -> dict[str, bytes]:
 
 def test_layout(files: dict[str, bytes]) -> None:
     assert sorted(files) == [
-        "api/v1/all.json",
         "api/v1/index.json",
         "api/v1/policies/6.01.03.json",
         "api/v1/policies/6.01.03/revisions/2025-01-23.json",
@@ -44,7 +43,7 @@ def test_every_file_validates_against_its_published_schema(files: dict[str, byte
         document = json.loads(content)
         Draft202012Validator(schemas[_schema_for(document)]).validate(document)
         checked += 1
-    assert checked == 5
+    assert checked == 4
 
 
 def test_schema_rejects_what_it_should(files: dict[str, bytes]) -> None:
@@ -76,8 +75,6 @@ def test_revision_json_round_trips_to_the_model(library: Library, files: dict[st
     for revision in library.policy("6.01.03").revisions:
         document = json.loads(files[f"api/v1/policies/6.01.03/revisions/{revision.key}.json"])
         assert Revision.model_validate_json(json.dumps(document["revision"]), strict=True) == revision
-    bulk = json.loads(files["api/v1/all.json"])
-    assert Policy.model_validate_json(json.dumps(bulk["policies"][0]), strict=True) == library.policies[0]
 
 
 def test_policy_file_lists_revisions_and_current(files: dict[str, bytes]) -> None:

@@ -1,9 +1,9 @@
-"""The code lookup page works in real Chromium over the generated codes.json.
+"""The code lookup page works in real Chromium over the generated code index shards.
 
 The MkDocs site is built elsewhere; here the page's own markup (the block between the
 `lookup:start`/`lookup:end` markers of `content/lookup.md`) and `lookup.js` are served in a
 minimal harness laid out like the built site: `<root>/lookup/`, `<root>/assets/javascripts/`,
-`<root>/api/v1/codes.json`.
+`<root>/api/v1/codes/index.json` and the shards `<root>/api/v1/codes/<system>/<prefix>.json`.
 """
 
 from __future__ import annotations
@@ -57,13 +57,14 @@ def page_markup() -> str:
     return match.group(1)
 
 
-def lay_out_site(root: Path, codes_json: bytes, head: str = "") -> None:
+def lay_out_site(root: Path, code_files: dict[str, bytes], head: str = "") -> None:
     (root / "lookup").mkdir(parents=True)
     (root / "lookup" / "index.html").write_text(PAGE.format(head=head, markup=page_markup()), encoding="utf-8")
     (root / "assets" / "javascripts").mkdir(parents=True)
     shutil.copy(LOOKUP_JS, root / "assets" / "javascripts" / "lookup.js")
-    (root / "api" / "v1").mkdir(parents=True)
-    (root / urls.api_codes()).write_bytes(codes_json)
+    for path, content in code_files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_bytes(content)
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
@@ -75,15 +76,16 @@ class QuietHandler(SimpleHTTPRequestHandler):
 def site(library: Library, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A server with three copies of the page: plain, with a Material-like document$, with hostile data."""
     served = tmp_path_factory.mktemp("lookup-site")
-    codes = render_downloads(library)[urls.api_codes()]
+    codes = {path: content for path, content in render_downloads(library).items() if path.startswith("api/v1/codes/")}
     lay_out_site(served / "plain", codes)
     lay_out_site(served / "material", codes, head=FAKE_DOCUMENT_SUBJECT)
-    hostile = json.loads(codes)
+    shard_path = urls.api_code_shard("icd10cm", "C71")
+    hostile = json.loads(codes[shard_path])
     record = next(r for r in hostile["codes"] if r["code"] == "C71.3")
     record["description"] = '<img src=x onerror="window.__pwned=1">Parietal'
-    for listing in record["listings"]:
-        listing["policy_title"] = "<b>bold</b> & title"
-    lay_out_site(served / "hostile", json.dumps(hostile).encode("utf-8"))
+    for revision in hostile["revisions"].values():
+        revision["policy_title"] = "<b>bold</b> & title"
+    lay_out_site(served / "hostile", {**codes, shard_path: json.dumps(hostile).encode("utf-8")})
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(served)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -127,6 +129,18 @@ def test_typing_a_code_without_the_dot_finds_the_policy_and_the_range(page: Page
     expect(link).to_have_text("6.01.03 Magnetic Resonance Spectroscopy (MRS)")
     expect(link).to_have_attribute("href", f"{site}/plain/policies/6.01.03/")
     expect(page.locator("a[data-site-path='api/v1/codes.csv']")).to_have_attribute("href", f"{site}/plain/api/v1/codes.csv")
+
+
+def test_a_typed_code_fetches_only_the_index_and_its_shard(page: Page, site: str) -> None:
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url.removeprefix(f"{site}/plain/")))
+    page.goto(f"{site}/plain/lookup/")
+    expect(page.locator("#code-lookup-status")).to_have_text("Type a code, e.g. C71.3, c713 or 0611T.")
+    search(page, "c71.3")
+    expect(page.locator("#code-lookup-status")).to_have_text("1 code found.")
+    search(page, "C713")  # the same shard again: not fetched twice
+    expect(page.locator("article.policykb-lookup__code h3")).to_have_text("C71.3 — Malignant neoplasm of parietal lobe")
+    assert [url for url in fetched if url.startswith("api/")] == [urls.api_code_index(), urls.api_code_shard("icd10cm", "C71")]
 
 
 def test_a_cpt_code_shows_its_flag_and_statement(page: Page, site: str) -> None:

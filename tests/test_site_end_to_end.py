@@ -142,7 +142,7 @@ def test_lookup_works_after_instant_navigation_from_the_home_page(page: Any, sit
 def test_downloads_pages_link_every_download_and_each_is_served(page: Any, site_url: str, downloads_page: str) -> None:
     page.goto(site_url + downloads_page)
     links = page.locator("article a").evaluate_all("anchors => anchors.map(a => a.href)")
-    wanted = [urls.api_codes(), urls.download_codes_csv(), urls.feed_atom()]
+    wanted = [urls.api_code_index(), urls.download_codes_csv(), urls.feed_atom()]
     if downloads_page == urls.page_downloads():
         wanted += [urls.fhir_value_set(NUMBER), urls.api_diff(NUMBER, OLD, NEW)]
     missing = [path for path in wanted if site_url + path not in links]

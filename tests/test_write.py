@@ -68,9 +68,9 @@ def test_data_files_join_a_built_site_by_rename_and_never_replace_a_file(tmp_pat
     site.mkdir()
     data.mkdir()
     write_files({"index.html": "page", "api/v1/index.json": "{}"}, site)
-    write_files({"api/v1/all.json": "[]", "feed.xml": "<feed/>"}, data)
+    write_files({"api/v1/policies.json": "[]", "feed.xml": "<feed/>"}, data)
     move_files_into(data, site)
-    assert (site / "api/v1/all.json").read_text() == "[]" and (site / "api/v1/index.json").read_text() == "{}"
+    assert (site / "api/v1/policies.json").read_text() == "[]" and (site / "api/v1/index.json").read_text() == "{}"
     assert not (data / "feed.xml").exists()
     write_files({"index.html": "other"}, data)
     with pytest.raises(FileExistsError):

@@ -1,30 +1,59 @@
-"""Render the downloads for downstream systems: code index, CSV, FHIR ValueSets, Atom feed.
+"""Render the downloads for downstream systems: code index shards, CSV, FHIR ValueSets, Atom feed.
 
-`render_downloads(library)` returns every file keyed by its path relative to the site root
-(see `generators.urls`); like every renderer it is pure and deterministic: dates come from
-the data (never the clock) and every list has a fixed order.
+Every file here combines policies, so it is built in two steps that a pipeline can run apart:
+`downloads_part(policy)` computes, in a worker and cached per policy, everything one policy
+contributes, already serialised (CSV rows, shard listings, feed entries, its FHIR file);
+`assemble_downloads(parts)` only sorts and joins those bytes. `render_downloads(library)` is
+the two together. Like every renderer they are pure and deterministic: dates come from the
+data (never the clock) and every list has a fixed order.
 
-- `api/v1/codes.json` (+ `api/v1/schema/codes.schema.json`): the code index of
-  `generators.code_index`;
+- `api/v1/codes/index.json` (+ `api/v1/schema/code-index.schema.json`): the code set, the
+  note, and every shard of the code index with its number of codes;
+- `api/v1/codes/<system>/<prefix>.json` (+ `api/v1/schema/code-shard.schema.json`): the
+  codes of `generators.code_index` whose lookup key starts with `<prefix>`
+  (`code_index.shard_prefix`), one line per revision-table entry and per listing;
 - `api/v1/codes.csv`: one row per code (or ICD-10-CM range member) per stored revision;
 - `api/v1/fhir/ValueSet-<number>.json`: an HL7 FHIR R4 ValueSet of each policy's current
   code list, ICD-10-CM ranges expanded to concepts;
 - `feed.xml`: an Atom feed with an entry per stored revision, linking to its page and to
   the diff from the revision before.
+
+For CPT and HCPCS codes the description in the CSV and the ValueSet is the one the row's
+policy prints (its newest listing of the code by itself); a shard's code record, which all
+policies share, takes the one of the last policy (in policy order) that lists it by itself.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
+import json
+import operator
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
+from functools import cache
 from typing import Any
 
 from .. import icd10, urls
-from ..code_index import CodeIndexDocument, CodeRecord, build_code_index
-from ..model import CodeSystem, Library, Policy, Revision, RevisionStatus, policy_sort_key
+from ..code_index import (
+    FORMAT_ONLY_NOTE,
+    SHARD_PREFIX_LENGTH,
+    CodeListing,
+    CodeShardDocument,
+    CodeShardIndexDocument,
+    CodeShardInfo,
+    ShardCode,
+    ShardListing,
+    ShardRevision,
+    code_description,
+    code_set_info,
+    policy_listings,
+    revision_ref,
+    shard_prefix,
+)
+from ..model import CodeSystem, Flag, Library, Policy, Revision, RevisionStatus, policy_sort_key
 from ..text import to_plain
 from . import render_template
 from .json_api import dump_json, dump_model, schema_of
@@ -47,21 +76,113 @@ CSV_COLUMNS = (
     "statements",
     "code_set_release",
 )
-_SYSTEM_ORDER = {system: index for index, system in enumerate(CodeSystem)}
+_SYSTEM_ORDER = {system.value: index for index, system in enumerate(CodeSystem)}
+_FLAG_ORDER = {flag: index for index, flag in enumerate(Flag)}
+_CODE = operator.itemgetter(0)
+#: The files every part joins into (besides its shards and own files).
+SHARED_PATHS = (
+    urls.download_codes_csv(),
+    urls.feed_atom(),
+    urls.api_code_index(),
+    urls.api_schema("code-index"),
+    urls.api_schema("code-shard"),
+)
+ShardKey = tuple[str, str]
+"""A shard: (code system value, prefix), e.g. `("icd10cm", "C71")`."""
+
+
+@dataclass(frozen=True)
+class CodeShardPart:
+    """What one policy contributes to one shard of the code index, serialised.
+
+    Attributes:
+        revisions: Its entries of the shard's `revisions` table (`"<ref>":{...}` lines
+            joined by `,\\n`), oldest revision first.
+        codes: Per code of the shard it lists: (code, whether it lists the code by itself in
+            some revision, the code record's head as this policy would write it, ending
+            `"listings":[`, its listing lines joined by `,\\n`).
+    """
+
+    revisions: bytes
+    codes: tuple[tuple[str, bool, bytes, bytes], ...]
+
+
+@dataclass(frozen=True)
+class DownloadsPart:
+    """Everything one policy contributes to the downloads: plain, picklable data, mostly bytes.
+
+    Attributes:
+        number: The policy number.
+        sort_key: `policy_sort_key(number)`: the order of policies in every combined file.
+        csv_rows: Its rows of `codes.csv` (CRLF-terminated), in the file's order.
+        shards: Its part of each shard of the code index that it lists codes in.
+        feed_entries: (sort key, entry XML) per stored revision; the feed sorts by the key.
+        feed_updated: Its newest entry's timestamp.
+        files: Files of its own (its FHIR ValueSet).
+    """
+
+    number: str
+    sort_key: tuple[int, ...]
+    csv_rows: bytes
+    shards: dict[ShardKey, CodeShardPart]
+    feed_entries: tuple[tuple[tuple[int, ...], bytes], ...]
+    feed_updated: str
+    files: dict[str, bytes]
+
+    def paths(self) -> set[str]:
+        """The files whose bytes depend on this part: its shards and own files, and the files every part joins."""
+        return {urls.api_code_shard(system, prefix) for system, prefix in self.shards} | set(self.files) | set(SHARED_PATHS)
+
+    def as_marshal_data(self) -> tuple[Any, ...]:
+        """The part as tuples, dicts, bytes, strings, ints and bools only: what `marshal` stores (a cache entry)."""
+        shards = {shard: (piece.revisions, piece.codes) for shard, piece in self.shards.items()}
+        return (self.number, self.sort_key, self.csv_rows, shards, self.feed_entries, self.feed_updated, self.files)
+
+    @classmethod
+    def from_marshal_data(cls, data: tuple[Any, ...]) -> DownloadsPart:
+        """The part `as_marshal_data` gave."""
+        number, sort_key, csv_rows, shards, feed_entries, feed_updated, files = data
+        pieces = {shard: CodeShardPart(revisions=revisions, codes=codes) for shard, (revisions, codes) in shards.items()}
+        return cls(number, sort_key, csv_rows, pieces, feed_entries, feed_updated, files)
+
+
+Listings = dict[tuple[CodeSystem, str], list[CodeListing]]
+
+
+def _sorted_codes(listings: Listings) -> list[tuple[tuple[CodeSystem, str], list[CodeListing]]]:
+    return sorted(listings.items(), key=lambda item: (_SYSTEM_ORDER[item[0][0].value], item[0][1]))
 
 
 # --------------------------------------------------------------------------- CSV
 
 
-def render_codes_csv(index: CodeIndexDocument) -> bytes:
-    """Every listing of the code index as CSV rows (RFC 4180: comma, CRLF, header row)."""
-    rows = [(record, listing) for record in index.codes for listing in record.listings]
-    rows.sort(key=lambda row: (policy_sort_key(row[1].policy), row[1].revision, _SYSTEM_ORDER[row[0].system], row[0].code, row[1].listed_as))
-    icd_release = f"{index.code_sets[0].release} ({index.code_sets[0].package} {index.code_sets[0].package_version})"
+def _csv_line(values: tuple[str, ...]) -> bytes:
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer).writerow(values)
+    return buffer.getvalue().encode("utf-8")
+
+
+_CSV_HEADER = _csv_line(CSV_COLUMNS)
+
+
+@cache
+def _icd_release_column() -> str:
+    # Reading the package version from its metadata costs milliseconds: once per process.
+    info = code_set_info()
+    return f"{info.release} ({info.package} {info.package_version})"
+
+
+def _csv_rows(listings: Listings) -> bytes:
+    """One policy's rows of `codes.csv`: by revision, system, code, listed as (RFC 4180)."""
+    icd_release = _icd_release_column()
+    rows: list[tuple[CodeSystem, str, str, CodeListing]] = []
+    for (system, code), code_listings in _sorted_codes(listings):
+        description, _ = code_description(system, code, code_listings)
+        rows += [(system, code, description, listing) for listing in code_listings]
+    rows.sort(key=lambda row: (row[3].revision, _SYSTEM_ORDER[row[0].value], row[1], row[3].listed_as))  # stable: ties keep the index's order
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for record, listing in rows:
+    for system, code, description, listing in rows:
         writer.writerow(
             (
                 listing.policy,
@@ -72,17 +193,150 @@ def render_codes_csv(index: CodeIndexDocument) -> bytes:
                 listing.window.start.isoformat(),
                 listing.window.end.isoformat() if listing.window.end else "",
                 listing.window.start_basis.value,
-                record.system.value,
-                record.code,
-                record.description,
+                system.value,
+                code,
+                description,
                 listing.listed_as,
                 listing.via_range or "",
                 ";".join(flag.flag.value for flag in listing.flags),
                 ";".join(f"{s.number} {s.id}" for s in listing.statements),
-                icd_release if record.system is CodeSystem.ICD10CM else "",
+                icd_release if system is CodeSystem.ICD10CM else "",
             )
         )
     return buffer.getvalue().encode("utf-8")
+
+
+# --------------------------------------------------------------------------- code index shards
+
+
+def _shard_revision(listings: list[CodeListing], statement_order: dict[str, int]) -> ShardRevision:
+    """The `revisions` table entry of one revision, from its listings in one shard."""
+    first = listings[0]
+    flags = {use.flag: use for listing in listings for use in listing.flags}
+    statements = {statement.id: statement for listing in listings for statement in listing.statements}
+    return ShardRevision(
+        policy=first.policy,
+        policy_title=first.policy_title,
+        revision=first.revision,
+        revision_status=first.revision_status,
+        is_current=first.is_current,
+        window=first.window,
+        flags=[flags[flag] for flag in sorted(flags, key=_FLAG_ORDER.__getitem__)],
+        statements=[statements[id_] for id_ in sorted(statements, key=statement_order.__getitem__)],
+        links=first.links,
+    )
+
+
+def _shard_parts(policy: Policy, listings: Listings) -> dict[ShardKey, CodeShardPart]:
+    """One policy's part of every shard it lists codes in."""
+    codes: dict[ShardKey, list[tuple[str, bool, bytes, bytes]]] = {}
+    by_revision: dict[ShardKey, dict[str, list[CodeListing]]] = {}
+    for (system, code), code_listings in _sorted_codes(listings):
+        shard = (system.value, shard_prefix(code))
+        description, source = code_description(system, code, code_listings)
+        head = ShardCode(code=code, description=description, description_source=source, listings=[]).model_dump_json().encode("utf-8")
+        lines = []
+        for listing in code_listings:
+            ref = revision_ref(listing.policy, listing.revision.isoformat())
+            by_revision.setdefault(shard, {}).setdefault(ref, []).append(listing)
+            lines.append(
+                ShardListing(
+                    revision_ref=ref,
+                    listed_as=listing.listed_as,
+                    via_range=listing.via_range,
+                    listed_description=listing.listed_description,
+                    flags=[use.flag for use in listing.flags],
+                    statements=[statement.id for statement in listing.statements],
+                )
+                .model_dump_json()
+                .encode("utf-8")
+            )
+        listed_alone = any(listing.via_range is None for listing in code_listings)
+        codes.setdefault(shard, []).append((code, listed_alone, head.removesuffix(b"]}"), b",\n".join(lines)))
+    statement_order = {revision.key: {s.id: i for i, s in enumerate(revision.statements)} for revision in policy.revisions}
+    revision_order = {revision_ref(policy.number, revision.key): i for i, revision in enumerate(policy.revisions)}
+    parts = {}
+    for shard, revisions in by_revision.items():
+        entries = [
+            json.dumps(ref, ensure_ascii=False).encode("utf-8")
+            + b":"
+            + _shard_revision(revisions[ref], statement_order[revisions[ref][0].revision.isoformat()]).model_dump_json().encode("utf-8")
+            for ref in sorted(revisions, key=revision_order.__getitem__)
+        ]
+        parts[shard] = CodeShardPart(revisions=b",\n".join(entries), codes=tuple(codes[shard]))
+    return parts
+
+
+def _shard_head(system: str, prefix: str) -> bytes:
+    """The start of a shard file, up to its `revisions` table: the document's own fields, in model order."""
+    empty = CodeShardDocument(
+        api_version=urls.API_VERSION,
+        schema_url=urls.api_schema("code-shard"),
+        system=CodeSystem(system),
+        system_uri=CodeSystem(system).uri,
+        prefix=prefix,
+        revisions={},
+        codes=[],
+    ).model_dump_json()
+    return empty.removesuffix('"revisions":{},"codes":[]}').encode("utf-8") + b'"revisions":{\n'
+
+
+def _assemble_shards(parts: list[DownloadsPart], only: Collection[str] | None) -> dict[str, bytes]:
+    """The shard files and `codes/index.json` from the policies' parts (in policy order), those in `only` if given."""
+    revisions: dict[ShardKey, list[bytes]] = {}
+    codes: dict[ShardKey, list[tuple[str, bool, bytes, bytes]]] = {}
+    for part in parts:
+        for shard, piece in part.shards.items():
+            if shard in revisions:
+                revisions[shard].append(piece.revisions)
+                codes[shard] += piece.codes
+            else:
+                revisions[shard] = [piece.revisions]
+                codes[shard] = list(piece.codes)
+    files: dict[str, bytes] = {}
+    shards: list[CodeShardInfo] = []
+    for system, prefix in sorted(revisions, key=lambda shard: (_SYSTEM_ORDER[shard[0]], shard[1])):
+        url = urls.api_code_shard(system, prefix)
+        by_code = codes[system, prefix]
+        if only is not None and url not in only:
+            shards.append(CodeShardInfo(system=CodeSystem(system), prefix=prefix, url=url, code_count=len(set(map(_CODE, by_code)))))
+            continue
+        by_code.sort(key=_CODE)  # stable: each code's pieces stay in policy order
+        # One list of pieces per file, joined once: each byte of the file is copied once.
+        out = [_shard_head(system, prefix), b",\n".join(revisions[system, prefix]), b'\n},"codes":[\n']
+        count = 0
+        for _, group in itertools.groupby(by_code, key=_CODE):
+            pieces = list(group)
+            # The record's description is the last policy's that lists the code by itself (see code_description).
+            head = next((head for _, listed_alone, head, _ in reversed(pieces) if listed_alone), pieces[-1][2])
+            out.append(head)
+            for _, _, _, lines in pieces:
+                out += (b"\n", lines, b",")
+            out[-1] = b"\n]},\n"  # the last listing's comma ends the record instead
+            count += 1
+        out[-1] = b"\n]}\n]}\n"  # the last record's separator ends the file
+        files[url] = b"".join(out)
+        shards.append(CodeShardInfo(system=CodeSystem(system), prefix=prefix, url=url, code_count=count))
+    files[urls.api_code_index()] = dump_model(
+        CodeShardIndexDocument(
+            api_version=urls.API_VERSION,
+            schema_url=urls.api_schema("code-index"),
+            code_sets=[code_set_info()],
+            note=FORMAT_ONLY_NOTE,
+            prefix_length=SHARD_PREFIX_LENGTH,
+            shards=shards,
+        )
+    )
+    return files
+
+
+@cache
+def _code_schemas() -> dict[str, bytes]:
+    # The schemas depend on the code only.
+    return {
+        urls.api_schema("code-index"): dump_json(schema_of("code-index", CodeShardIndexDocument)),
+        urls.api_schema("code-shard"): dump_json(schema_of("code-shard", CodeShardDocument)),
+    }
 
 
 # --------------------------------------------------------------------------- FHIR
@@ -93,26 +347,18 @@ def _fhir_name(number: str) -> str:
     return "Policy_" + re.sub(r"[^A-Za-z0-9]", "_", number) + "_Codes"
 
 
-def records_by_revision(index: CodeIndexDocument) -> dict[tuple[str, date], list[CodeRecord]]:
-    """The code records listed by each (policy number, revision date), in the index's order."""
-    listed: dict[tuple[str, date], list[CodeRecord]] = {}
-    for record in index.codes:
-        for key in dict.fromkeys((listing.policy, listing.revision) for listing in record.listings):
-            listed.setdefault(key, []).append(record)
-    return listed
-
-
-def value_set(policy: Policy, index: CodeIndexDocument, listed: dict[tuple[str, date], list[CodeRecord]] | None = None) -> dict[str, Any]:
+def value_set(policy: Policy, listings: Listings | None = None) -> dict[str, Any]:
     """The FHIR R4 ValueSet of the current revision's codes of `policy`, as JSON data.
 
-    `listed` is `records_by_revision(index)`, computed once when rendering every policy.
+    `listings` is `policy_listings(policy)`, when the caller has it already.
     """
     revision = policy.current
-    if listed is None:
-        listed = records_by_revision(index)
+    if listings is None:
+        listings = policy_listings(policy)
     concepts: dict[CodeSystem, list[dict[str, str]]] = {}
-    for record in listed.get((policy.number, revision.revision), []):
-        concepts.setdefault(record.system, []).append({"code": record.code, "display": record.description})
+    for (system, code), code_listings in _sorted_codes(listings):
+        if any(listing.revision == revision.revision for listing in code_listings):
+            concepts.setdefault(system, []).append({"code": code, "display": code_description(system, code, code_listings)[0]})
     include: list[dict[str, Any]] = []
     for system in CodeSystem:
         if system not in concepts:
@@ -128,7 +374,7 @@ def value_set(policy: Policy, index: CodeIndexDocument, listed: dict[tuple[str, 
         f"(effective {effective}). ICD-10-CM ranges are expanded to the billable codes they cover "
         f"({icd10.CODE_SET_RELEASE}). A code in this value set is one the policy speaks to, not one it covers: "
         f"flags such as NMN (not medically necessary) and E/I (investigational) and the statements they point to "
-        f"are in {urls.api_codes()}. CPT and HCPCS codes are checked for format only."
+        f"are in the code index, {urls.api_code_index()} and its shards. CPT and HCPCS codes are checked for format only."
     )
     copyrights = [table.copyright for _, table in revision.codes.tables() if table.copyright]
     document: dict[str, Any] = {
@@ -184,57 +430,91 @@ def _entry_summary(policy: Policy, revision: Revision) -> str:
     return " ".join(parts)
 
 
-def feed_entries(library: Library) -> list[FeedEntry]:
-    """One entry per stored revision, newest first (then by policy number)."""
-    entries: list[tuple[tuple[Any, ...], FeedEntry]] = []
-    for policy in library.policies:
-        previous: Revision | None = None
-        for revision in policy.revisions:
-            page = urls.page_policy(policy.number) if revision is policy.current else urls.page_revision(policy.number, revision.key)
-            entry = FeedEntry(
-                id=f"urn:policykb:policy:{policy.number}:revision:{revision.key}",
-                title=f"{policy.number} {to_plain(policy.title)}: revision {revision.key}",
-                updated=_timestamp(revision),
-                page_href=page,
-                json_href=urls.api_revision(policy.number, revision.key),
-                diff_href=urls.page_diff(policy.number, previous.key, revision.key) if previous is not None else None,
-                previous=previous.key if previous is not None else None,
-                status=revision.status.value,
-                summary=_entry_summary(policy, revision),
-            )
-            entries.append(((-revision.revision.toordinal(), policy_sort_key(policy.number)), entry))
-            previous = revision
-    return [entry for _, entry in sorted(entries, key=lambda item: item[0])]
+def policy_feed_entries(policy: Policy) -> list[tuple[tuple[int, ...], FeedEntry]]:
+    """One entry per stored revision of `policy`, each with its place in the feed: newest first, then by policy number."""
+    entries = []
+    previous: Revision | None = None
+    for revision in policy.revisions:
+        page = urls.page_policy(policy.number) if revision is policy.current else urls.page_revision(policy.number, revision.key)
+        entry = FeedEntry(
+            id=f"urn:policykb:policy:{policy.number}:revision:{revision.key}",
+            title=f"{policy.number} {to_plain(policy.title)}: revision {revision.key}",
+            updated=_timestamp(revision),
+            page_href=page,
+            json_href=urls.api_revision(policy.number, revision.key),
+            diff_href=urls.page_diff(policy.number, previous.key, revision.key) if previous is not None else None,
+            previous=previous.key if previous is not None else None,
+            status=revision.status.value,
+            summary=_entry_summary(policy, revision),
+        )
+        entries.append(((-revision.revision.toordinal(), *policy_sort_key(policy.number)), entry))
+        previous = revision
+    return entries
 
 
-def render_feed(library: Library) -> bytes:
-    """The Atom feed of policy revisions (RFC 4287), from `templates/feed/atom.xml`."""
-    entries = feed_entries(library)
+def _feed_head(updated: str) -> bytes:
     feed = {
         "id": "urn:policykb:feed:revisions",
         "title": "Medical policy revisions",
         "subtitle": "Each new revision of a medical policy, its summary of changes and what changed.",
-        "updated": max(e.updated for e in entries),
+        "updated": updated,
         "author": "Medical policy knowledge base",
         "self_href": urls.feed_atom(),
         "home_href": "./",
     }
-    return render_template("feed/atom.xml", feed=feed, entries=entries).encode("utf-8")
+    return render_template("feed/head.xml", feed=feed).encode("utf-8")
 
 
-# --------------------------------------------------------------------------- all
+def _assemble_feed(parts: list[DownloadsPart]) -> bytes:
+    """The Atom feed of policy revisions (RFC 4287): the head, every entry newest first, the end."""
+    entries = sorted((entry for part in parts for entry in part.feed_entries), key=lambda entry: entry[0])
+    return _feed_head(max(part.feed_updated for part in parts)) + b"".join(xml for _, xml in entries) + b"</feed>\n"
+
+
+# --------------------------------------------------------------------------- parts and files
+
+
+def downloads_part(policy: Policy) -> DownloadsPart:
+    """Everything `policy` contributes to the downloads, serialised; see `assemble_downloads`."""
+    listings = policy_listings(policy)
+    feed = [(key, render_template("feed/entry.xml", entry=entry).encode("utf-8")) for key, entry in policy_feed_entries(policy)]
+    return DownloadsPart(
+        number=policy.number,
+        sort_key=policy_sort_key(policy.number),
+        csv_rows=_csv_rows(listings),
+        shards=_shard_parts(policy, listings),
+        feed_entries=tuple(feed),
+        feed_updated=max(_timestamp(revision) for revision in policy.revisions),
+        files={urls.fhir_value_set(policy.number): dump_json(value_set(policy, listings))},
+    )
+
+
+def assemble_downloads(parts: list[DownloadsPart], only: Collection[str] | None = None) -> dict[str, bytes]:
+    """Every download file from the policies' parts, keyed by path: only sorting and joining bytes.
+
+    Args:
+        parts: One per policy of the library, in any order (they are put in policy order); at
+            least one.
+        only: If given, assemble only these paths. After some policies changed, the files
+            that can differ are the `paths()` of their old and new parts (which include the
+            files every part joins); every other file is byte-identical to the last build's.
+    """
+    ordered = sorted(parts, key=lambda part: part.sort_key)
+
+    def wanted(path: str) -> bool:
+        return only is None or path in only
+
+    files: dict[str, bytes] = {path: content for path, content in _code_schemas().items() if wanted(path)}
+    if wanted(urls.download_codes_csv()):
+        files[urls.download_codes_csv()] = _CSV_HEADER + b"".join(part.csv_rows for part in ordered)
+    if wanted(urls.feed_atom()):
+        files[urls.feed_atom()] = _assemble_feed(ordered)
+    files.update((path, content) for path, content in _assemble_shards(ordered, only).items() if wanted(path))
+    for part in ordered:
+        files.update((path, content) for path, content in part.files.items() if wanted(path))
+    return dict(sorted(files.items()))
 
 
 def render_downloads(library: Library) -> dict[str, bytes]:
     """Every download file, keyed by its path relative to the site root."""
-    index = build_code_index(library)
-    files: dict[str, bytes] = {
-        urls.api_codes(): dump_model(index),
-        urls.api_schema("codes"): dump_json(schema_of("codes", CodeIndexDocument)),
-        urls.download_codes_csv(): render_codes_csv(index),
-        urls.feed_atom(): render_feed(library),
-    }
-    listed = records_by_revision(index)
-    for policy in library.policies:
-        files[urls.fhir_value_set(policy.number)] = dump_json(value_set(policy, index, listed))
-    return dict(sorted(files.items()))
+    return assemble_downloads([downloads_part(policy) for policy in library.policies])

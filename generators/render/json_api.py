@@ -5,7 +5,6 @@ Layout (relative to the site root, see `generators.urls`):
 - `api/v1/index.json`: every policy, with its current revision and links;
 - `api/v1/policies/<number>.json`: identity, history and the list of stored revisions;
 - `api/v1/policies/<number>/revisions/<date>.json`: one revision's full snapshot;
-- `api/v1/all.json`: everything in one file;
 - `api/v1/schema/<kind>.schema.json`: the JSON Schema (draft 2020-12) of each kind of file.
 
 The document shapes are pydantic models, so the published schemas are generated from the
@@ -111,19 +110,10 @@ class RevisionDocument(_Document):
     links: Links
 
 
-class BulkDocument(_Document):
-    """`api/v1/all.json`: every policy with every stored revision."""
-
-    api_version: str
-    schema_url: str
-    policies: list[Policy]
-
-
 SCHEMAS: dict[str, type[BaseModel]] = {
     "index": IndexDocument,
     "policy": PolicyDocument,
     "revision": RevisionDocument,
-    "bulk": BulkDocument,
 }
 
 
@@ -223,16 +213,10 @@ class PolicyApiPart:
     Attributes:
         files: The policy's own files (its policy file and one file per revision).
         summary: Its row in `index.json`.
-        bulk_entry: Its entry in `all.json`, serialised and indented for its place there.
     """
 
     files: dict[str, bytes]
     summary: PolicySummary
-    bulk_entry: bytes
-
-
-#: Indentation of a policy inside the `policies` list of `all.json`.
-_BULK_INDENT = "    "
 
 
 def policy_api_part(policy: Policy) -> PolicyApiPart:
@@ -240,34 +224,13 @@ def policy_api_part(policy: Policy) -> PolicyApiPart:
     files = {urls.api_policy(policy.number): dump_model(policy_document(policy))}
     for revision in policy.revisions:
         files[urls.api_revision(policy.number, revision.key)] = dump_model(revision_document(policy, revision))
-    entry = policy.model_dump_json(indent=2).replace("\n", "\n" + _BULK_INDENT)
-    return PolicyApiPart(files=files, summary=policy_summary(policy), bulk_entry=entry.encode("utf-8"))
-
-
-def _bulk_file(entries: list[bytes]) -> bytes:
-    """`all.json` from the policies' entries: exactly `dump_model(BulkDocument(...))`.
-
-    The document is serialised with an empty list and the entries are spliced into it; a
-    policy's JSON at depth 2 differs from its JSON at depth 0 only by the indentation of
-    each line, which `policy_api_part` added (a test holds this equal to the plain dump).
-    """
-    empty = dump_model(BulkDocument(api_version=urls.API_VERSION, schema_url=urls.api_schema("bulk"), policies=[]))
-    if not entries:
-        return empty
-    head, _, tail = empty.rpartition(b'"policies": []')
-    separator = (",\n" + _BULK_INDENT).encode()
-    pieces = [head + b'"policies": [\n' + _BULK_INDENT.encode()]
-    for entry in entries:
-        pieces += (entry, separator)
-    pieces[-1] = b"\n  ]" + tail  # the last separator becomes the end of the list
-    return b"".join(pieces)  # one copy of what can be hundreds of megabytes
+    return PolicyApiPart(files=files, summary=policy_summary(policy))
 
 
 def assemble_api(parts: list[PolicyApiPart]) -> dict[str, bytes]:
     """Every API file of a library from its policies' parts (in policy order)."""
     files: dict[str, bytes] = {
         urls.api_index(): dump_model(IndexDocument(api_version=urls.API_VERSION, schema_url=urls.api_schema("index"), policies=[part.summary for part in parts])),
-        urls.api_bulk(): _bulk_file([part.bulk_entry for part in parts]),
     }
     for part in parts:
         files.update(part.files)

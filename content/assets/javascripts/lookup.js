@@ -1,8 +1,12 @@
 /*
  * Code lookup page: which policy speaks to a CPT, HCPCS or ICD-10-CM code.
  *
- * Reads api/v1/codes.json (built by `generators.render.downloads`) once and answers in the
- * browser; there is no server. The site root is found from this script's own URL
+ * Reads the small api/v1/codes/index.json (built by `generators.render.downloads`) once, then
+ * only the shard a typed code can be in: api/v1/codes/<system>/<prefix>.json, where <prefix>
+ * is the first `prefix_length` (3) characters of the code without dot, upper case (C71.3 and
+ * c713 -> icd10cm/C71.json; 0611T -> cpt/061.json). Every code that starts with what was typed
+ * is in the same shard, so prefix suggestions need no other file. Answers in the browser;
+ * there is no server. The site root is found from this script's own URL
  * (<root>/assets/javascripts/lookup.js), so the page works with or without
  * use_directory_urls and at any base path. Material's instant navigation replaces the page
  * without reloading scripts: we subscribe to its `document$` and set the page up again on
@@ -14,11 +18,13 @@
   "use strict";
 
   var SCRIPT_PATH = "assets/javascripts/lookup.js";
-  var CODES_PATH = "api/v1/codes.json";
+  var INDEX_PATH = "api/v1/codes/index.json";
   var SYSTEM_NAMES = { cpt: "CPT", hcpcs: "HCPCS Level II", icd10cm: "ICD-10-CM" };
   var MAX_PREFIX_MATCHES = 30;
   var ownUrl = document.currentScript ? document.currentScript.src : null;
   var indexPromise = null;
+  var shardPromises = {};
+  var latestQuery = 0;
 
   function scriptUrl() {
     if (ownUrl) return ownUrl;
@@ -34,17 +40,74 @@
     return new URL("../", document.baseURI).href;
   }
 
+  function fetchJson(path) {
+    return fetch(new URL(path, siteRoot()).href, { credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response.json();
+    });
+  }
+
   function loadIndex() {
     if (!indexPromise) {
-      indexPromise = fetch(new URL(CODES_PATH, siteRoot()).href, { credentials: "same-origin" }).then(function (response) {
-        if (!response.ok) throw new Error("HTTP " + response.status);
-        return response.json();
-      });
+      indexPromise = fetchJson(INDEX_PATH);
       indexPromise.catch(function () {
         indexPromise = null; // let the next navigation try again
       });
     }
     return indexPromise;
+  }
+
+  /* A shard's codes as full records: each listing with its revision's facts written out. */
+  function shardRecords(shard) {
+    return shard.codes.map(function (code) {
+      return {
+        system: shard.system,
+        code: code.code,
+        description: code.description,
+        description_source: code.description_source,
+        listings: code.listings.map(function (listing) {
+          var revision = shard.revisions[listing.revision_ref];
+          var meanings = {};
+          revision.flags.forEach(function (use) { meanings[use.flag] = use.meaning; });
+          var statements = {};
+          revision.statements.forEach(function (statement) { statements[statement.id] = statement; });
+          return {
+            policy: revision.policy,
+            policy_title: revision.policy_title,
+            revision: revision.revision,
+            revision_status: revision.revision_status,
+            is_current: revision.is_current,
+            window: revision.window,
+            links: revision.links,
+            listed_as: listing.listed_as,
+            via_range: listing.via_range,
+            listed_description: listing.listed_description,
+            flags: listing.flags.map(function (flag) { return { flag: flag, meaning: meanings[flag] }; }),
+            statements: listing.statements.map(function (id) { return statements[id]; })
+          };
+        })
+      };
+    });
+  }
+
+  function loadShard(info) {
+    if (!shardPromises[info.url]) {
+      shardPromises[info.url] = fetchJson(info.url).then(shardRecords);
+      shardPromises[info.url].catch(function () {
+        delete shardPromises[info.url]; // let the next query try again
+      });
+    }
+    return shardPromises[info.url];
+  }
+
+  /* The records of every shard (one per code system at most) a lookup key can be in, in the index's order. */
+  function candidates(index, key) {
+    if (key.length < index.prefix_length) return Promise.resolve([]);
+    var prefix = key.slice(0, index.prefix_length);
+    var shards = index.shards.filter(function (info) { return info.prefix === prefix; });
+    return Promise.all(shards.map(loadShard)).then(function (lists) {
+      return [].concat.apply([], lists);
+    });
   }
 
   /* "c71.3", " C713 " -> "C713": what two spellings of one code share. */
@@ -119,19 +182,32 @@
 
   function show(container, status, index, query) {
     var root = siteRoot();
-    container.replaceChildren();
+    var asked = ++latestQuery;
     var key = lookupKey(query);
     if (!key) {
+      container.replaceChildren();
       status.textContent = "Type a code, e.g. C71.3, c713 or 0611T.";
       return;
     }
-    var exact = index.codes.filter(function (record) { return lookupKey(record.code) === key; });
+    candidates(index, key).then(function (records) {
+      if (asked !== latestQuery) return; // a later query answered or will answer
+      showRecords(container, status, index, query, key, records, root);
+    }, function (error) {
+      if (asked !== latestQuery) return;
+      container.replaceChildren();
+      status.textContent = "The code index could not be loaded (" + error.message + ").";
+    });
+  }
+
+  function showRecords(container, status, index, query, key, records, root) {
+    container.replaceChildren();
+    var exact = records.filter(function (record) { return lookupKey(record.code) === key; });
     if (exact.length) {
       status.textContent = exact.length === 1 ? "1 code found." : exact.length + " codes found.";
       exact.forEach(function (record) { container.appendChild(renderRecord(record, root)); });
       return;
     }
-    var prefixed = key.length >= 3 ? index.codes.filter(function (record) { return lookupKey(record.code).indexOf(key) === 0; }) : [];
+    var prefixed = records.filter(function (record) { return lookupKey(record.code).indexOf(key) === 0; });
     if (!prefixed.length) {
       status.textContent = "No policy lists the code " + query.trim() + ".";
       return;
