@@ -16,15 +16,20 @@ library or all its outputs in one process:
    problem of every policy is raised as one `PolicyDataError` and `out_dir` is left as it was.
 
 **Incremental builds.** Given a cache folder, the build records what it wrote (`BuildState`:
-each policy's content-hash key, the size and modification time of each file it wrote, and its
-parts). The next build of the same data folder into the same `out_dir` then renders only the
-policies whose key changed (`generators.cache`: the key hashes the folder's bytes, the code
-and the build settings, so a stale entry is never looked up), or whose files in `out_dir` are
-not as the build left them, and updates `out_dir` in place: all changed policies are validated
-before anything is written, each file is replaced atomically, files no longer produced are
-removed, and library files are rewritten only when their bytes change. The result is the
-tree a clean build makes (tested, and checked by `benchmarks/run.py`). When many policies
-changed, a clean build is faster and is made instead.
+each policy's content-hash key, the size and modification time of each file it wrote, and the
+small parts of the library files: index row, feed entries, its share of the CSV and of each
+code-index shard), and keeps each policy's serialised downloads part under its key
+(`parts/`). The next build of the same data folder into the same `out_dir` then renders only
+the policies whose key changed (`generators.cache`: the key hashes the folder's bytes, the
+code and the build settings, so a stale entry is never looked up), or whose files in
+`out_dir` are not as the build left them, and updates `out_dir` in place: all changed policies
+are validated before anything is written; of the library files only those a changed part
+feeds are joined again (the CSV by splicing the changed policies' rows into the last one, a
+shard from the parts of the policies listing codes in it, the pages and `index.json` only
+when an index row changed); each file is replaced atomically and only when its bytes change;
+files no longer produced are removed. The result is the tree a clean build makes (tested,
+and checked by `benchmarks/run.py`). When many policies changed, or anything the update needs
+is missing, a clean build is made instead.
 """
 
 from __future__ import annotations
@@ -33,43 +38,87 @@ import hashlib
 import marshal
 import multiprocessing
 import os
+import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from . import icd10
-from .build import OutputClashError, PolicyParts, SiteContext, newest_date, render_library_outputs, render_policy_outputs
+from . import icd10, urls
+from .build import OutputClashError, PolicyParts, SiteContext, render_library_outputs, render_policy_outputs
 from .cache import BuildCache
 from .errors import Diagnostic, PolicyDataError
 from .model import policy_sort_key
+from .render.downloads import CSV_HEADER, CodeShardPart, DownloadsPart, ShardKey, assemble_feed, assemble_shard, code_index_file
+from .render.json_api import PolicyApiPart, PolicySummary, assemble_api
+from .render.site import PolicyListing, render_library_pages
 from .validate import cyclic_gc_paused, load_policy, policy_folders
-from .write import Stamp, remove_files, replace_dir_atomically, replace_file, safe_relative, stamp, write_file_atomically, write_files_stamped
+from .write import Stamp, remove_files, replace_dir_atomically, replace_file, write_file_atomically, write_files_stamped
 
-#: Bump when the layout of a state file changes.
-STATE_FORMAT = 1
+#: Bump when the layout of a state file or of a stored part changes.
+STATE_FORMAT = 2
 #: Above this share of changed policies an incremental build makes a clean build instead.
 CLEAN_BUILD_SHARE = 0.25
 
 
 @dataclass(frozen=True)
 class PolicyRecord:
-    """What a build remembers of one policy: its key, the files it wrote, its parts."""
+    """What a build remembers of one policy: its key, the files it wrote, its small parts.
+
+    Attributes:
+        key: Its cache key (`generators.cache.BuildCache.key`).
+        stamps: Each file it wrote, with the file's stamp.
+        listing: Its row in `index.json` and on the library pages.
+        feed_entries: Its entries of the Atom feed (sort key, XML).
+        feed_updated: Its newest feed timestamp.
+        csv_length: The length of its rows in `codes.csv`.
+        shard_codes: The codes it lists in each code-index shard.
+    """
 
     key: str
     stamps: dict[str, Stamp]
-    parts: PolicyParts
+    listing: PolicyListing
+    feed_entries: tuple[tuple[tuple[int, ...], bytes], ...]
+    feed_updated: str
+    csv_length: int
+    shard_codes: dict[ShardKey, tuple[str, ...]]
+
+    @classmethod
+    def of(cls, key: str, stamps: dict[str, Stamp], parts: PolicyParts) -> PolicyRecord:
+        """The record of a policy rendered now."""
+        downloads = parts.downloads
+        return cls(
+            key=key,
+            stamps=stamps,
+            listing=parts.listing,
+            feed_entries=downloads.feed_entries,
+            feed_updated=downloads.feed_updated,
+            csv_length=len(downloads.csv_rows),
+            shard_codes={shard: tuple(sorted({code for code, *_ in piece.codes})) for shard, piece in downloads.shards.items()},
+        )
+
+    def to_plain(self) -> tuple[object, ...]:
+        summary = self.listing.summary.model_dump_json().encode()
+        return (self.key, self.stamps, summary, self.listing.revision_keys, self.listing.approval_count, self.feed_entries, self.feed_updated, self.csv_length, self.shard_codes)
+
+    @classmethod
+    def from_plain(cls, plain: tuple[Any, ...]) -> PolicyRecord:
+        key, stamps, summary, revision_keys, approval_count, feed_entries, feed_updated, csv_length, shard_codes = plain
+        listing = PolicyListing(summary=PolicySummary.model_validate_json(summary, strict=True), revision_keys=tuple(revision_keys), approval_count=int(approval_count))
+        return cls(key=key, stamps=stamps, listing=listing, feed_entries=feed_entries, feed_updated=feed_updated, csv_length=csv_length, shard_codes=shard_codes)
 
 
 @dataclass(frozen=True)
 class PolicyResult:
-    """What a worker returns for one policy folder: its problems, or its record."""
+    """What a worker returns for one policy folder: its problems, or its stamps and parts."""
 
     name: str
     diagnostics: list[Diagnostic]
-    record: PolicyRecord | None = None
-    files: dict[str, bytes] = field(default_factory=dict)
+    key: str = ""
+    stamps: dict[str, Stamp] = field(default_factory=dict)
+    parts: PolicyParts | None = None
 
 
 @dataclass
@@ -80,8 +129,8 @@ class BuildState:
         out_dir: The output folder it describes (resolved).
         settings: The key prefix: code version and build settings. Another prefix means
             another build: the state is not used.
-        policies: Folder name -> record.
-        library_files: Path -> (SHA-256 of the bytes, stamp) of each file that combines policies.
+        policies: Folder name -> record, in policy order.
+        library_files: Path -> (SHA-256 of the bytes, stamp) of each other file.
     """
 
     out_dir: str
@@ -91,15 +140,8 @@ class BuildState:
 
     def dumps(self) -> bytes:
         """The state as `marshal` bytes: plain values only, so reading it runs no code."""
-        return marshal.dumps(
-            {
-                "format": STATE_FORMAT,
-                "out_dir": self.out_dir,
-                "settings": self.settings,
-                "policies": {name: (r.key, r.stamps, r.parts.to_plain()) for name, r in self.policies.items()},
-                "library_files": self.library_files,
-            }
-        )
+        policies = {name: record.to_plain() for name, record in self.policies.items()}
+        return marshal.dumps({"format": STATE_FORMAT, "out_dir": self.out_dir, "settings": self.settings, "policies": policies, "library_files": self.library_files})
 
     @classmethod
     def loads(cls, raw: bytes) -> BuildState | None:
@@ -108,7 +150,7 @@ class BuildState:
             data = marshal.loads(raw)
             if data["format"] != STATE_FORMAT:
                 return None
-            policies = {name: PolicyRecord(key=key, stamps=stamps, parts=PolicyParts.from_plain(parts)) for name, (key, stamps, parts) in data["policies"].items()}
+            policies = {name: PolicyRecord.from_plain(plain) for name, plain in data["policies"].items()}
             return cls(out_dir=data["out_dir"], settings=data["settings"], policies=policies, library_files=data["library_files"])
         except (EOFError, ValueError, TypeError, KeyError):
             return None
@@ -192,13 +234,16 @@ def build_tree(
     settings = {"policy_numbers": sorted(site.policy_numbers), "hand_written": sorted(site.hand_written), "select": _selection_name(select)}
     cache = BuildCache(cache_dir, config=settings)
     keys = _keys(cache, folders, jobs)
+    store = _PartStore(cache_dir / "parts")
     state_file = _state_file(cache_dir, plan.out_dir)
     state = _read_state(state_file, cache, plan.out_dir)
-    if state is not None:
-        changed = [folder for folder in folders if not _is_unchanged(state.policies.get(folder.name), keys[folder.name], plan.out_dir)]
+    if state is not None and [folder.name for folder in folders] == sorted(state.policies):
+        changed = [folder for folder in folders if not _is_unchanged(state.policies[folder.name], keys[folder.name], plan.out_dir)]
         if len(changed) <= CLEAN_BUILD_SHARE * len(folders):
-            return _update_in_place(plan, state, folders, changed, keys, state_file)
-    return _clean_build(plan, folders, jobs, (cache, keys, state_file))
+            report = _update_in_place(plan, state, folders, changed, keys, store, state_file)
+            if report is not None:
+                return report
+    return _clean_build(plan, folders, jobs, _Caching(cache=cache, keys=keys, store=store, state_file=state_file))
 
 
 @dataclass(frozen=True)
@@ -212,77 +257,141 @@ class _Plan:
     select: Selection
     on_policy: Callable[[int, int], None] | None
 
-    def keep(self, files: Mapping[str, bytes]) -> dict[str, bytes]:
-        """The selected files of `files`."""
-        if self.select is None:
-            return dict(files)
-        return {path: content for path, content in files.items() if self.select(path)}
+    def keep(self, files: Mapping[str, bytes | str]) -> dict[str, bytes]:
+        """The selected files of `files`, as bytes."""
+        return {path: content.encode("utf-8") if isinstance(content, str) else content for path, content in files.items() if self.select is None or self.select(path)}
+
+
+@dataclass(frozen=True)
+class _Caching:
+    """What a build that is remembered needs: keys, the part store, the state file."""
+
+    cache: BuildCache
+    keys: dict[str, str]
+    store: _PartStore
+    state_file: Path
 
 
 def _selection_name(select: Selection) -> str:
     return "all" if select is None else f"{select.__module__}.{select.__qualname__}"
 
 
+@dataclass(frozen=True)
+class _PartStore:
+    """Each policy's serialised downloads part under its key: written once, never changed."""
+
+    directory: Path
+
+    def path(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}.marshal"
+
+    def put(self, key: str, part: DownloadsPart) -> None:
+        write_file_atomically(self.path(key), marshal.dumps((STATE_FORMAT, part.as_marshal_data())))
+
+    def get(self, key: str) -> DownloadsPart | None:
+        """The part stored under `key`, or None (missing, unreadable or of another format)."""
+        try:
+            stored_format, data = marshal.loads(self.path(key).read_bytes())
+            return DownloadsPart.from_marshal_data(data) if stored_format == STATE_FORMAT else None
+        except (OSError, EOFError, ValueError, TypeError):
+            return None
+
+    def discard(self, key: str) -> None:
+        self.path(key).unlink(missing_ok=True)
+
+
 # --------------------------------------------------------------------------- one policy
 
 
-def _render_folder(folder: Path, plan: _Plan, key: str) -> tuple[PolicyResult, dict[str, bytes]]:
-    """Load, validate and render one policy folder: (its result, its selected files)."""
+def _render_folder(folder: Path, plan: _Plan) -> tuple[list[Diagnostic], PolicyParts | None, dict[str, bytes]]:
+    """Load, validate and render one policy folder: (its problems, its parts, its selected files)."""
     with cyclic_gc_paused():
         policy, diagnostics = load_policy(folder, plan.data_dir.parent)
         if policy is None:
-            return PolicyResult(name=folder.name, diagnostics=diagnostics), {}
+            return diagnostics, None, {}
         outputs = render_policy_outputs(policy, plan.site)
-    files = plan.keep({path: content.encode("utf-8") if isinstance(content, str) else content for path, content in outputs.files.items()})
-    return PolicyResult(name=folder.name, diagnostics=[], record=PolicyRecord(key=key, stamps={}, parts=outputs.parts)), files
+    return [], outputs.parts, plan.keep(outputs.files)
 
 
 # The worker's settings, set once per worker process by `_start_worker`.
-_worker: dict[str, object] = {}
+_worker: dict[str, Any] = {}
 
 
-def _start_worker(plan: _Plan, staging: Path, keys: dict[str, str]) -> None:
-    _worker.update(plan=plan, staging=staging, keys=keys)
+def _start_worker(plan: _Plan, staging: Path, caching: _Caching | None) -> None:
+    _worker.update(plan=plan, staging=staging, caching=caching)
 
 
 def _render_into_staging(folder: Path) -> PolicyResult:
-    """The worker's task: render one policy and write its files into the staging folder."""
-    plan: _Plan = _worker["plan"]  # type: ignore[assignment]
-    keys: dict[str, str] = _worker["keys"]  # type: ignore[assignment]
-    result, files = _render_folder(folder, plan, keys.get(folder.name, ""))
-    if result.record is None:
-        return result
-    stamps = write_files_stamped(_worker["staging"], files)  # type: ignore[arg-type]
-    return PolicyResult(name=result.name, diagnostics=[], record=PolicyRecord(key=result.record.key, stamps=stamps, parts=result.record.parts))
+    """The worker's task: render one policy, write its files into the staging folder (and its part into the store)."""
+    plan: _Plan = _worker["plan"]
+    caching: _Caching | None = _worker["caching"]
+    diagnostics, parts, files = _render_folder(folder, plan)
+    if parts is None:
+        return PolicyResult(name=folder.name, diagnostics=diagnostics)
+    key = caching.keys[folder.name] if caching is not None else ""
+    if caching is not None:
+        caching.store.put(key, parts.downloads)
+    return PolicyResult(name=folder.name, diagnostics=[], key=key, stamps=write_files_stamped(_worker["staging"], files), parts=parts)
 
 
-def _render_all(plan: _Plan, folders: list[Path], staging: Path, keys: dict[str, str], jobs: int) -> Iterator[PolicyResult]:
+def _render_all(plan: _Plan, folders: list[Path], staging: Path, caching: _Caching | None, jobs: int) -> Iterator[PolicyResult]:
     """Each folder's result, in folder order, from `jobs` worker processes (or this one)."""
     if jobs <= 1 or len(folders) < 2 * jobs:
-        _start_worker(plan, staging, keys)
+        _start_worker(plan, staging, caching)
         yield from map(_render_into_staging, folders)
         return
     # fork: workers start at once and see the revision checks registered in this process
     # (`validate.register_revision_check`); nothing is pickled but folders and results.
-    with multiprocessing.get_context("fork").Pool(jobs, initializer=_start_worker, initargs=(plan, staging, keys)) as pool:
+    with multiprocessing.get_context("fork").Pool(jobs, initializer=_start_worker, initargs=(plan, staging, caching)) as pool:
         yield from pool.imap(_render_into_staging, folders, chunksize=4)
 
 
-# --------------------------------------------------------------------------- library
+# --------------------------------------------------------------------------- clean build
 
 
-def _library_files(plan: _Plan, parts: Iterable[PolicyParts], own_paths: set[str]) -> dict[str, bytes]:
-    """The files that combine every policy, joined from their parts (put in policy order),
-    and the extra files.
+def _clean_build(plan: _Plan, folders: list[Path], jobs: int, caching: _Caching | None) -> BuildReport:
+    """Render every policy into a staging folder, add the library files, swap it in."""
+    records: dict[str, PolicyRecord] = {}
+    library_state: dict[str, tuple[bytes, Stamp]] = {}
 
-    `own_paths` are the paths of the policies' own files, which no other file may take.
-    """
-    rendered = render_library_outputs(sorted(parts, key=lambda part: policy_sort_key(part.listing.number)), plan.site)
-    files = plan.keep({path: content.encode("utf-8") if isinstance(content, str) else content for path, content in rendered.items()})
-    clash = (own_paths & files.keys()) | ((own_paths | files.keys()) & plan.extra_files.keys())
+    def fill(staging: Path) -> None:
+        problems: list[Diagnostic] = []
+        parts: list[PolicyParts] = []
+        for done, result in enumerate(_render_all(plan, folders, staging, caching, jobs), start=1):
+            problems += result.diagnostics
+            if result.parts is not None:
+                parts.append(result.parts)
+                records[result.name] = PolicyRecord.of(result.key, result.stamps, result.parts)
+            if plan.on_policy is not None:
+                plan.on_policy(done, len(folders))
+        if problems:
+            raise PolicyDataError(problems)
+        library = {**plan.keep(render_library_outputs(sorted(parts, key=lambda part: policy_sort_key(part.number)), plan.site)), **plan.extra_files}
+        _refuse_clashes(records.values(), library)
+        for path, content in library.items():
+            library_state[path] = (_digest(content), write_files_stamped(staging, {path: content})[path])
+
+    if caching is not None:
+        caching.state_file.unlink(missing_ok=True)  # it describes the folder about to be replaced
+        shutil.rmtree(caching.store.directory, ignore_errors=True)  # parts of older builds
+    replace_dir_atomically(plan.out_dir, fill)
+    ordered = dict(sorted(records.items(), key=lambda item: policy_sort_key(item[0])))
+    paths = _sorted_paths(ordered.values(), library_state)
+    if caching is not None:
+        _save_state(caching.state_file, BuildState(out_dir=str(plan.out_dir), settings=caching.cache.prefix, policies=ordered, library_files=library_state))
+    return BuildReport(files=len(paths), rendered=len(records), reused=0, written=len(paths), removed=0, incremental=False, paths=paths, newest=_newest(ordered.values()))
+
+
+def _refuse_clashes(records: Iterable[PolicyRecord], library_paths: Iterable[str]) -> None:
+    """Two policies, or a policy and the library, must never write the same path."""
+    seen: set[str] = set()
+    clash: set[str] = set()
+    for record in records:
+        clash.update(seen.intersection(record.stamps))
+        seen.update(record.stamps)
+    clash.update(seen.intersection(library_paths))
     if clash:
         raise OutputClashError(f"more than one stage produces {', '.join(sorted(clash))}")
-    return {**files, **plan.extra_files}
 
 
 def _digest(content: bytes) -> bytes:
@@ -293,38 +402,13 @@ def _sorted_paths(records: Iterable[PolicyRecord], library: Iterable[str]) -> tu
     return tuple(sorted({path for record in records for path in record.stamps}.union(library)))
 
 
-# --------------------------------------------------------------------------- clean build
-
-
-def _clean_build(plan: _Plan, folders: list[Path], jobs: int, caching: tuple[BuildCache, dict[str, str], Path] | None) -> BuildReport:
-    """Render every policy into a staging folder, add the library files, swap it in."""
-    keys = caching[1] if caching is not None else {}
-    records: dict[str, PolicyRecord] = {}
-    library_state: dict[str, tuple[bytes, Stamp]] = {}
-
-    def fill(staging: Path) -> None:
-        problems: list[Diagnostic] = []
-        for done, result in enumerate(_render_all(plan, folders, staging, keys, jobs), start=1):
-            problems += result.diagnostics
-            if result.record is not None:
-                records[result.name] = result.record
-            if plan.on_policy is not None:
-                plan.on_policy(done, len(folders))
-        if problems:
-            raise PolicyDataError(problems)
-        own_paths = {path for record in records.values() for path in record.stamps}
-        for path, content in _library_files(plan, [record.parts for record in records.values()], own_paths).items():
-            library_state[path] = (_digest(content), write_files_stamped(staging, {path: content})[path])
-
-    if caching is not None:
-        caching[2].unlink(missing_ok=True)  # it describes the folder about to be replaced
-    replace_dir_atomically(plan.out_dir, fill)
-    paths = _sorted_paths(records.values(), library_state)
-    if caching is not None:
-        cache, _, state_file = caching
-        _save_state(state_file, BuildState(out_dir=str(plan.out_dir), settings=cache.prefix, policies=records, library_files=library_state))
-    newest = newest_date(record.parts for record in records.values())
-    return BuildReport(files=len(paths), rendered=len(records), reused=0, written=len(paths), removed=0, incremental=False, paths=paths, newest=newest)
+def _newest(records: Iterable[PolicyRecord]) -> date:
+    dates = []
+    for record in records:
+        dates.append(date.fromisoformat(record.listing.revision_keys[-1]))
+        if record.listing.summary.last_change is not None:
+            dates.append(record.listing.summary.last_change)
+    return max(dates)
 
 
 # --------------------------------------------------------------------------- incremental build
@@ -356,52 +440,165 @@ def _save_state(state_file: Path, state: BuildState) -> None:
     write_file_atomically(state_file, state.dumps())
 
 
-def _is_as_left(out_dir: Path, path: str, expected: Stamp) -> bool:
+def _is_as_left(out_dir: str, path: str, expected: Stamp) -> bool:
+    # Only reads metadata, so the recorded path needs no checking here (writes check it).
     try:
-        return stamp(out_dir.joinpath(*safe_relative(path).parts)) == expected
+        status = os.stat(os.path.join(out_dir, path))
+    except OSError:
+        return False
+    return (status.st_size, status.st_mtime_ns) == expected
+
+
+def _holds(out_dir: Path, path: str, expected: Stamp, content: bytes) -> bool:
+    """True when the file at `path` is as the build left it and holds exactly `content`."""
+    if expected[0] != len(content) or not _is_as_left(str(out_dir), path, expected):
+        return False
+    try:
+        return (out_dir / path).read_bytes() == content
     except OSError:
         return False
 
 
-def _is_unchanged(record: PolicyRecord | None, key: str, out_dir: Path) -> bool:
+def _is_unchanged(record: PolicyRecord, key: str, out_dir: Path) -> bool:
     """True when a policy's key is the recorded one and its files are as the build left them."""
-    return record is not None and record.key == key and all(_is_as_left(out_dir, path, expected) for path, expected in record.stamps.items())
+    where = str(out_dir)
+    return record.key == key and all(_is_as_left(where, path, expected) for path, expected in record.stamps.items())
 
 
-def _update_in_place(plan: _Plan, state: BuildState, folders: list[Path], changed: list[Path], keys: dict[str, str], state_file: Path) -> BuildReport:
-    """Render the changed policies, check them all, then update `out_dir` file by file."""
-    fresh: dict[str, tuple[PolicyRecord, dict[str, bytes]]] = {}
+def _update_in_place(plan: _Plan, state: BuildState, folders: list[Path], changed: list[Path], keys: dict[str, str], store: _PartStore, state_file: Path) -> BuildReport | None:
+    """Render the changed policies, check them all, then update `out_dir` file by file.
+
+    Returns None (nothing written) when something the update needs is missing, e.g. a stored
+    part: the caller then makes a clean build.
+    """
+    fresh: dict[str, tuple[PolicyParts, dict[str, bytes]]] = {}
     problems: list[Diagnostic] = []
     for done, folder in enumerate(changed, start=1):
-        result, files = _render_folder(folder, plan, keys[folder.name])
-        problems += result.diagnostics
-        if result.record is not None:
-            fresh[folder.name] = (result.record, files)
+        diagnostics, parts, files = _render_folder(folder, plan)
+        problems += diagnostics
+        if parts is not None:
+            fresh[folder.name] = (parts, files)
         if plan.on_policy is not None:
             plan.on_policy(done, len(changed))
     if problems:
         raise PolicyDataError(problems)  # nothing was written
-    records = {folder.name: fresh[folder.name][0] if folder.name in fresh else state.policies[folder.name] for folder in folders}
-    own_paths: set[str] = set().union(*(fresh[name][1] if name in fresh else record.stamps for name, record in records.items()))
-    library = _library_files(plan, [record.parts for record in records.values()], own_paths)
+    library = _changed_library_files(plan, state, fresh, keys, store)
+    if library is None:
+        return None
+    records = dict(state.policies)
+    for name, (parts, files) in fresh.items():
+        records[name] = PolicyRecord.of(keys[name], dict.fromkeys(files, (0, 0)), parts)
+    _refuse_clashes(records.values(), state.library_files.keys() | library.keys())
 
-    previously = set(state.library_files).union(*(record.stamps for record in state.policies.values()))
-    removed = remove_files(plan.out_dir, previously - own_paths - library.keys())
+    # Write: first remove what is no longer produced, then replace what changed.
+    produced = {path for record in records.values() for path in record.stamps} | state.library_files.keys() | library.keys()
+    stale_library = {path for path, content in library.items() if content is None}
+    previously = {path for record in state.policies.values() for path in record.stamps} | state.library_files.keys()
+    removed = remove_files(plan.out_dir, (previously - produced) | stale_library)
     written = 0
-    for name, (record, files) in fresh.items():
-        stamps = {path: replace_file(plan.out_dir, path, content) for path, content in files.items()}
-        written += len(stamps)
-        records[name] = PolicyRecord(key=record.key, stamps=stamps, parts=record.parts)
-    library_state: dict[str, tuple[bytes, Stamp]] = {}
+    for name, (parts, files) in fresh.items():
+        store.put(keys[name], parts.downloads)
+        stamps: dict[str, Stamp] = {}
+        for path, content in files.items():
+            kept = state.policies[name].stamps.get(path)
+            if kept is not None and _holds(plan.out_dir, path, kept, content):
+                stamps[path] = kept  # same bytes: leave the file (and its time) alone
+                continue
+            stamps[path] = replace_file(plan.out_dir, path, content)
+            written += 1
+        records[name] = PolicyRecord.of(keys[name], stamps, parts)
+        if state.policies[name].key != keys[name]:
+            store.discard(state.policies[name].key)
+    library_state = {path: kept for path, kept in state.library_files.items() if path not in stale_library}
     for path, content in library.items():
+        if content is None:
+            continue
         digest = _digest(content)
-        kept = state.library_files.get(path)
-        if kept is not None and kept[0] == digest and _is_as_left(plan.out_dir, path, kept[1]):
-            library_state[path] = kept
+        kept = library_state.get(path)
+        if kept is not None and kept[0] == digest and _is_as_left(str(plan.out_dir), path, kept[1]):
             continue
         library_state[path] = (digest, replace_file(plan.out_dir, path, content))
         written += 1
     _save_state(state_file, BuildState(out_dir=str(plan.out_dir), settings=state.settings, policies=records, library_files=library_state))
     paths = _sorted_paths(records.values(), library_state)
-    newest = newest_date(record.parts for record in records.values())
-    return BuildReport(files=len(paths), rendered=len(fresh), reused=len(folders) - len(fresh), written=written, removed=removed, incremental=True, paths=paths, newest=newest)
+    return BuildReport(files=len(paths), rendered=len(fresh), reused=len(folders) - len(fresh), written=written, removed=removed, incremental=True, paths=paths, newest=_newest(records.values()))
+
+
+def _changed_library_files(plan: _Plan, state: BuildState, fresh: dict[str, tuple[PolicyParts, dict[str, bytes]]], keys: dict[str, str], store: _PartStore) -> dict[str, bytes | None] | None:
+    """The library files that the changed policies' parts can change, joined again (None: to remove).
+
+    A file not returned is as the last build left it (its stamp is checked). Returns None when
+    the update cannot be made from what was kept.
+    """
+    where = str(plan.out_dir)
+    for path, (_, kept_stamp) in state.library_files.items():
+        if not _is_as_left(where, path, kept_stamp):
+            return None  # a library file was changed by hand: join everything again
+    extra = {path: content for path, content in plan.extra_files.items() if state.library_files.get(path, (b"",))[0] != _digest(content)}
+    updated: dict[str, bytes | str | None] = dict(extra)
+    records = state.policies
+    new_parts = {name: parts for name, (parts, _) in fresh.items()}
+    listings_changed = any(parts.listing != records[name].listing for name, parts in new_parts.items())
+    ordered_names = list(records)  # policy order
+    listings = [new_parts[name].listing if name in new_parts else records[name].listing for name in ordered_names]
+    if listings_changed:
+        summaries = [PolicyApiPart(files={}, summary=listing.summary) for listing in listings]
+        updated.update(assemble_api(summaries))
+        updated.update(render_library_pages(listings, plan.site))
+    # The feed: every policy's entries are in the state.
+    if any(parts.downloads.feed_entries != records[name].feed_entries or parts.downloads.feed_updated != records[name].feed_updated for name, parts in new_parts.items()):
+        entries = [new_parts[name].downloads.feed_entries if name in new_parts else records[name].feed_entries for name in ordered_names]
+        updated_at = [new_parts[name].downloads.feed_updated if name in new_parts else records[name].feed_updated for name in ordered_names]
+        updated[urls.feed_atom()] = assemble_feed(entries, updated_at)
+    # The CSV: the changed policies' rows spliced into the last build's file.
+    old_parts: dict[str, DownloadsPart] = {}
+    for name in new_parts:
+        old = store.get(records[name].key)
+        if old is None:
+            return None
+        old_parts[name] = old
+    if any(new_parts[name].downloads.csv_rows != old_parts[name].csv_rows for name in new_parts):
+        csv_path = urls.download_codes_csv()
+        try:
+            old_csv = (plan.out_dir / csv_path).read_bytes() if plan.select is None or plan.select(csv_path) else None
+        except OSError:
+            return None
+        if old_csv is not None:
+            pieces, offset = [old_csv[: len(CSV_HEADER)]], len(CSV_HEADER)
+            for name in ordered_names:
+                length = records[name].csv_length
+                pieces.append(new_parts[name].downloads.csv_rows if name in new_parts else old_csv[offset : offset + length])
+                offset += length
+            if offset != len(old_csv):
+                return None
+            updated[csv_path] = b"".join(pieces)
+    # The shards whose piece from a changed policy changed, from every policy listing codes in them.
+    touched = {
+        shard
+        for name, parts in new_parts.items()
+        for shard in parts.downloads.shards.keys() | old_parts[name].shards.keys()
+        if parts.downloads.shards.get(shard) != old_parts[name].shards.get(shard)
+    }
+    if touched:
+        shard_codes = {name: (PolicyRecord.of("", {}, new_parts[name]).shard_codes if name in new_parts else records[name].shard_codes) for name in ordered_names}
+        for shard in sorted(touched):
+            pieces_of: list[CodeShardPart] = []
+            for name in ordered_names:
+                if shard not in shard_codes[name]:
+                    continue
+                part = new_parts[name].downloads if name in new_parts else store.get(records[name].key)
+                if part is None:
+                    return None
+                pieces_of.append(part.shards[shard])
+            path = urls.api_code_shard(*shard)
+            updated[path] = assemble_shard(shard, pieces_of)[0] if pieces_of else None
+        counts: dict[ShardKey, set[str]] = {}
+        for codes_by_shard in shard_codes.values():
+            for shard, codes in codes_by_shard.items():
+                counts.setdefault(shard, set()).update(codes)
+        updated[urls.api_code_index()] = code_index_file({shard: len(codes) for shard, codes in counts.items()})
+    return {
+        path: content.encode("utf-8") if isinstance(content, str) else content
+        for path, content in updated.items()
+        if plan.select is None or plan.select(path)
+    }

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -83,6 +84,64 @@ def test_after_editing_one_policy_only_it_is_rendered_and_the_tree_equals_a_clea
     assert (out / f"api/v1/policies/{untouched}.json").stat().st_mtime_ns == index_before  # not rewritten
 
 
+def _second_policy(data: Path) -> Path:
+    return sorted(p for p in data.iterdir() if p.is_dir())[1]
+
+
+def _newest_revision(data: Path) -> Path:
+    return sorted((_second_policy(data) / "revisions").glob("*.yaml"))[-1]
+
+
+def _replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def retitle(data: Path) -> None:
+    """The policy's title: its index row, the library pages and its feed entries change."""
+    _replace_in(_second_policy(data) / "policy.yaml", "\ntitle: ", "\ntitle: Renamed ")
+
+
+def reflag(data: Path) -> None:
+    """A code's flag: its shard, the CSV rows and the FHIR file change."""
+    revision = _newest_revision(data)
+    text = revision.read_text(encoding="utf-8")
+    codes = text.index("\ncodes:")
+    flagged = text.index("      - NMN\n", codes)
+    revision.write_text(text[:flagged] + "      - E/I\n" + text[flagged + len("      - NMN\n") :], encoding="utf-8")
+
+
+def drop_codes(data: Path) -> None:
+    """Every CPT code of the newest revision but the first: shards lose codes, some disappear."""
+    revision = _newest_revision(data)
+    text = revision.read_text(encoding="utf-8")
+    start = text.index("\n  cpt:\n    entries:\n")
+    first = text.index("\n    - code: ", start)
+    second = text.index("\n    - code: ", first + 1)
+    end = min(i for i in (text.find("\n  hcpcs:", start), text.find("\n  icd10cm:", start)) if i > 0)
+    revision.write_text(text[:second] + text[end:], encoding="utf-8")
+
+
+def resummarise(data: Path) -> None:
+    """A summary of changes: the feed entries change, nothing else of the library."""
+    _replace_in(_second_policy(data) / "policy.yaml", "    - Annual review.", "    - Annual review, reworded.")
+
+
+@pytest.mark.parametrize("edit", [retitle, reflag, drop_codes, resummarise, edit_one_policy])
+def test_each_kind_of_edit_updates_exactly_the_files_a_clean_build_would_make(data: Path, tmp_path: Path, edit: Callable[[Path], object]) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build(data, out, cache)
+    edit(data)
+    expected = expected_tree(data)
+    before = snapshot_tree(out)
+    report = build(data, out, cache)
+    assert (report.incremental, report.rendered) == (True, 1)
+    assert tree_differences(snapshot_tree(out), expected) == []
+    assert report.written == sum(1 for path, content in expected.items() if before.get(path) != content)
+    assert report.removed == len(before.keys() - expected.keys())
+
+
 def test_a_rebuild_with_nothing_changed_renders_and_writes_nothing(data: Path, tmp_path: Path) -> None:
     out, cache = tmp_path / "out", tmp_path / "cache"
     build(data, out, cache)
@@ -108,9 +167,12 @@ def test_an_output_file_changed_by_hand_is_rendered_again(data: Path, tmp_path: 
     build(data, out, cache)
     victim = sorted(out.glob("api/v1/policies/*/revisions/*.json"))[0]
     victim.write_bytes(b"{}")
-    (out / "api/v1/index.json").unlink()
     report = build(data, out, cache)
-    assert (report.incremental, report.rendered) == (True, 1)
+    assert (report.incremental, report.rendered) == (True, 1)  # the policy whose file it is
+    assert tree_differences(snapshot_tree(out), expected_tree(data)) == []
+    (out / "api/v1/index.json").unlink()  # a file that combines every policy: all are joined again
+    report = build(data, out, cache)
+    assert not report.incremental
     assert tree_differences(snapshot_tree(out), expected_tree(data)) == []
 
 

@@ -31,7 +31,7 @@ import itertools
 import json
 import operator
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -162,7 +162,7 @@ def _csv_line(values: tuple[str, ...]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-_CSV_HEADER = _csv_line(CSV_COLUMNS)
+CSV_HEADER = _csv_line(CSV_COLUMNS)
 
 
 @cache
@@ -281,43 +281,34 @@ def _shard_head(system: str, prefix: str) -> bytes:
     return empty.removesuffix('"revisions":{},"codes":[]}').encode("utf-8") + b'"revisions":{\n'
 
 
-def _assemble_shards(parts: list[DownloadsPart], only: Collection[str] | None) -> dict[str, bytes]:
-    """The shard files and `codes/index.json` from the policies' parts (in policy order), those in `only` if given."""
-    revisions: dict[ShardKey, list[bytes]] = {}
-    codes: dict[ShardKey, list[tuple[str, bool, bytes, bytes]]] = {}
-    for part in parts:
-        for shard, piece in part.shards.items():
-            if shard in revisions:
-                revisions[shard].append(piece.revisions)
-                codes[shard] += piece.codes
-            else:
-                revisions[shard] = [piece.revisions]
-                codes[shard] = list(piece.codes)
-    files: dict[str, bytes] = {}
-    shards: list[CodeShardInfo] = []
-    for system, prefix in sorted(revisions, key=lambda shard: (_SYSTEM_ORDER[shard[0]], shard[1])):
-        url = urls.api_code_shard(system, prefix)
-        by_code = codes[system, prefix]
-        if only is not None and url not in only:
-            shards.append(CodeShardInfo(system=CodeSystem(system), prefix=prefix, url=url, code_count=len(set(map(_CODE, by_code)))))
-            continue
-        by_code.sort(key=_CODE)  # stable: each code's pieces stay in policy order
-        # One list of pieces per file, joined once: each byte of the file is copied once.
-        out = [_shard_head(system, prefix), b",\n".join(revisions[system, prefix]), b'\n},"codes":[\n']
-        count = 0
-        for _, group in itertools.groupby(by_code, key=_CODE):
-            pieces = list(group)
-            # The record's description is the last policy's that lists the code by itself (see code_description).
-            head = next((head for _, listed_alone, head, _ in reversed(pieces) if listed_alone), pieces[-1][2])
-            out.append(head)
-            for _, _, _, lines in pieces:
-                out += (b"\n", lines, b",")
-            out[-1] = b"\n]},\n"  # the last listing's comma ends the record instead
-            count += 1
-        out[-1] = b"\n]}\n]}\n"  # the last record's separator ends the file
-        files[url] = b"".join(out)
-        shards.append(CodeShardInfo(system=CodeSystem(system), prefix=prefix, url=url, code_count=count))
-    files[urls.api_code_index()] = dump_model(
+def assemble_shard(shard: ShardKey, pieces: list[CodeShardPart]) -> tuple[bytes, int]:
+    """One shard file from the pieces of the policies that list codes in it (in policy order); and its number of codes."""
+    system, prefix = shard
+    by_code = [code for piece in pieces for code in piece.codes]
+    by_code.sort(key=_CODE)  # stable: each code's pieces stay in policy order
+    # One list of pieces per file, joined once: each byte of the file is copied once.
+    out = [_shard_head(system, prefix), b",\n".join(piece.revisions for piece in pieces), b'\n},"codes":[\n']
+    count = 0
+    for _, group in itertools.groupby(by_code, key=_CODE):
+        listed = list(group)
+        # The record's description is the last policy's that lists the code by itself (see code_description).
+        head = next((head for _, listed_alone, head, _ in reversed(listed) if listed_alone), listed[-1][2])
+        out.append(head)
+        for _, _, _, lines in listed:
+            out += (b"\n", lines, b",")
+        out[-1] = b"\n]},\n"  # the last listing's comma ends the record instead
+        count += 1
+    out[-1] = b"\n]}\n]}\n"  # the last record's separator ends the file
+    return b"".join(out), count
+
+
+def code_index_file(code_counts: Mapping[ShardKey, int]) -> bytes:
+    """`codes/index.json`: every shard with its number of codes, in shard order."""
+    shards = [
+        CodeShardInfo(system=CodeSystem(system), prefix=prefix, url=urls.api_code_shard(system, prefix), code_count=code_counts[system, prefix])
+        for system, prefix in sorted(code_counts, key=lambda shard: (_SYSTEM_ORDER[shard[0]], shard[1]))
+    ]
+    return dump_model(
         CodeShardIndexDocument(
             api_version=urls.API_VERSION,
             schema_url=urls.api_schema("code-index"),
@@ -327,6 +318,23 @@ def _assemble_shards(parts: list[DownloadsPart], only: Collection[str] | None) -
             shards=shards,
         )
     )
+
+
+def _assemble_shards(parts: list[DownloadsPart], only: Collection[str] | None) -> dict[str, bytes]:
+    """The shard files and `codes/index.json` from the policies' parts (in policy order), those in `only` if given."""
+    pieces: dict[ShardKey, list[CodeShardPart]] = {}
+    for part in parts:
+        for shard, piece in part.shards.items():
+            pieces.setdefault(shard, []).append(piece)
+    files: dict[str, bytes] = {}
+    counts: dict[ShardKey, int] = {}
+    for shard, shard_pieces in pieces.items():
+        url = urls.api_code_shard(*shard)
+        if only is not None and url not in only:
+            counts[shard] = len({code for piece in shard_pieces for code, *_ in piece.codes})
+            continue
+        files[url], counts[shard] = assemble_shard(shard, shard_pieces)
+    files[urls.api_code_index()] = code_index_file(counts)
     return files
 
 
@@ -467,8 +475,13 @@ def _feed_head(updated: str) -> bytes:
 
 def _assemble_feed(parts: list[DownloadsPart]) -> bytes:
     """The Atom feed of policy revisions (RFC 4287): the head, every entry newest first, the end."""
-    entries = sorted((entry for part in parts for entry in part.feed_entries), key=lambda entry: entry[0])
-    return _feed_head(max(part.feed_updated for part in parts)) + b"".join(xml for _, xml in entries) + b"</feed>\n"
+    return assemble_feed([part.feed_entries for part in parts], [part.feed_updated for part in parts])
+
+
+def assemble_feed(entries: Iterable[Iterable[tuple[tuple[int, ...], bytes]]], updated: Iterable[str]) -> bytes:
+    """The Atom feed from each policy's `feed_entries` and `feed_updated`."""
+    ordered = sorted((entry for policy_entries in entries for entry in policy_entries), key=lambda entry: entry[0])
+    return _feed_head(max(updated)) + b"".join(xml for _, xml in ordered) + b"</feed>\n"
 
 
 # --------------------------------------------------------------------------- parts and files
@@ -506,7 +519,7 @@ def assemble_downloads(parts: list[DownloadsPart], only: Collection[str] | None 
 
     files: dict[str, bytes] = {path: content for path, content in _code_schemas().items() if wanted(path)}
     if wanted(urls.download_codes_csv()):
-        files[urls.download_codes_csv()] = _CSV_HEADER + b"".join(part.csv_rows for part in ordered)
+        files[urls.download_codes_csv()] = CSV_HEADER + b"".join(part.csv_rows for part in ordered)
     if wanted(urls.feed_atom()):
         files[urls.feed_atom()] = _assemble_feed(ordered)
     files.update((path, content) for path, content in _assemble_shards(ordered, only).items() if wanted(path))
