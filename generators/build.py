@@ -1,7 +1,13 @@
-"""Everything the build publishes, in one place: `render_outputs(library)`.
+"""Everything the build publishes, in one place, policy by policy.
 
-The site adapters (`generators.mkdocs_hook` for MkDocs, `policykb pages` for tools that run
-no hooks) publish exactly this mapping, so every output of every stage is added here once.
+- `render_policy_outputs(policy, site)`: one policy's own files (API, diffs, pages, FHIR) and
+  its `PolicyParts` of the files that combine every policy;
+- `render_library_outputs(parts, site)`: those files (index, code index, CSV, feed, home,
+  policy list, downloads page, schemas), joined from the parts;
+- `render_outputs(library)`: both, for a loaded library, as one mapping.
+
+`generators.pipeline` runs the first in worker processes and the second in the main one;
+the MkDocs hook (`mkdocs serve`) uses the third. Every output of every stage is added here once.
 """
 
 from __future__ import annotations
@@ -13,9 +19,9 @@ from pathlib import Path
 
 from . import urls
 from .model import Library, Policy
-from .render.diffs import render_diff_api, render_diff_assets, render_diff_schema, render_policy_diffs
-from .render.downloads import DownloadsPart, assemble_downloads, downloads_part, render_downloads
-from .render.json_api import PolicyApiPart, PolicySummary, assemble_api, policy_api_part, render_api
+from .render.diffs import render_diff_assets, render_diff_schema, render_policy_diffs
+from .render.downloads import DownloadsPart, assemble_downloads, downloads_part
+from .render.json_api import PolicyApiPart, PolicySummary, assemble_api, policy_api_part
 from .render.site import PolicyListing, SiteContext, policy_listing, render_library_pages, render_policy_pages
 
 
@@ -32,11 +38,6 @@ def merge_outputs(*parts: dict[str, bytes] | dict[str, str] | dict[str, bytes | 
             raise OutputClashError(f"more than one stage produces {', '.join(sorted(clash))}")
         merged.update(part)
     return dict(sorted(merged.items()))
-
-
-def render_data_files(library: Library) -> dict[str, bytes | str]:
-    """The data files for downstream systems: JSON API, diffs, code index, CSV, FHIR, Atom."""
-    return merge_outputs(render_api(library), render_diff_api(library), render_downloads(library))
 
 
 @dataclass(frozen=True)
@@ -127,13 +128,6 @@ def is_site_source(path: str) -> bool:
     return path.endswith(".md") or path.startswith("assets/")
 
 
-def split_site_sources(outputs: dict[str, bytes | str]) -> tuple[dict[str, bytes | str], dict[str, bytes | str]]:
-    """(pages and assets for MkDocs, data files to publish beside them) of `render_outputs`."""
-    sources = {path: content for path, content in outputs.items() if is_site_source(path)}
-    data = {path: content for path, content in outputs.items() if not is_site_source(path)}
-    return sources, data
-
-
 def source_date_epoch(library: Library) -> int:
     """The build's timestamp for tools that print one (the sitemap): the newest date in the data.
 
@@ -147,13 +141,13 @@ def source_date_epoch(library: Library) -> int:
     return epoch_of(newest)
 
 
-def newest_date(parts: Iterable[PolicyParts]) -> date:
-    """The newest revision or change-summary date of the policies: `source_date_epoch` from parts."""
+def newest_date(listings: Iterable[PolicyListing]) -> date:
+    """The newest revision or change-summary date of the policies listed: `source_date_epoch` without the models."""
     dates = []
-    for part in parts:
-        dates.append(date.fromisoformat(part.listing.revision_keys[-1]))
-        if part.listing.summary.last_change is not None:
-            dates.append(part.listing.summary.last_change)
+    for listing in listings:
+        dates.append(date.fromisoformat(listing.revision_keys[-1]))
+        if listing.summary.last_change is not None:
+            dates.append(listing.summary.last_change)
     return max(dates)
 
 

@@ -1,38 +1,27 @@
-"""Incremental builds: a content-hash cache of each policy's outputs that cannot serve stale output.
+"""Cache keys that cannot serve stale output: a content hash of each policy's inputs, code and settings.
 
 A policy's outputs depend only on (a) the bytes of the files in its folder, (b) the code that
-turns them into outputs and (c) the build's configuration. The cache key of a policy hashes all
-three, so any change to any of them gives a new key and the old entry is simply never looked up:
+turns them into outputs and (c) the build's settings. The key of a policy hashes all three,
+so any change to any of them gives a new key, and what was kept under the old key is simply
+never looked up (`generators.pipeline` keeps each policy's record and parts under its key):
 
 - **inputs**: every file under `policy_data/<number>/` (path and bytes; not times or sizes,
   which can lie), and the folder's name;
 - **code**: every file of the `generators` package (Python, templates, static files), the
   versions of Python and of the libraries whose behaviour shapes outputs (pydantic, PyYAML,
-  Jinja2, simple-icd-10-cm), the extra revision checks registered at run time, and
-  `CACHE_FORMAT`;
-- **configuration**: whatever the caller passes as `config` (e.g. the site URL).
+  Jinja2, simple-icd-10-cm), the extra revision checks registered at run time (their names and
+  bytecode), and `CACHE_FORMAT`;
+- **settings**: whatever the caller passes as `config` (the set of policy numbers, the
+  hand-written pages, which outputs are kept).
 
-Only what one policy alone determines is cached: its validated, rendered `PolicyApiPart`
-(own files and index row), the files of any `PolicyRenderer` passed to
-`build_incremental` (e.g. a policy's pages and diffs; their names and bytecode join the key)
-and, for `build_data_files_incremental` (`policykb export --cache`), the validated model as
-JSON, from which the downloads that combine every policy are rendered again.
-Everything global (`index.json`, schemas) is recomputed on every build from the
-parts, with the same functions a clean build uses (`generators.render.json_api.assemble_api`),
-so an incremental build is byte-identical to a clean one (tested, and checked by
-`benchmarks/run.py`). A policy with problems is never cached: the build validates it again
-and reports every problem, as a clean build would.
-
-Entries are `marshal` files of plain bytes and strings (no code runs on reading them); a
-corrupt or unreadable entry counts as a miss. Entries are written atomically. The cache
-folder is disposable: delete it at any time.
+Keys are the same in every process (tested): nothing in them depends on memory addresses,
+hash seeds or times.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import marshal
 import platform
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -42,17 +31,10 @@ from pathlib import Path
 from types import CodeType
 from typing import Any
 
-from .build import merge_outputs
-from .errors import Diagnostic, PolicyDataError
-from .model import Library, Policy, policy_sort_key
-from .render.diffs import render_diff_schema, render_policy_diff_api
-from .render.downloads import render_downloads
-from .render.json_api import PolicyApiPart, PolicySummary, assemble_api, policy_api_part
-from .validate import _extra_revision_checks, cyclic_gc_paused, load_policy, policy_folders
-from .write import write_file_atomically
+from .validate import _extra_revision_checks
 
-#: Bump when the layout of a cache entry changes.
-CACHE_FORMAT = 1
+#: Bump when what is kept under a key changes shape.
+CACHE_FORMAT = 2
 PACKAGE_DIR = Path(__file__).resolve().parent
 _OUTPUT_SHAPING_LIBRARIES = ("pydantic", "pydantic-core", "pyyaml", "jinja2", "simple-icd-10-cm")
 
@@ -120,41 +102,17 @@ def _checks_version() -> str:
     return hashlib.sha256("".join(callable_version(check) for check in _extra_revision_checks).encode()).hexdigest()
 
 
-#: A render function of one policy's own outputs (pages, diffs, ...): path -> content.
-PolicyRenderer = Callable[[Policy], Mapping[str, bytes | str]]
-
-
-@dataclass(frozen=True)
-class CachedPolicy:
-    """Everything cached for one policy: its API part, its other renderers' files, its model.
-
-    `model` is the validated policy as JSON (empty unless the build asked to keep it), from
-    which outputs that combine every policy (code index, CSV, FHIR, feed) are rendered again
-    without parsing and checking the YAML.
-    """
-
-    api: PolicyApiPart
-    files: dict[str, bytes | str]
-    model: bytes = b""
-
-
 @dataclass
 class BuildCache:
-    """A folder of cached policy parts, keyed by the hash of inputs, code and configuration.
+    """The keys of policy folders under this code and these build settings.
 
     Attributes:
-        directory: Where entries live (e.g. `.policykb-cache/`); created when needed.
         config: Build settings that change outputs; part of every key.
         code: The code version; defaults to `code_version()` of this package.
-        hits: Policies served from the cache by the last builds.
-        misses: Policies validated and rendered by the last builds.
     """
 
-    directory: Path
     config: Mapping[str, Any] = field(default_factory=dict)
     code: str | None = None
-    hits: int = 0
-    misses: int = 0
 
     def __post_init__(self) -> None:
         code = self.code or _own_code_version()
@@ -163,126 +121,9 @@ class BuildCache:
 
     @property
     def prefix(self) -> str:
-        """The part of every key that is not the policy's: code version and configuration."""
+        """The part of every key that is not the policy's: code version and settings."""
         return self._prefix
 
-    def key(self, folder: Path, renderers: str = "") -> str:
-        """The key of a policy folder's outputs under this code, configuration and renderers."""
-        return hashlib.sha256(f"{self._prefix}\0{renderers}\0{folder.name}\0{hash_folder(folder)}".encode()).hexdigest()
-
-    def _path(self, key: str) -> Path:
-        return self.directory / key[:2] / f"{key}.marshal"
-
-    def get(self, key: str) -> CachedPolicy | None:
-        """The entry stored under `key`, or None (missing, unreadable or corrupt)."""
-        try:
-            stored = marshal.loads(self._path(key).read_bytes())
-            summary = PolicySummary.model_validate_json(stored["summary"], strict=True)
-            api = PolicyApiPart(files=stored["files"], summary=summary)
-            return CachedPolicy(api=api, files=stored["extra"], model=stored.get("model", b""))
-        except (OSError, EOFError, ValueError, TypeError, KeyError):
-            return None
-
-    def put(self, key: str, entry: CachedPolicy) -> None:
-        """Store an entry under `key`, atomically."""
-        api = entry.api
-        stored = {"files": api.files, "summary": api.summary.model_dump_json(), "extra": entry.files, "model": entry.model}
-        write_file_atomically(self._path(key), marshal.dumps(stored))
-
-
-def _render_policy(policy: Policy, renderers: Mapping[str, PolicyRenderer], keep_model: bool = False) -> CachedPolicy:
-    api = policy_api_part(policy)
-    files: dict[str, bytes | str] = {}
-    for name, render in renderers.items():
-        for path, content in render(policy).items():
-            if path in files or path in api.files:
-                raise ValueError(f"the policy renderer {name!r} writes {path}, which another renderer writes too")
-            files[path] = content
-    return CachedPolicy(api=api, files=files, model=policy.model_dump_json().encode("utf-8") if keep_model else b"")
-
-
-def _cached_entries(
-    data_dir: Path, build_cache: BuildCache | None, renderers: Mapping[str, PolicyRenderer], keep_models: bool = False
-) -> tuple[list[CachedPolicy], list[Policy]]:
-    """Every policy's entry, in policy order, from the cache or freshly validated and rendered.
-
-    With `keep_models`, also every policy's validated model (from the entry's JSON on a hit).
-
-    Raises:
-        PolicyDataError: with every problem of every policy, as `load_library` does.
-    """
-    renderers_version = "".join(f"{name}={callable_version(render)};" for name, render in renderers.items())
-    if keep_models:
-        renderers_version += "model;"
-    entries: list[tuple[tuple[int, ...], CachedPolicy, Policy | None]] = []
-    problems: list[Diagnostic] = []
-    for folder in policy_folders(data_dir):
-        key = build_cache.key(folder, renderers_version) if build_cache is not None else None
-        entry = build_cache.get(key) if build_cache is not None and key is not None else None
-        policy: Policy | None = None
-        if entry is None or (keep_models and not entry.model):
-            policy, found = load_policy(folder, data_dir.parent)
-            problems += found
-            if policy is None:
-                continue
-            entry = _render_policy(policy, renderers, keep_models)
-            if build_cache is not None and key is not None:
-                build_cache.put(key, entry)
-                build_cache.misses += 1
-        else:
-            if keep_models:
-                policy = Policy.model_validate_json(entry.model, strict=True)
-            if build_cache is not None:
-                build_cache.hits += 1
-        entries.append((policy_sort_key(entry.api.summary.number), entry, policy))
-    if problems:
-        raise PolicyDataError(problems)
-    if not entries:
-        raise PolicyDataError([Diagnostic(file=data_dir.as_posix(), message="found no policies; expected at least one policy folder", code="missing-file")])
-    entries.sort(key=lambda item: item[0])
-    return [entry for _, entry, _ in entries], [policy for _, _, policy in entries if policy is not None]
-
-
-def build_incremental(data_dir: Path, build_cache: BuildCache | None, policy_renderers: Mapping[str, PolicyRenderer] | None = None) -> dict[str, bytes | str]:
-    """The JSON API plus every policy renderer's files, redoing only the changed policies.
-
-    Equals `render_api(load_library(data_dir))` merged with each renderer applied to each
-    policy, byte for byte. Policies are loaded and rendered one at a time and only their
-    outputs are kept, so even without a cache (`build_cache=None`) this needs far less memory
-    than holding the library. The renderers' names and code are part of the cache key.
-
-    Raises:
-        PolicyDataError: with every problem of every policy, as `load_library` does.
-    """
-    renderers = dict(sorted((policy_renderers or {}).items()))
-    with cyclic_gc_paused():
-        entries, _ = _cached_entries(data_dir, build_cache, renderers)
-        files: dict[str, bytes | str] = dict(assemble_api([entry.api for entry in entries]))
-        for entry in entries:
-            files.update(entry.files)
-        return dict(sorted(files.items()))
-
-
-def build_data_files_incremental(data_dir: Path, build_cache: BuildCache | None) -> dict[str, bytes | str]:
-    """`render_data_files(load_library(data_dir))` byte for byte: what `policykb export` writes.
-
-    Per policy (cached): the JSON API part, the diff JSON files and the validated model.
-    Global (every build, from the parts): `index.json`, schemas, and the downloads
-    that combine every policy (code index, CSV, FHIR ValueSets, Atom feed), rendered by
-    `render_downloads` from the models, which on a cache hit are read back from their JSON
-    (validated, strict) instead of being parsed and checked from YAML again.
-
-    Raises:
-        PolicyDataError: with every problem of every policy, as `load_library` does.
-    """
-    with cyclic_gc_paused():
-        entries, policies = _cached_entries(data_dir, build_cache, {"diffs": render_policy_diff_api}, keep_models=True)
-        own: dict[str, bytes | str] = dict(assemble_api([entry.api for entry in entries]))
-        for entry in entries:
-            own.update(entry.files)
-        return merge_outputs(own, render_diff_schema(), render_downloads(Library(policies=policies)))
-
-
-def build_api_incremental(data_dir: Path, build_cache: BuildCache | None) -> dict[str, bytes]:
-    """`render_api(load_library(data_dir))`, byte for byte, redoing only the changed policies."""
-    return build_incremental(data_dir, build_cache)  # type: ignore[return-value]  # no renderers: all bytes
+    def key(self, folder: Path) -> str:
+        """The key of a policy folder's outputs under this code and these settings."""
+        return hashlib.sha256(f"{self._prefix}\0{folder.name}\0{hash_folder(folder)}".encode()).hexdigest()

@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from . import icd10, urls
-from .build import OutputClashError, PolicyParts, SiteContext, render_library_outputs, render_policy_outputs
+from .build import OutputClashError, PolicyParts, SiteContext, newest_date, render_library_outputs, render_policy_outputs
 from .cache import BuildCache
 from .errors import Diagnostic, PolicyDataError
 from .model import policy_sort_key
@@ -232,7 +232,7 @@ def build_tree(
     if cache_dir is None:
         return _clean_build(plan, folders, jobs, None)
     settings = {"policy_numbers": sorted(site.policy_numbers), "hand_written": sorted(site.hand_written), "select": _selection_name(select)}
-    cache = BuildCache(cache_dir, config=settings)
+    cache = BuildCache(config=settings)
     keys = _keys(cache, folders, jobs)
     store = _PartStore(cache_dir / "parts")
     state_file = _state_file(cache_dir, plan.out_dir)
@@ -379,7 +379,7 @@ def _clean_build(plan: _Plan, folders: list[Path], jobs: int, caching: _Caching 
     paths = _sorted_paths(ordered.values(), library_state)
     if caching is not None:
         _save_state(caching.state_file, BuildState(out_dir=str(plan.out_dir), settings=caching.cache.prefix, policies=ordered, library_files=library_state))
-    return BuildReport(files=len(paths), rendered=len(records), reused=0, written=len(paths), removed=0, incremental=False, paths=paths, newest=_newest(ordered.values()))
+    return BuildReport(files=len(paths), rendered=len(records), reused=0, written=len(paths), removed=0, incremental=False, paths=paths, newest=newest_date(record.listing for record in ordered.values()))
 
 
 def _refuse_clashes(records: Iterable[PolicyRecord], library_paths: Iterable[str]) -> None:
@@ -400,15 +400,6 @@ def _digest(content: bytes) -> bytes:
 
 def _sorted_paths(records: Iterable[PolicyRecord], library: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted({path for record in records for path in record.stamps}.union(library)))
-
-
-def _newest(records: Iterable[PolicyRecord]) -> date:
-    dates = []
-    for record in records:
-        dates.append(date.fromisoformat(record.listing.revision_keys[-1]))
-        if record.listing.summary.last_change is not None:
-            dates.append(record.listing.summary.last_change)
-    return max(dates)
 
 
 # --------------------------------------------------------------------------- incremental build
@@ -521,7 +512,7 @@ def _update_in_place(plan: _Plan, state: BuildState, folders: list[Path], change
         written += 1
     _save_state(state_file, BuildState(out_dir=str(plan.out_dir), settings=state.settings, policies=records, library_files=library_state))
     paths = _sorted_paths(records.values(), library_state)
-    return BuildReport(files=len(paths), rendered=len(fresh), reused=len(folders) - len(fresh), written=written, removed=removed, incremental=True, paths=paths, newest=_newest(records.values()))
+    return BuildReport(files=len(paths), rendered=len(fresh), reused=len(folders) - len(fresh), written=written, removed=removed, incremental=True, paths=paths, newest=newest_date(record.listing for record in records.values()))
 
 
 def _changed_library_files(plan: _Plan, state: BuildState, fresh: dict[str, tuple[PolicyParts, dict[str, bytes]]], keys: dict[str, str], store: _PartStore) -> dict[str, bytes | None] | None:

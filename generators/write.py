@@ -91,22 +91,6 @@ def write_file_atomically(target: Path, content: bytes) -> None:
         raise
 
 
-def move_files_into(source: Path, target: Path) -> None:
-    """Move every file under `source` to the same relative path under `target` (which exists).
-
-    Used to publish data files beside the pages a site tool built: renames, no copies. A file
-    already at a target path is an error, never silently replaced.
-    """
-    for path in sorted(source.rglob("*")):
-        if not path.is_file():
-            continue
-        destination = target / path.relative_to(source)
-        if destination.exists():
-            raise FileExistsError(f"{destination} exists already: two stages publish the same path")
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(path, destination)
-
-
 def link_files_into(source: Path, target: Path, paths: Iterable[str]) -> None:
     """Publish the files `paths` of `source` at the same paths under `target`, without copying.
 

@@ -233,7 +233,7 @@ def test_a_corrupt_state_means_a_clean_build(data: Path, tmp_path: Path) -> None
 
 def test_cache_keys_are_the_same_in_every_process() -> None:
     """A key computed in one process must be found by the next (it once held a memory address)."""
-    script = "from pathlib import Path; from generators.cache import BuildCache; print(BuildCache(Path('unused')).prefix)"
+    script = "from pathlib import Path; from generators.cache import BuildCache; print(BuildCache().prefix)"
     prefixes = {subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
     assert len(prefixes) == 1
 

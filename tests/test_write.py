@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from generators import urls
-from generators.write import UnsafePathError, move_files_into, replace_dir_atomically, safe_relative, write_files, write_tree
+from generators.write import UnsafePathError, link_files_into, replace_dir_atomically, safe_relative, write_files, write_tree
 
 
 @pytest.mark.parametrize(
@@ -63,16 +63,16 @@ def test_write_tree_replaces_the_whole_folder(tmp_path: Path) -> None:
     assert [p.name for p in out.iterdir()] == ["new.txt"]
 
 
-def test_data_files_join_a_built_site_by_rename_and_never_replace_a_file(tmp_path: Path) -> None:
-    site, data = tmp_path / "site", tmp_path / "data"
+def test_data_files_join_a_built_site_as_hard_links_and_never_replace_a_file(tmp_path: Path) -> None:
+    site, kept = tmp_path / "site", tmp_path / "kept"
     site.mkdir()
-    data.mkdir()
+    kept.mkdir()
     write_files({"index.html": "page", "api/v1/index.json": "{}"}, site)
-    write_files({"api/v1/policies.json": "[]", "feed.xml": "<feed/>"}, data)
-    move_files_into(data, site)
+    write_files({"api/v1/policies.json": "[]", "feed.xml": "<feed/>", "index.html": "other"}, kept)
+    link_files_into(kept, site, ["api/v1/policies.json", "feed.xml"])
     assert (site / "api/v1/policies.json").read_text() == "[]" and (site / "api/v1/index.json").read_text() == "{}"
-    assert not (data / "feed.xml").exists()
-    write_files({"index.html": "other"}, data)
+    assert (site / "feed.xml").stat().st_ino == (kept / "feed.xml").stat().st_ino  # linked, not copied
+    assert (kept / "feed.xml").exists()  # the kept folder stays whole for the next incremental build
     with pytest.raises(FileExistsError):
-        move_files_into(data, site)
+        link_files_into(kept, site, ["index.html"])
     assert (site / "index.html").read_text() == "page"
