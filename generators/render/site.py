@@ -75,10 +75,16 @@ def relative_url(from_page: str, target: str) -> str:
     """The link from the page at URL `from_page` to `target` (a page URL or a file path).
 
     Both are relative to the site root; page URLs end with `/` (the home page is `""`).
+    Computed from the path segments (what `posixpath.relpath` gives, without asking the
+    file system for the working folder on each of the thousands of links of a page).
     """
-    base = from_page.rstrip("/") or "."
     path, _, fragment = target.partition("#")
-    link = posixpath.relpath(path.rstrip("/") or ".", base)
+    base = [segment for segment in from_page.split("/") if segment]
+    parts = [segment for segment in path.split("/") if segment]
+    common = 0
+    while common < min(len(base), len(parts)) and base[common] == parts[common]:
+        common += 1
+    link = "/".join([".."] * (len(base) - common) + parts[common:]) or "."
     if path == "" or path.endswith("/"):
         link = "./" if link == "." else f"{link}/"
     return f"{link}#{fragment}" if fragment else link
