@@ -28,7 +28,6 @@ is there. The data files the downloads page links to are always published with t
 from __future__ import annotations
 
 import json
-import posixpath
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from html import escape
@@ -41,6 +40,7 @@ from ..text import to_plain
 from . import render_template
 from .diffs import is_published_pair
 from .json_api import PolicySummary, dump_json, policy_summary
+from .standalone import Crumb, relative_url, render_standalone_page
 
 TEMPLATES = "site"
 
@@ -69,19 +69,6 @@ class RangeExpansion:
 
     members: tuple[icd10.IcdCode, ...]
     problem: str | None = None
-
-
-def relative_url(from_page: str, target: str) -> str:
-    """The link from the page at URL `from_page` to `target` (a page URL or a file path).
-
-    Both are relative to the site root; page URLs end with `/` (the home page is `""`).
-    """
-    base = from_page.rstrip("/") or "."
-    path, _, fragment = target.partition("#")
-    link = posixpath.relpath(path.rstrip("/") or ".", base)
-    if path == "" or path.endswith("/"):
-        link = "./" if link == "." else f"{link}/"
-    return f"{link}#{fragment}" if fragment else link
 
 
 def meta_title(text: str) -> Markup:
@@ -180,6 +167,7 @@ class _PageContext:
             "determination_style": DETERMINATION_STYLES.__getitem__,
             "meta_title": meta_title,
             "code_systems": CodeSystem,
+            "html_page": False,
         }
 
 
@@ -251,14 +239,26 @@ def _page(page_url: str, template: str, site: SiteContext, build: Callable[[_Pag
     return urls.page_source(page_url), _render(template, **build(context))
 
 
+def policy_breadcrumb(policy: Policy) -> list[Crumb]:
+    """The breadcrumb of the pages under a policy's history: policy list > policy > history."""
+    return [
+        Crumb("All policies", urls.page_policies()),
+        Crumb(f"{policy.number} {to_plain(policy.title)}", urls.page_policy(policy.number)),
+        Crumb("Revision history", urls.page_history(policy.number)),
+    ]
+
+
 def render_policy_pages(policy: Policy, site: SiteContext) -> dict[str, str]:
-    """One policy's pages: its page, its revision history and an archived page per older revision.
+    """One policy's pages: its page and revision history (Markdown for MkDocs) and an archived page per older revision.
+
+    Archived pages are finished HTML (`policies/<n>/revisions/<date>/index.html`) published
+    outside MkDocs (`generators.render.standalone`).
 
     Depends on nothing but `policy` and `site`, so policies render independently (one worker
     each); links to the policy's "what changed" pages follow its consecutive revision pairs.
 
     Returns:
-        Markdown sources keyed by their path under the docs folder, in a stable order.
+        Page sources keyed by their path under the docs folder, in a stable order.
     """
     number = policy.number
     pages = dict(
@@ -268,8 +268,9 @@ def render_policy_pages(policy: Policy, site: SiteContext) -> dict[str, str]:
         ]
     )
     for revision in policy.revisions[:-1]:
-        path, source = _page(urls.page_revision(number, revision.key), "revision.md", site, lambda c, r=revision: _revision_context(policy, r, site, c))
-        pages[path] = source
+        page_url = urls.page_revision(number, revision.key)
+        context = _revision_context(policy, revision, site, _PageContext(site, page_url))
+        pages[urls.page_html(page_url)] = render_standalone_page("site/revision.html", page_url, policy_breadcrumb(policy), {**context, "html_page": True})
     return dict(sorted(pages.items()))
 
 
