@@ -28,7 +28,7 @@ from ..model import IsoDate, Library, Policy, Revision, RevisionStatus
 from ..text import to_plain
 from . import render_template
 from .json_api import PolicyRef, _Document, dump_json, schema_of
-from .standalone import DIFF_CSS_PATH, Crumb, render_standalone_page
+from .standalone import DIFF_CSS_PATH, policy_breadcrumb, render_standalone_page
 
 
 
@@ -234,15 +234,10 @@ def sections(diff: RevisionDiff) -> list[SectionView]:
 def diff_page(policy: Policy, diff: RevisionDiff) -> str:
     """The "what changed" page of two revisions: a finished HTML page (see `render_standalone_page`)."""
     here = urls.page_diff(policy.number, diff.old.key, diff.new.key)
-    breadcrumb = [
-        Crumb("All policies", urls.page_policies()),
-        Crumb(f"{policy.number} {to_plain(policy.title)}", urls.page_policy(policy.number)),
-        Crumb("Revision history", urls.page_history(policy.number)),
-    ]
     return render_standalone_page(
         "diff/page.html",
         here,
-        breadcrumb,
+        policy_breadcrumb(policy),
         {
             "policy": policy,
             "diff": diff,

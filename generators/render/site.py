@@ -40,7 +40,7 @@ from ..text import to_plain
 from . import render_template
 from .diffs import is_published_pair
 from .json_api import PolicySummary, dump_json, policy_summary
-from .standalone import Crumb, relative_url, render_standalone_page
+from .standalone import policy_breadcrumb, relative_url, render_standalone_page
 
 TEMPLATES = "site"
 
@@ -237,15 +237,6 @@ def _download_example(first: PolicySummary) -> str:
 def _page(page_url: str, template: str, site: SiteContext, build: Callable[[_PageContext], dict[str, object]]) -> tuple[str, str]:
     context = _PageContext(site, page_url)
     return urls.page_source(page_url), _render(template, **build(context))
-
-
-def policy_breadcrumb(policy: Policy) -> list[Crumb]:
-    """The breadcrumb of the pages under a policy's history: policy list > policy > history."""
-    return [
-        Crumb("All policies", urls.page_policies()),
-        Crumb(f"{policy.number} {to_plain(policy.title)}", urls.page_policy(policy.number)),
-        Crumb("Revision history", urls.page_history(policy.number)),
-    ]
 
 
 def render_policy_pages(policy: Policy, site: SiteContext) -> dict[str, str]:

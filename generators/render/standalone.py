@@ -25,6 +25,9 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files as package_files
 
+from .. import urls
+from ..model import Policy
+from ..text import to_plain
 from . import render_template
 
 #: The site's name, as `site_name` in mkdocs.yml (a test keeps the two equal).
@@ -64,6 +67,15 @@ def relative_url(from_page: str, target: str) -> str:
     if path == "" or path.endswith("/"):
         link = "./" if link == "." else f"{link}/"
     return f"{link}#{fragment}" if fragment else link
+
+
+def policy_breadcrumb(policy: Policy) -> list[Crumb]:
+    """The breadcrumb of the pages under a policy's history: policy list > policy > history."""
+    return [
+        Crumb("All policies", urls.page_policies()),
+        Crumb(f"{policy.number} {to_plain(policy.title)}", urls.page_policy(policy.number)),
+        Crumb("Revision history", urls.page_history(policy.number)),
+    ]
 
 
 @cache
