@@ -9,7 +9,9 @@ Pages are rendered policy by policy, so a worker can render one policy alone:
   `PolicyListing` per policy (`policy_listing(policy)`);
 - `render_site_pages(library)`: both, for the whole library.
 
-Pages are keyed by their path under the docs folder (`policies/6.01.03/index.md`); the thin
+Pages are keyed by their path under the docs folder (`policies/6.01.03/index.md`). Archived
+revision pages are finished HTML (`index.html`) published outside MkDocs
+(`generators.render.standalone`); the others are Markdown with HTML blocks. The thin
 MkDocs adapter (`generators.mkdocs_hook`) adds them as virtual files and `policykb pages`
 writes them to a folder. Nothing here knows about MkDocs: the pages are Jinja2 templates of
 `generators/templates/site/`, Markdown with HTML blocks (`md_in_html`).
@@ -295,7 +297,9 @@ def render_site_pages(library: Library, published: Collection[str] = frozenset()
             output of the build: the code lookup page is linked only when it is among them.
 
     Returns:
-        Markdown sources, e.g. `policies/6.01.03/index.md`, in a stable order.
+        Page sources keyed by their path under the docs folder, in a stable order: Markdown
+        for MkDocs (`policies/6.01.03/index.md`), finished HTML for archived revisions
+        (`policies/6.01.03/revisions/2025-01-23/index.html`).
     """
     site = SiteContext.of(library, published)
     policies = sorted(library.policies, key=lambda p: policy_sort_key(p.number))
