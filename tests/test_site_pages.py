@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from generators import icd10, urls
-from generators.build import OutputClashError, merge_outputs, read_hand_written, render_outputs
+from generators.build import OutputClashError, is_site_source, merge_outputs, read_hand_written, render_outputs
 from generators.model import Library
 from generators.render.json_api import render_api
 from generators.render.diffs import render_policy_diffs
@@ -192,6 +192,8 @@ def test_archived_revision_is_a_finished_page_with_a_banner_and_no_script(pages:
     # The sections of the policy page, with the same ids, then how the revision was reconstructed.
     policy_sections = re.findall(r"\{ #([a-z0-9-]+)", pages[POLICY])
     assert re.findall(r'<h[23] id="([^"]+)"', html) == [*policy_sections, "provenance"]
+    # A data file to MkDocs: published as it is, never converted, themed or indexed.
+    assert not is_site_source(ARCHIVED) and not is_site_source(DIFF_PAGE) and is_site_source(POLICY)
     # The pages that link to it use its directory URL, never a source file.
     assert 'href="../revisions/2025-01-23/"' in pages[HISTORY]
     assert "index.md" not in pages[HISTORY] + pages[POLICY] + html
