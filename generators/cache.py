@@ -9,7 +9,8 @@ never looked up (`generators.pipeline` keeps each policy's record and parts unde
   which can lie), and the folder's name;
 - **code**: every file of the `generators` package (Python, templates, static files), the
   versions of Python and of the libraries whose behaviour shapes outputs (pydantic, PyYAML,
-  Jinja2, simple-icd-10-cm), the extra revision checks registered at run time (their names and
+  Jinja2, simple-icd-10-cm, and mkdocs-material, whose stylesheet names the standalone pages
+  link), the extra revision checks registered at run time (their names and
   bytecode), and `CACHE_FORMAT`;
 - **settings**: whatever the caller passes as `config` (the set of policy numbers, the
   hand-written pages, which outputs are kept).
@@ -36,7 +37,7 @@ from .validate import _extra_revision_checks
 #: Bump when what is kept under a key changes shape.
 CACHE_FORMAT = 2
 PACKAGE_DIR = Path(__file__).resolve().parent
-_OUTPUT_SHAPING_LIBRARIES = ("pydantic", "pydantic-core", "pyyaml", "jinja2", "simple-icd-10-cm")
+_OUTPUT_SHAPING_LIBRARIES = ("pydantic", "pydantic-core", "pyyaml", "jinja2", "simple-icd-10-cm", "mkdocs-material")
 
 
 def _files_under(folder: Path) -> Iterator[Path]:

@@ -109,3 +109,8 @@ def page_code_lookup() -> str:
 def page_source(page_url: str) -> str:
     """The Markdown source of a page URL under the docs folder: `policies/6.01.03/index.md`."""
     return f"{page_url}index.md"
+
+
+def page_html(page_url: str) -> str:
+    """The finished HTML file of a page URL published outside MkDocs: `policies/6.01.03/revisions/2025-01-23/index.html`."""
+    return f"{page_url}index.html"

@@ -13,6 +13,7 @@ import pytest
 
 from generators import icd10
 from generators.model import Library
+from generators.render.standalone import theme_stylesheets
 from generators.validate import load_library
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,3 +148,14 @@ def page(chromium: Any) -> Iterator[Any]:
     tab = context.new_page()
     yield tab
     context.close()
+
+
+# --------------------------------------------------------------------------- golden files
+
+
+def without_theme_hashes(source: str) -> str:
+    """The page with Material's hashed stylesheet names as `main.<hash>.min.css`: golden files outlive a Material upgrade."""
+    for path in theme_stylesheets():
+        stem = path.rsplit("/", 1)[1].split(".", 1)[0]
+        source = source.replace(path, f"assets/stylesheets/{stem}.<hash>.min.css")
+    return source

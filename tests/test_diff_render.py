@@ -32,11 +32,12 @@ from generators.render.diffs import (
     render_diff_pages,
 )
 
-from .conftest import DATA, ROOT
+from .conftest import DATA, ROOT, without_theme_hashes
 from .diff_helpers import with_statement
 
 GOLDEN = Path(__file__).parent / "golden" / "diff"
 PAIR = ("2025-01-23", "2026-01-22")
+PAGE = urls.page_html(urls.page_diff("6.01.03", *PAIR))
 
 
 def check_golden(name: str, actual: str | bytes) -> None:
@@ -121,17 +122,28 @@ def test_json_of_a_backward_pair_is_published_nowhere(policy: Policy) -> None:
 
 
 def test_page_matches_golden_file(pages: dict[str, str]) -> None:
-    assert sorted(pages) == [urls.page_diff("6.01.03", *PAIR) + "index.md"]
-    check_golden("6.01.03_2025-01-23..2026-01-22.md", pages[urls.page_diff("6.01.03", *PAIR) + "index.md"])
+    assert sorted(pages) == [PAGE]
+    check_golden("6.01.03_2025-01-23..2026-01-22.html", without_theme_hashes(pages[PAGE]))
+
+
+def test_page_is_finished_html_in_the_site_layout(pages: dict[str, str]) -> None:
+    """Not a MkDocs page: out of the search index, in the site's look, without scripts."""
+    page = pages[PAGE]
+    assert page.startswith("<!doctype html>\n<html lang=\"en\">")
+    assert "<title>What changed in 6.01.03: 2025-01-23 → 2026-01-22 - Medical Policy Library</title>" in page
+    assert "<script" not in page and "noindex" not in page
+    assert f'<link rel="stylesheet" href="../../../../{DIFF_CSS_PATH}">' in page
+    breadcrumb = page.split('<nav class="md-path"', 1)[1].split("</nav>", 1)[0]
+    assert re.findall(r'href="([^"]+)"', breadcrumb) == ["../../../", "../../", "../../history/"]
 
 
 def test_page_starts_with_the_summary_then_the_redline(pages: dict[str, str]) -> None:
-    page = pages[urls.page_diff("6.01.03", *PAIR) + "index.md"]
-    assert page.index("## Summary") < page.index("## Changes")
-    summary = page[page.index("## Summary") : page.index("## Changes")]
+    page = pages[PAGE]
+    assert page.index('<h2 id="summary">') < page.index('<h2 id="changes">')
+    summary = page[page.index('<h2 id="summary">') : page.index('<h2 id="changes">')]
     assert "<li>Statement II added: MRS is considered not medically necessary for all spine uses.</li>" in summary
     assert "renumbered II -&gt; III, wording unchanged." in summary
-    redline = page[page.index("## Changes") :]
+    redline = page[page.index('<h2 id="changes">') :]
     added = r'<div class="pkb-change pkb-change--added">\n<p class="pkb-change-head"><span class="pkb-badge pkb-badge--added">ADDED</span>'
     spine = re.search(added + r" <strong>Statement II</strong>.*?</div>", redline, re.S)
     assert spine and '<ins class="pkb-ins"><span class="pkb-mark">[+</span>MRS is considered not medically necessary for all spine uses.<span class="pkb-mark">+]</span></ins>' in spine.group(0)
@@ -141,15 +153,15 @@ def test_page_starts_with_the_summary_then_the_redline(pages: dict[str, str]) ->
 
 def test_page_links_resolve_to_the_site_pages(pages: dict[str, str]) -> None:
     here = urls.page_diff("6.01.03", *PAIR)
-    page = pages[here + "index.md"]
-    links = dict((text, target) for text, target in re.findall(r"\[([^\]]+)\]\(([^)]+)\)", page))
-    resolve = lambda link: posixpath.normpath(posixpath.join(here, link))  # noqa: E731
-    assert resolve(links["Policy 6.01.03"]) == urls.page_policy("6.01.03") + "index.md"
-    assert resolve(links["Revision history"]) == urls.page_history("6.01.03") + "index.md"
-    assert resolve(links["Revision 2025-01-23"]) == urls.page_revision("6.01.03", "2025-01-23") + "index.md"
-    assert resolve(links["Revision 2026-01-22"]) == urls.page_policy("6.01.03") + "index.md"
-    json_link = re.search(r'<a href="([^"]+)" type="application/json">', page).group(1)
-    assert resolve(json_link) == urls.api_diff("6.01.03", *PAIR)
+    page = pages[PAGE]
+    row = page.split('<p class="pkb-diff-links">', 1)[1].split("</p>", 1)[0]
+    links = {text: target for target, text in re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', row)}
+    resolve = lambda link: posixpath.normpath(posixpath.join(here, link)) + ("/" if link.endswith("/") else "")  # noqa: E731
+    assert resolve(links["Policy 6.01.03"]) == urls.page_policy("6.01.03")
+    assert resolve(links["Revision history"]) == urls.page_history("6.01.03")
+    assert resolve(links["Revision 2025-01-23"]) == urls.page_revision("6.01.03", "2025-01-23")
+    assert resolve(links["Revision 2026-01-22"]) == urls.page_policy("6.01.03")
+    assert resolve(links["This diff as JSON"]) == urls.api_diff("6.01.03", *PAIR)
 
 
 def test_page_escapes_all_data_text(policy: Policy) -> None:
@@ -166,7 +178,7 @@ def test_page_escapes_all_data_text(policy: Policy) -> None:
 
 def test_page_for_the_same_revision_says_so(policy: Policy) -> None:
     page = diff_page(policy, diff_revisions(policy.current, policy.current))
-    assert "No changes: the two revisions are the same." in page and "## Changes" not in page
+    assert "No changes: the two revisions are the same." in page and '<h2 id="changes">' not in page
 
 
 def test_stylesheet_marks_changes_without_colour() -> None:

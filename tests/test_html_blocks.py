@@ -65,7 +65,7 @@ def _generated_pages(data: Path) -> dict[str, str]:
 @pytest.mark.parametrize("data", [DATA, HOSTILE], ids=["policy_data", "hostile"])
 def test_every_generated_page_converts_to_the_same_html_toc_and_anchors(data: Path) -> None:
     pages = _generated_pages(data)
-    assert len(pages) > 5
+    assert len(pages) == 5  # home, policy list, downloads, a policy page and its history
     set_aside = 0
     for path, source in sorted(pages.items()):
         body = _body(source)

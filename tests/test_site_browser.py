@@ -16,6 +16,7 @@ pytestmark = pytest.mark.browser
 
 POLICY = "policies/6.01.03/"
 ARCHIVED = "policies/6.01.03/revisions/2025-01-23/"
+HISTORY = "policies/6.01.03/history/"
 
 
 def search(page: Any, query: str) -> Any:
@@ -73,6 +74,68 @@ def test_archived_revision_shows_its_banner_and_leads_to_the_current_one(page: A
     # Instant navigation changes the address before it swaps the content: wait for the content.
     expect(page.locator(".pkb-archived-banner")).to_have_count(0)
     expect(page.locator("li.pkb-statement")).to_have_count(3)
+
+
+def test_history_page_leads_to_the_archived_revision(page: Any, site_url: str) -> None:
+    page.goto(site_url + HISTORY)
+    page.locator("#revision-2025-01-23").get_by_role("link", name="Archived page").click()
+    page.wait_for_url(site_url + ARCHIVED)
+    expect(page.locator(".pkb-archived-banner")).to_be_visible()
+
+
+def _look(page: Any) -> dict[str, str]:
+    """What the site's stylesheets decide: header colour and font, text font, card and badge styles."""
+    return page.evaluate(
+        """() => {
+            const style = (selector, property) => getComputedStyle(document.querySelector(selector))[property];
+            return {
+                header: style(".md-header", "backgroundColor"),
+                headerText: style(".md-header", "color"),
+                typeset: style(".md-typeset", "fontSize") + " " + style(".md-typeset", "fontFamily"),
+                title: style("h1.pkb-title", "fontSize"),
+                card: style(".pkb-card", "borderTopStyle") + " " + style(".pkb-card", "backgroundColor"),
+                badge: style(".pkb-badge", "borderTopStyle") + " " + style(".pkb-badge", "color"),
+                grid: style(".md-grid", "maxWidth"),
+            };
+        }"""
+    )
+
+
+def test_archived_revision_looks_like_the_policy_page_without_the_theme_chrome(page: Any, site_url: str) -> None:
+    page.goto(site_url + POLICY)
+    current = _look(page)
+    page.goto(site_url + ARCHIVED)
+    assert _look(page) == current
+    assert page.title() == "6.01.03 Magnetic Resonance Spectroscopy (MRS) (revision 2025-01-23) - Medical Policy Library"
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("script").count() == 0 and page.locator("meta[name=robots]").count() == 0
+    assert page.locator(".md-sidebar, .md-search").count() == 0  # no navigation, no search box
+    crumbs = page.locator("nav.md-path a")
+    assert crumbs.all_inner_texts() == ["All policies", "6.01.03 Magnetic Resonance Spectroscopy (MRS)", "Revision history"]
+    page.locator(".md-header a.pkb-site-name").click()
+    page.wait_for_url(site_url)
+
+
+def test_printed_archived_revision_has_no_header_and_every_section_open(page: Any, site_url: str) -> None:
+    page.goto(site_url + ARCHIVED)
+    page.emulate_media(media="print")
+    assert not page.locator(".md-header").is_visible()
+    assert not page.locator(".headerlink").first.is_visible()
+    assert page.locator(".pkb-archived-banner").is_visible()
+    assert page.locator("details.pkb-range td.pkb-code", has_text="C71.3").is_visible()
+
+
+def test_archived_revision_fits_a_phone_screen(chromium: Any, site_url: str) -> None:
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        phone = context.new_page()
+        phone.goto(site_url + ARCHIVED)
+        overflow = phone.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0
+        assert phone.locator(".pkb-code-table--cpt td.pkb-code").first.is_visible()
+        assert phone.locator(".pkb-archived-banner").is_visible()
+    finally:
+        context.close()
 
 
 def test_json_twin_link_returns_json(page: Any, site_url: str) -> None:

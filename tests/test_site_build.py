@@ -70,7 +70,15 @@ def test_nothing_is_written_into_the_docs_folder(library: Library, built_site: P
 def test_every_internal_link_and_anchor_resolves(built_site: Path) -> None:
     problems = []
     # 404.html is served from any folder, so the theme links it from the site root.
-    for page in sorted(p for p in built_site.rglob("*.html") if p.name != "404.html"):
+    pages = sorted(p for p in built_site.rglob("*.html") if p.name != "404.html")
+    # Our finished pages (archived revisions, "what changed") are checked too, stylesheets included.
+    standalone = [page for page in pages if 'class="pkb-standalone"' in page.read_text(encoding="utf-8")]
+    assert {page.relative_to(built_site).as_posix() for page in standalone} == {
+        "policies/6.01.03/revisions/2025-01-23/index.html",
+        "policies/6.01.03/diffs/2025-01-23..2026-01-22/index.html",
+    }
+    assert all(any(link.endswith(".min.css") for link in parse(page).links) for page in standalone)
+    for page in pages:
         links = parse(page)
         for link in links.links:
             parts = urlsplit(link)

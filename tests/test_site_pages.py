@@ -14,12 +14,14 @@ from pathlib import Path
 
 import markdown
 import pytest
+import yaml
 
 from generators import icd10, urls
-from generators.build import OutputClashError, merge_outputs, read_hand_written, render_outputs
+from generators.build import OutputClashError, is_site_source, merge_outputs, read_hand_written, render_outputs
 from generators.model import Library
 from generators.render.json_api import render_api
 from generators.render.diffs import render_policy_diffs
+from generators.render.standalone import PKB_STYLESHEETS, SITE_NAME, theme_stylesheets
 from generators.render.site import (
     SiteContext,
     meta_title,
@@ -30,14 +32,21 @@ from generators.render.site import (
     render_site_pages,
 )
 
-from .conftest import ROOT
+from .conftest import ROOT, without_theme_hashes
+
+
+class _IgnoreTags(yaml.SafeLoader):
+    """Reads mkdocs.yml, whose `!ENV` tags plain YAML does not know."""
+
+
+_IgnoreTags.add_multi_constructor("!", lambda loader, suffix, node: None)
 
 GOLDEN = Path(__file__).parent / "golden" / "site"
 UPDATE = os.environ.get("POLICYKB_UPDATE_GOLDEN") == "1"
 POLICY = "policies/6.01.03/index.md"
 HISTORY = "policies/6.01.03/history/index.md"
-ARCHIVED = "policies/6.01.03/revisions/2025-01-23/index.md"
-DIFF_PAGE = urls.page_source(urls.page_diff("6.01.03", "2025-01-23", "2026-01-22"))
+ARCHIVED = urls.page_html(urls.page_revision("6.01.03", "2025-01-23"))
+DIFF_PAGE = urls.page_html(urls.page_diff("6.01.03", "2025-01-23", "2026-01-22"))
 
 
 @pytest.fixture(scope="module")
@@ -59,23 +68,23 @@ def determinations(source: str) -> list[str]:
 
 def test_pages_match_the_golden_files(pages: dict[str, str]) -> None:
     if UPDATE:
-        for stale in GOLDEN.rglob("*.md"):
+        for stale in GOLDEN.rglob("index.*"):
             stale.unlink()
         for path, source in pages.items():
             target = GOLDEN / path
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(source, encoding="utf-8")
-    golden = {p.relative_to(GOLDEN).as_posix(): p.read_text(encoding="utf-8") for p in sorted(GOLDEN.rglob("*.md"))}
+            target.write_text(without_theme_hashes(source), encoding="utf-8")
+    golden = {p.relative_to(GOLDEN).as_posix(): p.read_text(encoding="utf-8") for p in sorted(GOLDEN.rglob("index.*"))}
     assert sorted(pages) == sorted(golden), "generated pages differ from tests/golden/site (POLICYKB_UPDATE_GOLDEN=1 to accept)"
     for path, source in pages.items():
-        assert source == golden[path], f"{path} differs from its golden file (POLICYKB_UPDATE_GOLDEN=1 to accept)"
+        assert without_theme_hashes(source) == golden[path], f"{path} differs from its golden file (POLICYKB_UPDATE_GOLDEN=1 to accept)"
 
 
 def test_every_policy_has_its_page_history_and_archived_revisions(library: Library, pages: dict[str, str]) -> None:
     expected = {"index.md", "policies/index.md", "downloads/index.md"}
     for policy in library.policies:
         expected |= {urls.page_source(urls.page_policy(policy.number)), urls.page_source(urls.page_history(policy.number))}
-        expected |= {urls.page_source(urls.page_revision(policy.number, r.key)) for r in policy.revisions[:-1]}
+        expected |= {urls.page_html(urls.page_revision(policy.number, r.key)) for r in policy.revisions[:-1]}
     assert set(pages) == expected
 
 
@@ -123,7 +132,7 @@ def test_icd10_ranges_expand_to_their_billable_codes(pages: dict[str, str], star
 
 def test_citations_and_in_page_links_land_on_an_anchor(pages: dict[str, str]) -> None:
     for path, source in pages.items():
-        html = to_html(source)
+        html = source if path.endswith(".html") else to_html(source)
         anchors = set(re.findall(r'id="([^"]+)"', html))
         for target in re.findall(r'href="#([^"]+)"', html):
             assert target in anchors, f"{path} links to #{target}, which is not on the page"
@@ -147,13 +156,13 @@ def test_what_changed_links_go_to_the_diff_pages_the_policy_publishes(library: L
     assert '<a class="pkb-link pkb-link--diff" href="diffs/2025-01-23..2026-01-22/">What changed since January 23, 2025</a>' in pages[POLICY]
     assert 'href="../diffs/2025-01-23..2026-01-22/">What changed since 2025-01-23</a>' in pages[HISTORY]
     assert 'href="../../diffs/2025-01-23..2026-01-22/">What changed in the next revision (January 22, 2026)</a>' in pages[ARCHIVED]
-    diff_pages = {path for path in render_policy_diffs(mrs) if path.endswith(".md")}
+    diff_pages = {path for path in render_policy_diffs(mrs) if path.endswith(".html")}
     assert diff_pages == {DIFF_PAGE}
 
     # A policy with one stored revision has no diff page, so no page links to one.
     single = mrs.model_copy(update={"revisions": [mrs.current]})
     alone = render_policy_pages(single, SiteContext.of(Library(policies=[single])))
-    assert not [path for path in render_policy_diffs(single) if path.endswith(".md")]
+    assert not [path for path in render_policy_diffs(single) if path.endswith(".html")]
     assert "What changed" not in alone[POLICY] + alone[HISTORY]
 
 
@@ -170,13 +179,33 @@ def test_pages_of_a_policy_depend_only_on_the_policy_and_the_site_context(librar
     assert alone == whole
 
 
-def test_archived_revision_has_a_banner_and_stays_out_of_search(pages: dict[str, str]) -> None:
-    source = pages[ARCHIVED]
-    front_matter = source.split("\n---\n", 1)[0]
-    assert "search:\n  exclude: true" in front_matter
-    assert "This is not the current revision" in source
-    assert 'href="../../">read the current policy 6.01.03</a>' in source
-    assert "exclude" not in pages[POLICY].split("\n---\n", 1)[0]
+def test_archived_revision_is_a_finished_page_with_a_banner_and_no_script(pages: dict[str, str]) -> None:
+    """Archived pages are finished HTML outside MkDocs: not in the search index, still reachable."""
+    html = pages[ARCHIVED]
+    assert html.startswith("<!doctype html>\n<html lang=\"en\">")
+    assert "<title>6.01.03 Magnetic Resonance Spectroscopy (MRS) (revision 2025-01-23) - Medical Policy Library</title>" in html
+    assert "This is not the current revision" in html
+    assert 'href="../../">read the current policy 6.01.03</a>' in html
+    assert "<script" not in html and "noindex" not in html
+    breadcrumb = html.split('<nav class="md-path"', 1)[1].split("</nav>", 1)[0]
+    assert re.findall(r'href="([^"]+)"', breadcrumb) == ["../../../", "../../", "../../history/"]
+    # The sections of the policy page, with the same ids, then how the revision was reconstructed.
+    policy_sections = re.findall(r"\{ #([a-z0-9-]+)", pages[POLICY])
+    assert re.findall(r'<h[23] id="([^"]+)"', html) == [*policy_sections, "provenance"]
+    # A data file to MkDocs: published as it is, never converted, themed or indexed.
+    assert not is_site_source(ARCHIVED) and not is_site_source(DIFF_PAGE) and is_site_source(POLICY)
+    # The pages that link to it use its directory URL, never a source file.
+    assert 'href="../revisions/2025-01-23/"' in pages[HISTORY]
+    assert "index.md" not in pages[HISTORY] + pages[POLICY] + html
+
+
+def test_archived_and_diff_pages_link_the_stylesheets_of_the_site(pages: dict[str, str]) -> None:
+    config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_IgnoreTags)
+    assert SITE_NAME == config["site_name"]
+    assert set(PKB_STYLESHEETS) <= set(config["extra_css"])
+    stylesheets = re.findall(r'<link rel="stylesheet" href="\.\./\.\./\.\./\.\./([^"]+)">', pages[ARCHIVED])
+    assert stylesheets == [*theme_stylesheets(), *PKB_STYLESHEETS]
+    assert re.fullmatch(r"assets/stylesheets/main\.[0-9a-f]+\.min\.css", stylesheets[0])
 
 
 def test_pages_link_their_json_twin(pages: dict[str, str]) -> None:

@@ -4,17 +4,18 @@ Layout (relative to the site root, see `generators.urls`):
 
 - `api/v1/policies/<number>/diffs/<old>..<new>.json` for every pair of consecutive revisions,
   and its JSON Schema `api/v1/schema/diff.schema.json`;
-- `policies/<number>/diffs/<old>..<new>/index.md`, a Material for MkDocs page: summary first,
-  then the redline, with insertions and deletions marked by `<ins>`/`<del>`, CSS classes and
-  visible text markers (`[+ ... +]`, `[- ... -]`), so it reads without colour and in print;
-- `DIFF_CSS_PATH`, the page's stylesheet (to be listed in `extra_css`).
+- `policies/<number>/diffs/<old>..<new>/index.html`, a finished HTML page published outside
+  MkDocs in the site's look (`generators.render.standalone`): summary first, then the
+  redline, with insertions and deletions marked by `<ins>`/`<del>`, CSS classes and visible
+  text markers (`[+ ... +]`, `[- ... -]`), so it reads without colour and in print;
+- `DIFF_CSS_PATH`, the page's stylesheet (also listed in `extra_css`).
 
 All functions are pure; `generators.write` writes their output.
 """
 
 from __future__ import annotations
 
-import posixpath
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.resources import files as package_files
@@ -27,9 +28,8 @@ from ..model import IsoDate, Library, Policy, Revision, RevisionStatus
 from ..text import to_plain
 from . import render_template
 from .json_api import PolicyRef, _Document, dump_json, schema_of
+from .standalone import DIFF_CSS_PATH, policy_breadcrumb, render_standalone_page
 
-#: Where the diff pages' stylesheet goes in the site (add it to `extra_css` in mkdocs.yml).
-DIFF_CSS_PATH = "assets/stylesheets/diff.css"
 
 
 class DiffLinks(_Document):
@@ -126,11 +126,6 @@ def render_diff_api(library: Library) -> dict[str, bytes]:
 # --------------------------------------------------------------------------- pages
 
 
-def relative_link(from_page: str, to_page: str, file: str = "index.md") -> str:
-    """A link from the Markdown source of page `from_page` to page `to_page` (both site URLs)."""
-    return posixpath.relpath(to_page + file, from_page.rstrip("/") or ".")
-
-
 @dataclass(frozen=True)
 class ChangeView:
     """A change as the page and terminal show it: its record and a readable place."""
@@ -167,6 +162,11 @@ class SectionView:
 
     title: str
     changes: list[ChangeView]
+
+    @property
+    def anchor(self) -> str:
+        """The id of the section's heading: `policy-statements`, `cpt-codes`."""
+        return re.sub(r"[^a-z0-9]+", "-", self.title.lower()).strip("-")
 
 
 def _ordinal(key: str) -> str:
@@ -232,31 +232,34 @@ def sections(diff: RevisionDiff) -> list[SectionView]:
 
 
 def diff_page(policy: Policy, diff: RevisionDiff) -> str:
-    """The Markdown source of the "what changed" page of two revisions."""
+    """The "what changed" page of two revisions: a finished HTML page (see `render_standalone_page`)."""
     here = urls.page_diff(policy.number, diff.old.key, diff.new.key)
-    return render_template(
-        "diff/page.md.j2",
-        policy=policy,
-        diff=diff,
-        summary=diff.summary(),
-        sections=sections(diff),
-        link_policy=relative_link(here, urls.page_policy(policy.number)),
-        link_history=relative_link(here, urls.page_history(policy.number)),
-        link_old=relative_link(here, revision_page(policy, diff.old)),
-        link_new=relative_link(here, revision_page(policy, diff.new)),
-        # The JSON twin is not a page: a plain relative URL from the built page's folder.
-        link_json=posixpath.relpath(urls.api_diff(policy.number, diff.old.key, diff.new.key), here.rstrip("/")),
-        old_is_current=diff.old.key == policy.current.key,
-        new_is_current=diff.new.key == policy.current.key,
+    return render_standalone_page(
+        "diff/page.html",
+        here,
+        policy_breadcrumb(policy),
+        {
+            "policy": policy,
+            "diff": diff,
+            "summary": diff.summary(),
+            "sections": sections(diff),
+            "link_policy": urls.page_policy(policy.number),
+            "link_history": urls.page_history(policy.number),
+            "link_old": revision_page(policy, diff.old),
+            "link_new": revision_page(policy, diff.new),
+            "link_json": urls.api_diff(policy.number, diff.old.key, diff.new.key),
+            "old_is_current": diff.old.key == policy.current.key,
+            "new_is_current": diff.new.key == policy.current.key,
+        },
     )
 
 
 def render_diff_pages(library: Library) -> dict[str, str]:
-    """The Markdown source of a "what changed" page per consecutive pair, keyed by its path in `content/`."""
+    """The "what changed" page (HTML) of each consecutive pair, keyed by its path in the site."""
     pages: dict[str, str] = {}
     for policy in library.policies:
         for old, new in consecutive_pairs(policy):
-            pages[urls.page_diff(policy.number, old.key, new.key) + "index.md"] = diff_page(policy, diff_revisions(old, new))
+            pages[urls.page_html(urls.page_diff(policy.number, old.key, new.key))] = diff_page(policy, diff_revisions(old, new))
     return dict(sorted(pages.items()))
 
 
@@ -270,7 +273,7 @@ def render_policy_diffs(policy: Policy) -> dict[str, bytes | str]:
     for old, new in consecutive_pairs(policy):
         diff = diff_revisions(old, new)
         files[urls.api_diff(policy.number, old.key, new.key)] = diff_json(policy, diff)
-        files[urls.page_diff(policy.number, old.key, new.key) + "index.md"] = diff_page(policy, diff)
+        files[urls.page_html(urls.page_diff(policy.number, old.key, new.key))] = diff_page(policy, diff)
     return files
 
 

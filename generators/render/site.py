@@ -9,7 +9,9 @@ Pages are rendered policy by policy, so a worker can render one policy alone:
   `PolicyListing` per policy (`policy_listing(policy)`);
 - `render_site_pages(library)`: both, for the whole library.
 
-Pages are keyed by their path under the docs folder (`policies/6.01.03/index.md`); the thin
+Pages are keyed by their path under the docs folder (`policies/6.01.03/index.md`). Archived
+revision pages are finished HTML (`index.html`) published outside MkDocs
+(`generators.render.standalone`); the others are Markdown with HTML blocks. The thin
 MkDocs adapter (`generators.mkdocs_hook`) adds them as virtual files and `policykb pages`
 writes them to a folder. Nothing here knows about MkDocs: the pages are Jinja2 templates of
 `generators/templates/site/`, Markdown with HTML blocks (`md_in_html`).
@@ -28,7 +30,6 @@ is there. The data files the downloads page links to are always published with t
 from __future__ import annotations
 
 import json
-import posixpath
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from html import escape
@@ -41,6 +42,7 @@ from ..text import to_plain
 from . import render_template
 from .diffs import is_published_pair
 from .json_api import PolicySummary, dump_json, policy_summary
+from .standalone import policy_breadcrumb, relative_url, render_standalone_page
 
 TEMPLATES = "site"
 
@@ -69,25 +71,6 @@ class RangeExpansion:
 
     members: tuple[icd10.IcdCode, ...]
     problem: str | None = None
-
-
-def relative_url(from_page: str, target: str) -> str:
-    """The link from the page at URL `from_page` to `target` (a page URL or a file path).
-
-    Both are relative to the site root; page URLs end with `/` (the home page is `""`).
-    Computed from the path segments (what `posixpath.relpath` gives, without asking the
-    file system for the working folder on each of the thousands of links of a page).
-    """
-    path, _, fragment = target.partition("#")
-    base = [segment for segment in from_page.split("/") if segment]
-    parts = [segment for segment in path.split("/") if segment]
-    common = 0
-    while common < min(len(base), len(parts)) and base[common] == parts[common]:
-        common += 1
-    link = "/".join([".."] * (len(base) - common) + parts[common:]) or "."
-    if path == "" or path.endswith("/"):
-        link = "./" if link == "." else f"{link}/"
-    return f"{link}#{fragment}" if fragment else link
 
 
 def meta_title(text: str) -> Markup:
@@ -186,6 +169,7 @@ class _PageContext:
             "determination_style": DETERMINATION_STYLES.__getitem__,
             "meta_title": meta_title,
             "code_systems": CodeSystem,
+            "html_page": False,
         }
 
 
@@ -258,13 +242,16 @@ def _page(page_url: str, template: str, site: SiteContext, build: Callable[[_Pag
 
 
 def render_policy_pages(policy: Policy, site: SiteContext) -> dict[str, str]:
-    """One policy's pages: its page, its revision history and an archived page per older revision.
+    """One policy's pages: its page and revision history (Markdown for MkDocs) and an archived page per older revision.
+
+    Archived pages are finished HTML (`policies/<n>/revisions/<date>/index.html`) published
+    outside MkDocs (`generators.render.standalone`).
 
     Depends on nothing but `policy` and `site`, so policies render independently (one worker
     each); links to the policy's "what changed" pages follow its consecutive revision pairs.
 
     Returns:
-        Markdown sources keyed by their path under the docs folder, in a stable order.
+        Page sources keyed by their path under the docs folder, in a stable order.
     """
     number = policy.number
     pages = dict(
@@ -274,8 +261,9 @@ def render_policy_pages(policy: Policy, site: SiteContext) -> dict[str, str]:
         ]
     )
     for revision in policy.revisions[:-1]:
-        path, source = _page(urls.page_revision(number, revision.key), "revision.md", site, lambda c, r=revision: _revision_context(policy, r, site, c))
-        pages[path] = source
+        page_url = urls.page_revision(number, revision.key)
+        context = _revision_context(policy, revision, site, _PageContext(site, page_url))
+        pages[urls.page_html(page_url)] = render_standalone_page("site/revision.html", page_url, policy_breadcrumb(policy), {**context, "html_page": True})
     return dict(sorted(pages.items()))
 
 
@@ -309,7 +297,9 @@ def render_site_pages(library: Library, published: Collection[str] = frozenset()
             output of the build: the code lookup page is linked only when it is among them.
 
     Returns:
-        Markdown sources, e.g. `policies/6.01.03/index.md`, in a stable order.
+        Page sources keyed by their path under the docs folder, in a stable order: Markdown
+        for MkDocs (`policies/6.01.03/index.md`), finished HTML for archived revisions
+        (`policies/6.01.03/revisions/2025-01-23/index.html`).
     """
     site = SiteContext.of(library, published)
     policies = sorted(library.policies, key=lambda p: policy_sort_key(p.number))
