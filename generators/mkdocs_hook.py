@@ -24,7 +24,7 @@ from mkdocs.structure.pages import Page
 
 from generators.build import PRERENDERED_MANIFEST, render_outputs
 from generators.errors import PolicyDataError
-from generators.html_blocks import protect_html_blocks, restore_html_blocks, search_view
+from generators.html_blocks import html_block_anchors, protect_html_blocks, restore_html_blocks, search_view
 from generators.validate import load_library
 
 
@@ -109,14 +109,18 @@ def on_page_markdown(markdown: str, page: Page, **_: object) -> str:
 
 
 def on_page_content(html: str, page: Page, **_: object) -> str:
-    """Put the HTML blocks set aside by `on_page_markdown` back into the page."""
+    """Put the HTML blocks set aside by `on_page_markdown` back into the page, and their anchors."""
     blocks = _set_aside.pop(page.file.src_uri, None)
     if blocks is None:
         return html
     try:
-        return restore_html_blocks(html, blocks)
+        restored = restore_html_blocks(html, blocks)
     except ValueError as error:
         raise PluginError(f"{page.file.src_uri}: {error}") from None
+    # MkDocs checks links to anchors against the ids it found while converting the page.
+    if page.present_anchor_ids is not None:
+        page.present_anchor_ids |= html_block_anchors(blocks)
+    return restored
 
 
 # Material's search plugin indexes a page in its `on_page_context` (priority 0): it parses the
