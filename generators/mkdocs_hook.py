@@ -8,6 +8,10 @@ reaches it through `policykb pages`. Nothing is written into the docs folder.
 The data folder is `policy_data` beside `mkdocs.yml`, or `$POLICYKB_DATA`. Invalid data stops
 the build with every located diagnostic and no traceback (`PluginError`), also under
 `mkdocs serve`, which then keeps serving the last good build.
+
+Two savings for generated pages, neither changing a built file (`generators.html_blocks`):
+Markdown converts a stub with the finished HTML blocks set aside, and Material's search
+plugin reads a search view of the page without the text it would drop anyway.
 """
 
 from __future__ import annotations

@@ -140,6 +140,25 @@ def test_a_page_with_odd_markup_gets_no_search_view_or_one_with_the_same_entries
         assert _entries(view) == _entries(html)
 
 
+def test_the_hook_shows_the_search_plugin_the_view_then_puts_the_page_back_or_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mkdocs.exceptions import PluginError
+
+    from generators import mkdocs_hook
+
+    html = '<h2 id="a">A</h2>\n<p>kept</p>\n<h2 id="b" data-search-exclude>B</h2>\n<p>dropped</p>'
+    monkeypatch.setattr(mkdocs_hook, "_generated_pages", {"policies/x/index.md"})
+    page = SimpleNamespace(file=SimpleNamespace(src_uri="policies/x/index.md"), content=html, meta={})
+    first, last = mkdocs_hook.on_page_context.methods
+    first({}, page=page)
+    assert page.content == search_view(html) != html
+    last({}, page=page)
+    assert page.content == html
+    first({}, page=page)
+    page.content += "<p>changed by another plugin</p>"
+    with pytest.raises(PluginError, match="a plugin changed the page"):
+        last({}, page=page)
+
+
 def _build(data: Path, out: Path, *, with_search_view: bool, site_url: str) -> None:
     """`mkdocs build --strict` of the site for `data`, the hook rendering; optionally without the search view."""
     driver = "import sys, generators.html_blocks as blocks\n"
