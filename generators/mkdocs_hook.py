@@ -8,6 +8,10 @@ reaches it through `policykb pages`. Nothing is written into the docs folder.
 The data folder is `policy_data` beside `mkdocs.yml`, or `$POLICYKB_DATA`. Invalid data stops
 the build with every located diagnostic and no traceback (`PluginError`), also under
 `mkdocs serve`, which then keeps serving the last good build.
+
+Two savings for generated pages, neither changing a built file (`generators.html_blocks`):
+Markdown converts a stub with the finished HTML blocks set aside, and Material's search
+plugin reads a search view of the page without the text it would drop anyway.
 """
 
 from __future__ import annotations
@@ -18,12 +22,13 @@ from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from generators.build import PRERENDERED_MANIFEST, render_outputs
 from generators.errors import PolicyDataError
-from generators.html_blocks import protect_html_blocks, restore_html_blocks
+from generators.html_blocks import html_block_anchors, protect_html_blocks, restore_html_blocks, search_view
 from generators.validate import load_library
 
 
@@ -66,12 +71,15 @@ def prerendered(files: Files, config: MkDocsConfig) -> tuple[Path, list[str]] | 
 # converts a page (see `generators.html_blocks`: Markdown only passes them through).
 _generated_pages: set[str] = set()
 _set_aside: dict[str, list[str]] = {}
+# The full content of a generated page while Material's search plugin reads its search view.
+_full_content: dict[str, tuple[str, str]] = {}
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     """Add the generated pages and data files; refuse to shadow a hand-written file."""
     _generated_pages.clear()
     _set_aside.clear()
+    _full_content.clear()
     ready = prerendered(files, config)
     if ready is not None:
         folder, sources = ready
@@ -105,14 +113,51 @@ def on_page_markdown(markdown: str, page: Page, **_: object) -> str:
 
 
 def on_page_content(html: str, page: Page, **_: object) -> str:
-    """Put the HTML blocks set aside by `on_page_markdown` back into the page."""
+    """Put the HTML blocks set aside by `on_page_markdown` back into the page, and their anchors."""
     blocks = _set_aside.pop(page.file.src_uri, None)
     if blocks is None:
         return html
     try:
-        return restore_html_blocks(html, blocks)
+        restored = restore_html_blocks(html, blocks)
     except ValueError as error:
         raise PluginError(f"{page.file.src_uri}: {error}") from None
+    # MkDocs checks links to anchors against the ids it found while converting the page.
+    if page.present_anchor_ids is not None:
+        page.present_anchor_ids |= html_block_anchors(blocks)
+    return restored
+
+
+# Material's search plugin indexes a page in its `on_page_context` (priority 0): it parses the
+# whole page with Python's `HTMLParser` and then drops what is marked `data-search-exclude`,
+# the long reading sections of a policy page. Just before it, the page's content becomes its
+# search view (`generators.html_blocks.search_view`, the same index without parsing the
+# dropped text); just after it, the full content is back for the theme.
+@event_priority(1)
+def _show_search_view(context: dict[str, object], page: Page, **_: object) -> dict[str, object]:
+    if page.file.src_uri not in _generated_pages or page.content is None or (page.meta.get("search") or {}).get("exclude"):
+        return context
+    view = search_view(page.content)
+    if view is not None and view is not page.content:
+        _full_content[page.file.src_uri] = (page.content, view)
+        page.content = view
+    return context
+
+
+@event_priority(-1)
+def _restore_full_content(context: dict[str, object], page: Page, **_: object) -> dict[str, object]:
+    full = _full_content.pop(page.file.src_uri, None)
+    if full is None:
+        return context
+    content, view = full
+    # The search plugin deletes `data-search-*` attributes that have a value; a page holding
+    # one never gets a search view, so the view must come back untouched.
+    if page.content != view:
+        raise PluginError(f"{page.file.src_uri}: a plugin changed the page between the search view and the full content")
+    page.content = content
+    return context
+
+
+on_page_context = CombinedEvent(_show_search_view, _restore_full_content)
 
 
 def _refuse_shadowing(files: Files, config: MkDocsConfig, path: str) -> None:

@@ -16,7 +16,7 @@ import pytest
 from mkdocs.config import load_config
 
 from generators.build import render_outputs
-from generators.html_blocks import protect_html_blocks, restore_html_blocks
+from generators.html_blocks import html_block_anchors, protect_html_blocks, restore_html_blocks
 from generators.validate import load_library
 
 from .conftest import DATA, ROOT
@@ -75,8 +75,8 @@ def test_every_generated_page_converts_to_the_same_html_toc_and_anchors(data: Pa
         stub_html, stub_toc = _convert(stub)
         assert restore_html_blocks(stub_html, blocks) == expected_html, path
         assert stub_toc == expected_toc, path
-        # MkDocs' anchor check reads the ids of the Markdown it converts: the stub keeps them.
-        assert _ids(stub) == _ids(body), path
+        # MkDocs' anchor check reads the ids of the Markdown it converts; the hook adds the blocks'.
+        assert _ids(stub) | html_block_anchors(blocks) == _ids(body), path
     assert set_aside > len(pages), "the generated pages' HTML blocks should be set aside"
 
 
@@ -107,7 +107,8 @@ def test_consecutive_blocks_are_one_run_and_come_back_in_place() -> None:
     text = '# Title\n\n<div id="a">\n<p>one</p>\n</div>\n<p id="b">two</p>\n\nafter *this*\n'
     stub, blocks = protect_html_blocks(text)
     assert blocks == ['<div id="a">\n<p>one</p>\n</div>\n<p id="b">two</p>']
-    assert _ids(stub) == {"a", "b"}
+    assert _ids(stub) == set()
+    assert html_block_anchors(blocks) == {"a", "b"}
     assert restore_html_blocks(_convert(stub)[0], blocks) == _convert(text)[0]
 
 
@@ -115,3 +116,10 @@ def test_a_lost_placeholder_is_an_error_not_a_silently_missing_section() -> None
     _, blocks = protect_html_blocks("<div>one</div>\n\n<div>two</div>\n")
     with pytest.raises(ValueError, match="2 HTML blocks set aside, 1 placeholders found"):
         restore_html_blocks('<div data-pkb-html-block="0"></div>', blocks)
+
+
+def test_the_anchors_of_set_aside_blocks_are_those_mkdocs_would_collect() -> None:
+    block = '<div id="a&amp;b">\n<a id="both" name="top"></a><a data-name="not-an-anchor"></a><span id="c">x</span><p name="no">y</p>\n</div>'
+    _, blocks = protect_html_blocks(f"# Title\n\n{block}\n")
+    assert blocks == [block]
+    assert html_block_anchors(blocks) == _ids(block) == {"a&b", "both", "top", "c"}
