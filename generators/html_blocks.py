@@ -175,8 +175,9 @@ def search_view(html: str) -> str | None:
     """The page `html` without what Material's search plugin would skip, or None if unsure.
 
     Cut out: the body of each outermost element marked `data-search-exclude` (the parser skips
-    its text), and the section after each top-level heading so marked, up to the next heading
-    (the parser files that text under the excluded heading, whose section it drops). What is
+    its text), and the section after each top-level heading so marked (with an id), up to the
+    next heading with an id (the parser files that text under the excluded heading, whose
+    section it drops). What is
     left gives the search plugin's parser the same sections, titles and texts, because every
     element it opens is closed in order, no heading is nested, and nothing cut opens or closes
     an element the parser is tracking. Pages outside that shape (a "<" that is not one of our
@@ -200,6 +201,10 @@ def search_view(html: str) -> str | None:
     cuts: list[tuple[int, int]] = []
     section_start: int | None = None  # the end of a top-level excluded heading: its section starts here
     section_end = 0  # the last point since section_start at which no element was open
+    # Whether the parser reads that section plainly: an excluded element in it whose body is
+    # not plainly skipped can make the parser fail (it then closes a list item it never
+    # opened); cutting the section would hide that failure, so such a section stays.
+    section_plain = True
     index = 0
     while index < len(tags):
         tag = tags[index]
@@ -214,36 +219,42 @@ def search_view(html: str) -> str | None:
             if not open_elements:
                 if drops_section:
                     section_start = section_end = tag.end()
+                    section_plain = True
                 elif section_start is not None:
                     section_end = tag.end()
             continue
         if name in _RAW_TEXT:
             return None
-        names = _attribute_names(attributes) if _EXCLUDE in attributes.lower() else set()
+        is_heading = name in _HEADINGS
+        names = _attribute_names(attributes) if is_heading or _EXCLUDE in attributes.lower() else set()
         excluded = _EXCLUDE in names
-        if name in _HEADINGS:
+        if is_heading:
             # A nested heading moves the parser between sections in ways a cut could change.
             if open_elements or self_closing:
                 return None
-            if section_start is not None:
-                if section_end > section_start:
+            # Only a heading with an id starts a new section; until then the parser keeps
+            # adding to the dropped one (and its quirks can look back into it).
+            if section_start is not None and "id" in names:
+                if section_end > section_start and section_plain:
                     cuts.append((section_start, section_end))
                 section_start = None
         elif name in _VOID_ELEMENTS or self_closing:
             if not open_elements and section_start is not None:
                 section_end = tag.end()
             continue
-        elif excluded and not skipping and section_start is None:
+        elif excluded and not skipping:
             end_index = _skipped_body_end(tags, index - 1, name)
-            if end_index is not None:
+            if section_start is not None:
+                section_plain = section_plain and end_index is not None
+            elif end_index is not None:
                 cuts.append((tag.end(), tags[end_index].start()))
                 index = end_index + 1
                 continue
-        open_elements.append((name, excluded, excluded and name in _HEADINGS and "id" in names))
+        open_elements.append((name, excluded, excluded and is_heading and "id" in names))
         skipping += excluded
     if open_elements:
         return None
-    if section_start is not None and section_end > section_start:
+    if section_start is not None and section_end > section_start and section_plain:
         cuts.append((section_start, section_end))
     if not cuts:
         return html

@@ -8,6 +8,10 @@ configuration and compare the HTML, the table of contents and the anchors MkDocs
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -123,3 +127,31 @@ def test_the_anchors_of_set_aside_blocks_are_those_mkdocs_would_collect() -> Non
     _, blocks = protect_html_blocks(f"# Title\n\n{block}\n")
     assert blocks == [block]
     assert html_block_anchors(blocks) == _ids(block) == {"a&b", "both", "top", "c"}
+
+
+def _site_with_a_link(tmp_path: Path, target: str) -> Path:
+    """A copy of the site's configuration and hand-written pages, plus a page linking to `target`."""
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    (tmp_path / "content" / "anchor-link.md").write_text(f"# Link\n\n[a statement]({target})\n", encoding="utf-8")
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    for relative in ("generators/mkdocs_hook.py", "overrides", "policy_data", "generators"):
+        config = config.replace(f" {relative}\n", f" {ROOT / relative}\n")
+    config = config.replace("paths: [.]", f"paths: [{ROOT}]")
+    (tmp_path / "mkdocs.yml").write_text(config, encoding="utf-8")
+    return tmp_path / "mkdocs.yml"
+
+
+@pytest.mark.parametrize("exists", [True, False], ids=["anchor-in-a-block", "no-such-anchor"])
+def test_mkdocs_checks_links_to_the_anchors_of_set_aside_blocks(exists: bool, tmp_path: Path) -> None:
+    """The anchors of set-aside blocks reach MkDocs' anchor check: a link to one builds, a link to none fails."""
+    page = "policies/6.01.03/index.md"
+    _, blocks = protect_html_blocks(_body(_generated_pages(DATA)[page]))
+    anchor = sorted(html_block_anchors(blocks))[0] if exists else "no-such-anchor"
+    config = _site_with_a_link(tmp_path, f"{page}#{anchor}")
+    env = {**os.environ, "POLICYKB_DATA": str(DATA), "NO_MKDOCS_2_WARNING": "1"}
+    env.pop("POLICYKB_PRERENDERED", None)
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(config), "--site-dir", str(tmp_path / "site")]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert (done.returncode == 0) == exists, done.stderr
+    if not exists:
+        assert f"does not contain an anchor '#{anchor}'" in done.stderr
