@@ -45,7 +45,7 @@ PACKAGE = "simple-icd-10-cm"
 #: The release of the code set that the installed package ships (see its data folder).
 CODE_SET_RELEASE = "ICD-10-CM April 1, 2026 (FY2026 update)"
 #: The layout of the snapshot file; raise it whenever what is stored changes.
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = 2
 #: Overrides the folder of the snapshot (the tests point it at a temporary folder).
 CACHE_VARIABLE = "POLICYKB_CODESET_CACHE"
 # The file starts with this tag and the CRC-32 of the marshalled payload: a truncated or
@@ -160,7 +160,9 @@ def _payload_from_package(version: str) -> tuple[object, ...]:
 def _content_from_package() -> tuple[str, bytes, bytes, tuple[int, ...]]:
     # Cached: a process that must rebuild the snapshot more than once walks the package once.
     cm = _package()
-    codes = [c for c in cm.get_all_codes(True) if _is_code_like(c)]
+    # The package lists a block named like its only category (B20, F99, ...) as well as the
+    # category: the same code twice, which a range crossing it would list twice. Once is right.
+    codes = list(dict.fromkeys(c for c in cm.get_all_codes(True) if _is_code_like(c)))
     descriptions = [str(cm.get_description(c)).encode("utf-8") for c in codes]
     billable = bytes(bool(cm.is_leaf(c)) for c in codes)
     ends = tuple(accumulate(map(len, descriptions), initial=0))
