@@ -27,7 +27,7 @@ from ..diff import Change, ChangeKind, RevisionDiff, diff_revisions, section_lab
 from ..model import IsoDate, Library, Policy, Revision, RevisionStatus
 from ..text import to_plain
 from . import render_template
-from .json_api import PolicyRef, _Document, dump_json, schema_of
+from .json_api import PolicyRef, _Document, dump_json, dump_model, schema_of
 from .standalone import DIFF_CSS_PATH, policy_breadcrumb, render_standalone_page
 
 
@@ -111,7 +111,7 @@ def diff_document(policy: Policy, diff: RevisionDiff) -> DiffDocument:
 
 def diff_json(policy: Policy, diff: RevisionDiff) -> bytes:
     """The diff as the bytes of its JSON file."""
-    return dump_json(diff_document(policy, diff).model_dump(mode="json"))
+    return dump_model(diff_document(policy, diff))
 
 
 def render_diff_api(library: Library) -> dict[str, bytes]:
