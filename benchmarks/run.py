@@ -231,6 +231,7 @@ def stage_mkdocs(data: Path) -> dict[str, Any]:
         if done.returncode != 0:
             return {"skipped": f"policykb build failed: {done.stderr.strip()[-300:]}"}
         size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+        breakdown = _site_breakdown(out)
         pages = sum(1 for _ in out.rglob("*.html"))
         index = out / "search" / "search_index.json"
         index_mb = round(index.stat().st_size / 1e6, 2) if index.exists() else None
@@ -241,7 +242,33 @@ def stage_mkdocs(data: Path) -> dict[str, Any]:
         "pages": pages,
         "site_mb": round(size / 1e6, 1),
         "search_index_mb": index_mb,
+        "site_breakdown_mb": breakdown,
     }
+
+
+def _site_breakdown(site: Path) -> dict[str, float]:
+    """MB of the built site by kind of file: what the site's size is made of."""
+    kinds: dict[str, int] = {}
+    for path in site.rglob("*"):
+        if not path.is_file():
+            continue
+        relative = path.relative_to(site).as_posix()
+        if relative.startswith("api/v1/policies/") and "/diffs/" in relative:
+            kind = "diff_json"
+        elif relative.startswith("api/v1/policies/"):
+            kind = "policy_and_revision_json"
+        elif relative.startswith("api/v1/codes/") or relative.endswith(".csv") or relative.startswith("api/v1/fhir/") or relative == "feed.xml":
+            kind = "downloads"
+        elif relative.startswith("policies/") and "/revisions/" in relative:
+            kind = "archived_pages"
+        elif relative.startswith("policies/") and "/diffs/" in relative:
+            kind = "diff_pages"
+        elif relative.startswith("policies/"):
+            kind = "policy_and_history_pages"
+        else:
+            kind = "other"
+        kinds[kind] = kinds.get(kind, 0) + path.stat().st_size
+    return {kind: round(size / 1e6, 1) for kind, size in sorted(kinds.items())}
 
 
 STAGES: dict[str, Callable[[Path], dict[str, Any]]] = {
