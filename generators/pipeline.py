@@ -233,8 +233,11 @@ def build_tree(
     settings = {"policy_numbers": sorted(site.policy_numbers), "hand_written": sorted(site.hand_written), "select": _selection_name(select)}
     cache = BuildCache(config=settings)
     keys = _keys(cache, folders)
-    store = _PartStore(cache_dir / "parts")
-    state_file = _state_file(cache_dir, plan.out_dir)
+    # One state and one part store per output folder: a clean build of one folder clears its
+    # own store, never another folder's (e.g. `build --cache` and `export --cache` side by side).
+    folder_id = hashlib.sha256(str(plan.out_dir).encode()).hexdigest()[:32]
+    store = _PartStore(cache_dir / "parts" / folder_id)
+    state_file = cache_dir / "states" / f"{folder_id}.marshal"
     state = _read_state(state_file, cache, plan.out_dir)
     if state is not None and [folder.name for folder in folders] == sorted(state.policies):
         changed = [folder for folder in folders if not _is_unchanged(state.policies[folder.name], keys[folder.name], plan.out_dir)]
@@ -407,10 +410,6 @@ def _sorted_paths(records: Iterable[PolicyRecord], library: Iterable[str]) -> tu
 def _keys(cache: BuildCache, folders: list[Path]) -> dict[str, str]:
     """Each folder's key (in one thread: reading and hashing 183 MB in threads was slower)."""
     return {folder.name: cache.key(folder) for folder in folders}
-
-
-def _state_file(cache_dir: Path, out_dir: Path) -> Path:
-    return cache_dir / "states" / f"{hashlib.sha256(str(out_dir).encode()).hexdigest()[:32]}.marshal"
 
 
 def _read_state(state_file: Path, cache: BuildCache, out_dir: Path) -> BuildState | None:

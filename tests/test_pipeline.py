@@ -221,6 +221,17 @@ def test_a_state_made_by_other_code_is_never_used(data: Path, tmp_path: Path, mo
     assert tree_differences(snapshot_tree(out), expected_tree(data)) == []
 
 
+def test_two_output_folders_can_share_one_cache(data: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    build(data, tmp_path / "one", cache)
+    build(data, tmp_path / "two", cache)  # a clean build of another folder leaves the first one's parts alone
+    edit_one_policy(data)
+    for out in (tmp_path / "one", tmp_path / "two"):
+        report = build(data, out, cache)
+        assert (report.incremental, report.rendered) == (True, 1)
+        assert tree_differences(snapshot_tree(out), expected_tree(data)) == []
+
+
 def test_a_corrupt_state_means_a_clean_build(data: Path, tmp_path: Path) -> None:
     out, cache = tmp_path / "out", tmp_path / "cache"
     build(data, out, cache)
