@@ -100,21 +100,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def _build_tree(args: argparse.Namespace, out: Path, progress: Progress, **options: Any) -> BuildReport:
     """`pipeline.build_tree` with the command's data folder, jobs, cache and progress."""
-    report = build_tree(
-        args.data,
-        out,
-        jobs=args.jobs,
-        cache_dir=args.cache,
-        on_policy=lambda done, total: progress.count(done, total, "policies"),
-        **options,
-    )
-    return report
+    return build_tree(args.data, out, jobs=args.jobs, cache_dir=args.cache, on_policy=lambda done, total: progress.count(done, total, "policies"), **options)
 
 
 def _incremental_note(report: BuildReport) -> str:
     if not report.incremental:
         return ""
-    return f" (rendered {report.rendered} changed policies again and kept {report.reused}: {report.written} files written, {report.removed} removed)"
+    changed = "changed policy" if report.rendered == 1 else "changed policies"
+    return f" (rendered {report.rendered} {changed} again and kept {report.reused}: {report.written} files written, {report.removed} removed)"
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -259,7 +259,7 @@ def test_policykb_pages_with_cache_writes_what_it_writes_without(data: Path, tmp
     edit_one_policy(data)
     capsys.readouterr()
     with_cache = pages(tmp_path / "kept", "--cache", cache, "--jobs", "2")
-    assert "rendered 1 changed policies again and kept 5" in capsys.readouterr().out
+    assert "rendered 1 changed policy again and kept 5" in capsys.readouterr().out
     assert with_cache == pages(tmp_path / "clean", "--jobs", "1")
 
 
