@@ -272,8 +272,10 @@ def policy_listings(policy: Policy) -> dict[tuple[CodeSystem, str], list[CodeLis
                 flags = [FlagUse(flag=flag, meaning=meanings.get(flag, flag.value)) for flag in entry.flags]
                 statements = _statements_for(revision, list(entry.flags))
                 for code, via_range in members:
+                    # Built from validated models, one per range member (tens of thousands per
+                    # hundred policies): constructed without validating each field again.
                     found.setdefault((system, code), []).append(
-                        CodeListing(
+                        CodeListing.model_construct(
                             policy=policy.number,
                             policy_title=policy.title,
                             revision=revision.revision,
