@@ -92,9 +92,14 @@ def render_policy_outputs(policy: Policy, site: SiteContext) -> PolicyOutputs:
 
 def render_library_outputs(parts: Sequence[PolicyParts], site: SiteContext) -> dict[str, bytes | str]:
     """The files that combine every policy, from the policies' parts in policy order."""
-    api = assemble_api([PolicyApiPart(files={}, summary=part.listing.summary) for part in parts])
     downloads = assemble_downloads([part.downloads for part in parts])
-    return merge_outputs(api, render_diff_schema(), render_diff_assets(), downloads, render_library_pages([part.listing for part in parts], site))
+    return merge_outputs(render_listing_files([part.listing for part in parts], site), render_diff_schema(), render_diff_assets(), downloads)
+
+
+def render_listing_files(listings: Sequence[PolicyListing], site: SiteContext) -> dict[str, bytes | str]:
+    """The files made from the policies' index rows alone: `index.json` (and the API schemas), home, policy list, downloads page."""
+    api = assemble_api([PolicyApiPart(files={}, summary=listing.summary) for listing in listings])
+    return merge_outputs(api, render_library_pages(list(listings), site))
 
 
 def render_outputs(library: Library, hand_written: Collection[str] = ()) -> dict[str, bytes | str]:

@@ -46,13 +46,13 @@ from pathlib import Path
 from typing import Any
 
 from . import icd10, urls
-from .build import OutputClashError, PolicyParts, SiteContext, newest_date, render_library_outputs, render_policy_outputs
+from .build import OutputClashError, PolicyParts, SiteContext, newest_date, render_library_outputs, render_listing_files, render_policy_outputs
 from .cache import BuildCache
 from .errors import Diagnostic, PolicyDataError
 from .model import policy_sort_key
 from .render.downloads import CSV_HEADER, CodeShardPart, DownloadsPart, ShardKey, assemble_feed, assemble_shard, code_index_file
-from .render.json_api import PolicyApiPart, PolicySummary, assemble_api
-from .render.site import PolicyListing, render_library_pages
+from .render.json_api import PolicySummary
+from .render.site import PolicyListing
 from .validate import cyclic_gc_paused, load_policy, policy_folders
 from .write import Stamp, remove_files, replace_dir_atomically, replace_file, write_file_atomically, write_files_stamped
 
@@ -95,7 +95,7 @@ class PolicyRecord:
             feed_entries=downloads.feed_entries,
             feed_updated=downloads.feed_updated,
             csv_length=len(downloads.csv_rows),
-            shard_codes={shard: tuple(sorted({code for code, *_ in piece.codes})) for shard, piece in downloads.shards.items()},
+            shard_codes=_shard_codes(downloads),
         )
 
     def to_plain(self) -> tuple[object, ...]:
@@ -107,6 +107,11 @@ class PolicyRecord:
         key, stamps, summary, revision_keys, approval_count, feed_entries, feed_updated, csv_length, shard_codes = plain
         listing = PolicyListing(summary=PolicySummary.model_validate_json(summary, strict=True), revision_keys=tuple(revision_keys), approval_count=int(approval_count))
         return cls(key=key, stamps=stamps, listing=listing, feed_entries=feed_entries, feed_updated=feed_updated, csv_length=csv_length, shard_codes=shard_codes)
+
+
+def _shard_codes(downloads: DownloadsPart) -> dict[ShardKey, tuple[str, ...]]:
+    """The codes a policy's downloads part lists in each code-index shard."""
+    return {shard: tuple(sorted({code for code, *_ in piece.codes})) for shard, piece in downloads.shards.items()}
 
 
 @dataclass(frozen=True)
@@ -530,9 +535,7 @@ def _changed_library_files(plan: _Plan, state: BuildState, fresh: dict[str, tupl
     ordered_names = list(records)  # policy order
     listings = [new_parts[name].listing if name in new_parts else records[name].listing for name in ordered_names]
     if listings_changed:
-        summaries = [PolicyApiPart(files={}, summary=listing.summary) for listing in listings]
-        updated.update(assemble_api(summaries))
-        updated.update(render_library_pages(listings, plan.site))
+        updated.update(render_listing_files(listings, plan.site))
     # The feed: every policy's entries are in the state.
     if any(parts.downloads.feed_entries != records[name].feed_entries or parts.downloads.feed_updated != records[name].feed_updated for name, parts in new_parts.items()):
         entries = [new_parts[name].downloads.feed_entries if name in new_parts else records[name].feed_entries for name in ordered_names]
@@ -568,7 +571,7 @@ def _changed_library_files(plan: _Plan, state: BuildState, fresh: dict[str, tupl
         if parts.downloads.shards.get(shard) != old_parts[name].shards.get(shard)
     }
     if touched:
-        shard_codes = {name: (PolicyRecord.of("", {}, new_parts[name]).shard_codes if name in new_parts else records[name].shard_codes) for name in ordered_names}
+        shard_codes = {name: _shard_codes(new_parts[name].downloads) if name in new_parts else records[name].shard_codes for name in ordered_names}
         for shard in sorted(touched):
             pieces_of: list[CodeShardPart] = []
             for name in ordered_names:
