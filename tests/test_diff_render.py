@@ -31,24 +31,14 @@ from generators.render.diffs import (
     render_diff_assets,
     render_diff_pages,
 )
+from generators.render.json_api import dump_json
 
-from .conftest import DATA, ROOT, without_theme_hashes
+from .conftest import DATA, ROOT, check_golden, without_theme_hashes
 from .diff_helpers import with_statement
 
 GOLDEN = Path(__file__).parent / "golden" / "diff"
 PAIR = ("2025-01-23", "2026-01-22")
 PAGE = urls.page_html(urls.page_diff("6.01.03", *PAIR))
-
-
-def check_golden(name: str, actual: str | bytes) -> None:
-    """Compare with the committed file; rewrite it instead when POLICYKB_UPDATE_GOLDEN=1."""
-    path = GOLDEN / name
-    data = actual.encode("utf-8") if isinstance(actual, str) else actual
-    if os.environ.get("POLICYKB_UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    assert path.exists(), f"no golden file {path}; run with POLICYKB_UPDATE_GOLDEN=1 to create it"
-    assert data.decode("utf-8") == path.read_text(encoding="utf-8"), f"{name} differs from its golden file"
 
 
 @pytest.fixture(scope="module")
@@ -78,8 +68,8 @@ def test_one_json_file_per_consecutive_pair_and_a_schema(api: dict[str, bytes]) 
 
 
 def test_json_matches_golden_file(api: dict[str, bytes]) -> None:
-    check_golden("6.01.03_2025-01-23..2026-01-22.json", api[urls.api_diff("6.01.03", *PAIR)])
-    check_golden("diff.schema.json", api[urls.api_schema("diff")])
+    check_golden(GOLDEN / "6.01.03_2025-01-23..2026-01-22.json", api[urls.api_diff("6.01.03", *PAIR)], published_json=dump_json)
+    check_golden(GOLDEN / "diff.schema.json", api[urls.api_schema("diff")])
 
 
 def test_json_validates_against_its_published_schema(api: dict[str, bytes]) -> None:
@@ -123,7 +113,7 @@ def test_json_of_a_backward_pair_is_published_nowhere(policy: Policy) -> None:
 
 def test_page_matches_golden_file(pages: dict[str, str]) -> None:
     assert sorted(pages) == [PAGE]
-    check_golden("6.01.03_2025-01-23..2026-01-22.html", without_theme_hashes(pages[PAGE]))
+    check_golden(GOLDEN / "6.01.03_2025-01-23..2026-01-22.html", without_theme_hashes(pages[PAGE]))
 
 
 def test_page_is_finished_html_in_the_site_layout(pages: dict[str, str]) -> None:
@@ -204,7 +194,7 @@ def test_cli_prints_summary_then_changes(capsys: pytest.CaptureFixture[str]) -> 
     assert "+ Statement II: Statement added  statements[spine-not-medically-necessary]" in out
     assert "    [-E/I-] -> {+NMN+}" in out
     assert "\x1b[" not in out, "no colour codes when the output is not a terminal"
-    check_golden("6.01.03_2025-01-23..2026-01-22.txt", out)
+    check_golden(GOLDEN / "6.01.03_2025-01-23..2026-01-22.txt", out)
 
 
 def test_cli_either_order_and_json(capsys: pytest.CaptureFixture[str], api: dict[str, bytes]) -> None:

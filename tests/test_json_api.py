@@ -87,3 +87,13 @@ def test_policy_file_lists_revisions_and_current(files: dict[str, bytes]) -> Non
     assert policy["revisions"][0]["links"]["json_url"] == "api/v1/policies/6.01.03/revisions/2025-01-23.json"
     index = json.loads(files["api/v1/index.json"])
     assert index["policies"][0]["last_change"] == "2026-01-22"
+
+
+def test_data_files_are_compact_and_schemas_indented(files: dict[str, bytes]) -> None:
+    """Programs read the data files: no indentation, one line; people read the schemas."""
+    for path, content in files.items():
+        document = json.loads(content)
+        if "/schema/" in path:
+            assert content == (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode(), path
+        else:
+            assert content == (json.dumps(document, separators=(",", ":"), ensure_ascii=False) + "\n").encode(), path

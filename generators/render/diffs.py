@@ -27,7 +27,7 @@ from ..diff import Change, ChangeKind, RevisionDiff, diff_revisions, section_lab
 from ..model import IsoDate, Library, Policy, Revision, RevisionStatus
 from ..text import to_plain
 from . import render_template
-from .json_api import PolicyRef, _Document, dump_json, dump_model, schema_of
+from .json_api import PolicyRef, _Document, dump_model, readable_json, schema_of
 from .standalone import DIFF_CSS_PATH, policy_breadcrumb, render_standalone_page
 
 
@@ -116,7 +116,7 @@ def diff_json(policy: Policy, diff: RevisionDiff) -> bytes:
 
 def render_diff_api(library: Library) -> dict[str, bytes]:
     """One JSON file per consecutive pair of stored revisions, and the diff schema."""
-    rendered: dict[str, bytes] = {urls.api_schema("diff"): dump_json(schema_of("diff", DiffDocument))}
+    rendered: dict[str, bytes] = {urls.api_schema("diff"): readable_json(schema_of("diff", DiffDocument))}
     for policy in library.policies:
         for old, new in consecutive_pairs(policy):
             rendered[urls.api_diff(policy.number, old.key, new.key)] = diff_json(policy, diff_revisions(old, new))
@@ -284,12 +284,12 @@ def render_policy_diff_api(policy: Policy) -> dict[str, bytes]:
 
 def render_diff_schema() -> dict[str, bytes]:
     """The diff files' JSON Schema, keyed by its path."""
-    return {urls.api_schema("diff"): dump_json(schema_of("diff", DiffDocument))}
+    return {urls.api_schema("diff"): readable_json(schema_of("diff", DiffDocument))}
 
 
 def render_diff_files(library: Library) -> dict[str, bytes | str]:
     """`render_diff_api(library)` and `render_diff_pages(library)` together, each diff computed once."""
-    files: dict[str, bytes | str] = {urls.api_schema("diff"): dump_json(schema_of("diff", DiffDocument))}
+    files: dict[str, bytes | str] = {urls.api_schema("diff"): readable_json(schema_of("diff", DiffDocument))}
     for policy in library.policies:
         files.update(render_policy_diffs(policy))
     return dict(sorted(files.items()))

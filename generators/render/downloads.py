@@ -56,7 +56,7 @@ from ..code_index import (
 from ..model import CodeSystem, Flag, Library, Policy, Revision, RevisionStatus, policy_sort_key
 from ..text import to_plain
 from . import render_template
-from .json_api import dump_json, dump_model, schema_of
+from .json_api import dump_json, dump_model, readable_json, schema_of
 
 CSV_COLUMNS = (
     "policy",
@@ -342,8 +342,8 @@ def _assemble_shards(parts: list[DownloadsPart], only: Collection[str] | None) -
 def _code_schemas() -> dict[str, bytes]:
     # The schemas depend on the code only.
     return {
-        urls.api_schema("code-index"): dump_json(schema_of("code-index", CodeShardIndexDocument)),
-        urls.api_schema("code-shard"): dump_json(schema_of("code-shard", CodeShardDocument)),
+        urls.api_schema("code-index"): readable_json(schema_of("code-index", CodeShardIndexDocument)),
+        urls.api_schema("code-shard"): readable_json(schema_of("code-shard", CodeShardDocument)),
     }
 
 

@@ -41,7 +41,7 @@ from ..model import CodeEntry, CodeSystem, Determination, Library, Policy, Revis
 from ..text import to_plain
 from . import render_template
 from .diffs import is_published_pair
-from .json_api import PolicySummary, dump_json, policy_summary
+from .json_api import PolicySummary, policy_summary, readable_json
 from .standalone import policy_breadcrumb, relative_url, render_standalone_page
 
 TEMPLATES = "site"
@@ -233,7 +233,7 @@ def _render(name: str, **context: object) -> str:
 def _download_example(first: PolicySummary) -> str:
     """A real entry of `index.json`, shortened to the first policy, as the downloads example."""
     excerpt = {"api_version": urls.API_VERSION, "schema_url": urls.api_schema("index"), "policies": [first.model_dump(mode="json")]}
-    return dump_json(excerpt).decode("utf-8")
+    return readable_json(excerpt).decode("utf-8")
 
 
 def _page(page_url: str, template: str, site: SiteContext, build: Callable[[_PageContext], dict[str, object]]) -> tuple[str, str]:
