@@ -91,9 +91,17 @@ def render_policy_outputs(policy: Policy, site: SiteContext) -> PolicyOutputs:
 
 
 def render_library_outputs(parts: Sequence[PolicyParts], site: SiteContext) -> dict[str, bytes | str]:
-    """The files that combine every policy, from the policies' parts in policy order."""
-    downloads = assemble_downloads([part.downloads for part in parts])
-    return merge_outputs(render_listing_files([part.listing for part in parts], site), render_diff_schema(), render_diff_assets(), downloads)
+    """The files that combine every policy, from the policies' parts in policy order.
+
+    Two halves that need nothing of each other (`generators.pipeline` renders them at once,
+    in two processes): the files made from the index rows, and the downloads.
+    """
+    return merge_outputs(render_listing_outputs([part.listing for part in parts], site), assemble_downloads([part.downloads for part in parts]))
+
+
+def render_listing_outputs(listings: Sequence[PolicyListing], site: SiteContext) -> dict[str, bytes | str]:
+    """The library files made from the index rows alone, and the fixed ones (diff schema and stylesheet)."""
+    return merge_outputs(render_listing_files(listings, site), render_diff_schema(), render_diff_assets())
 
 
 def render_listing_files(listings: Sequence[PolicyListing], site: SiteContext) -> dict[str, bytes | str]:

@@ -9,9 +9,10 @@ library or all its outputs in one process:
    into a staging folder at once. What goes back to the main process is small: where the
    files are, and the policy's `PolicyParts` (its index row, code listings, CSV rows, feed
    entry), already serialised.
-2. **Per library**, in the main process: the files that combine every policy (`index.json`,
-   the code index, CSV, feed, home and list pages: `render_library_outputs`) are joined from
-   the parts, in policy order.
+2. **Per library**: the files that combine every policy are joined from the parts, in policy
+   order, in two halves at once: the files made from the index rows (`index.json`, home and
+   list pages: `render_listing_outputs`) in a worker, the downloads (code index, CSV, feed:
+   `assemble_downloads`) in the main process.
 3. The staging folder replaces `out_dir` atomically. If any policy has a problem, every
    problem of every policy is raised as one `PolicyDataError` and `out_dir` is left as it was.
 
@@ -37,20 +38,22 @@ from __future__ import annotations
 import hashlib
 import marshal
 import multiprocessing
+import multiprocessing.pool
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from . import icd10, urls
-from .build import OutputClashError, PolicyParts, SiteContext, newest_date, render_library_outputs, render_listing_files, render_policy_outputs
+from .build import OutputClashError, PolicyParts, SiteContext, newest_date, render_listing_files, render_listing_outputs, render_policy_outputs
 from .cache import BuildCache
 from .errors import Diagnostic, PolicyDataError
 from .model import policy_sort_key
-from .render.downloads import CSV_HEADER, CodeShardPart, DownloadsPart, ShardKey, assemble_feed, assemble_shard, code_index_file
+from .render.downloads import CSV_HEADER, CodeShardPart, DownloadsPart, ShardKey, assemble_downloads, assemble_feed, assemble_shard, code_index_file
 from .render.json_api import PolicySummary
 from .render.site import PolicyListing
 from .validate import cyclic_gc_paused, load_policy, policy_folders
@@ -341,16 +344,45 @@ def _render_into_staging(folder: Path) -> PolicyResult:
     return PolicyResult(name=folder.name, diagnostics=[], key=key, stamps=write_files_stamped(_worker["staging"], files), parts=parts)
 
 
-def _render_all(plan: _Plan, folders: list[Path], staging: Path, caching: _Caching | None, jobs: int) -> Iterator[PolicyResult]:
-    """Each folder's result, in folder order, from `jobs` worker processes (or this one)."""
-    if jobs <= 1 or len(folders) < 2 * jobs:
+class _Workers:
+    """The worker processes of one build (or this process, for one job), while they are open."""
+
+    def __init__(self, pool: multiprocessing.pool.Pool | None) -> None:
+        self._pool = pool
+
+    def render(self, folders: list[Path]) -> Iterator[PolicyResult]:
+        """Each folder's result, in folder order."""
+        if self._pool is None:
+            return map(_render_into_staging, folders)
+        return self._pool.imap(_render_into_staging, folders, chunksize=4)
+
+    def start_listing_files(self, listings: list[PolicyListing]) -> Callable[[], dict[str, tuple[bytes, Stamp]]]:
+        """Start writing the listing files (`_write_listing_files`); call the result to wait for them."""
+        if self._pool is None:
+            return lambda: _write_listing_files(listings)
+        pending = self._pool.apply_async(_write_listing_files, (listings,))
+        return pending.get
+
+
+@contextmanager
+def _workers(plan: _Plan, staging: Path, caching: _Caching | None, jobs: int, tasks: int) -> Iterator[_Workers]:
+    """`jobs` worker processes writing into `staging` (this process alone for one job or a few tasks)."""
+    if jobs <= 1 or tasks < 2 * jobs:
         _start_worker(plan, staging, caching)
-        yield from map(_render_into_staging, folders)
+        yield _Workers(None)
         return
     # fork: workers start at once and see the revision checks registered in this process
     # (`validate.register_revision_check`); nothing is pickled but folders and results.
     with multiprocessing.get_context("fork").Pool(jobs, initializer=_start_worker, initargs=(plan, staging, caching)) as pool:
-        yield from pool.imap(_render_into_staging, folders, chunksize=4)
+        yield _Workers(pool)
+
+
+def _write_listing_files(listings: list[PolicyListing]) -> dict[str, tuple[bytes, Stamp]]:
+    """A worker's task: render and write the listing half of the library files; each one's digest and stamp."""
+    plan: _Plan = _worker["plan"]
+    files = plan.keep(render_listing_outputs(listings, plan.site))
+    stamps = write_files_stamped(_worker["staging"], files)
+    return {path: (_digest(content), stamps[path]) for path, content in files.items()}
 
 
 # --------------------------------------------------------------------------- clean build
@@ -364,19 +396,27 @@ def _clean_build(plan: _Plan, folders: list[Path], jobs: int, caching: _Caching 
     def fill(staging: Path) -> None:
         problems: list[Diagnostic] = []
         parts: list[PolicyParts] = []
-        for done, result in enumerate(_render_all(plan, folders, staging, caching, jobs), start=1):
-            problems += result.diagnostics
-            if result.parts is not None:
-                parts.append(result.parts)
-                records[result.name] = PolicyRecord.of(result.key, result.stamps, result.parts)
-            if plan.on_policy is not None:
-                plan.on_policy(done, len(folders))
-        if problems:
-            raise PolicyDataError(problems)
-        library = {**plan.keep(render_library_outputs(sorted(parts, key=lambda part: policy_sort_key(part.number)), plan.site)), **plan.extra_files}
-        _refuse_clashes(records.values(), library)
-        for path, content in library.items():
-            library_state[path] = (_digest(content), write_files_stamped(staging, {path: content})[path])
+        with _workers(plan, staging, caching, jobs, len(folders)) as workers:
+            for done, result in enumerate(workers.render(folders), start=1):
+                problems += result.diagnostics
+                if result.parts is not None:
+                    parts.append(result.parts)
+                    records[result.name] = PolicyRecord.of(result.key, result.stamps, result.parts)
+                if plan.on_policy is not None:
+                    plan.on_policy(done, len(folders))
+            if problems:
+                raise PolicyDataError(problems)
+            # The two halves of the library files at once: the listing files in a worker,
+            # the downloads (most of the bytes: shards, CSV) here.
+            parts.sort(key=lambda part: policy_sort_key(part.number))
+            listing_files = workers.start_listing_files([part.listing for part in parts])
+            downloads = {**plan.keep(assemble_downloads([part.downloads for part in parts])), **plan.extra_files}
+            _refuse_clashes(records.values(), downloads)
+            for path, content in downloads.items():
+                library_state[path] = (_digest(content), write_files_stamped(staging, {path: content})[path])
+            listed = listing_files()
+        _refuse_clashes(records.values(), library_state.keys() | listed.keys(), listed.keys() & library_state.keys())
+        library_state.update(listed)
 
     if caching is not None:
         caching.state_file.unlink(missing_ok=True)  # it describes the folder about to be replaced
@@ -385,20 +425,20 @@ def _clean_build(plan: _Plan, folders: list[Path], jobs: int, caching: _Caching 
     ordered = dict(sorted(records.items(), key=lambda item: policy_sort_key(item[0])))
     paths = _sorted_paths(ordered.values(), library_state)
     if caching is not None:
-        _save_state(caching.state_file, BuildState(out_dir=str(plan.out_dir), settings=caching.cache.prefix, policies=ordered, library_files=library_state))
+        _save_state(caching.state_file, BuildState(out_dir=str(plan.out_dir), settings=caching.cache.prefix, policies=ordered, library_files=dict(sorted(library_state.items()))))
     return BuildReport(files=len(paths), rendered=len(records), reused=0, written=len(paths), removed=0, incremental=False, paths=paths, newest=newest_date(record.listing for record in ordered.values()))
 
 
-def _refuse_clashes(records: Iterable[PolicyRecord], library_paths: Iterable[str]) -> None:
-    """Two policies, or a policy and the library, must never write the same path."""
+def _refuse_clashes(records: Iterable[PolicyRecord], library_paths: Iterable[str], clash: Iterable[str] = ()) -> None:
+    """Two policies, or a policy and the library, must never write the same path (nor the paths in `clash`)."""
     seen: set[str] = set()
-    clash: set[str] = set()
+    clashing = set(clash)
     for record in records:
-        clash.update(seen.intersection(record.stamps))
+        clashing.update(seen.intersection(record.stamps))
         seen.update(record.stamps)
-    clash.update(seen.intersection(library_paths))
-    if clash:
-        raise OutputClashError(f"more than one stage produces {', '.join(sorted(clash))}")
+    clashing.update(seen.intersection(library_paths))
+    if clashing:
+        raise OutputClashError(f"more than one stage produces {', '.join(sorted(clashing))}")
 
 
 def _digest(content: bytes) -> bytes:
