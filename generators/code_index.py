@@ -281,7 +281,7 @@ class ListedRevision:
     window: Window
     links: Links
     meanings: dict[Flag, str]
-    _refs: dict[tuple[Flag, ...], tuple[list[FlagUse], list[StatementRef]]] = field(default_factory=dict, repr=False)
+    _refs: dict[tuple[Flag, ...], tuple[list[FlagUse], list[StatementRef]]] = field(default_factory=dict, init=False, repr=False)
 
     def flag_refs(self, flags: tuple[Flag, ...]) -> tuple[list[FlagUse], list[StatementRef]]:
         """The flags with their meanings in this revision, in the order given, and the statements they point to.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from generators.code_index import FlagUse, ListedEntry, ListedRevision, ShardCode, ShardListing, StatementRef
+from generators.code_index import FlagUse, ListedEntry, ShardCode, ShardListing, StatementRef, policy_entries
 from generators.load import _Builder, _ComposeLoader, parse_yaml
 from generators.model import CodeSystem, Determination, Flag, Library, Reference
 from generators.render.downloads import _code_head, _Code, _csv_fields, _listing_line, dump_value_set, value_set
@@ -107,26 +108,16 @@ def test_csv_fields_equal_the_csv_module_for_any_text(values: list[str]) -> None
     assert _csv_fields(tuple(values)) + "end\r\n" == _csv_writer_row((*values, "end"))
 
 
-def _hostile_entry(text: str) -> ListedEntry:
-    listed = ListedRevision(
-        policy="6.01.03",
-        policy_title=text,
-        revision=None,  # type: ignore[arg-type]  # not read by a listing line
-        index=0,
-        ref=f"6.01.03/{text}",
-        is_current=True,
-        window=None,  # type: ignore[arg-type]
-        links=Links(json_url=text, html_url=text),
-        meanings={},
-    )
+def _hostile_entry(library: Library, text: str) -> ListedEntry:
+    listed = replace(next(iter(policy_entries(library.policies[0]).values()))[0].revision, ref=f"6.01.03/{text}")
     flags = [FlagUse(flag=Flag.EI, meaning=text), FlagUse(flag=Flag.NMN, meaning=text)]
     statements = [StatementRef(id=text, number="I", determination=Determination.INVESTIGATIONAL)]
     return ListedEntry(revision=listed, listed_as=text, via_range=text, listed_description=text, flags=flags, statements=statements)
 
 
 @pytest.mark.parametrize("text", [HOSTILE_TEXT, "".join(chr(i) for i in range(1, 0x3000)) + "\U0001f600\u2028\u2029\ufeff"])
-def test_listing_lines_and_code_heads_are_what_the_shard_models_write(text: str) -> None:
-    entry = _hostile_entry(text)
+def test_listing_lines_and_code_heads_are_what_the_shard_models_write(library: Library, text: str) -> None:
+    entry = _hostile_entry(library, text)
     listing = ShardListing(
         revision_ref=entry.revision.ref,
         listed_as=text,

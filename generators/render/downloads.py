@@ -234,8 +234,8 @@ def _csv_entry_columns(entry: ListedEntry) -> str:
         (
             entry.listed_as,
             entry.via_range or "",
-            ";".join(use.flag.value for use in entry.flags),
-            ";".join(f"{s.number} {s.id}" for s in entry.statements),
+            ";".join([use.flag.value for use in entry.flags]) if entry.flags else "",
+            ";".join([f"{s.number} {s.id}" for s in entry.statements]) if entry.statements else "",
         )
     )
 
