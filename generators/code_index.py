@@ -25,6 +25,8 @@ only the few kilobytes a typed code can be in:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Literal
 
 from pydantic import Field
@@ -254,50 +256,156 @@ def code_set_info() -> CodeSetInfo:
     return CodeSetInfo(system=CodeSystem.ICD10CM, release=icd10.CODE_SET_RELEASE, package=icd10.PACKAGE, package_version=icd10.package_version())
 
 
+@dataclass(frozen=True, eq=False)
+class ListedRevision:
+    """What every listing of one stored revision shares: computed once per revision, not per listing.
+
+    Attributes:
+        policy: The policy number.
+        policy_title: The policy's current title.
+        revision: The stored revision.
+        index: Its place among the policy's stored revisions (0: the oldest).
+        ref: Its key in a shard's `revisions` table (`revision_ref`).
+        is_current: True for the revision published now.
+        window: When it is in effect.
+        links: It as JSON and as a page.
+        meanings: The legend's meaning (plain text) of each flag it defines.
+    """
+
+    policy: str
+    policy_title: str
+    revision: Revision
+    index: int
+    ref: str
+    is_current: bool
+    window: Window
+    links: Links
+    meanings: dict[Flag, str]
+    _refs: dict[tuple[Flag, ...], tuple[list[FlagUse], list[StatementRef]]] = field(default_factory=dict, init=False, repr=False)
+
+    def flag_refs(self, flags: tuple[Flag, ...]) -> tuple[list[FlagUse], list[StatementRef]]:
+        """The flags with their meanings in this revision, in the order given, and the statements they point to.
+
+        Built once per revision and set of flags (a revision has few): the lists are shared,
+        like the models in them.
+        """
+        refs = self._refs.get(flags)
+        if refs is None:
+            uses = [FlagUse(flag=flag, meaning=self.meanings.get(flag, flag.value)) for flag in flags]
+            refs = self._refs[flags] = (uses, _statements_for(self.revision, list(flags)))
+        return refs
+
+
+@dataclass(eq=False, slots=True)
+class ListedEntry:
+    """One entry of a revision's code table: all that its listings share (each code of a range has one).
+
+    Compared and hashed by identity, so renderers can serialise each entry once and reuse the
+    bytes for every code it lists. Not frozen only because a frozen dataclass is several times
+    slower to build (one per table entry): do not change it.
+
+    Attributes:
+        revision: The revision whose table it is in.
+        listed_as: The code or range as printed, e.g. 0611T or C71.0-C71.9.
+        via_range: The range as printed; None for a code listed by itself.
+        listed_description: The description printed beside it (plain text).
+        flags: Flags printed beside it, with their meanings.
+        statements: The statements the flags point to.
+    """
+
+    revision: ListedRevision
+    listed_as: str
+    via_range: str | None
+    listed_description: str
+    flags: list[FlagUse]
+    statements: list[StatementRef]
+
+
+PolicyEntries = dict[tuple[CodeSystem, str], list[ListedEntry]]
+"""Every code of one policy's stored revisions to the table entries that list it, oldest revision first."""
+
+
+def policy_entries(policy: Policy) -> PolicyEntries:
+    """Every code of one policy's stored revisions, with the table entries that list it, oldest revision first.
+
+    The same as `policy_listings` without a `CodeListing` per code: an entry is built once,
+    however many codes its range covers (tens of thousands of listings per hundred policies).
+    Keys are in the order codes are first met (revision, table, entry).
+    """
+    found: PolicyEntries = {}
+    in_effect = {w.revision: w for w in windows(policy)}
+    current = policy.current
+    for index, revision in enumerate(policy.revisions):
+        listed = ListedRevision(
+            policy=policy.number,
+            policy_title=policy.title,
+            revision=revision,
+            index=index,
+            ref=revision_ref(policy.number, revision.key),
+            is_current=revision is current,
+            window=in_effect[revision.revision],
+            links=_revision_links(policy, revision),
+            meanings={entry.flag: to_plain(entry.meaning) for entry in revision.codes.legend},
+        )
+        for system, table in revision.codes.tables():
+            for entry in table.entries:
+                if entry.code is not None:
+                    codes, via_range = [str(entry.code)], None
+                else:
+                    codes, via_range = _members(system, entry.range_start, entry.range_end)
+                flags, statements = listed.flag_refs(tuple(entry.flags))
+                item = ListedEntry(
+                    revision=listed,
+                    listed_as=entry.display,
+                    via_range=via_range,
+                    listed_description=to_plain(entry.description),
+                    flags=flags,
+                    statements=statements,
+                )
+                for code in codes:
+                    found.setdefault((system, code), []).append(item)
+    return found
+
+
 def policy_listings(policy: Policy) -> dict[tuple[CodeSystem, str], list[CodeListing]]:
     """Every listing of every code of one policy's stored revisions, oldest revision first.
 
     Keys are in the order codes are first met (revision, table, entry); `build_code_index`
     sorts them.
     """
-    found: dict[tuple[CodeSystem, str], list[CodeListing]] = {}
-    in_effect = {w.revision: w for w in windows(policy)}
-    for revision in policy.revisions:
-        meanings = {entry.flag: to_plain(entry.meaning) for entry in revision.codes.legend}
-        links = _revision_links(policy, revision)
-        for system, table in revision.codes.tables():
-            for entry in table.entries:
-                members = [(str(entry.code), None)] if entry.code is not None else _members(system, entry.range_start, entry.range_end)
-                listed_description = to_plain(entry.description)
-                flags = [FlagUse(flag=flag, meaning=meanings.get(flag, flag.value)) for flag in entry.flags]
-                statements = _statements_for(revision, list(entry.flags))
-                for code, via_range in members:
-                    # Built from validated models, one per range member (tens of thousands per
-                    # hundred policies): constructed without validating each field again.
-                    found.setdefault((system, code), []).append(
-                        CodeListing.model_construct(
-                            policy=policy.number,
-                            policy_title=policy.title,
-                            revision=revision.revision,
-                            revision_status=revision.status,
-                            is_current=revision is policy.current,
-                            window=in_effect[revision.revision],
-                            listed_as=entry.display,
-                            via_range=via_range,
-                            listed_description=listed_description,
-                            flags=flags,
-                            statements=statements,
-                            links=links,
-                        )
-                    )
-    return found
+    built: dict[ListedEntry, CodeListing] = {}
+
+    def listing(entry: ListedEntry) -> CodeListing:
+        # One per table entry, shared by the codes of its range (a listing holds no code).
+        # Built from validated models: constructed without validating each field again.
+        found = built.get(entry)
+        if found is None:
+            listed = entry.revision
+            found = built[entry] = CodeListing.model_construct(
+                policy=listed.policy,
+                policy_title=listed.policy_title,
+                revision=listed.revision.revision,
+                revision_status=listed.revision.status,
+                is_current=listed.is_current,
+                window=listed.window,
+                listed_as=entry.listed_as,
+                via_range=entry.via_range,
+                listed_description=entry.listed_description,
+                flags=entry.flags,
+                statements=entry.statements,
+                links=listed.links,
+            )
+        return found
+
+    return {key: [listing(entry) for entry in entries] for key, entries in policy_entries(policy).items()}
 
 
-def code_description(system: CodeSystem, code: str, listings: list[CodeListing]) -> tuple[str, Literal["code_set", "policy"]]:
+def code_description(system: CodeSystem, code: str, listings: Sequence[CodeListing] | Sequence[ListedEntry]) -> tuple[str, Literal["code_set", "policy"]]:
     """A code's description and its source: official for ICD-10-CM, else as printed.
 
     For CPT and HCPCS: the description printed beside the code in the last of `listings`
     (oldest first) that lists it by itself, else the range description of the last one.
+    `listings` may also be the code's `ListedEntry`s (of `policy_entries`).
     """
     if system is CodeSystem.ICD10CM:
         return icd10.description(code), "code_set"
@@ -320,13 +428,13 @@ def build_code_index(library: Library) -> CodeIndexDocument:
     return CodeIndexDocument(code_sets=[code_set_info()], note=FORMAT_ONLY_NOTE, codes=records)
 
 
-def _members(system: CodeSystem, start: object, end: object) -> list[tuple[str, str | None]]:
-    """The codes a range covers, each with the range as printed."""
+def _members(system: CodeSystem, start: object, end: object) -> tuple[list[str], str]:
+    """The codes a range covers, and the range as printed."""
     shown = f"{start}-{end}"
     if system is not CodeSystem.ICD10CM:
         # CPT/HCPCS ranges cannot be expanded without the licensed list: index the range's ends.
-        return [(str(start), shown), (str(end), shown)]
-    return [(member.code, shown) for member in icd10.expand_range(str(start), str(end))]
+        return [str(start), str(end)], shown
+    return [member.code for member in icd10.expand_range(str(start), str(end))], shown
 
 
 def lookup(index: CodeIndexDocument, query: str) -> list[CodeRecord]:

@@ -173,6 +173,33 @@ def test_csv_rows_carry_flags_statements_and_windows(files: dict[str, bytes]) ->
     assert earlier["code_set_release"] == "" and earlier["system"] == "cpt"
 
 
+def test_text_with_quotes_commas_line_breaks_and_markup_survives_the_csv_and_the_shards(library: Library) -> None:
+    from .test_code_index import published_records
+
+    text = 'Brain, "spine" & </script> \\ é ✓ \U0001f600 \u2028 tab\tand\r\nnew line'
+    policy = library.policies[0]
+    revisions = []
+    for revision in policy.revisions:
+        codes = revision.codes
+        tables = {
+            name: getattr(codes, name).model_copy(
+                update={"entries": [entry.model_copy(update={"description": f"{text} {i}"}) for i, entry in enumerate(getattr(codes, name).entries)]}
+            )
+            for name in ("cpt", "hcpcs", "icd10cm")
+        }
+        legend = [entry.model_copy(update={"meaning": f"{text} {entry.flag.value}"}) for entry in codes.legend]
+        revisions.append(revision.model_copy(update={"codes": codes.model_copy(update={**tables, "legend": legend})}))
+    hostile = Library(policies=[policy.model_copy(update={"title": text, "revisions": revisions})])
+    files = render_downloads(hostile)
+    assert published_records(files) == build_code_index(hostile).codes
+    written = files[urls.download_codes_csv()].decode("utf-8")
+    rows = list(csv.reader(io.StringIO(written, newline="")))
+    rewritten = io.StringIO(newline="")
+    csv.writer(rewritten).writerows(rows)
+    assert rewritten.getvalue() == written  # quoted where the csv module quotes, and nowhere else
+    assert {row[1] for row in rows[1:]} == {text} and any(row[10].startswith(text) for row in rows[1:])
+
+
 # --------------------------------------------------------------------------- FHIR
 
 

@@ -1,7 +1,10 @@
-"""The fast paths of loading and export give exactly what the plain ones give."""
+"""The fast paths of loading, export and downloads give exactly what the plain ones give."""
 
 from __future__ import annotations
 
+import csv
+import io
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,9 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
+from generators.code_index import FlagUse, ListedEntry, ShardCode, ShardListing, StatementRef, policy_entries
 from generators.load import _Builder, _ComposeLoader, parse_yaml
-from generators.model import Library, Reference
-from generators.render.json_api import dump_json, dump_model, policy_document, revision_document
+from generators.model import CodeSystem, Determination, Flag, Library, Reference
+from generators.render.downloads import _code_head, _Code, _csv_fields, _listing_line, dump_value_set, value_set
+from generators.render.json_api import Links, dump_json, dump_model, policy_document, revision_document
 
 from .conftest import DATA
 
@@ -78,3 +83,67 @@ def test_synthetic_library_serialises_the_same(tmp_path: Path) -> None:
 
     generate_library(tmp_path / "lib", policies=2, revisions=2, seed=3)
     test_whole_documents_serialise_the_same(load_library(tmp_path / "lib"))
+
+
+# --------------------------------------------------------------------------- downloads
+
+HOSTILE_TEXT = 'Brain, "spine" & <b>x</b> </script> \\ é ✓ \U0001f600 \u2028 tab\tand\r\nnew line'
+
+
+def _csv_writer_row(values: tuple[str, ...]) -> str:
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer).writerow(values)
+    return buffer.getvalue()
+
+
+def test_csv_fields_are_quoted_exactly_as_the_csv_module_quotes_them() -> None:
+    values = ["", " ", '"', '""', ",", "\r", "\n", "\r\n", HOSTILE_TEXT, *(f"a{chr(i)}b" for i in range(1, 0x3000))]
+    for value in values:
+        assert _csv_fields((value, "x", value)) + "end\r\n" == _csv_writer_row((value, "x", value, "end")), repr(value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(exclude_categories=("Cs",))), min_size=1, max_size=4))
+def test_csv_fields_equal_the_csv_module_for_any_text(values: list[str]) -> None:
+    assert _csv_fields(tuple(values)) + "end\r\n" == _csv_writer_row((*values, "end"))
+
+
+def _hostile_entry(library: Library, text: str) -> ListedEntry:
+    listed = replace(next(iter(policy_entries(library.policies[0]).values()))[0].revision, ref=f"6.01.03/{text}")
+    flags = [FlagUse(flag=Flag.EI, meaning=text), FlagUse(flag=Flag.NMN, meaning=text)]
+    statements = [StatementRef(id=text, number="I", determination=Determination.INVESTIGATIONAL)]
+    return ListedEntry(revision=listed, listed_as=text, via_range=text, listed_description=text, flags=flags, statements=statements)
+
+
+@pytest.mark.parametrize("text", [HOSTILE_TEXT, "".join(chr(i) for i in range(1, 0x3000)) + "\U0001f600\u2028\u2029\ufeff"])
+def test_listing_lines_and_code_heads_are_what_the_shard_models_write(library: Library, text: str) -> None:
+    entry = _hostile_entry(library, text)
+    listing = ShardListing(
+        revision_ref=entry.revision.ref,
+        listed_as=text,
+        via_range=text,
+        listed_description=text,
+        flags=[Flag.EI, Flag.NMN],
+        statements=[text],
+    )
+    assert _listing_line(entry) == listing.model_dump_json().encode("utf-8")
+    alone = ShardListing(revision_ref=entry.revision.ref, listed_as="0611T", via_range=None, listed_description="", flags=[], statements=[])
+    assert _listing_line(ListedEntry(entry.revision, "0611T", None, "", [], [])) == alone.model_dump_json().encode("utf-8")
+    for source in ("code_set", "policy"):
+        code = _Code(CodeSystem.CPT, text, [entry], text, source)  # type: ignore[arg-type]
+        record = ShardCode(code=text, description=text, description_source=source, listings=[])  # type: ignore[arg-type]
+        assert _code_head(code) + b"]}" == record.model_dump_json().encode("utf-8")
+
+
+def test_value_sets_serialise_as_dump_json_writes_them(library: Library, tmp_path: Path) -> None:
+    from benchmarks.synthetic import generate_library
+    from generators.validate import load_library
+
+    generate_library(tmp_path / "lib", policies=2, revisions=2, seed=3)
+    policies = [*library.policies, *load_library(tmp_path / "lib").policies]
+    hostile = library.policies[0].model_copy(update={"title": HOSTILE_TEXT.replace("\r\n", " "), "number": "6.01.99"})
+    for policy in [*policies, hostile]:
+        document = value_set(policy)
+        assert dump_value_set(document) == dump_json(document)
+    every_character = {"a": ["".join(chr(i) for i in range(1, 0x3000)), True, False, {}, [], [{"b": "\U0001f600\u2028"}]]}
+    assert dump_value_set(every_character) == dump_json(every_character)

@@ -33,24 +33,25 @@ import operator
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
-from typing import Any
+from typing import Any, Literal, NamedTuple
+
+import pydantic_core
 
 from .. import icd10, urls
 from ..code_index import (
     FORMAT_ONLY_NOTE,
     SHARD_PREFIX_LENGTH,
-    CodeListing,
     CodeShardDocument,
     CodeShardIndexDocument,
     CodeShardInfo,
-    ShardCode,
-    ShardListing,
+    ListedEntry,
+    ListedRevision,
     ShardRevision,
     code_description,
     code_set_info,
-    policy_listings,
-    revision_ref,
+    policy_entries,
     shard_prefix,
 )
 from ..model import CodeSystem, Flag, Library, Policy, Revision, RevisionStatus, policy_sort_key
@@ -146,11 +147,32 @@ class DownloadsPart:
         return cls(number, sort_key, csv_rows, pieces, feed_entries, feed_updated, files)
 
 
-Listings = dict[tuple[CodeSystem, str], list[CodeListing]]
+class _Code(NamedTuple):
+    """A code one policy lists, with its entries (oldest revision first) and its description as that policy gives it."""
+
+    system: CodeSystem
+    code: str
+    entries: list[ListedEntry]
+    description: str
+    description_source: Literal["code_set", "policy"]
 
 
-def _sorted_codes(listings: Listings) -> list[tuple[tuple[CodeSystem, str], list[CodeListing]]]:
-    return sorted(listings.items(), key=lambda item: (_SYSTEM_ORDER[item[0][0].value], item[0][1]))
+def _policy_codes(policy: Policy) -> list[_Code]:
+    """The codes `policy` lists, by system then code, each described once for the CSV, shards and ValueSet."""
+    found = policy_entries(policy)
+    return [
+        _Code(system, code, entries, *code_description(system, code, entries))
+        for (system, code), entries in sorted(found.items(), key=lambda item: (_SYSTEM_ORDER[item[0][0].value], item[0][1]))
+    ]
+
+
+def _json(data: dict[str, Any]) -> bytes:
+    """Compact JSON of plain data (strings, None, bools, lists, dicts), by pydantic-core.
+
+    Byte for byte what `model_dump_json()` writes for a model with the same fields in the
+    same order: the same serialiser, without building a model per line.
+    """
+    return pydantic_core.to_json(data)
 
 
 # --------------------------------------------------------------------------- CSV
@@ -163,6 +185,23 @@ def _csv_line(values: tuple[str, ...]) -> bytes:
 
 
 CSV_HEADER = _csv_line(CSV_COLUMNS)
+# What makes csv.writer (default dialect, QUOTE_MINIMAL) quote a field: the delimiter, the
+# quote character and the line terminator's characters.
+_CSV_QUOTED = re.compile(r'[,"\r\n]')
+
+
+def _csv_field(value: str) -> str:
+    """`value` as `csv.writer` writes it in a row of several fields (RFC 4180, quoted only when needed)."""
+    if _CSV_QUOTED.search(value) is None:
+        return value
+    return '"' + value.replace('"', '""') + '"'
+
+
+def _csv_fields(values: tuple[str, ...]) -> str:
+    """Several fields of a row, each followed by the delimiter."""
+    if not any(map(_CSV_QUOTED.search, values)):  # the common case: no field needs quotes
+        return ",".join(values) + ","
+    return "".join(_csv_field(value) + "," for value in values)
 
 
 @cache
@@ -172,98 +211,139 @@ def _icd_release_column() -> str:
     return f"{info.release} ({info.package} {info.package_version})"
 
 
-def _csv_rows(listings: Listings) -> bytes:
-    """One policy's rows of `codes.csv`: by revision, system, code, listed as (RFC 4180)."""
-    icd_release = _icd_release_column()
-    rows: list[tuple[CodeSystem, str, str, CodeListing]] = []
-    for (system, code), code_listings in _sorted_codes(listings):
-        description, _ = code_description(system, code, code_listings)
-        rows += [(system, code, description, listing) for listing in code_listings]
-    rows.sort(key=lambda row: (row[3].revision, _SYSTEM_ORDER[row[0].value], row[1], row[3].listed_as))  # stable: ties keep the index's order
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)
-    for system, code, description, listing in rows:
-        writer.writerow(
-            (
-                listing.policy,
-                listing.policy_title,
-                listing.revision.isoformat(),
-                listing.revision_status.value,
-                "true" if listing.is_current else "false",
-                listing.window.start.isoformat(),
-                listing.window.end.isoformat() if listing.window.end else "",
-                listing.window.start_basis.value,
-                system.value,
-                code,
-                description,
-                listing.listed_as,
-                listing.via_range or "",
-                ";".join(flag.flag.value for flag in listing.flags),
-                ";".join(f"{s.number} {s.id}" for s in listing.statements),
-                icd_release if system is CodeSystem.ICD10CM else "",
-            )
+def _csv_revision_columns(listed: ListedRevision) -> str:
+    """The columns `policy` to `window_start_basis` of a revision's rows, each followed by the delimiter."""
+    window = listed.window
+    return _csv_fields(
+        (
+            listed.policy,
+            listed.policy_title,
+            listed.revision.key,
+            listed.revision.status.value,
+            "true" if listed.is_current else "false",
+            window.start.isoformat(),
+            window.end.isoformat() if window.end else "",
+            window.start_basis.value,
         )
-    return buffer.getvalue().encode("utf-8")
+    )
+
+
+def _csv_entry_columns(entry: ListedEntry) -> str:
+    """The columns `listed_as` to `statements` of an entry's rows, each followed by the delimiter."""
+    return _csv_fields(
+        (
+            entry.listed_as,
+            entry.via_range or "",
+            ";".join([use.flag.value for use in entry.flags]) if entry.flags else "",
+            ";".join([f"{s.number} {s.id}" for s in entry.statements]) if entry.statements else "",
+        )
+    )
+
+
+def _csv_order(entry: ListedEntry) -> tuple[date, str]:
+    return entry.revision.revision.revision, entry.listed_as
+
+
+def _csv_rows(codes: list[_Code]) -> bytes:
+    """One policy's rows of `codes.csv`: by revision, system, code, listed as (RFC 4180).
+
+    Each row is its revision's columns, its code's and its entry's, each serialised once.
+    """
+    icd_release = _csv_field(_icd_release_column()) + "\r\n"
+    revision_columns: dict[ListedRevision, str] = {}
+    entry_columns: dict[ListedEntry, str] = {}
+    rows: dict[ListedRevision, list[str]] = {}
+    for system, code, entries, description, _ in codes:
+        code_columns = _csv_fields((system.value, code, description))
+        end = icd_release if system is CodeSystem.ICD10CM else "\r\n"
+        if len(entries) > 1:
+            entries = sorted(entries, key=_csv_order)  # stable: ties keep the index's order
+        for entry in entries:
+            listed = entry.revision
+            head = revision_columns.get(listed)
+            if head is None:
+                head = revision_columns[listed] = _csv_revision_columns(listed)
+                rows[listed] = []
+            tail = entry_columns.get(entry)
+            if tail is None:
+                tail = entry_columns[entry] = _csv_entry_columns(entry)
+            rows[listed].append(head + code_columns + tail + end)
+    # Codes come by system and code, so each revision's rows are in the file's order already.
+    return "".join(row for listed in sorted(rows, key=lambda listed: listed.revision.revision) for row in rows[listed]).encode("utf-8")
 
 
 # --------------------------------------------------------------------------- code index shards
 
 
-def _shard_revision(listings: list[CodeListing], statement_order: dict[str, int]) -> ShardRevision:
-    """The `revisions` table entry of one revision, from its listings in one shard."""
-    first = listings[0]
-    flags = {use.flag: use for listing in listings for use in listing.flags}
-    statements = {statement.id: statement for listing in listings for statement in listing.statements}
-    return ShardRevision(
-        policy=first.policy,
-        policy_title=first.policy_title,
-        revision=first.revision,
-        revision_status=first.revision_status,
-        is_current=first.is_current,
-        window=first.window,
-        flags=[flags[flag] for flag in sorted(flags, key=_FLAG_ORDER.__getitem__)],
-        statements=[statements[id_] for id_ in sorted(statements, key=statement_order.__getitem__)],
-        links=first.links,
+def _listing_line(entry: ListedEntry) -> bytes:
+    """The `ShardListing` of an entry (the same for every code of its range), as JSON."""
+    listing = {
+        "revision_ref": entry.revision.ref,
+        "listed_as": entry.listed_as,
+        "via_range": entry.via_range,
+        "listed_description": entry.listed_description,
+        "flags": [use.flag.value for use in entry.flags],
+        "statements": [statement.id for statement in entry.statements],
+    }
+    return _json(listing)
+
+
+def _code_head(code: _Code) -> bytes:
+    """The start of a `ShardCode` record, up to and including `"listings":[`."""
+    record = {"code": code.code, "description": code.description, "description_source": code.description_source, "listings": []}
+    return _json(record).removesuffix(b"]}")
+
+
+def _shard_revision(listed: ListedRevision, flags: Collection[Flag]) -> bytes:
+    """The `revisions` table entry (`"<ref>":{...}`) of a revision whose listings in a shard carry `flags`.
+
+    Its flags are in the order of `Flag`; the statements they point to are in the revision's
+    order, so they are those that the listings point to.
+    """
+    uses, statements = listed.flag_refs(tuple(sorted(flags, key=_FLAG_ORDER.__getitem__)))
+    revision = ShardRevision(
+        policy=listed.policy,
+        policy_title=listed.policy_title,
+        revision=listed.revision.revision,
+        revision_status=listed.revision.status,
+        is_current=listed.is_current,
+        window=listed.window,
+        flags=uses,
+        statements=statements,
+        links=listed.links,
     )
+    return json.dumps(listed.ref, ensure_ascii=False).encode("utf-8") + b":" + revision.model_dump_json().encode("utf-8")
 
 
-def _shard_parts(policy: Policy, listings: Listings) -> dict[ShardKey, CodeShardPart]:
-    """One policy's part of every shard it lists codes in."""
-    codes: dict[ShardKey, list[tuple[str, bool, bytes, bytes]]] = {}
-    by_revision: dict[ShardKey, dict[str, list[CodeListing]]] = {}
-    for (system, code), code_listings in _sorted_codes(listings):
-        shard = (system.value, shard_prefix(code))
-        description, source = code_description(system, code, code_listings)
-        head = ShardCode(code=code, description=description, description_source=source, listings=[]).model_dump_json().encode("utf-8")
+def _shard_parts(codes: list[_Code]) -> dict[ShardKey, CodeShardPart]:
+    """One policy's part of every shard it lists codes in (`codes` by system then code)."""
+    shard_codes: dict[ShardKey, list[tuple[str, bool, bytes, bytes]]] = {}
+    shard_flags: dict[ShardKey, dict[ListedRevision, set[Flag]]] = {}
+    entry_lines: dict[ListedEntry, tuple[bytes, frozenset[Flag]]] = {}
+    for code in codes:
+        shard = (code.system.value, shard_prefix(code.code))
+        flags_by_revision = shard_flags.setdefault(shard, {})
         lines = []
-        for listing in code_listings:
-            ref = revision_ref(listing.policy, listing.revision.isoformat())
-            by_revision.setdefault(shard, {}).setdefault(ref, []).append(listing)
-            lines.append(
-                ShardListing(
-                    revision_ref=ref,
-                    listed_as=listing.listed_as,
-                    via_range=listing.via_range,
-                    listed_description=listing.listed_description,
-                    flags=[use.flag for use in listing.flags],
-                    statements=[statement.id for statement in listing.statements],
-                )
-                .model_dump_json()
-                .encode("utf-8")
-            )
-        listed_alone = any(listing.via_range is None for listing in code_listings)
-        codes.setdefault(shard, []).append((code, listed_alone, head.removesuffix(b"]}"), b",\n".join(lines)))
-    statement_order = {revision.key: {s.id: i for i, s in enumerate(revision.statements)} for revision in policy.revisions}
-    revision_order = {revision_ref(policy.number, revision.key): i for i, revision in enumerate(policy.revisions)}
+        for entry in code.entries:
+            found = entry_lines.get(entry)
+            if found is None:
+                found = entry_lines[entry] = (_listing_line(entry), frozenset(use.flag for use in entry.flags))
+            line, flags = found
+            lines.append(line)
+            flags_by_revision.setdefault(entry.revision, set()).update(flags)
+        listed_alone = any(entry.via_range is None for entry in code.entries)
+        shard_codes.setdefault(shard, []).append((code.code, listed_alone, _code_head(code), b",\n".join(lines)))
+    # A revision's entry depends only on the flags its listings in the shard carry: few kinds per revision.
+    entries: dict[tuple[ListedRevision, frozenset[Flag]], bytes] = {}
     parts = {}
-    for shard, revisions in by_revision.items():
-        entries = [
-            json.dumps(ref, ensure_ascii=False).encode("utf-8")
-            + b":"
-            + _shard_revision(revisions[ref], statement_order[revisions[ref][0].revision.isoformat()]).model_dump_json().encode("utf-8")
-            for ref in sorted(revisions, key=revision_order.__getitem__)
-        ]
-        parts[shard] = CodeShardPart(revisions=b",\n".join(entries), codes=tuple(codes[shard]))
+    for shard, flags_by_revision in shard_flags.items():
+        table = []
+        for listed in sorted(flags_by_revision, key=operator.attrgetter("index")):
+            key = (listed, frozenset(flags_by_revision[listed]))
+            if key not in entries:
+                entries[key] = _shard_revision(listed, key[1])
+            table.append(entries[key])
+        parts[shard] = CodeShardPart(revisions=b",\n".join(table), codes=tuple(shard_codes[shard]))
     return parts
 
 
@@ -355,18 +435,18 @@ def _fhir_name(number: str) -> str:
     return "Policy_" + re.sub(r"[^A-Za-z0-9]", "_", number) + "_Codes"
 
 
-def value_set(policy: Policy, listings: Listings | None = None) -> dict[str, Any]:
+def value_set(policy: Policy, codes: list[_Code] | None = None) -> dict[str, Any]:
     """The FHIR R4 ValueSet of the current revision's codes of `policy`, as JSON data.
 
-    `listings` is `policy_listings(policy)`, when the caller has it already.
+    `codes` is `_policy_codes(policy)`, when the caller has it already.
     """
     revision = policy.current
-    if listings is None:
-        listings = policy_listings(policy)
+    if codes is None:
+        codes = _policy_codes(policy)
     concepts: dict[CodeSystem, list[dict[str, str]]] = {}
-    for (system, code), code_listings in _sorted_codes(listings):
-        if any(listing.revision == revision.revision for listing in code_listings):
-            concepts.setdefault(system, []).append({"code": code, "display": code_description(system, code, code_listings)[0]})
+    for code in codes:
+        if any(entry.revision.is_current for entry in code.entries):
+            concepts.setdefault(code.system, []).append({"code": code.code, "display": code.description})
     include: list[dict[str, Any]] = []
     for system in CodeSystem:
         if system not in concepts:
@@ -402,6 +482,16 @@ def value_set(policy: Policy, listings: Listings | None = None) -> dict[str, Any
     if include:  # FHIR requires at least one include; a policy without codes has no compose
         document["compose"] = {"include": include}
     return document
+
+
+def dump_value_set(document: dict[str, Any]) -> bytes:
+    """`dump_json(document)` for a ValueSet of `value_set`, serialised by pydantic-core instead.
+
+    The same bytes (as `dump_model` gives for models; a test holds them equal): the data is
+    strings, booleans, lists and dicts only, and Python's `json` falls back to its
+    pure-Python encoder whenever `indent` is given, which made this most of a part's time.
+    """
+    return pydantic_core.to_json(document, indent=2) + b"\n"
 
 
 # --------------------------------------------------------------------------- Atom
@@ -489,16 +579,16 @@ def assemble_feed(entries: Iterable[Iterable[tuple[tuple[int, ...], bytes]]], up
 
 def downloads_part(policy: Policy) -> DownloadsPart:
     """Everything `policy` contributes to the downloads, serialised; see `assemble_downloads`."""
-    listings = policy_listings(policy)
+    codes = _policy_codes(policy)
     feed = [(key, render_template("feed/entry.xml", entry=entry).encode("utf-8")) for key, entry in policy_feed_entries(policy)]
     return DownloadsPart(
         number=policy.number,
         sort_key=policy_sort_key(policy.number),
-        csv_rows=_csv_rows(listings),
-        shards=_shard_parts(policy, listings),
+        csv_rows=_csv_rows(codes),
+        shards=_shard_parts(codes),
         feed_entries=tuple(feed),
         feed_updated=max(_timestamp(revision) for revision in policy.revisions),
-        files={urls.fhir_value_set(policy.number): dump_json(value_set(policy, listings))},
+        files={urls.fhir_value_set(policy.number): dump_value_set(value_set(policy, codes))},
     )
 
 
