@@ -16,8 +16,8 @@ from pydantic import BaseModel
 from generators.code_index import FlagUse, ListedEntry, ShardCode, ShardListing, StatementRef, policy_entries
 from generators.load import _Builder, _ComposeLoader, parse_yaml
 from generators.model import CodeSystem, Determination, Flag, Library, Reference
-from generators.render.downloads import _code_head, _Code, _csv_fields, _listing_line, dump_value_set, value_set
-from generators.render.json_api import Links, dump_json, dump_model, policy_document, revision_document
+from generators.render.downloads import _code_head, _Code, _csv_fields, _listing_line
+from generators.render.json_api import dump_json, dump_model, policy_document, revision_document
 
 from .conftest import DATA
 
@@ -135,15 +135,3 @@ def test_listing_lines_and_code_heads_are_what_the_shard_models_write(library: L
         assert _code_head(code) + b"]}" == record.model_dump_json().encode("utf-8")
 
 
-def test_value_sets_serialise_as_dump_json_writes_them(library: Library, tmp_path: Path) -> None:
-    from benchmarks.synthetic import generate_library
-    from generators.validate import load_library
-
-    generate_library(tmp_path / "lib", policies=2, revisions=2, seed=3)
-    policies = [*library.policies, *load_library(tmp_path / "lib").policies]
-    hostile = library.policies[0].model_copy(update={"title": HOSTILE_TEXT.replace("\r\n", " "), "number": "6.01.99"})
-    for policy in [*policies, hostile]:
-        document = value_set(policy)
-        assert dump_value_set(document) == dump_json(document)
-    every_character = {"a": ["".join(chr(i) for i in range(1, 0x3000)), True, False, {}, [], [{"b": "\U0001f600\u2028"}]]}
-    assert dump_value_set(every_character) == dump_json(every_character)
