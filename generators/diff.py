@@ -41,6 +41,7 @@ import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from functools import cached_property
 from itertools import compress, count, islice
 from operator import ne
 from typing import Literal, TypeVar
@@ -312,7 +313,12 @@ class RevisionDiff:
 
     def summary(self) -> list[str]:
         """Plain-language sentences saying what changed, in the order of the document."""
-        return _summarise(self)
+        return list(self._summary)
+
+    @cached_property
+    def _summary(self) -> tuple[str, ...]:
+        # Computed once: the JSON file and the page of a diff both show the summary.
+        return tuple(_summarise(self))
 
 
 def diff_revisions(old: Revision, new: Revision) -> RevisionDiff:
