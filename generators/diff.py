@@ -40,7 +40,7 @@ import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from functools import cached_property
+from functools import cached_property, lru_cache
 from itertools import compress, count, islice
 from operator import ne
 from typing import Literal, TypeVar
@@ -215,8 +215,11 @@ def _with_head_and_tail(middle: list[Opcode], head: int, tail: int, old_length: 
     return opcodes
 
 
-def _tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text)
+# A changed text is usually compared twice, with the revision before it and the one after it:
+# its tokens are kept for a while (a few hundred texts: the revisions of a policy or two).
+@lru_cache(maxsize=256)
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(_TOKEN.findall(text))
 
 
 def _normalise(segments: Iterable[tuple[Op, str]]) -> list[WordSegment]:
