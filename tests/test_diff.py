@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
+import difflib
 
-from generators.diff import Change, ChangeKind, WordSegment, diff_revisions, mirror_words, word_diff
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from generators.diff import Change, ChangeKind, SequenceMatcher, WordSegment, _similar, diff_revisions, mirror_words, word_diff
 from generators.model import Determination, Library, Revision
 from generators.text import to_plain
 
@@ -409,6 +413,44 @@ def test_word_diff_groups_a_replacement() -> None:
         WordSegment(op="insert", text="x y"),
         WordSegment(op="equal", text=" d"),
     ]
+
+
+# Few words, so that texts share words, repeat them and match in several blocks.
+PARAGRAPHS = st.lists(st.sampled_from(["MRS", "the", "of", "tumor", "spine", "**not**", "2025;", "<b>"]), max_size=24).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(PARAGRAPHS, PARAGRAPHS)
+def test_paragraphs_are_similar_when_difflib_matches_half_their_words(old: str, new: str) -> None:
+    # The definition, computed in full: the alignment stops searching once the answer is known.
+    first, second = sorted((old.split(), new.split()))
+    matched = sum(block.size for block in difflib.SequenceMatcher(None, first, second, autojunk=False).get_matching_blocks())
+    assert _similar(old, new) is _similar(new, old) is (2 * matched >= max(len(first), len(second)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(PARAGRAPHS, PARAGRAPHS)
+def test_the_compiled_matcher_answers_as_the_standard_librarys(old: str, new: str) -> None:
+    # The diff uses cydifflib's SequenceMatcher for speed: its answers must be difflib's, so the
+    # published diffs are what the standard library's algorithm gives.
+    old_words, new_words = old.split(" "), new.split(" ")
+    ours = SequenceMatcher(None, old_words, new_words, autojunk=False)
+    reference = difflib.SequenceMatcher(None, old_words, new_words, autojunk=False)
+    assert [tuple(op) for op in ours.get_opcodes()] == [tuple(op) for op in reference.get_opcodes()]
+    assert [tuple(block) for block in ours.get_matching_blocks()] == [tuple(block) for block in reference.get_matching_blocks()]
+    assert tuple(ours.find_longest_match(1, len(old_words), 0, len(new_words) - 1)) == tuple(
+        reference.find_longest_match(1, len(old_words), 0, len(new_words) - 1)
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(PARAGRAPHS, PARAGRAPHS)
+def test_word_diff_rebuilds_both_texts_of_generated_paragraphs(old: str, new: str) -> None:
+    segments = word_diff(old, new)
+    assert "".join(s.text for s in segments if s.op != "insert") == to_plain(old)
+    assert "".join(s.text for s in segments if s.op != "delete") == to_plain(new)
+    assert word_diff(new, old) == mirror_words(segments)
+    assert all(a.op != b.op for a, b in zip(segments, segments[1:], strict=False)), "adjacent segments differ in op"
 
 
 def test_change_mirror_swaps_kind_values_words_and_positions() -> None:

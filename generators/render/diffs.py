@@ -155,6 +155,11 @@ class ChangeView:
 
         return show(self.change.old), show(self.change.new)
 
+    @property
+    def segments(self) -> list[tuple[str, str]]:
+        """The word diff as (op, text) pairs, line breaks as spaces: a redline is one paragraph."""
+        return [(segment.op, segment.text.replace("\n", " ")) for segment in self.change.words or ()]
+
 
 @dataclass(frozen=True)
 class SectionView:
