@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 
 from markupsafe import Markup
@@ -86,10 +87,28 @@ def meta_title(text: str) -> Markup:
 
 def expand_icd10_range(entry: CodeEntry[str]) -> RangeExpansion:
     """The member codes of an ICD-10-CM range entry with their official descriptions."""
+    return _expand_icd10_range(str(entry.range_start), str(entry.range_end))
+
+
+def _expand_icd10_range(range_start: str, range_end: str) -> RangeExpansion:
     try:
-        return RangeExpansion(icd10.expand_range(str(entry.range_start), str(entry.range_end)))
+        return RangeExpansion(icd10.expand_range(range_start, range_end))
     except icd10.RangeError as error:
         return RangeExpansion((), str(error))
+
+
+def icd10_range_details(entry: CodeEntry[str]) -> Markup:
+    """The `<details>` listing the billable codes of an ICD-10-CM range entry (`site/_icd10_range.md`)."""
+    return _icd10_range_details(str(entry.range_start), str(entry.range_end))
+
+
+# The listing depends on the range alone (and the code set, fixed for the process); a range may
+# hold hundreds of codes, and a policy lists the same ranges revision after revision: each range
+# is expanded and rendered once per process.
+@lru_cache(maxsize=1 << 12)
+def _icd10_range_details(range_start: str, range_end: str) -> Markup:
+    expansion = _expand_icd10_range(range_start, range_end)
+    return Markup(_render("_icd10_range.md", display=f"{range_start}-{range_end}", expansion=expansion, icd10_release=icd10.CODE_SET_RELEASE))
 
 
 @dataclass(frozen=True)
@@ -190,7 +209,6 @@ def _revision_context(policy: Policy, revision: Revision, site: SiteContext, con
     previous = policy.revisions[index - 1] if index > 0 else None
     following = policy.revisions[index + 1] if index + 1 < len(policy.revisions) else None
     numbers = {reference.id: position for position, reference in enumerate(revision.references, start=1)}
-    ranges = {entry.display: expand_icd10_range(entry) for entry in revision.codes.icd10cm.entries if entry.is_range}
     return {
         **context.as_dict(),
         "policy": policy,
@@ -201,8 +219,7 @@ def _revision_context(policy: Policy, revision: Revision, site: SiteContext, con
         "following": following,
         "next_diff_url": _diff_url(policy, revision, following) if following is not None else None,
         "reference_number": numbers.__getitem__,
-        "range_expansion": ranges.__getitem__,
-        "icd10_release": icd10.CODE_SET_RELEASE,
+        "icd10_range_details": icd10_range_details,
         "is_known_policy": site.policy_numbers.__contains__,
         "flag_meaning": {entry.flag: entry.meaning for entry in revision.codes.legend}.get,
     }
