@@ -25,6 +25,10 @@ folder and over `file://`. A link never dangles: a "what changed" link is writte
 consecutive pair of revisions, whose diff page the diff stage always publishes
 (`render.diffs.is_published_pair`); the code lookup is linked only when its hand-written page
 is there. The data files the downloads page links to are always published with the site.
+
+Pieces that depend on their data alone are rendered once and reused (same bytes, less work):
+a policy's distinct statements (`StatementRenderer`, revisions repeat most of them), section
+headings (`section_heading`) and ICD-10-CM range listings (`icd10_range_details`).
 """
 
 from __future__ import annotations
@@ -32,13 +36,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from html import escape
 
 from markupsafe import Markup
 
 from .. import icd10, urls
-from ..model import CodeEntry, CodeSystem, Determination, Library, Policy, Revision, policy_sort_key
+from ..model import CodeEntry, CodeSystem, Determination, Library, Policy, Revision, Statement, policy_sort_key
 from ..text import to_plain
 from . import render_template
 from .diffs import is_published_pair
@@ -167,9 +171,11 @@ def policy_listing(policy: Policy) -> PolicyListing:
 class _PageContext:
     """What every template gets: the page's own URL and a way to link from it."""
 
-    def __init__(self, site: SiteContext, page_url: str) -> None:
+    def __init__(self, site: SiteContext, page_url: str, html_page: bool = False) -> None:
         self.site = site
         self.page_url = page_url
+        #: True for a finished HTML page, False for Markdown that MkDocs renders.
+        self.html_page = html_page
 
     def href(self, target: str) -> str:
         """Link from this page to `target` (relative to the site root)."""
@@ -188,7 +194,7 @@ class _PageContext:
             "determination_style": DETERMINATION_STYLES.__getitem__,
             "meta_title": meta_title,
             "code_systems": CodeSystem,
-            "html_page": False,
+            "html_page": self.html_page,
         }
 
 
@@ -203,7 +209,36 @@ def _diff_url(policy: Policy, older: Revision, newer: Revision) -> str | None:
     return urls.page_diff(policy.number, older.key, newer.key)
 
 
-def _revision_context(policy: Policy, revision: Revision, site: SiteContext, context: _PageContext) -> dict[str, object]:
+@lru_cache(maxsize=256)
+def section_heading(level: int, title: str, anchor: str, search_exclude: bool = False, *, html_page: bool) -> Markup:
+    """A section heading (`site/_heading.md`): Markdown for MkDocs pages, HTML for the finished ones.
+
+    Every revision page has the same few headings: each is rendered once per process.
+    """
+    return Markup(_render("_heading.md", level=level, title=title, id=anchor, search_exclude=search_exclude, html_page=html_page))
+
+
+class StatementRenderer:
+    """The HTML of a policy's statements (`site/_statement.md`), each distinct statement rendered once.
+
+    A statement's HTML depends on the statement alone, and revisions repeat most statements
+    word for word (a criteria tree is the largest part of a page): one renderer serves all
+    the pages of a policy, keyed by the statement's JSON.
+    """
+
+    def __init__(self) -> None:
+        self._rendered: dict[str, Markup] = {}
+
+    def __call__(self, statement: Statement) -> Markup:
+        """The `<li>` of `statement`, with its criteria tree."""
+        key = statement.model_dump_json()
+        html = self._rendered.get(key)
+        if html is None:
+            html = self._rendered[key] = Markup(_render("_statement.md", statement=statement, determination_style=DETERMINATION_STYLES.__getitem__))
+        return html
+
+
+def _revision_context(policy: Policy, revision: Revision, site: SiteContext, context: _PageContext, statement_html: StatementRenderer) -> dict[str, object]:
     """What the policy page and an archived revision page both show."""
     index = policy.revisions.index(revision)
     previous = policy.revisions[index - 1] if index > 0 else None
@@ -218,8 +253,10 @@ def _revision_context(policy: Policy, revision: Revision, site: SiteContext, con
         "diff_url": _diff_url(policy, previous, revision) if previous is not None else None,
         "following": following,
         "next_diff_url": _diff_url(policy, revision, following) if following is not None else None,
-        "reference_number": numbers.__getitem__,
+        "reference_numbers": numbers,
         "icd10_range_details": icd10_range_details,
+        "statement_html": statement_html,
+        "heading": partial(section_heading, html_page=context.html_page),
         "is_known_policy": site.policy_numbers.__contains__,
         "flag_meaning": {entry.flag: entry.meaning for entry in revision.codes.legend}.get,
     }
@@ -271,16 +308,17 @@ def render_policy_pages(policy: Policy, site: SiteContext) -> dict[str, str]:
         Page sources keyed by their path under the docs folder, in a stable order.
     """
     number = policy.number
+    statement_html = StatementRenderer()
     pages = dict(
         [
-            _page(urls.page_policy(number), "policy.md", site, lambda c: _revision_context(policy, policy.current, site, c)),
+            _page(urls.page_policy(number), "policy.md", site, lambda c: _revision_context(policy, policy.current, site, c, statement_html)),
             _page(urls.page_history(number), "history.md", site, lambda c: {**c.as_dict(), "policy": policy, "rows": _history_rows(policy)}),
         ]
     )
     for revision in policy.revisions[:-1]:
         page_url = urls.page_revision(number, revision.key)
-        context = _revision_context(policy, revision, site, _PageContext(site, page_url))
-        pages[urls.page_html(page_url)] = render_standalone_page("site/revision.html", page_url, policy_breadcrumb(policy), {**context, "html_page": True})
+        context = _revision_context(policy, revision, site, _PageContext(site, page_url, html_page=True), statement_html)
+        pages[urls.page_html(page_url)] = render_standalone_page("site/revision.html", page_url, policy_breadcrumb(policy), context)
     return dict(sorted(pages.items()))
 
 
