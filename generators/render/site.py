@@ -45,7 +45,7 @@ from .. import icd10, urls
 from ..model import CodeEntry, CodeSystem, Determination, Library, Policy, Revision, Statement, policy_sort_key
 from ..text import to_plain
 from . import render_template
-from .diffs import is_published_pair
+from .diffs import is_published_pair, revision_page
 from .json_api import PolicySummary, dump_json, policy_summary
 from .standalone import policy_breadcrumb, relative_url, render_standalone_page
 
@@ -280,6 +280,12 @@ def _history_rows(policy: Policy) -> list[dict[str, object]]:
     return rows[::-1]
 
 
+def _history_context(policy: Policy, context: _PageContext) -> dict[str, object]:
+    """What the revision history shows: the stored revisions, and the page of each by its approval date."""
+    stored_pages = {revision.revision: revision_page(policy, revision) for revision in policy.revisions}
+    return {**context.as_dict(), "policy": policy, "rows": _history_rows(policy), "stored_pages": stored_pages}
+
+
 def _render(name: str, **context: object) -> str:
     return render_template(f"{TEMPLATES}/{name}", **context)
 
@@ -312,7 +318,7 @@ def render_policy_pages(policy: Policy, site: SiteContext) -> dict[str, str]:
     pages = dict(
         [
             _page(urls.page_policy(number), "policy.md", site, lambda c: _revision_context(policy, policy.current, site, c, statement_html)),
-            _page(urls.page_history(number), "history.md", site, lambda c: {**c.as_dict(), "policy": policy, "rows": _history_rows(policy)}),
+            _page(urls.page_history(number), "history.md", site, lambda c: _history_context(policy, c)),
         ]
     )
     for revision in policy.revisions[:-1]:
