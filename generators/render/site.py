@@ -239,12 +239,12 @@ class StatementRenderer:
 
 
 def _revision_context(policy: Policy, revision: Revision, site: SiteContext, context: _PageContext, statement_html: StatementRenderer) -> dict[str, object]:
-    """What the policy page and an archived revision page both show."""
+    """What the policy page and an archived revision page both show, with the revision's body (`site/_revision.md`)."""
     index = policy.revisions.index(revision)
     previous = policy.revisions[index - 1] if index > 0 else None
     following = policy.revisions[index + 1] if index + 1 < len(policy.revisions) else None
     numbers = {reference.id: position for position, reference in enumerate(revision.references, start=1)}
-    return {
+    shown = {
         **context.as_dict(),
         "policy": policy,
         "revision": revision,
@@ -260,6 +260,9 @@ def _revision_context(policy: Policy, revision: Revision, site: SiteContext, con
         "is_known_policy": site.policy_numbers.__contains__,
         "flag_meaning": {entry.flag: entry.meaning for entry in revision.codes.legend}.get,
     }
+    # The body is rendered on its own and placed into its page (the same bytes as including
+    # it): included, each of its thousand pieces went up through every template of the page.
+    return {**shown, "revision_body": Markup(_render("_revision.md", **shown))}
 
 
 def _history_rows(policy: Policy) -> list[dict[str, object]]:
