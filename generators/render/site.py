@@ -44,7 +44,7 @@ from markupsafe import Markup
 from .. import icd10, urls
 from ..model import CodeEntry, CodeSystem, Determination, Library, Policy, Revision, Statement, policy_sort_key
 from ..text import to_plain
-from . import render_template
+from . import environment, render_template
 from .diffs import is_published_pair, revision_page
 from .json_api import PolicySummary, dump_json, policy_summary
 from .standalone import policy_breadcrumb, relative_url, render_standalone_page
@@ -228,13 +228,15 @@ class StatementRenderer:
 
     def __init__(self) -> None:
         self._rendered: dict[str, Markup] = {}
+        # The template's macro, called directly: a statement needs no page context.
+        self._statement_macro = environment().get_template(f"{TEMPLATES}/_statement.md").module.statement  # type: ignore[attr-defined]
 
     def __call__(self, statement: Statement) -> Markup:
         """The `<li>` of `statement`, with its criteria tree."""
         key = statement.model_dump_json()
         html = self._rendered.get(key)
         if html is None:
-            html = self._rendered[key] = Markup(_render("_statement.md", statement=statement, determination_style=DETERMINATION_STYLES.__getitem__))
+            html = self._rendered[key] = self._statement_macro(statement, DETERMINATION_STYLES[statement.determination])
         return html
 
 
