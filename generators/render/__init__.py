@@ -30,9 +30,6 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
-        # Templates are package files that do not change while a build runs: no file
-        # system check of each template on every page.
-        auto_reload=False,
     )
     env.filters["plain"] = to_plain
     env.filters["html"] = to_html

@@ -27,8 +27,8 @@ consecutive pair of revisions, whose diff page the diff stage always publishes
 is there. The data files the downloads page links to are always published with the site.
 
 Pieces that depend on their data alone are rendered once and reused (same bytes, less work):
-a policy's distinct statements (`StatementRenderer`, revisions repeat most of them), section
-headings (`section_heading`) and ICD-10-CM range listings (`icd10_range_details`).
+a policy's distinct statements (revisions repeat most of them), section headings and ICD-10-CM
+range listings (`PageFragments`).
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from functools import lru_cache, partial
 from html import escape
 
+import jinja2
 from markupsafe import Markup
 
 from .. import icd10, urls
@@ -99,20 +100,6 @@ def _expand_icd10_range(range_start: str, range_end: str) -> RangeExpansion:
         return RangeExpansion(icd10.expand_range(range_start, range_end))
     except icd10.RangeError as error:
         return RangeExpansion((), str(error))
-
-
-def icd10_range_details(entry: CodeEntry[str]) -> Markup:
-    """The `<details>` listing the billable codes of an ICD-10-CM range entry (`site/_icd10_range.md`)."""
-    return _icd10_range_details(str(entry.range_start), str(entry.range_end))
-
-
-# The listing depends on the range alone (and the code set, fixed for the process); a range may
-# hold hundreds of codes, and a policy lists the same ranges revision after revision: each range
-# is expanded and rendered once per process.
-@lru_cache(maxsize=1 << 12)
-def _icd10_range_details(range_start: str, range_end: str) -> Markup:
-    expansion = _expand_icd10_range(range_start, range_end)
-    return Markup(_render("_icd10_range.md", display=f"{range_start}-{range_end}", expansion=expansion, icd10_release=icd10.CODE_SET_RELEASE))
 
 
 @dataclass(frozen=True)
@@ -209,38 +196,56 @@ def _diff_url(policy: Policy, older: Revision, newer: Revision) -> str | None:
     return urls.page_diff(policy.number, older.key, newer.key)
 
 
-@lru_cache(maxsize=256)
-def section_heading(level: int, title: str, anchor: str, search_exclude: bool = False, *, html_page: bool) -> Markup:
-    """A section heading (`site/_heading.md`): Markdown for MkDocs pages, HTML for the finished ones.
+class PageFragments:
+    """Pieces of a policy's pages that depend on their data alone, each rendered once (same bytes).
 
-    Every revision page has the same few headings: each is rendered once per process.
-    """
-    return Markup(_render("_heading.md", level=level, title=title, id=anchor, search_exclude=search_exclude, html_page=html_page))
-
-
-class StatementRenderer:
-    """The HTML of a policy's statements (`site/_statement.md`), each distinct statement rendered once.
-
-    A statement's HTML depends on the statement alone, and revisions repeat most statements
-    word for word (a criteria tree is the largest part of a page): one renderer serves all
-    the pages of a policy, keyed by the statement's JSON.
+    - A policy's statements (`site/_statement.md`), once per distinct statement for all its
+      pages: revisions repeat most statements word for word, and a criteria tree is the
+      largest part of a page. Keyed by the statement's JSON.
+    - Section headings (`site/_heading.md`), the same few on every page, and ICD-10-CM range
+      listings (`site/_icd10_range.md`), which may hold hundreds of codes and recur revision
+      after revision: once per process, for as long as their template is unchanged (templates
+      are looked up once per policy, so `mkdocs serve` still shows an edited template).
     """
 
     def __init__(self) -> None:
-        self._rendered: dict[str, Markup] = {}
-        # The template's macro, called directly: a statement needs no page context.
-        self._statement_macro = environment().get_template(f"{TEMPLATES}/_statement.md").module.statement  # type: ignore[attr-defined]
+        env = environment()
+        self._statement_macro = env.get_template(f"{TEMPLATES}/_statement.md").module.statement  # type: ignore[attr-defined]
+        self._heading_template = env.get_template(f"{TEMPLATES}/_heading.md")
+        self._range_template = env.get_template(f"{TEMPLATES}/_icd10_range.md")
+        self._statements: dict[str, Markup] = {}
 
-    def __call__(self, statement: Statement) -> Markup:
+    def statement(self, statement: Statement) -> Markup:
         """The `<li>` of `statement`, with its criteria tree."""
         key = statement.model_dump_json()
-        html = self._rendered.get(key)
+        html = self._statements.get(key)
         if html is None:
-            html = self._rendered[key] = self._statement_macro(statement, DETERMINATION_STYLES[statement.determination])
+            html = self._statements[key] = self._statement_macro(statement, DETERMINATION_STYLES[statement.determination])
         return html
 
+    def heading(self, level: int, title: str, anchor: str, search_exclude: bool = False, *, html_page: bool) -> Markup:
+        """A section heading: Markdown for MkDocs pages, HTML for the finished ones."""
+        return _section_heading(self._heading_template, level, title, anchor, search_exclude, html_page)
 
-def _revision_context(policy: Policy, revision: Revision, site: SiteContext, context: _PageContext, statement_html: StatementRenderer) -> dict[str, object]:
+    def icd10_range_details(self, entry: CodeEntry[str]) -> Markup:
+        """The `<details>` listing the billable codes of an ICD-10-CM range entry."""
+        return _icd10_range_details(self._range_template, str(entry.range_start), str(entry.range_end))
+
+
+# Process-wide, keyed by the template too: a template edited under `mkdocs serve` is a new one.
+@lru_cache(maxsize=256)
+def _section_heading(template: jinja2.Template, level: int, title: str, anchor: str, search_exclude: bool, html_page: bool) -> Markup:
+    return Markup(template.render(level=level, title=title, id=anchor, search_exclude=search_exclude, html_page=html_page))
+
+
+@lru_cache(maxsize=1 << 12)
+def _icd10_range_details(template: jinja2.Template, range_start: str, range_end: str) -> Markup:
+    # The code set is fixed for the process.
+    expansion = _expand_icd10_range(range_start, range_end)
+    return Markup(template.render(display=f"{range_start}-{range_end}", expansion=expansion, icd10_release=icd10.CODE_SET_RELEASE))
+
+
+def _revision_context(policy: Policy, revision: Revision, site: SiteContext, context: _PageContext, fragments: PageFragments) -> dict[str, object]:
     """What the policy page and an archived revision page both show, with the revision's body (`site/_revision.md`)."""
     index = policy.revisions.index(revision)
     previous = policy.revisions[index - 1] if index > 0 else None
@@ -256,9 +261,9 @@ def _revision_context(policy: Policy, revision: Revision, site: SiteContext, con
         "following": following,
         "next_diff_url": _diff_url(policy, revision, following) if following is not None else None,
         "reference_numbers": numbers,
-        "icd10_range_details": icd10_range_details,
-        "statement_html": statement_html,
-        "heading": partial(section_heading, html_page=context.html_page),
+        "statement_html": fragments.statement,
+        "heading": partial(fragments.heading, html_page=context.html_page),
+        "icd10_range_details": fragments.icd10_range_details,
         "is_known_policy": site.policy_numbers.__contains__,
         "flag_meaning": {entry.flag: entry.meaning for entry in revision.codes.legend}.get,
     }
@@ -319,16 +324,16 @@ def render_policy_pages(policy: Policy, site: SiteContext) -> dict[str, str]:
         Page sources keyed by their path under the docs folder, in a stable order.
     """
     number = policy.number
-    statement_html = StatementRenderer()
+    fragments = PageFragments()
     pages = dict(
         [
-            _page(urls.page_policy(number), "policy.md", site, lambda c: _revision_context(policy, policy.current, site, c, statement_html)),
+            _page(urls.page_policy(number), "policy.md", site, lambda c: _revision_context(policy, policy.current, site, c, fragments)),
             _page(urls.page_history(number), "history.md", site, lambda c: _history_context(policy, c)),
         ]
     )
     for revision in policy.revisions[:-1]:
         page_url = urls.page_revision(number, revision.key)
-        context = _revision_context(policy, revision, site, _PageContext(site, page_url, html_page=True), statement_html)
+        context = _revision_context(policy, revision, site, _PageContext(site, page_url, html_page=True), fragments)
         pages[urls.page_html(page_url)] = render_standalone_page("site/revision.html", page_url, policy_breadcrumb(policy), context)
     return dict(sorted(pages.items()))
 
