@@ -216,3 +216,16 @@ def test_json_carries_hostile_text_unchanged() -> None:
         assert sorted(_strings(exported["statements"])) == sorted(_strings(source["statements"]))
         assert exported["cms"] == source["cms"] and exported["description"] == source["description"]
         assert exported["title"] == source["title"]
+
+
+# --------------------------------------------------------------------------- the shortcut of to_html
+
+_TEXT_PIECES = st.sampled_from(["*", "**", "http", "https://x.org/a", "<https://x.org/b>", "http://", "<", "&", "'", '"', " ", "\n", "word", "Z", "é"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(), st.lists(_TEXT_PIECES, max_size=30).map("".join)))
+def test_text_without_inline_forms_takes_a_shortcut_to_the_same_html(text: str) -> None:
+    from generators.text import _inline_forms_to_html
+
+    assert str(to_html(text)) == str(_inline_forms_to_html(text))

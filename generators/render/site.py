@@ -25,6 +25,10 @@ folder and over `file://`. A link never dangles: a "what changed" link is writte
 consecutive pair of revisions, whose diff page the diff stage always publishes
 (`render.diffs.is_published_pair`); the code lookup is linked only when its hand-written page
 is there. The data files the downloads page links to are always published with the site.
+
+Pieces that depend on their data alone are rendered once and reused (same bytes, less work):
+a policy's distinct statements (revisions repeat most of them), section headings and ICD-10-CM
+range listings (`PageFragments`).
 """
 
 from __future__ import annotations
@@ -32,15 +36,17 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from functools import lru_cache, partial
 from html import escape
 
+import jinja2
 from markupsafe import Markup
 
 from .. import icd10, urls
-from ..model import CodeEntry, CodeSystem, Determination, Library, Policy, Revision, policy_sort_key
+from ..model import CodeEntry, CodeSystem, Determination, Library, Policy, Revision, Statement, policy_sort_key
 from ..text import to_plain
-from . import render_template
-from .diffs import is_published_pair
+from . import environment, render_template
+from .diffs import is_published_pair, revision_page
 from .json_api import PolicySummary, policy_summary, readable_json
 from .standalone import policy_breadcrumb, relative_url, render_standalone_page
 
@@ -86,8 +92,12 @@ def meta_title(text: str) -> Markup:
 
 def expand_icd10_range(entry: CodeEntry[str]) -> RangeExpansion:
     """The member codes of an ICD-10-CM range entry with their official descriptions."""
+    return _expand_icd10_range(str(entry.range_start), str(entry.range_end))
+
+
+def _expand_icd10_range(range_start: str, range_end: str) -> RangeExpansion:
     try:
-        return RangeExpansion(icd10.expand_range(str(entry.range_start), str(entry.range_end)))
+        return RangeExpansion(icd10.expand_range(range_start, range_end))
     except icd10.RangeError as error:
         return RangeExpansion((), str(error))
 
@@ -148,9 +158,11 @@ def policy_listing(policy: Policy) -> PolicyListing:
 class _PageContext:
     """What every template gets: the page's own URL and a way to link from it."""
 
-    def __init__(self, site: SiteContext, page_url: str) -> None:
+    def __init__(self, site: SiteContext, page_url: str, html_page: bool = False) -> None:
         self.site = site
         self.page_url = page_url
+        #: True for a finished HTML page, False for Markdown that MkDocs renders.
+        self.html_page = html_page
 
     def href(self, target: str) -> str:
         """Link from this page to `target` (relative to the site root)."""
@@ -169,7 +181,7 @@ class _PageContext:
             "determination_style": DETERMINATION_STYLES.__getitem__,
             "meta_title": meta_title,
             "code_systems": CodeSystem,
-            "html_page": False,
+            "html_page": self.html_page,
         }
 
 
@@ -184,14 +196,62 @@ def _diff_url(policy: Policy, older: Revision, newer: Revision) -> str | None:
     return urls.page_diff(policy.number, older.key, newer.key)
 
 
-def _revision_context(policy: Policy, revision: Revision, site: SiteContext, context: _PageContext) -> dict[str, object]:
-    """What the policy page and an archived revision page both show."""
+class PageFragments:
+    """Pieces of a policy's pages that depend on their data alone, each rendered once (same bytes).
+
+    - A policy's statements (`site/_statement.md`), once per distinct statement for all its
+      pages: revisions repeat most statements word for word, and a criteria tree is the
+      largest part of a page. Keyed by the statement's JSON.
+    - Section headings (`site/_heading.md`), the same few on every page, and ICD-10-CM range
+      listings (`site/_icd10_range.md`), which may hold hundreds of codes and recur revision
+      after revision: once per process, for as long as their template is unchanged (templates
+      are looked up once per policy, so `mkdocs serve` still shows an edited template).
+    """
+
+    def __init__(self) -> None:
+        env = environment()
+        self._statement_macro = env.get_template(f"{TEMPLATES}/_statement.md").module.statement  # type: ignore[attr-defined]
+        self._heading_template = env.get_template(f"{TEMPLATES}/_heading.md")
+        self._range_template = env.get_template(f"{TEMPLATES}/_icd10_range.md")
+        self._statements: dict[str, Markup] = {}
+
+    def statement(self, statement: Statement) -> Markup:
+        """The `<li>` of `statement`, with its criteria tree."""
+        key = statement.model_dump_json()
+        html = self._statements.get(key)
+        if html is None:
+            html = self._statements[key] = self._statement_macro(statement, DETERMINATION_STYLES[statement.determination])
+        return html
+
+    def heading(self, level: int, title: str, anchor: str, search_exclude: bool = False, *, html_page: bool) -> Markup:
+        """A section heading: Markdown for MkDocs pages, HTML for the finished ones."""
+        return _section_heading(self._heading_template, level, title, anchor, search_exclude, html_page)
+
+    def icd10_range_details(self, entry: CodeEntry[str]) -> Markup:
+        """The `<details>` listing the billable codes of an ICD-10-CM range entry."""
+        return _icd10_range_details(self._range_template, str(entry.range_start), str(entry.range_end))
+
+
+# Process-wide, keyed by the template too: a template edited under `mkdocs serve` is a new one.
+@lru_cache(maxsize=256)
+def _section_heading(template: jinja2.Template, level: int, title: str, anchor: str, search_exclude: bool, html_page: bool) -> Markup:
+    return Markup(template.render(level=level, title=title, id=anchor, search_exclude=search_exclude, html_page=html_page))
+
+
+@lru_cache(maxsize=1 << 12)
+def _icd10_range_details(template: jinja2.Template, range_start: str, range_end: str) -> Markup:
+    # The code set is fixed for the process.
+    expansion = _expand_icd10_range(range_start, range_end)
+    return Markup(template.render(display=f"{range_start}-{range_end}", expansion=expansion, icd10_release=icd10.CODE_SET_RELEASE))
+
+
+def _revision_context(policy: Policy, revision: Revision, site: SiteContext, context: _PageContext, fragments: PageFragments) -> dict[str, object]:
+    """What the policy page and an archived revision page both show, with the revision's body (`site/_revision.md`)."""
     index = policy.revisions.index(revision)
     previous = policy.revisions[index - 1] if index > 0 else None
     following = policy.revisions[index + 1] if index + 1 < len(policy.revisions) else None
     numbers = {reference.id: position for position, reference in enumerate(revision.references, start=1)}
-    ranges = {entry.display: expand_icd10_range(entry) for entry in revision.codes.icd10cm.entries if entry.is_range}
-    return {
+    shown = {
         **context.as_dict(),
         "policy": policy,
         "revision": revision,
@@ -200,12 +260,16 @@ def _revision_context(policy: Policy, revision: Revision, site: SiteContext, con
         "diff_url": _diff_url(policy, previous, revision) if previous is not None else None,
         "following": following,
         "next_diff_url": _diff_url(policy, revision, following) if following is not None else None,
-        "reference_number": numbers.__getitem__,
-        "range_expansion": ranges.__getitem__,
-        "icd10_release": icd10.CODE_SET_RELEASE,
+        "reference_numbers": numbers,
+        "statement_html": fragments.statement,
+        "heading": partial(fragments.heading, html_page=context.html_page),
+        "icd10_range_details": fragments.icd10_range_details,
         "is_known_policy": site.policy_numbers.__contains__,
         "flag_meaning": {entry.flag: entry.meaning for entry in revision.codes.legend}.get,
     }
+    # The body is rendered on its own and placed into its page (the same bytes as including
+    # it): included, each of its thousand pieces went up through every template of the page.
+    return {**shown, "revision_body": Markup(_render("_revision.md", **shown))}
 
 
 def _history_rows(policy: Policy) -> list[dict[str, object]]:
@@ -224,6 +288,12 @@ def _history_rows(policy: Policy) -> list[dict[str, object]]:
             }
         )
     return rows[::-1]
+
+
+def _history_context(policy: Policy, context: _PageContext) -> dict[str, object]:
+    """What the revision history shows: the stored revisions, and the page of each by its approval date."""
+    stored_pages = {revision.revision: revision_page(policy, revision) for revision in policy.revisions}
+    return {**context.as_dict(), "policy": policy, "rows": _history_rows(policy), "stored_pages": stored_pages}
 
 
 def _render(name: str, **context: object) -> str:
@@ -254,16 +324,17 @@ def render_policy_pages(policy: Policy, site: SiteContext) -> dict[str, str]:
         Page sources keyed by their path under the docs folder, in a stable order.
     """
     number = policy.number
+    fragments = PageFragments()
     pages = dict(
         [
-            _page(urls.page_policy(number), "policy.md", site, lambda c: _revision_context(policy, policy.current, site, c)),
-            _page(urls.page_history(number), "history.md", site, lambda c: {**c.as_dict(), "policy": policy, "rows": _history_rows(policy)}),
+            _page(urls.page_policy(number), "policy.md", site, lambda c: _revision_context(policy, policy.current, site, c, fragments)),
+            _page(urls.page_history(number), "history.md", site, lambda c: _history_context(policy, c)),
         ]
     )
     for revision in policy.revisions[:-1]:
         page_url = urls.page_revision(number, revision.key)
-        context = _revision_context(policy, revision, site, _PageContext(site, page_url))
-        pages[urls.page_html(page_url)] = render_standalone_page("site/revision.html", page_url, policy_breadcrumb(policy), {**context, "html_page": True})
+        context = _revision_context(policy, revision, site, _PageContext(site, page_url, html_page=True), fragments)
+        pages[urls.page_html(page_url)] = render_standalone_page("site/revision.html", page_url, policy_breadcrumb(policy), context)
     return dict(sorted(pages.items()))
 
 
