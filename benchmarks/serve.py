@@ -10,9 +10,12 @@ removed afterwards; the repository's own cache is left alone), it:
    from the edit until the server reloads browsers, and MkDocs' "Documentation built in" figure;
 3. fetches the policy page and that revision's JSON file (`api/v1/...`) over HTTP and checks
    both carry the new word (the change is served, and data files are served);
-4. stops the server (Ctrl-C, as an author would) and removes the work folder.
+4. stops the server (Ctrl-C, as an author would); with `--restart`, starts it again and
+   times the first build with the cache of the first run; removes the work folder.
 
-Usage: `python benchmarks/serve.py --library /tmp/bench/library-100x5-seed1 [--dirty] [--edits 2]`
+The data folder is not in `mkdocs.yml`'s watch list: the hook adds it (a rebuild proves it).
+
+Usage: `python benchmarks/serve.py --library /tmp/bench/library-100x5-seed1 [--dirty] [--edits 2] [--restart]`
 """
 
 from __future__ import annotations
@@ -113,55 +116,67 @@ def edit_title(revision_file: Path, word: str) -> None:
     revision_file.write_text(edited, encoding="utf-8")
 
 
-def run(library: Path, dirty: bool, edits: int, timeout: float) -> int:
+def built_figure(log: ServerLog, start: int, end: int) -> str:
+    """MkDocs' "Documentation built in" figure between two log lines, if it printed one."""
+    found = next((match for _, line in log.lines[start:end] if (match := BUILT.search(line))), None)
+    return f"{float(found[1]):.1f} s" if found else "not printed"
+
+
+def serve_once(work: Path, data: Path, dirty: bool, edits: int, timeout: float, label: str) -> None:
+    """Start `mkdocs serve`, time its first build and `edits` rebuilds, stop it."""
+    number = sorted(folder.name for folder in data.iterdir() if (folder / "policy.yaml").is_file())[0]
+    revision_file = sorted((data / number / "revisions").glob("*.yaml"))[-1]
+    port = free_port()
+    command = [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}", "--config-file", str(work / "mkdocs.yml"), *(["--dirty"] if dirty else [])]
+    env = {**os.environ, "POLICYKB_DATA": str(data), "NO_MKDOCS_2_WARNING": "1"}
+    env.pop("POLICYKB_PRERENDERED", None)
+    started = time.monotonic()
+    process = subprocess.Popen(command, cwd=work, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    log = ServerLog(process)
+    log.start()
+    try:
+        serving, at, _ = log.wait_for(re.compile("Serving on"), 0, timeout)
+        print(f"{label}: {at - started:.1f} s until 'Serving on' (MkDocs: built in {built_figure(log, 0, serving)})")
+        base = f"http://127.0.0.1:{port}/"
+        for edit in range(1, edits + 1):
+            word = f"Edited{edit}"
+            after = len(log.lines)
+            edited_at = time.monotonic()
+            edit_title(revision_file, word)
+            index, done_at, _ = log.wait_for(REBUILT, after, timeout)
+            page_seconds, page = fetch(f"{base}policies/{number}/")
+            json_seconds, data_file = fetch(f"{base}api/v1/policies/{number}/revisions/{revision_file.stem}.json")
+            served = word.encode() in page and word.encode() in data_file
+            print(
+                f"rebuild {edit} after editing {number}/revisions/{revision_file.name}: {done_at - edited_at:.1f} s from the edit "
+                f"(MkDocs: built in {built_figure(log, after, index)}); page {page_seconds:.2f} s, JSON {json_seconds:.2f} s; "
+                f"change served: {'yes' if served else 'NO'}"
+            )
+        for _, line in log.lines:
+            if "policykb" in line:
+                print(f"  log: {line.strip()}")
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        assert process.stderr is not None
+        process.stderr.close()
+
+
+def run(library: Path, dirty: bool, edits: int, restart: bool, timeout: float) -> int:
     with tempfile.TemporaryDirectory(prefix="policykb-serve-bench-") as scratch:
         work = Path(scratch)
         data = work / "data"
         shutil.copytree(library, data)
-        config = config_copy(work)
-        number = sorted(folder.name for folder in data.iterdir() if (folder / "policy.yaml").is_file())[0]
-        revision_file = sorted((data / number / "revisions").glob("*.yaml"))[-1]
-        port = free_port()
-        command = [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}", "--config-file", str(config), "--watch", str(data), *(["--dirty"] if dirty else [])]
-        env = {**os.environ, "POLICYKB_DATA": str(data), "NO_MKDOCS_2_WARNING": "1"}
-        env.pop("POLICYKB_PRERENDERED", None)
-        started = time.monotonic()
-        process = subprocess.Popen(command, cwd=work, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-        log = ServerLog(process)
-        log.start()
+        config_copy(work)
         policies = len([folder for folder in data.iterdir() if folder.is_dir()])
-        print(f"library: {library} ({policies} policies), mkdocs serve{' --dirty' if dirty else ''}, port {port}")
-        try:
-            index, _, built = log.wait_for(BUILT, 0, timeout)
-            serving, at, _ = log.wait_for(re.compile("Serving on"), index, timeout)
-            print(f"first build: {at - started:.1f} s until 'Serving on' (MkDocs: built in {float(built[1]):.1f} s)")
-            base = f"http://127.0.0.1:{port}/"
-            for edit in range(1, edits + 1):
-                word = f"Edited{edit}"
-                after = len(log.lines)
-                edited_at = time.monotonic()
-                edit_title(revision_file, word)
-                index, done_at, _ = log.wait_for(REBUILT, after, timeout)
-                built = next((found for _, line in log.lines[after:index] if (found := BUILT.search(line))), None)
-                mkdocs_figure = f"{float(built[1]):.1f} s" if built else "not printed"
-                page_seconds, page = fetch(f"{base}policies/{number}/")
-                json_seconds, data_file = fetch(f"{base}api/v1/policies/{number}/revisions/{revision_file.stem}.json")
-                served = word.encode() in page and word.encode() in data_file
-                print(
-                    f"rebuild {edit} after editing {number}/revisions/{revision_file.name}: {done_at - edited_at:.1f} s from the edit "
-                    f"(MkDocs: built in {mkdocs_figure}); page {page_seconds:.2f} s, JSON {json_seconds:.2f} s; "
-                    f"change served: {'yes' if served else 'NO'}"
-                )
-            notes = [line for _, line in log.lines if "policykb" in line]
-            for note in notes:
-                print(f"  log: {note.strip()}")
-        finally:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        print(f"library: {library} ({policies} policies), mkdocs serve{' --dirty' if dirty else ''}")
+        serve_once(work, data, dirty, edits, timeout, "first build")
+        if restart:
+            serve_once(work, data, dirty, 0, timeout, "first build of a new mkdocs serve, with the cache")
     return 0
 
 
@@ -170,9 +185,10 @@ def main() -> int:
     parser.add_argument("--library", type=Path, required=True, help="a policy library (copied; never modified)")
     parser.add_argument("--dirty", action="store_true", help="run mkdocs serve --dirty")
     parser.add_argument("--edits", type=int, default=2, help="rebuilds to time, one edit each (default 2)")
+    parser.add_argument("--restart", action="store_true", help="then start mkdocs serve again and time its first build (the cache kept)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds to wait for a build")
     args = parser.parse_args()
-    return run(args.library.resolve(), args.dirty, args.edits, args.timeout)
+    return run(args.library.resolve(), args.dirty, args.edits, args.restart, args.timeout)
 
 
 if __name__ == "__main__":
