@@ -1,13 +1,32 @@
-"""The thin MkDocs adapter: adds every output of `generators.build` as a virtual file.
+"""The thin MkDocs adapter: adds every output of `generators.build` to the site.
 
 Referenced from `mkdocs.yml` (`hooks:`; MkDocs loads it by path, hence the absolute imports). A hook rather than a plugin or mkdocs-gen-files: it
 needs no packaging entry point and no extra dependency, and it holds no logic of its own, so
 the generation stays in `generators.build` where a successor of MkDocs (which runs no hooks)
 reaches it through `policykb pages`. Nothing is written into the docs folder.
 
-The data folder is `policy_data` beside `mkdocs.yml`, or `$POLICYKB_DATA`. Invalid data stops
-the build with every located diagnostic and no traceback (`PluginError`), also under
-`mkdocs serve`, which then keeps serving the last good build.
+The data folder is `policy_data` beside `mkdocs.yml`, or `$POLICYKB_DATA` (watched by
+`mkdocs serve` either way). Invalid data stops the build with every located diagnostic and
+no traceback (`PluginError`), also under `mkdocs serve`, which waits for the data to be fixed.
+
+**Where the outputs come from.** `policykb build` renders once and hands over its pages
+(`prerendered`). Otherwise the hook renders the library itself with the policy-by-policy
+pipeline (`generators.pipeline.build_tree`) into a folder of outputs (`render_library`):
+
+- under `mkdocs serve`, a folder kept between rebuilds and between runs,
+  `.policykb-cache/serve/` beside `mkdocs.yml` (git-ignored): a rebuild after an edit renders
+  again only the policies that changed, and a new `mkdocs serve` only those that changed
+  since the last one. Delete the folder to reclaim its space (about 1 GB at 1,000 policies);
+  a second preview running at the same time renders into a throwaway folder instead;
+- under `mkdocs build` (and `gh-deploy`), a throwaway folder beside the site folder, removed
+  when the build ends: a plain build leaves no cache behind and cannot be fed by a stale one.
+
+Either way MkDocs gets only the site sources (pages, stylesheets: `is_site_source`) as files
+read from that folder; the other outputs (the JSON API, downloads, archived revision and diff
+pages: most of the bytes) never pass through MkDocs, which would copy them on every build:
+they are hard-linked into the finished site (`on_post_build`), as `policykb build` does. With
+`mkdocs serve --dirty`, MkDocs converts only the pages whose source files the rebuild
+replaced, and the hook links again only the files that changed.
 
 Two savings for generated pages, neither changing a built file (`generators.html_blocks`):
 Markdown converts a stub with the finished HTML blocks set aside, and Material's search
@@ -17,19 +36,37 @@ plugin reads a search view of the page without the text it would drop anyway.
 from __future__ import annotations
 
 import json
+import logging
 import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
+from jinja2 import Environment
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import CombinedEvent, event_priority
+from mkdocs.plugins import CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
-from generators.build import PRERENDERED_MANIFEST, render_outputs
+from generators.build import PRERENDERED_MANIFEST, is_site_source
 from generators.errors import PolicyDataError
 from generators.html_blocks import html_block_anchors, protect_html_blocks, restore_html_blocks, search_view
-from generators.validate import load_library
+from generators.pipeline import build_tree
+from generators.write import link_files_into
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on Windows: no lock, one preview at a time
+    fcntl = None  # type: ignore[assignment]
+
+log = get_plugin_logger("policykb")
+
+#: The folder `mkdocs serve` keeps its outputs in, relative to the folder of `mkdocs.yml`.
+SERVE_CACHE = Path(".policykb-cache") / "serve"
 
 
 def data_dir(config: MkDocsConfig) -> Path:
@@ -38,6 +75,11 @@ def data_dir(config: MkDocsConfig) -> Path:
     if configured:
         return Path(configured).resolve()
     return Path(config.config_file_path).resolve().parent / "policy_data"
+
+
+def serve_cache_dir(config: MkDocsConfig) -> Path:
+    """The folder `mkdocs serve` keeps its outputs and their build state in."""
+    return Path(config.config_file_path).resolve().parent / SERVE_CACHE
 
 
 def _docs_files(files: Files, config: MkDocsConfig) -> list[str]:
@@ -67,6 +109,63 @@ def prerendered(files: Files, config: MkDocsConfig) -> tuple[Path, list[str]] | 
     return Path(folder), list(manifest["sources"])
 
 
+@dataclass
+class _Session:
+    """What the hook keeps for one MkDocs process (MkDocs loads a hook once; `serve` rebuilds in it).
+
+    Attributes:
+        serving: Run by `mkdocs serve` (keep the outputs between rebuilds).
+        dirty: Run with `--dirty`: MkDocs does not empty the site folder before a build.
+        cache_lock: The serve cache this process holds and its open lock file (held while the process lives).
+        outputs: The folder of this build's outputs, when the hook rendered them.
+        throwaway: Whether `outputs` is removed when the build ends.
+        to_link: The outputs to publish beside MkDocs' own files (`on_post_build`).
+        linked: The outputs published into the site folder by the last build.
+        nav_pages: The pages of the navigation of the current build.
+    """
+
+    serving: bool = False
+    dirty: bool = False
+    cache_lock: tuple[Path, IO[bytes]] | None = None
+    outputs: Path | None = None
+    throwaway: bool = False
+    to_link: list[str] = field(default_factory=list)
+    linked: set[str] = field(default_factory=set)
+    nav_pages: list[Page] = field(default_factory=list)
+
+
+_session = _Session()
+
+
+def on_startup(command: str, dirty: bool, **_: object) -> None:
+    """Remember whether this process serves a preview (its outputs are then kept), and whether dirty."""
+    _session.serving = command == "serve"
+    _session.dirty = dirty
+    if dirty:
+        logging.getLogger("mkdocs.commands.build").addFilter(_dirty_build_notice)
+
+
+def _dirty_build_notice(record: logging.LogRecord) -> bool:
+    """MkDocs' warning that a build is dirty, as information: `strict: true` would abort every dirty build.
+
+    What it warns about, pages not built again keeping an older navigation, cannot happen
+    to generated pages (they are outside the nav, and a change of code renders them all again);
+    a hand-written page's new title reaches the other pages' navigation after a clean build.
+    """
+    if record.levelno == logging.WARNING and str(record.msg).startswith("A 'dirty' build is being performed"):
+        record.levelno, record.levelname = logging.INFO, "INFO"
+        record.msg = "dirty build: MkDocs converts again only the pages whose sources changed"
+    return True
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    """Watch the data folder too, wherever `$POLICYKB_DATA` puts it (`mkdocs serve`)."""
+    folder = data_dir(config)
+    if not any(folder.is_relative_to(Path(watched).resolve()) for watched in config.watch):
+        config.watch.append(str(folder))
+    return config
+
+
 # The generated pages of the current build, and the HTML blocks set aside while Markdown
 # converts a page (see `generators.html_blocks`: Markdown only passes them through).
 _generated_pages: set[str] = set()
@@ -76,31 +175,147 @@ _full_content: dict[str, tuple[str, str]] = {}
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
-    """Add the generated pages and data files; refuse to shadow a hand-written file."""
+    """Add the generated pages (and note the other outputs); refuse to shadow a hand-written file."""
     _generated_pages.clear()
     _set_aside.clear()
     _full_content.clear()
+    _session.outputs, _session.to_link = None, []
     ready = prerendered(files, config)
-    if ready is not None:
-        folder, sources = ready
-        for path in sources:
-            _refuse_shadowing(files, config, path)
-            files.append(File.generated(config, path, abs_src_path=str(folder.joinpath(*path.split("/")))))
-            _generated_pages.add(path)
-        return files
-    folder = data_dir(config)
-    try:
-        library = load_library(folder)
-    except PolicyDataError as error:
-        count = len(error.diagnostics)
-        listing = "\n".join(d.format() for d in error.diagnostics)
-        raise PluginError(f"policy data in {folder} is invalid ({count} problem{'s' if count != 1 else ''}):\n{listing}") from None
-    hand_written = [file.src_uri for file in files]
-    for path, content in render_outputs(library, hand_written).items():
+    if ready is None:
+        ready = render_library(files, config)
+    folder, sources = ready
+    for path in sources:
         _refuse_shadowing(files, config, path)
-        files.append(File.generated(config, path, content=content))
+        files.append(File.generated(config, path, abs_src_path=str(folder.joinpath(*path.split("/")))))
         _generated_pages.add(path)
     return files
+
+
+def render_library(files: Files, config: MkDocsConfig) -> tuple[Path, list[str]]:
+    """Render every output of the data folder into the outputs folder; the folder and its site sources.
+
+    Under `mkdocs serve` the folder is the serve cache, updated in place (only changed
+    policies are rendered again); otherwise a throwaway folder beside the site folder, on the
+    same file system so that the outputs can be hard-linked into the site.
+    """
+    data = data_dir(config)
+    cache = _lock_serve_cache(config) if _session.serving else None
+    if cache is not None:
+        outputs, throwaway = cache / "site-sources", False
+    else:
+        site = Path(config.site_dir).resolve()
+        site.parent.mkdir(parents=True, exist_ok=True)
+        outputs, throwaway = Path(tempfile.mkdtemp(prefix=".policykb-pages-", dir=site.parent)) / "outputs", True
+    _session.outputs, _session.throwaway = outputs, throwaway
+    try:
+        report = build_tree(data, outputs, hand_written=sorted(_docs_files(files, config)), cache_dir=cache)
+    except PolicyDataError as error:
+        _discard_throwaway()
+        count = len(error.diagnostics)
+        listing = "\n".join(d.format() for d in error.diagnostics)
+        raise PluginError(f"policy data in {data} is invalid ({count} problem{'s' if count != 1 else ''}):\n{listing}") from None
+    if report.incremental:
+        log.info(f"rendered {report.rendered} changed polic{'y' if report.rendered == 1 else 'ies'} again, kept {report.reused} ({report.written} files written, {report.removed} removed)")
+    else:
+        log.info(f"rendered {report.rendered} policies into {outputs.parent if throwaway else outputs}")
+    for path in report.paths:
+        if not is_site_source(path):
+            _refuse_shadowing(files, config, path)
+    _session.to_link = [path for path in report.paths if not is_site_source(path)]
+    return outputs, [path for path in report.paths if is_site_source(path)]
+
+
+def _lock_serve_cache(config: MkDocsConfig) -> Path | None:
+    """The serve cache, locked for this process; None when another process holds it."""
+    cache = serve_cache_dir(config)
+    if fcntl is None:
+        return cache
+    if _session.cache_lock is not None:
+        held, lock = _session.cache_lock
+        if held == cache:
+            return cache
+        lock.close()  # another configuration in the same process (tests): release the old cache
+        _session.cache_lock = None
+    cache.mkdir(parents=True, exist_ok=True)
+    lock = (cache / "lock").open("wb")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        lock.close()
+        log.warning(f"another mkdocs serve uses {cache}; this one renders everything into a throwaway folder")
+        return None
+    _session.cache_lock = (cache, lock)  # held until the process ends
+    return cache
+
+
+def on_nav(nav: Navigation, **_: object) -> Navigation:
+    """Note the pages of the navigation (see `on_env`)."""
+    _session.nav_pages = list(nav.pages)
+    return nav
+
+
+def on_env(env: Environment, config: MkDocsConfig, **_: object) -> Environment:
+    """Under `--dirty`, read the navigation's pages MkDocs did not read again, for their titles.
+
+    MkDocs reads only the changed pages of a dirty build; the others have no title, and every
+    page built (the changed ones, the 404 page) would show "None" in their place in its navigation.
+    """
+    if _session.dirty:
+        for page in _session.nav_pages:
+            if page.markdown is None:
+                page.read_source(config)
+    return env
+
+
+def on_post_build(config: MkDocsConfig) -> None:
+    """Publish the outputs MkDocs does not process (data files, standalone pages) by hard links."""
+    if _session.outputs is None:
+        return
+    try:
+        _session.linked = _link_outputs(_session.outputs, Path(config.site_dir), _session.to_link, _session.linked if _session.dirty else None)
+    except FileExistsError as error:
+        raise PluginError(f"{error}; a hand-written or theme file has the path of a generated one") from None
+    finally:
+        _discard_throwaway()
+
+
+def on_build_error(error: Exception, **_: object) -> None:
+    """Remove a throwaway outputs folder when the build fails."""
+    _discard_throwaway()
+
+
+def _link_outputs(source: Path, site: Path, paths: list[str], linked_before: set[str] | None) -> set[str]:
+    """Hard-link `paths` of `source` into `site`; the paths linked.
+
+    After a clean build (`linked_before` None) the site folder holds only MkDocs' files: a
+    file already at one of the paths is an error (`FileExistsError`). A `--dirty` build finds
+    the files of earlier builds: a link that still holds the file of `source` is kept, one
+    to a file the rebuild replaced is made again (a hard link keeps the bytes it was made
+    with), and the files this process linked before that are no longer produced are removed.
+    """
+    publishing = set(paths)
+    if linked_before is None:
+        link_files_into(source, site, paths)
+        return publishing
+    for path in sorted(linked_before - publishing):
+        (site / path).unlink(missing_ok=True)
+    fresh = []
+    for path in paths:
+        try:
+            if os.path.samefile(source / path, site / path):
+                continue
+        except OSError:  # not there yet
+            pass
+        (site / path).unlink(missing_ok=True)
+        fresh.append(path)
+    link_files_into(source, site, fresh)
+    return publishing
+
+
+def _discard_throwaway() -> None:
+    if _session.outputs is not None and _session.throwaway:
+        shutil.rmtree(_session.outputs.parent, ignore_errors=True)
+        _session.outputs, _session.throwaway = None, False
 
 
 def on_page_markdown(markdown: str, page: Page, **_: object) -> str:

@@ -1,0 +1,192 @@
+"""The author's preview: `mkdocs serve` renders again only the policy that changed, and serves a clean build's site.
+
+Each test runs a real `mkdocs serve` on a small synthetic library (a copy of `mkdocs.yml` in
+a temporary folder, so its cache, `.policykb-cache/serve/`, is the test's own), edits a
+revision, and compares what the server publishes with a clean `mkdocs build` of the edited data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from benchmarks.serve import REBUILT, ServerLog, config_copy, edit_title, free_port
+from benchmarks.synthetic import generate_library
+from generators.mkdocs_hook import _link_outputs
+
+from .trees import snapshot_tree, tree_differences
+
+POLICIES = 4  # one edited policy is a quarter: the most an incremental build renders again
+EPOCH = "1767225600"
+SEARCH_INDEX = "search/search_index.json"
+INVENTORY = "objects.inv"
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("serve-lib") / "lib"
+    generate_library(out, policies=POLICIES, revisions=2, seed=3)
+    return out
+
+
+@pytest.fixture(scope="module")
+def port() -> int:
+    """One port for every preview of the module, so that one clean build serves as the reference."""
+    return free_port()
+
+
+def _edited(data: Path) -> tuple[str, Path]:
+    """The policy the tests edit, and its newest revision file."""
+    number = sorted(folder.name for folder in data.iterdir() if folder.is_dir())[0]
+    return number, sorted((data / number / "revisions").glob("*.yaml"))[-1]
+
+
+def _env(data: Path, **extra: str) -> dict[str, str]:
+    env = {**os.environ, "POLICYKB_DATA": str(data), "SOURCE_DATE_EPOCH": EPOCH, "NO_MKDOCS_2_WARNING": "1", **extra}
+    env.pop("POLICYKB_PRERENDERED", None)
+    return env
+
+
+@pytest.fixture(scope="module")
+def clean_site(pristine: Path, port: int, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """A plain `mkdocs build --strict` of the library after the tests' edit, at the preview's URL."""
+    work = tmp_path_factory.mktemp("serve-clean")
+    data = work / "data"
+    shutil.copytree(pristine, data)
+    edit_title(_edited(data)[1], "Edited")
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "--config-file", str(config_copy(work)), "--site-dir", str(work / "site")]
+    subprocess.run(command, env=_env(data, POLICYKB_SITE_URL=f"http://127.0.0.1:{port}/"), check=True)
+    assert sorted(path.name for path in work.iterdir()) == ["data", "mkdocs.yml", "site"]  # no cache, no throwaway folder left
+    return snapshot_tree(work / "site")
+
+
+class Preview:
+    """A running `mkdocs serve` of `data`, its log, and the folder it serves."""
+
+    def __init__(self, work: Path, data: Path, port: int, dirty: bool) -> None:
+        self.tmp = work / "tmp"
+        self.tmp.mkdir()
+        self.url = f"http://127.0.0.1:{port}/"
+        self.dirty = dirty
+        command = [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}", "--config-file", str(config_copy(work)), *(["--dirty"] if dirty else [])]
+        self.process = subprocess.Popen(command, cwd=work, env=_env(data, TMPDIR=str(self.tmp)), stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+        self.log = ServerLog(self.process)
+        self.log.start()
+
+    def site_dir(self) -> Path:
+        """The folder MkDocs serves (a temporary folder of its own, in our `TMPDIR`)."""
+        (folder,) = self.tmp.glob("mkdocs_*")
+        return folder
+
+    def mark(self) -> int:
+        """Where the log is now, for `lines_until`."""
+        return len(self.log.lines)
+
+    def lines_until(self, pattern: str, mark: int, *, errors: bool = False) -> str:
+        """The log from `mark` to the first line matching `pattern` after it."""
+        index = self.log.wait_for(re.compile(pattern), mark, timeout=300, errors=errors)[0]
+        return "\n".join(line for _, line in self.log.lines[mark : index + 1])
+
+    def get(self, path: str) -> bytes:
+        with urllib.request.urlopen(self.url + path, timeout=120) as response:  # noqa: S310 - our own local server
+            return bytes(response.read())
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        assert self.process.stderr is not None
+        self.process.stderr.close()
+
+
+@pytest.fixture
+def preview(request: pytest.FixtureRequest, pristine: Path, port: int, tmp_path: Path) -> Iterator[tuple[Preview, Path]]:
+    data = tmp_path / "data"
+    shutil.copytree(pristine, data)
+    server = Preview(tmp_path, data, port, dirty=request.param)
+    try:
+        server.log.wait_for(re.compile("Serving on"), 0, timeout=300)
+        yield server, data
+    finally:
+        server.stop()
+
+
+def _without_order(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The files with the search index's entries sorted: a dirty rebuild appends the changed page's entries."""
+    index = json.loads(files[SEARCH_INDEX])
+    index["docs"] = sorted(index["docs"], key=lambda doc: json.dumps(doc, sort_keys=True))
+    return {**files, SEARCH_INDEX: json.dumps(index, sort_keys=True).encode()}
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["serve", "serve-dirty"], indirect=True)
+def test_a_rebuild_renders_only_the_edited_policy_and_serves_what_a_clean_build_makes(preview: tuple[Preview, Path], clean_site: dict[str, bytes], tmp_path: Path) -> None:
+    server, data = preview
+    first = "\n".join(line for _, line in server.log.lines)
+    assert f"policykb: rendered {POLICIES} policies into {tmp_path / '.policykb-cache' / 'serve' / 'site-sources'}" in first
+
+    number, revision = _edited(data)
+    mark = server.mark()
+    edit_title(revision, "Edited")  # the data folder is not in mkdocs.yml's watch list: the hook adds it
+    assert f"policykb: rendered 1 changed policy again, kept {POLICIES - 1} (" in server.lines_until(REBUILT.pattern, mark)
+    assert b"Edited" in server.get(f"policies/{number}/")
+    assert b"Edited" in server.get(f"api/v1/policies/{number}/revisions/{revision.stem}.json")
+
+    served, expected = _without_order(snapshot_tree(server.site_dir())), _without_order(clean_site)
+    if server.dirty:
+        # mkdocstrings lists the API objects of the reference pages it converted, and a dirty
+        # build converts only the changed pages: the inventory (for other sites' links) is short.
+        assert len(served.pop(INVENTORY)) < len(expected.pop(INVENTORY))
+    # The server adds its reload script to pages as it sends them; the files are a clean build's.
+    assert tree_differences(served, expected) == []
+
+
+@pytest.mark.parametrize("preview", [False], ids=["serve"], indirect=True)
+def test_invalid_data_stops_a_rebuild_with_every_located_problem_and_no_traceback(preview: tuple[Preview, Path]) -> None:
+    server, data = preview
+    _, revision = _edited(data)
+    text = revision.read_text(encoding="utf-8")
+    mark = server.mark()
+    revision.write_text(re.sub(r"determination: \w+", "determination: maybe", text), encoding="utf-8")
+    lines = server.lines_until("An error happened during the rebuild", mark, errors=True)
+    assert "Traceback" not in lines
+    count = text.count("determination: ")
+    assert f"policy data in {data} is invalid ({count} problem{'s' if count != 1 else ''}):" in lines
+    assert len(re.findall(rf"{re.escape(revision.name)}:\d+:\d+: error: statements\[\d+\]\.determination:", lines)) == count
+
+    mark = server.mark()
+    revision.write_text(text, encoding="utf-8")  # fixed: the preview is back, from the cache
+    assert f"policykb: rendered 0 changed policies again, kept {POLICIES} (" in server.lines_until(REBUILT.pattern, mark)
+
+
+def test_a_dirty_rebuild_links_again_only_the_outputs_that_changed(tmp_path: Path) -> None:
+    outputs, site = tmp_path / "outputs", tmp_path / "site"
+    for path, text in {"api/kept.json": "kept", "api/changed.json": "old", "api/gone.json": "gone"}.items():
+        (outputs / path).parent.mkdir(parents=True, exist_ok=True)
+        (outputs / path).write_text(text, encoding="utf-8")
+    linked = _link_outputs(outputs, site, ["api/kept.json", "api/changed.json", "api/gone.json"], None)
+    kept_inode = (site / "api/kept.json").stat().st_ino
+    # The next build replaces a file (a new file, renamed over the old one) and stops producing another.
+    (outputs / "api/changed.new").write_text("new", encoding="utf-8")
+    (outputs / "api/changed.new").replace(outputs / "api/changed.json")
+    (outputs / "api/gone.json").unlink()
+    (outputs / "api/added.json").write_text("added", encoding="utf-8")
+    linked = _link_outputs(outputs, site, ["api/added.json", "api/changed.json", "api/kept.json"], linked)
+    assert snapshot_tree(site) == {"api/added.json": b"added", "api/changed.json": b"new", "api/kept.json": b"kept"}
+    assert (site / "api/kept.json").stat().st_ino == kept_inode
+    assert linked == {"api/added.json", "api/changed.json", "api/kept.json"}
+    # After a clean build MkDocs emptied the folder: a file there is another stage's, never replaced.
+    with pytest.raises(FileExistsError):
+        _link_outputs(outputs, site, ["api/kept.json"], None)
