@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -283,6 +283,18 @@ class ListedRevision:
     meanings: dict[Flag, str]
     _refs: dict[tuple[Flag, ...], tuple[list[FlagUse], list[StatementRef]]] = field(default_factory=dict, init=False, repr=False)
 
+    def listing_fields(self) -> dict[str, Any]:
+        """The fields of a `CodeListing` or a shard's `ShardRevision` that come from the revision alone."""
+        return {
+            "policy": self.policy,
+            "policy_title": self.policy_title,
+            "revision": self.revision.revision,
+            "revision_status": self.revision.status,
+            "is_current": self.is_current,
+            "window": self.window,
+            "links": self.links,
+        }
+
     def flag_refs(self, flags: tuple[Flag, ...]) -> tuple[list[FlagUse], list[StatementRef]]:
         """The flags with their meanings in this revision, in the order given, and the statements they point to.
 
@@ -380,20 +392,13 @@ def policy_listings(policy: Policy) -> dict[tuple[CodeSystem, str], list[CodeLis
         # Built from validated models: constructed without validating each field again.
         found = built.get(entry)
         if found is None:
-            listed = entry.revision
             found = built[entry] = CodeListing.model_construct(
-                policy=listed.policy,
-                policy_title=listed.policy_title,
-                revision=listed.revision.revision,
-                revision_status=listed.revision.status,
-                is_current=listed.is_current,
-                window=listed.window,
+                **entry.revision.listing_fields(),
                 listed_as=entry.listed_as,
                 via_range=entry.via_range,
                 listed_description=entry.listed_description,
                 flags=entry.flags,
                 statements=entry.statements,
-                links=listed.links,
             )
         return found
 

@@ -301,17 +301,7 @@ def _shard_revision(listed: ListedRevision, flags: Collection[Flag]) -> bytes:
     order, so they are those that the listings point to.
     """
     uses, statements = listed.flag_refs(tuple(sorted(flags, key=_FLAG_ORDER.__getitem__)))
-    revision = ShardRevision(
-        policy=listed.policy,
-        policy_title=listed.policy_title,
-        revision=listed.revision.revision,
-        revision_status=listed.revision.status,
-        is_current=listed.is_current,
-        window=listed.window,
-        flags=uses,
-        statements=statements,
-        links=listed.links,
-    )
+    revision = ShardRevision(**listed.listing_fields(), flags=uses, statements=statements)
     return json.dumps(listed.ref, ensure_ascii=False).encode("utf-8") + b":" + revision.model_dump_json().encode("utf-8")
 
 
