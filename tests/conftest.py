@@ -48,6 +48,27 @@ def library() -> Library:
     return load_library(DATA)
 
 
+@pytest.fixture(scope="session")
+def synthetic_library(tmp_path_factory: pytest.TempPathFactory) -> Callable[[int, int, int], Path]:
+    """The benchmarks' synthetic library of (policies, revisions, seed), generated once per session.
+
+    Shared by every test that asks for the same one: read it, or copy it to edit it.
+    """
+    from benchmarks.synthetic import generate_library
+
+    made: dict[tuple[int, int, int], Path] = {}
+
+    def library(policies: int, revisions: int, seed: int) -> Path:
+        key = (policies, revisions, seed)
+        if key not in made:
+            folder = tmp_path_factory.mktemp("synthetic") / f"library-{policies}x{revisions}-seed{seed}"
+            generate_library(folder, policies=policies, revisions=revisions, seed=seed)
+            made[key] = folder
+        return made[key]
+
+    return library
+
+
 @pytest.fixture
 def data_copy(tmp_path: Path) -> Path:
     """A writable copy of policy_data to break."""

@@ -8,20 +8,18 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from benchmarks.synthetic import generate_library
 from generators import validate
 from generators.cache import PACKAGE_DIR, BuildCache, code_version
 
 
 @pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("cache-lib") / "lib"
-    generate_library(out, policies=2, revisions=2, seed=11)
-    return out
+def pristine(synthetic_library: Callable[[int, int, int], Path]) -> Path:
+    return synthetic_library(2, 2, 11)
 
 
 @pytest.fixture

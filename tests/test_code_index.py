@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -23,14 +25,11 @@ def index(library: Library) -> CodeIndexDocument:
 
 
 @pytest.fixture(scope="module")
-def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Library:
+def synthetic(synthetic_library: Callable[[int, int, int], Path]) -> Library:
     """The benchmarks' synthetic library at 3 x 3: several policies share codes and shards."""
-    from benchmarks.synthetic import generate_library
     from generators.validate import load_library
 
-    folder = tmp_path_factory.mktemp("synthetic") / "lib"
-    generate_library(folder, policies=3, revisions=3, seed=7)
-    return load_library(folder)
+    return load_library(synthetic_library(3, 3, 7))
 
 
 def test_every_listed_code_is_indexed_with_ranges_expanded(library: Library, index: CodeIndexDocument) -> None:

@@ -76,13 +76,9 @@ def test_matches_golden(files: dict[str, bytes], path: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def synthetic_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def synthetic_dir(synthetic_library: Callable[[int, int, int], Path]) -> Path:
     """The N = 3 synthetic library of tests/test_synthetic.py."""
-    from benchmarks.synthetic import generate_library
-
-    folder = tmp_path_factory.mktemp("synthetic") / "lib"
-    generate_library(folder, policies=3, revisions=3, seed=7)
-    return folder
+    return synthetic_library(3, 3, 7)
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -77,12 +78,10 @@ def test_whole_documents_serialise_the_same(library: Library) -> None:
         assert dump_model(document) == dump_json(document.model_dump(mode="json"))
 
 
-def test_synthetic_library_serialises_the_same(tmp_path: Path) -> None:
-    from benchmarks.synthetic import generate_library
+def test_synthetic_library_serialises_the_same(synthetic_library: Callable[[int, int, int], Path]) -> None:
     from generators.validate import load_library
 
-    generate_library(tmp_path / "lib", policies=2, revisions=2, seed=3)
-    test_whole_documents_serialise_the_same(load_library(tmp_path / "lib"))
+    test_whole_documents_serialise_the_same(load_library(synthetic_library(2, 2, 3)))
 
 
 # --------------------------------------------------------------------------- downloads

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.synthetic import generate_library
 from generators import cache as cache_module
 from generators.build import render_outputs
 from generators.cli import main
@@ -30,10 +29,8 @@ HAND_WRITTEN = ("lookup.md",)
 
 
 @pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("pipeline-lib") / "lib"
-    generate_library(out, policies=6, revisions=3, seed=5)
-    return out
+def pristine(synthetic_library: Callable[[int, int, int], Path]) -> Path:
+    return synthetic_library(6, 3, 5)
 
 
 @pytest.fixture

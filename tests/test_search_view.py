@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -22,7 +23,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from material.plugins.search.plugin import SearchIndex
 
-from benchmarks.synthetic import generate_library
 from generators.html_blocks import protect_html_blocks, restore_html_blocks, search_view
 
 from .conftest import DATA, ROOT
@@ -48,15 +48,13 @@ def _page_html(source: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def synthetic_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("synthetic") / "library"
-    generate_library(folder, policies=4, revisions=3, seed=7)
-    return folder
+def synthetic_folder(synthetic_library: Callable[[int, int, int], Path]) -> Path:
+    return synthetic_library(4, 3, 7)
 
 
 @pytest.mark.parametrize("which", ["policy_data", "hostile", "synthetic"])
-def test_every_generated_page_gives_the_same_search_entries_from_its_search_view(which: str, synthetic_library: Path) -> None:
-    data = {"policy_data": DATA, "hostile": HOSTILE, "synthetic": synthetic_library}[which]
+def test_every_generated_page_gives_the_same_search_entries_from_its_search_view(which: str, synthetic_folder: Path) -> None:
+    data = {"policy_data": DATA, "hostile": HOSTILE, "synthetic": synthetic_folder}[which]
     policy_pages = 0
     for path, source in _generated_pages(data).items():
         html = _page_html(source)
