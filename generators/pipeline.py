@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from . import icd10, urls
-from .build import OutputClashError, PolicyParts, SiteContext, newest_date, render_listing_files, render_listing_outputs, render_policy_outputs
+from .build import OutputClashError, PolicyParts, SiteContext, merge_outputs, newest_date, render_listing_files, render_listing_outputs, render_policy_outputs
 from .cache import BuildCache
 from .errors import Diagnostic, PolicyDataError
 from .model import policy_sort_key
@@ -410,11 +410,11 @@ def _clean_build(plan: _Plan, folders: list[Path], jobs: int, caching: _Caching 
             # the downloads (most of the bytes: shards, CSV) here.
             parts.sort(key=lambda part: policy_sort_key(part.number))
             listing_files = workers.start_listing_files([part.listing for part in parts])
-            downloads = {**plan.keep(assemble_downloads([part.downloads for part in parts])), **plan.extra_files}
-            _refuse_clashes(records.values(), downloads)
+            downloads = merge_outputs(plan.keep(assemble_downloads([part.downloads for part in parts])), plan.extra_files)
             for path, content in downloads.items():
                 library_state[path] = (_digest(content), write_files_stamped(staging, {path: content})[path])
             listed = listing_files()
+        # Checked once all is written: a clash leaves only the staging folder, which is discarded.
         _refuse_clashes(records.values(), library_state.keys() | listed.keys(), listed.keys() & library_state.keys())
         library_state.update(listed)
 

@@ -8,6 +8,7 @@ again; nothing stale is ever kept; bad data changes nothing.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from generators import cache as cache_module
-from generators.build import render_outputs
+from generators.build import OutputClashError, render_outputs
 from generators.cli import main
 from generators.errors import PolicyDataError
 from generators.pipeline import BuildReport, build_tree
@@ -188,6 +189,18 @@ def test_invalid_data_is_reported_in_full_and_changes_nothing(data: Path, tmp_pa
         assert problems[0].line is not None
         assert snapshot_tree(out) == before
     assert snapshot_tree(cache / "states") == states
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("extra_path", ["index.md", "api/v1/codes.csv"])
+def test_an_extra_file_on_a_generated_path_is_refused_and_changes_nothing(data: Path, tmp_path: Path, jobs: int, extra_path: str) -> None:
+    """A hand-written file never silently replaces a library file, from either half of them (listing pages, downloads)."""
+    out = tmp_path / "out"
+    build(data, out)
+    before = snapshot_tree(out)
+    with pytest.raises(OutputClashError, match=re.escape(extra_path)):
+        build_tree(data, out, hand_written=HAND_WRITTEN, jobs=jobs, extra_files={extra_path: b"hand-written"})
+    assert snapshot_tree(out) == before
 
 
 def test_problems_of_several_policies_come_in_folder_order_from_the_workers(data: Path, tmp_path: Path) -> None:
