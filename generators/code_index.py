@@ -50,6 +50,13 @@ FORMAT_ONLY_NOTE = (
 )
 
 
+# Field descriptions shared by the full code record and a shard's: one wording in both schemas.
+_SYSTEM_URI_DOC = "The HL7 code-system URI."
+_CODE_DOC = "The code as written in the code set (ICD-10-CM with its dot)."
+_DESCRIPTION_DOC = "Official description for ICD-10-CM; for CPT and HCPCS the one printed beside the code by itself in the newest such listing (policies by number, then revisions), else the range description of the newest listing."
+_LISTINGS_DOC = "Listings, by policy number then revision (oldest first)."
+
+
 class FlagUse(_Document):
     """A flag printed beside a code, with its meaning from the revision's legend."""
 
@@ -86,11 +93,11 @@ class CodeRecord(_Document):
     """A code and every listing of it."""
 
     system: CodeSystem
-    system_uri: str = Field(description="The HL7 code-system URI.")
-    code: str = Field(description="The code as written in the code set (ICD-10-CM with its dot).")
-    description: str = Field(description="Official description for ICD-10-CM; for CPT and HCPCS the one printed beside the code by itself in the newest such listing (policies by number, then revisions), else the range description of the newest listing.")
+    system_uri: str = Field(description=_SYSTEM_URI_DOC)
+    code: str = Field(description=_CODE_DOC)
+    description: str = Field(description=_DESCRIPTION_DOC)
     description_source: Literal["code_set", "policy"]
-    listings: list[CodeListing] = Field(description="Listings, by policy number then revision (oldest first).")
+    listings: list[CodeListing] = Field(description=_LISTINGS_DOC)
 
 
 class CodeSetInfo(_Document):
@@ -145,10 +152,10 @@ class ShardListing(_Document):
 class ShardCode(_Document):
     """A code and every listing of it."""
 
-    code: str = Field(description="The code as written in the code set (ICD-10-CM with its dot).")
-    description: str = Field(description="Official description for ICD-10-CM; for CPT and HCPCS the one printed beside the code by itself in the newest such listing (policies by number, then revisions), else the range description of the newest listing.")
+    code: str = Field(description=_CODE_DOC)
+    description: str = Field(description=_DESCRIPTION_DOC)
     description_source: Literal["code_set", "policy"]
-    listings: list[ShardListing] = Field(description="Listings, by policy number then revision (oldest first).")
+    listings: list[ShardListing] = Field(description=_LISTINGS_DOC)
 
 
 class CodeShardDocument(_Document):
@@ -157,7 +164,7 @@ class CodeShardDocument(_Document):
     api_version: str
     schema_url: str
     system: CodeSystem
-    system_uri: str = Field(description="The HL7 code-system URI.")
+    system_uri: str = Field(description=_SYSTEM_URI_DOC)
     prefix: str = Field(description="The first characters, upper case and without the dot, of every code of this shard.")
     revisions: dict[str, ShardRevision] = Field(description="The revisions that list codes of this shard, keyed `<policy>/<revision>`, by policy then revision.")
     codes: list[ShardCode] = Field(description="By code.")
