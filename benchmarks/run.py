@@ -342,22 +342,23 @@ def run_stage(name: str, data: Path, repeat: int) -> Result:
     return Result(name, best)
 
 
-def library_for(work: Path, policies: int, revisions: int, seed: int) -> Path:
-    """The synthetic library of this size, generated once into `work`."""
-    from benchmarks.synthetic import generate_library
+def library_for(work: Path, policies: int, revisions: int, seed: int, profile: str = "large") -> Path:
+    """The synthetic library of this size and size profile, generated once into `work`."""
+    from benchmarks.synthetic import PROFILES, generate_library
 
-    target = work / f"library-{policies}x{revisions}-seed{seed}"
+    suffix = "" if profile == "large" else f"-{profile}"
+    target = work / f"library-{policies}x{revisions}-seed{seed}{suffix}"
     if not target.exists():
         staging = work / f".{target.name}.partial"
         shutil.rmtree(staging, ignore_errors=True)
-        generate_library(staging, policies, revisions, seed)
+        generate_library(staging, policies, revisions, seed, PROFILES[profile])
         staging.rename(target)
     return target
 
 
-def report(size: int, revisions: int, results: list[Result]) -> None:
+def report(size: int, revisions: int, profile: str, results: list[Result]) -> None:
     """Print one size's figures as a table."""
-    print(f"\nN = {size:,} policies x R = {revisions} revisions")
+    print(f"\nN = {size:,} policies x R = {revisions} revisions, profile {profile}")
     print(f"{'stage':<15} {'seconds':>8} {'peak MB':>8}  details")
     by_name = {r.stage: r.figures for r in results}
     for result in results:
@@ -387,6 +388,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000], help="numbers of policies (default: 100 1000)")
     parser.add_argument("--revisions", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", choices=["large", "model"], default="large", help="size of each synthetic policy (benchmarks/synthetic.py): large (default) or model, sized like 6.01.03")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "policykb-bench", help="where the synthetic libraries are kept")
     parser.add_argument("--only", nargs="+", choices=list(STAGES), help="run only these stages")
     parser.add_argument("--repeat", type=int, default=3, help="runs per stage; the fastest is shown (default 3)")
@@ -399,9 +401,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"policykb benchmark: {os.cpu_count()} cores, Python {platform.python_version()} ({platform.python_implementation()}), {platform.machine()}")
     args.work.mkdir(parents=True, exist_ok=True)
     for size in args.sizes:
-        data = library_for(args.work, size, args.revisions, args.seed)
+        data = library_for(args.work, size, args.revisions, args.seed, args.profile)
         results = [run_stage(name, data, args.repeat) for name in (args.only or STAGES)]
-        report(size, args.revisions, results)
+        report(size, args.revisions, args.profile, results)
     return 0
 
 

@@ -12,6 +12,9 @@ The output is deterministic: the same `--policies`, `--revisions` and `--seed` g
 byte-identical files. It is written into a folder of the caller's choosing, which must be
 empty or missing, and never into the repository's `policy_data/`.
 
+Two size profiles (`Profile`): `large`, the default, about 1.75x 6.01.03's YAML per revision,
+and `model`, about 1.1x (`--profile model`).
+
 Usage: `python benchmarks/synthetic.py --policies 100 --revisions 5 --seed 1 --out /tmp/lib`
 """
 
@@ -144,6 +147,44 @@ def icd_description(code: str) -> str:
     return icd10.description(code)
 
 
+# --------------------------------------------------------------------------- size profiles
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How much a synthetic policy holds: the bounds its random counts are drawn from.
+
+    Attributes:
+        name: the profile's name on the command line.
+        extra_statements: at most this many statements besides the first (at least one).
+        criteria: at most this many criteria at the top level of a tree, and below it.
+        literature_paragraphs: (fewest, most) supportive-literature paragraphs.
+        literature_sentences: (fewest, most) sentences in each of them.
+        description_paragraphs: (fewest, most) description paragraphs.
+        description_sentences: (fewest, most) sentences in each of them.
+        added_literature_sentences: sentences of the paragraph a review adds with a reference.
+    """
+
+    name: str
+    extra_statements: int
+    criteria: tuple[int, int]
+    literature_paragraphs: tuple[int, int]
+    literature_sentences: tuple[int, int]
+    description_paragraphs: tuple[int, int]
+    description_sentences: tuple[int, int]
+    added_literature_sentences: tuple[int, int]
+
+
+#: The default: larger than 6.01.03 section by section (more and longer statements, literature
+#: and description), about 36 KB of YAML per revision against 21 KB. Every benchmark figure is
+#: measured on it unless `--profile` says otherwise.
+LARGE = Profile("large", extra_statements=4, criteria=(6, 4), literature_paragraphs=(3, 8), literature_sentences=(4, 12), description_paragraphs=(2, 5), description_sentences=(4, 10), added_literature_sentences=(3, 8))
+#: Sized like 6.01.03, the model the issue names: on average about as many bytes per revision
+#: as its published revision, section by section within a factor of about 1.5.
+MODEL = Profile("model", extra_statements=1, criteria=(3, 3), literature_paragraphs=(2, 4), literature_sentences=(3, 6), description_paragraphs=(2, 3), description_sentences=(3, 6), added_literature_sentences=(2, 4))
+PROFILES = {profile.name: profile for profile in (LARGE, MODEL)}
+
+
 # --------------------------------------------------------------------------- prose
 
 
@@ -206,19 +247,19 @@ class Writer:
 # --------------------------------------------------------------------------- one revision
 
 
-def _criteria(writer: Writer, depth: int, labels: str) -> list[dict[str, Any]]:
+def _criteria(writer: Writer, depth: int, labels: str, profile: Profile) -> list[dict[str, Any]]:
     rng = writer.rng
     items = []
-    for index in range(rng.randint(2, 6 if depth == 0 else 4)):
+    for index in range(rng.randint(2, profile.criteria[0] if depth == 0 else profile.criteria[1])):
         criterion: dict[str, Any] = {"id": writer.slug(), "label": labels[index], "text": writer.sentence(8, 30)}
         if depth < 2 and rng.random() < (0.45 if depth == 0 else 0.25):
             criterion["text"] = criterion["text"][:-1] + " and **ONE** (1) of the following:"
-            criterion["one_of" if rng.random() < 0.7 else "all_of"] = _criteria(writer, depth + 1, "123456789" if depth == 0 else "abcdefghi")
+            criterion["one_of" if rng.random() < 0.7 else "all_of"] = _criteria(writer, depth + 1, "123456789" if depth == 0 else "abcdefghi", profile)
         items.append(criterion)
     return items
 
 
-def _statement(writer: Writer, determination: str) -> dict[str, Any]:
+def _statement(writer: Writer, determination: str, profile: Profile) -> dict[str, Any]:
     rng = writer.rng
     words = determination.replace("_", " ")
     statement: dict[str, Any] = {
@@ -229,7 +270,7 @@ def _statement(writer: Writer, determination: str) -> dict[str, Any]:
     }
     if determination in ("medically_appropriate", "medically_necessary") or rng.random() < 0.15:
         statement["text"] += " when:"
-        statement["criteria"] = {"all_of" if rng.random() < 0.6 else "one_of": _criteria(writer, 0, "ABCDEFGHI")}
+        statement["criteria"] = {"all_of" if rng.random() < 0.6 else "one_of": _criteria(writer, 0, "ABCDEFGHI", profile)}
     else:
         statement["text"] += f" for {writer.phrase(rng.randint(3, 9))}."
     return statement
@@ -272,15 +313,15 @@ def _flag(entries: list[dict[str, Any]], rng: random.Random, share: float) -> No
             entry["flags"] = [rng.choice(("NMN", "E/I"))]
 
 
-def first_revision(writer: Writer, title: str, approved: date, related: list[dict[str, str]], pools: IcdPools) -> dict[str, Any]:
+def first_revision(writer: Writer, title: str, approved: date, related: list[dict[str, str]], pools: IcdPools, profile: Profile) -> dict[str, Any]:
     """The oldest stored revision of a synthetic policy."""
     rng = writer.rng
-    statements = [_statement(writer, rng.choice(("medically_appropriate", "medically_necessary")))]
-    statements += [_statement(writer, rng.choice(_DETERMINATIONS)) for _ in range(rng.randint(1, 4))]
+    statements = [_statement(writer, rng.choice(("medically_appropriate", "medically_necessary")), profile)]
+    statements += [_statement(writer, rng.choice(_DETERMINATIONS), profile) for _ in range(rng.randint(1, profile.extra_statements))]
     references = [writer.reference(approved.year) for _ in range(20)]
     references.sort(key=lambda r: r["id"])
     ref_ids = [r["id"] for r in references]
-    literature = [{"text": writer.paragraph(4, 12), "cites": sorted(rng.sample(ref_ids, rng.randint(1, 3)))} for _ in range(rng.randint(3, 8))]
+    literature = [{"text": writer.paragraph(*profile.literature_sentences), "cites": sorted(rng.sample(ref_ids, rng.randint(1, 3)))} for _ in range(rng.randint(*profile.literature_paragraphs))]
     guidelines = []
     for body, organization in rng.sample(_BODIES, rng.randint(1, 3)):
         guidelines.append(
@@ -314,7 +355,7 @@ def first_revision(writer: Writer, title: str, approved: date, related: list[dic
         "statements": _numbered(statements),
         "related_policies": [{"heading": "Corporate Medical Policy", "policies": related}] if related else [],
         "policy_guidelines": [writer.paragraph(1, 4) for _ in range(rng.randint(0, 3))],
-        "description": [writer.paragraph(4, 10) for _ in range(rng.randint(2, 5))],
+        "description": [writer.paragraph(*profile.description_sentences) for _ in range(rng.randint(*profile.description_paragraphs))],
         "supportive_literature": literature,
         "professional_guidelines": guidelines,
         "regulatory_status": {"paragraphs": [writer.paragraph(2, 5)]} if rng.random() < 0.5 else {"not_applicable": True},
@@ -332,7 +373,7 @@ def _numbered(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return statements
 
 
-def next_revision(writer: Writer, previous: dict[str, Any], approved: date, pools: IcdPools) -> tuple[dict[str, Any], list[str]]:
+def next_revision(writer: Writer, previous: dict[str, Any], approved: date, pools: IcdPools, profile: Profile) -> tuple[dict[str, Any], list[str]]:
     """The next annual review: a changed copy of `previous` and the summary of its changes."""
     rng = writer.rng
     revision = copy.deepcopy(previous)
@@ -344,7 +385,7 @@ def next_revision(writer: Writer, previous: dict[str, Any], approved: date, pool
 
     if rng.random() < 0.5 and len(revision["statements"]) < 12:
         position = rng.randint(1, len(revision["statements"]))
-        added = _statement(writer, rng.choice(_DETERMINATIONS))
+        added = _statement(writer, rng.choice(_DETERMINATIONS), profile)
         revision["statements"].insert(position, added)
         _numbered(revision["statements"])  # renumbers every statement after the new one
         changes.append(f"Policy statement added as {added['determination'].replace('_', ' ')}.")
@@ -363,7 +404,7 @@ def next_revision(writer: Writer, previous: dict[str, Any], approved: date, pool
         reference = writer.reference(approved.year)
         revision["references"].append(reference)
         revision["references"].sort(key=lambda r: r["id"])
-        revision["supportive_literature"].append({"text": writer.paragraph(3, 8), "cites": [reference["id"]]})
+        revision["supportive_literature"].append({"text": writer.paragraph(*profile.added_literature_sentences), "cites": [reference["id"]]})
         changes.append("References updated.")
 
     codes = revision["codes"]
@@ -418,15 +459,15 @@ def policy_title(rng: random.Random) -> str:
     return f"{' '.join(words)} ({abbreviation})"
 
 
-def synthetic_policy(seed: int, number: str, title: str, revisions: int, related: list[dict[str, str]], pools: IcdPools) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def synthetic_policy(seed: int, number: str, title: str, revisions: int, related: list[dict[str, str]], pools: IcdPools, profile: Profile = LARGE) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The `policy.yaml` data and the revision files' data of one policy, oldest first."""
     rng = random.Random(f"{seed}:{number}")  # per policy, so a policy does not depend on N
     writer = Writer(rng)
     dates = [date(LAST_YEAR - revisions + 1 + i, rng.randint(1, 12), rng.randint(1, 28)) for i in range(revisions)]
-    snapshots = [first_revision(writer, title, dates[0], related, pools)]
+    snapshots = [first_revision(writer, title, dates[0], related, pools, profile)]
     summaries = [{"date": dates[0], "changes": ["Annual review. Policy intent unchanged."]}]
     for approved in dates[1:]:
-        revision, changes = next_revision(writer, snapshots[-1], approved, pools)
+        revision, changes = next_revision(writer, snapshots[-1], approved, pools, profile)
         snapshots.append(revision)
         summaries.append({"date": approved, "changes": [" ".join(changes)]})
     if revisions > 1 and rng.random() < 0.3:
@@ -452,8 +493,8 @@ def dump_yaml(data: Any) -> str:
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
 
 
-def generate_library(out: Path, policies: int, revisions: int, seed: int) -> int:
-    """Write `policies` x `revisions` synthetic policies into `out`; return the files written.
+def generate_library(out: Path, policies: int, revisions: int, seed: int, profile: Profile = LARGE) -> int:
+    """Write `policies` x `revisions` synthetic policies of this size profile into `out`; return the files written.
 
     Raises:
         ValueError: `out` is the repository's `policy_data/` (or inside it), or not empty.
@@ -475,7 +516,7 @@ def generate_library(out: Path, policies: int, revisions: int, seed: int) -> int
     for number in numbers:
         others = rng.sample(numbers, min(3, len(numbers)))
         related = [{"number": other, "title": titles[other]} for other in others if other != number][: rng.randint(0, 2)]
-        identity, snapshots = synthetic_policy(seed, number, titles[number], revisions, related, pools)
+        identity, snapshots = synthetic_policy(seed, number, titles[number], revisions, related, pools, profile)
         folder = target / number / "revisions"
         folder.mkdir(parents=True)
         (target / number / "policy.yaml").write_text(header + dump_yaml(identity), encoding="utf-8")
@@ -491,10 +532,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--policies", type=int, default=100)
     parser.add_argument("--revisions", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", choices=sorted(PROFILES), default=LARGE.name, help="size of each policy: large (default, about 1.7 x 6.01.03) or model (about 6.01.03's size)")
     parser.add_argument("--out", type=Path, required=True, help="an empty or missing folder (never policy_data/)")
     args = parser.parse_args(argv)
     try:
-        files = generate_library(args.out, args.policies, args.revisions, args.seed)
+        files = generate_library(args.out, args.policies, args.revisions, args.seed, PROFILES[args.profile])
     except ValueError as error:
         print(f"synthetic: error: {error}", file=sys.stderr)
         return 2

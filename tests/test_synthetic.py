@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.synthetic import generate_library
+from benchmarks.synthetic import LARGE, MODEL, generate_library
 from generators import icd10
 from generators.cli import main
 from generators.model import Library
@@ -80,3 +80,27 @@ def test_revisions_change_like_annual_reviews(synthetic: Library) -> None:
             added_codes += len(new.codes.icd10cm.entries) > len(old.codes.icd10cm.entries) or len(new.codes.cpt.entries) > len(old.codes.cpt.entries)
             edited += old.description != new.description or old.supportive_literature != new.supportive_literature
     assert renumbered and reflagged and added_codes and edited
+
+
+def _bytes_per_revision(folder: Path) -> float:
+    files = list(folder.glob("*/revisions/*.yaml"))
+    return sum(f.stat().st_size for f in files) / len(files)
+
+
+def test_model_profile_is_sized_like_6_01_03_and_large_is_larger(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`model` is about as large as the policy it is modelled on; `large` (the default) well above it."""
+    published = _bytes_per_revision(DATA)  # 6.01.03's two revisions
+    generate_library(tmp_path / "model", policies=8, revisions=5, seed=1, profile=MODEL)
+    generate_library(tmp_path / "large", policies=8, revisions=5, seed=1, profile=LARGE)
+    assert main(["--data", str(tmp_path / "model"), "validate"]) == 0
+    assert "8 policies, 40 revisions valid" in capsys.readouterr().out
+    model, large = _bytes_per_revision(tmp_path / "model"), _bytes_per_revision(tmp_path / "large")
+    assert 0.8 * published <= model <= 1.4 * published, (model, published)
+    assert large >= 1.4 * published, (large, published)
+
+
+def test_the_default_profile_is_large(tmp_path: Path) -> None:
+    generate_library(tmp_path / "default", policies=2, revisions=2, seed=5)
+    generate_library(tmp_path / "large", policies=2, revisions=2, seed=5, profile=LARGE)
+    files = sorted(p.relative_to(tmp_path / "default") for p in (tmp_path / "default").rglob("*.yaml"))
+    assert all((tmp_path / "default" / f).read_bytes() == (tmp_path / "large" / f).read_bytes() for f in files)
