@@ -41,9 +41,10 @@ import multiprocessing
 import multiprocessing.pool
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -371,10 +372,29 @@ def _workers(plan: _Plan, staging: Path, caching: _Caching | None, jobs: int, ta
         _start_worker(plan, staging, caching)
         yield _Workers(None)
         return
-    # fork: workers start at once and see the revision checks registered in this process
-    # (`validate.register_revision_check`); nothing is pickled but folders and results.
-    with multiprocessing.get_context("fork").Pool(jobs, initializer=_start_worker, initargs=(plan, staging, caching)) as pool:
+    method = worker_start_method()
+    if method == "forkserver":
+        # The plan goes to the workers pickled: without the progress callback, which only
+        # this process calls (and which may be a closure).
+        plan = replace(plan, on_policy=None)
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        context.set_forkserver_preload([__name__])  # the server imports the package once, for every worker
+    with context.Pool(jobs, initializer=_start_worker, initargs=(plan, staging, caching)) as pool:
         yield _Workers(pool)
+
+
+def worker_start_method() -> str:
+    """How this build starts its worker processes: `fork`, or `forkserver` while other threads run.
+
+    `fork` starts workers at once; they share what this process loaded (the code set) and see
+    every revision check registered in it (`validate.register_revision_check`). But forking a
+    process while other threads run (`mkdocs serve`'s server and file watcher) copies any
+    lock one of them holds at that moment, and a child that takes it waits forever. Then the
+    workers are forked from a server process that runs no other thread and imported the
+    package once: they see the revision checks registered on import only.
+    """
+    return "fork" if threading.active_count() == 1 else "forkserver"
 
 
 def _write_listing_files(listings: list[PolicyListing]) -> dict[str, tuple[bytes, Stamp]]:

@@ -12,7 +12,9 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,7 +23,7 @@ from generators import cache as cache_module
 from generators.build import OutputClashError, render_outputs
 from generators.cli import main
 from generators.errors import PolicyDataError
-from generators.pipeline import BuildReport, build_tree
+from generators.pipeline import BuildReport, build_tree, worker_start_method
 from generators.validate import load_library
 
 from .trees import ROOT, snapshot_tree, tree_differences
@@ -278,3 +280,34 @@ def test_export_writes_only_the_data_files(data: Path, tmp_path: Path) -> None:
     exported = snapshot_tree(tmp_path / "out")
     everything = expected_tree(data)
     assert exported == {path: content for path, content in everything.items() if path.startswith("api/") or path == "feed.xml"}
+
+
+@contextmanager
+def another_thread_running() -> Iterator[None]:
+    """A second thread alive for the duration, as `mkdocs serve`'s server and watcher are."""
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def test_workers_are_forked_only_while_no_other_thread_runs() -> None:
+    # A fresh process runs one thread (this one may not: the session's site server runs in one).
+    alone = subprocess.run([sys.executable, "-c", "from generators.pipeline import worker_start_method; print(worker_start_method())"], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert alone.stdout.strip() == "fork"
+    with another_thread_running():
+        assert worker_start_method() == "forkserver"
+
+
+def test_a_build_while_other_threads_run_writes_the_same_files(data: Path, tmp_path: Path) -> None:
+    """Under `mkdocs serve` a clean build starts its workers from a fork server: the same bytes, progress reported."""
+    build(data, tmp_path / "forked")
+    progress: list[tuple[int, int]] = []
+    with another_thread_running():
+        build_tree(data, tmp_path / "served", hand_written=HAND_WRITTEN, jobs=2, on_policy=lambda done, total: progress.append((done, total)))
+    assert snapshot_tree(tmp_path / "served") == snapshot_tree(tmp_path / "forked")
+    assert progress[-1] == (6, 6)
