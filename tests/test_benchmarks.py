@@ -14,9 +14,12 @@ def test_benchmark_prints_cores_stages_ratio_and_skips_missing_stages(tmp_path: 
     command = [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--sizes", "2", "--revisions", "2", "--repeat", "1", "--work", str(tmp_path), "--only", "floor", "total", "incremental", "mkdocs"]
     done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
     assert f"{os.cpu_count()} cores, Python" in done.stdout
-    assert "N = 2 policies x R = 2 revisions" in done.stdout
+    assert "N = 2 policies x R = 2 revisions, profile large" in done.stdout
     assert "ratio total/floor = " in done.stdout
+    assert "cpu_system_s=" in done.stdout
     assert "identical_to_clean=True" in done.stdout
+    # The stages' outputs were kept until the end, then deleted: only the library is left.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["library-2x2-seed1"]
     mkdocs_line = next(line for line in done.stdout.splitlines() if line.startswith("mkdocs"))
     assert "skipped" in mkdocs_line or "site_mb=" in mkdocs_line
 
