@@ -190,3 +190,33 @@ def test_a_dirty_rebuild_links_again_only_the_outputs_that_changed(tmp_path: Pat
     # After a clean build MkDocs emptied the folder: a file there is another stage's, never replaced.
     with pytest.raises(FileExistsError):
         _link_outputs(outputs, site, ["api/kept.json"], None)
+
+
+def test_a_policy_added_while_serving_is_built_cleanly_in_worker_processes(tmp_path: Path) -> None:
+    """A new policy folder changes the library: the preview builds it all again, in worker processes
+    started while the server's threads run (from a fork server), and serves what a clean build makes."""
+    library = tmp_path / "library"
+    generate_library(library, policies=POLICIES + 1, revisions=2, seed=5)
+    added = sorted(folder.name for folder in library.iterdir())[-1]
+    port = free_port()
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "--config-file", str(config_copy(reference)), "--site-dir", str(reference / "site")]
+    subprocess.run(command, env=_env(library, POLICYKB_SITE_URL=f"http://127.0.0.1:{port}/"), check=True)
+
+    work = tmp_path / "work"
+    work.mkdir()
+    data = work / "data"
+    shutil.copytree(library, data, ignore=lambda folder, names: [added] if Path(folder) == library else [])
+    server = Preview(work, data, port, dirty=False)
+    try:
+        server.log.wait_for(re.compile("Serving on"), 0, timeout=300)
+        mark = server.mark()
+        shutil.copytree(library / added, data / added)
+        rebuilt = server.lines_until(REBUILT.pattern, mark)
+        assert f"policykb: rendered {POLICIES + 1} policies into" in rebuilt  # a clean build: not "changed policy again"
+        assert added.encode() in server.get(f"policies/{added}/")
+        served = _without_order(snapshot_tree(server.site_dir()))
+    finally:
+        server.stop()
+    assert tree_differences(served, _without_order(snapshot_tree(reference / "site"))) == []
