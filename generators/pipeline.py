@@ -373,13 +373,12 @@ def _workers(plan: _Plan, staging: Path, caching: _Caching | None, jobs: int, ta
         yield _Workers(None)
         return
     method = worker_start_method()
-    if method == "forkserver":
-        # The plan goes to the workers pickled: without the progress callback, which only
-        # this process calls (and which may be a closure).
-        plan = replace(plan, on_policy=None)
     context = multiprocessing.get_context(method)
     if method == "forkserver":
-        context.set_forkserver_preload([__name__])  # the server imports the package once, for every worker
+        # The workers get the plan pickled: without the progress callback, which only this
+        # process calls (and which may be a closure). The server imports the package once.
+        plan = replace(plan, on_policy=None)
+        context.set_forkserver_preload([__name__])
     with context.Pool(jobs, initializer=_start_worker, initargs=(plan, staging, caching)) as pool:
         yield _Workers(pool)
 
