@@ -36,7 +36,7 @@ from typing import Any
 from .validate import _extra_revision_checks
 
 #: Bump when what is kept under a key changes shape.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 PACKAGE_DIR = Path(__file__).resolve().parent
 _OUTPUT_SHAPING_LIBRARIES = ("pydantic", "pydantic-core", "pyyaml", "jinja2", "simple-icd-10-cm", "mkdocs-material")
 

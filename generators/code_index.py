@@ -18,9 +18,11 @@ only the few kilobytes a typed code can be in:
 - `api/v1/codes/<system>/<prefix>.json` (`CodeShardDocument`): every code of one system whose
   lookup key (upper case, no dot) starts with `<prefix>`, its first `SHARD_PREFIX_LENGTH` (3)
   characters: `C71.3` and `c713` are in `icd10cm/C71.json`, `0611T` in `cpt/061.json`. For
-  ICD-10-CM a shard is one category; for CPT and HCPCS at most 100 codes. Facts of a revision
-  (policy title, status, window, links, flag meanings, statements) are stored once per shard
-  in its `revisions` table; listings refer to it by `revision_ref`.
+  ICD-10-CM a shard is one category; for CPT and HCPCS at most 100 codes. A policy's title and
+  the facts of each of its revisions (status, window, links, flag meanings, statements) are
+  stored once per shard, in its `policies` table. A listing names its policy and the
+  revisions that list the code the same way (same code or range as printed, description,
+  flags): a code that five revisions list alike has one listing, not five.
 """
 
 from __future__ import annotations
@@ -125,11 +127,8 @@ SHARD_PREFIX_LENGTH = 3
 
 
 class ShardRevision(_Document):
-    """A revision that lists codes of a shard: what all its listings there share."""
+    """A revision of a policy that lists codes of a shard: what all its listings there share."""
 
-    policy: str = Field(description="Policy number.")
-    policy_title: str
-    revision: IsoDate = Field(description="The revision (committee approval date).")
     revision_status: RevisionStatus
     is_current: bool = Field(description="True when this is the revision published now.")
     window: Window = Field(description="When this revision is in effect (see the policy file's windows).")
@@ -138,15 +137,29 @@ class ShardRevision(_Document):
     links: Links = Field(description="The revision as JSON and as a page.")
 
 
-class ShardListing(_Document):
-    """One revision listing a code (directly or inside a range)."""
+class ShardPolicy(_Document):
+    """A policy that lists codes of a shard, and those of its revisions that do."""
 
-    revision_ref: str = Field(description="Key of the revision in the shard's `revisions` table: `<policy>/<revision>`, e.g. 6.01.03/2026-01-22.")
+    policy_title: str
+    revisions: dict[str, ShardRevision] = Field(description="Its revisions that list codes of this shard, keyed by revision (committee approval date), oldest first.")
+
+
+class ShardListing(_Document):
+    """How one policy lists a code (directly or inside a range) in one or more of its revisions."""
+
+    policy: str = Field(description="Policy number: the key of the policy in the shard's `policies` table.")
+    revisions: list[IsoDate] = Field(
+        min_length=1,
+        description=(
+            "The revisions that list the code this way, oldest first: consecutive listings of the code by the policy "
+            "that agree in every other field; each is a key of the policy's `revisions` in the `policies` table."
+        ),
+    )
     listed_as: str = Field(description="The code or range as printed, e.g. 0611T or C71.0-C71.9.")
     via_range: str | None = Field(description="The range the code matched inside, e.g. C71.0-C71.9; null for a code listed by itself.")
     listed_description: str = Field(description="The description printed beside the code or range (plain text).")
-    flags: list[Flag] = Field(description="Flags printed beside the code or range; their meanings are in the revision's `flags`.")
-    statements: list[str] = Field(description="IDs of the statements the flags point to (NMN: not medically necessary, E/I: investigational); see the revision's `statements`.")
+    flags: list[Flag] = Field(description="Flags printed beside the code or range; their meanings are in each revision's `flags`.")
+    statements: list[str] = Field(description="IDs of the statements the flags point to (NMN: not medically necessary, E/I: investigational); their numbers are in each revision's `statements`.")
 
 
 class ShardCode(_Document):
@@ -166,7 +179,7 @@ class CodeShardDocument(_Document):
     system: CodeSystem
     system_uri: str = Field(description=_SYSTEM_URI_DOC)
     prefix: str = Field(description="The first characters, upper case and without the dot, of every code of this shard.")
-    revisions: dict[str, ShardRevision] = Field(description="The revisions that list codes of this shard, keyed `<policy>/<revision>`, by policy then revision.")
+    policies: dict[str, ShardPolicy] = Field(description="The policies that list codes of this shard, keyed by policy number, in policy order.")
     codes: list[ShardCode] = Field(description="By code.")
 
 
@@ -205,36 +218,33 @@ def shard_prefix(code: str) -> str:
     return lookup_key(code)[:SHARD_PREFIX_LENGTH]
 
 
-def revision_ref(policy: str, revision: str) -> str:
-    """The key of a revision in a shard's `revisions` table: `6.01.03/2026-01-22`."""
-    return f"{policy}/{revision}"
-
-
 def records_from_shard(shard: CodeShardDocument) -> list[CodeRecord]:
-    """The code records of a shard with every listing written out in full, as `build_code_index` gives them."""
+    """The code records of a shard with a listing per revision written out in full, as `build_code_index` gives them."""
     records = []
     for code in shard.codes:
         listings = []
         for listing in code.listings:
-            revision = shard.revisions[listing.revision_ref]
-            meanings = {use.flag: use.meaning for use in revision.flags}
-            statements = {statement.id: statement for statement in revision.statements}
-            listings.append(
-                CodeListing(
-                    policy=revision.policy,
-                    policy_title=revision.policy_title,
-                    revision=revision.revision,
-                    revision_status=revision.revision_status,
-                    is_current=revision.is_current,
-                    window=revision.window,
-                    listed_as=listing.listed_as,
-                    via_range=listing.via_range,
-                    listed_description=listing.listed_description,
-                    flags=[FlagUse(flag=flag, meaning=meanings[flag]) for flag in listing.flags],
-                    statements=[statements[id_] for id_ in listing.statements],
-                    links=revision.links,
+            policy = shard.policies[listing.policy]
+            for revision_date in listing.revisions:
+                revision = policy.revisions[revision_date.isoformat()]
+                meanings = {use.flag: use.meaning for use in revision.flags}
+                statements = {statement.id: statement for statement in revision.statements}
+                listings.append(
+                    CodeListing(
+                        policy=listing.policy,
+                        policy_title=policy.policy_title,
+                        revision=revision_date,
+                        revision_status=revision.revision_status,
+                        is_current=revision.is_current,
+                        window=revision.window,
+                        listed_as=listing.listed_as,
+                        via_range=listing.via_range,
+                        listed_description=listing.listed_description,
+                        flags=[FlagUse(flag=flag, meaning=meanings[flag]) for flag in listing.flags],
+                        statements=[statements[id_] for id_ in listing.statements],
+                        links=revision.links,
+                    )
                 )
-            )
         records.append(
             CodeRecord(
                 system=shard.system,
@@ -272,7 +282,6 @@ class ListedRevision:
         policy_title: The policy's current title.
         revision: The stored revision.
         index: Its place among the policy's stored revisions (0: the oldest).
-        ref: Its key in a shard's `revisions` table (`revision_ref`).
         is_current: True for the revision published now.
         window: When it is in effect.
         links: It as JSON and as a page.
@@ -283,24 +292,19 @@ class ListedRevision:
     policy_title: str
     revision: Revision
     index: int
-    ref: str
     is_current: bool
     window: Window
     links: Links
     meanings: dict[Flag, str]
     _refs: dict[tuple[Flag, ...], tuple[list[FlagUse], list[StatementRef]]] = field(default_factory=dict, init=False, repr=False)
 
+    def revision_fields(self) -> dict[str, Any]:
+        """The fields of a shard's `ShardRevision` that come from the revision alone (all but flags and statements)."""
+        return {"revision_status": self.revision.status, "is_current": self.is_current, "window": self.window, "links": self.links}
+
     def listing_fields(self) -> dict[str, Any]:
-        """The fields of a `CodeListing` or a shard's `ShardRevision` that come from the revision alone."""
-        return {
-            "policy": self.policy,
-            "policy_title": self.policy_title,
-            "revision": self.revision.revision,
-            "revision_status": self.revision.status,
-            "is_current": self.is_current,
-            "window": self.window,
-            "links": self.links,
-        }
+        """The fields of a `CodeListing` that come from the revision alone."""
+        return {"policy": self.policy, "policy_title": self.policy_title, "revision": self.revision.revision, **self.revision_fields()}
 
     def flag_refs(self, flags: tuple[Flag, ...]) -> tuple[list[FlagUse], list[StatementRef]]:
         """The flags with their meanings in this revision, in the order given, and the statements they point to.
@@ -360,7 +364,6 @@ def policy_entries(policy: Policy) -> PolicyEntries:
             policy_title=policy.title,
             revision=revision,
             index=index,
-            ref=revision_ref(policy.number, revision.key),
             is_current=revision is current,
             window=in_effect[revision.revision],
             links=_revision_links(policy, revision),

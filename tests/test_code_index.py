@@ -129,10 +129,25 @@ def twins(library: Library) -> Library:
 def test_two_policies_share_a_shard_and_the_last_one_names_a_cpt_code(twins: Library) -> None:
     files = render_downloads(twins)
     shard = json.loads(files[urls.api_code_shard("cpt", "061")])
-    assert list(shard["revisions"]) == ["6.01.03/2025-01-23", "6.01.03/2026-01-22", "6.01.04/2025-01-23", "6.01.04/2026-01-22"]
+    assert list(shard["policies"]) == ["6.01.03", "6.01.04"]
+    assert [list(policy["revisions"]) for policy in shard["policies"].values()] == [["2025-01-23", "2026-01-22"]] * 2
     record = next(r for r in shard["codes"] if r["code"] == "0611T")
-    assert [listing["revision_ref"] for listing in record["listings"]] == list(shard["revisions"])
+    # 0611T's flag changed (E/I -> NMN), so each revision has a listing of its own.
+    assert [(listing["policy"], listing["revisions"]) for listing in record["listings"]] == [
+        ("6.01.03", ["2025-01-23"]),
+        ("6.01.03", ["2026-01-22"]),
+        ("6.01.04", ["2025-01-23"]),
+        ("6.01.04", ["2026-01-22"]),
+    ]
     assert record["description"] == "postprocessing, as the twin prints it"
+
+
+def test_revisions_that_list_a_code_alike_share_one_listing(library: Library) -> None:
+    shard = json.loads(render_downloads(library)[urls.api_code_shard("icd10cm", "C71")])
+    for record in shard["codes"]:
+        (listing,) = record["listings"]
+        assert listing["policy"] == "6.01.03" and listing["revisions"] == ["2025-01-23", "2026-01-22"]
+        assert listing["listed_as"] == listing["via_range"] == "C71.0-C71.9"
 
 
 def test_the_shards_hold_exactly_the_code_index(library: Library, synthetic: Library, twins: Library) -> None:
@@ -157,18 +172,25 @@ def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
     return dict(pairs)
 
 
-def test_facts_of_a_revision_are_stored_once_per_shard(twins: Library) -> None:
-    files = render_downloads(twins)
-    for info in json.loads(files[urls.api_code_index()])["shards"]:
-        shard = json.loads(files[info["url"]], object_pairs_hook=_no_duplicate_keys)
-        referred = {listing["revision_ref"] for record in shard["codes"] for listing in record["listings"]}
-        assert referred == set(shard["revisions"]), "every listing's revision is in the table, and only those"
-        for record in shard["codes"]:
-            for listing in record["listings"]:
-                assert not {"policy_title", "window", "links", "is_current"} & set(listing)
-                revision = shard["revisions"][listing["revision_ref"]]
-                assert set(listing["flags"]) <= {use["flag"] for use in revision["flags"]}
-                assert set(listing["statements"]) <= {statement["id"] for statement in revision["statements"]}
+def test_facts_of_a_policy_and_its_revisions_are_stored_once_per_shard(twins: Library, synthetic: Library) -> None:
+    for each in (twins, synthetic):
+        files = render_downloads(each)
+        for info in json.loads(files[urls.api_code_index()])["shards"]:
+            shard = json.loads(files[info["url"]], object_pairs_hook=_no_duplicate_keys)
+            referred = {(listing["policy"], date) for record in shard["codes"] for listing in record["listings"] for date in listing["revisions"]}
+            tabled = {(number, date) for number, policy in shard["policies"].items() for date in policy["revisions"]}
+            assert referred == tabled, "every listing's revision is in the table, and only those"
+            for record in shard["codes"]:
+                for listing, following in zip(record["listings"], [*record["listings"][1:], None]):
+                    assert not {"policy_title", "window", "links", "is_current"} & set(listing)
+                    assert listing["revisions"] == sorted(set(listing["revisions"])), "oldest first, each once"
+                    if following is not None and following["policy"] == listing["policy"]:
+                        same = {key: value for key, value in listing.items() if key != "revisions"}
+                        assert same != {key: value for key, value in following.items() if key != "revisions"}, "neighbours that agree are one listing"
+                    for date in listing["revisions"]:
+                        revision = shard["policies"][listing["policy"]]["revisions"][date]
+                        assert set(listing["flags"]) <= {use["flag"] for use in revision["flags"]}
+                        assert set(listing["statements"]) <= {statement["id"] for statement in revision["statements"]}
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

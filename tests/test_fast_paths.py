@@ -108,7 +108,7 @@ def test_csv_fields_equal_the_csv_module_for_any_text(values: list[str]) -> None
 
 
 def _hostile_entry(library: Library, text: str) -> ListedEntry:
-    listed = replace(next(iter(policy_entries(library.policies[0]).values()))[0].revision, ref=f"6.01.03/{text}")
+    listed = replace(next(iter(policy_entries(library.policies[0]).values()))[0].revision, policy=text)
     flags = [FlagUse(flag=Flag.EI, meaning=text), FlagUse(flag=Flag.NMN, meaning=text)]
     statements = [StatementRef(id=text, number="I", determination=Determination.INVESTIGATIONAL)]
     return ListedEntry(revision=listed, listed_as=text, via_range=text, listed_description=text, flags=flags, statements=statements)
@@ -117,17 +117,19 @@ def _hostile_entry(library: Library, text: str) -> ListedEntry:
 @pytest.mark.parametrize("text", [HOSTILE_TEXT, "".join(chr(i) for i in range(1, 0x3000)) + "\U0001f600\u2028\u2029\ufeff"])
 def test_listing_lines_and_code_heads_are_what_the_shard_models_write(library: Library, text: str) -> None:
     entry = _hostile_entry(library, text)
+    later = replace(entry, revision=replace(entry.revision, revision=library.policies[0].current))
     listing = ShardListing(
-        revision_ref=entry.revision.ref,
+        policy=entry.revision.policy,
+        revisions=[entry.revision.revision.revision, later.revision.revision.revision],
         listed_as=text,
         via_range=text,
         listed_description=text,
         flags=[Flag.EI, Flag.NMN],
         statements=[text],
     )
-    assert _listing_line(entry) == listing.model_dump_json().encode("utf-8")
-    alone = ShardListing(revision_ref=entry.revision.ref, listed_as="0611T", via_range=None, listed_description="", flags=[], statements=[])
-    assert _listing_line(ListedEntry(entry.revision, "0611T", None, "", [], [])) == alone.model_dump_json().encode("utf-8")
+    assert _listing_line((entry, later)) == listing.model_dump_json().encode("utf-8")
+    alone = ShardListing(policy=entry.revision.policy, revisions=[entry.revision.revision.revision], listed_as="0611T", via_range=None, listed_description="", flags=[], statements=[])
+    assert _listing_line((ListedEntry(entry.revision, "0611T", None, "", [], []),)) == alone.model_dump_json().encode("utf-8")
     for source in ("code_set", "policy"):
         code = _Code(CodeSystem.CPT, text, [entry], text, source)  # type: ignore[arg-type]
         record = ShardCode(code=text, description=text, description_source=source, listings=[])  # type: ignore[arg-type]

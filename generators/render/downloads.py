@@ -11,7 +11,8 @@ data (never the clock) and every list has a fixed order.
   note, and every shard of the code index with its number of codes;
 - `api/v1/codes/<system>/<prefix>.json` (+ `api/v1/schema/code-shard.schema.json`): the
   codes of `generators.code_index` whose lookup key starts with `<prefix>`
-  (`code_index.shard_prefix`), one line per revision-table entry and per listing;
+  (`code_index.shard_prefix`), one line per revision of its `policies` table and per
+  listing (a run of revisions of one policy that list a code alike);
 - `api/v1/codes.csv`: one row per code (or ICD-10-CM range member) per stored revision;
 - `api/v1/fhir/ValueSet-<number>.json`: an HL7 FHIR R4 ValueSet of each policy's current
   code list, ICD-10-CM ranges expanded to concepts;
@@ -28,7 +29,6 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-import json
 import operator
 import re
 from collections.abc import Collection, Iterable, Mapping
@@ -97,14 +97,14 @@ class CodeShardPart:
     """What one policy contributes to one shard of the code index, serialised.
 
     Attributes:
-        revisions: Its entries of the shard's `revisions` table (`"<ref>":{...}` lines
-            joined by `,\\n`), oldest revision first.
+        policy: Its entry of the shard's `policies` table (`"<number>":{...}`): its title
+            and the revisions that list codes of the shard, one line each, oldest first.
         codes: Per code of the shard it lists: (code, whether it lists the code by itself in
             some revision, the code record's head as this policy would write it, ending
             `"listings":[`, its listing lines joined by `,\\n`).
     """
 
-    revisions: bytes
+    policy: bytes
     codes: tuple[tuple[str, bool, bytes, bytes], ...]
 
 
@@ -136,14 +136,14 @@ class DownloadsPart:
 
     def as_marshal_data(self) -> tuple[Any, ...]:
         """The part as tuples, dicts, bytes, strings, ints and bools only: what `marshal` stores (a cache entry)."""
-        shards = {shard: (piece.revisions, piece.codes) for shard, piece in self.shards.items()}
+        shards = {shard: (piece.policy, piece.codes) for shard, piece in self.shards.items()}
         return (self.number, self.sort_key, self.csv_rows, shards, self.feed_entries, self.feed_updated, self.files)
 
     @classmethod
     def from_marshal_data(cls, data: tuple[Any, ...]) -> DownloadsPart:
         """The part `as_marshal_data` gave."""
         number, sort_key, csv_rows, shards, feed_entries, feed_updated, files = data
-        pieces = {shard: CodeShardPart(revisions=revisions, codes=codes) for shard, (revisions, codes) in shards.items()}
+        pieces = {shard: CodeShardPart(policy=policy, codes=codes) for shard, (policy, codes) in shards.items()}
         return cls(number, sort_key, csv_rows, pieces, feed_entries, feed_updated, files)
 
 
@@ -275,10 +275,39 @@ def _csv_rows(codes: list[_Code]) -> bytes:
 # --------------------------------------------------------------------------- code index shards
 
 
-def _listing_line(entry: ListedEntry) -> bytes:
-    """The `ShardListing` of an entry (the same for every code of its range), as JSON."""
+def _same_listing(entry: ListedEntry, other: ListedEntry) -> bool:
+    """Whether two entries of one policy list a code alike in two revisions: all but the revision agree."""
+    return (
+        entry.revision is not other.revision
+        and entry.listed_as == other.listed_as
+        and entry.via_range == other.via_range
+        and entry.listed_description == other.listed_description
+        and [use.flag for use in entry.flags] == [use.flag for use in other.flags]
+        and [statement.id for statement in entry.statements] == [statement.id for statement in other.statements]
+    )
+
+
+def listing_runs(entries: list[ListedEntry]) -> list[tuple[ListedEntry, ...]]:
+    """A code's entries in one policy (oldest revision first) cut into runs that list it alike: one `ShardListing` each.
+
+    Only neighbours of different revisions are joined, so the runs written out revision by
+    revision give back the entries in their order.
+    """
+    runs: list[list[ListedEntry]] = []
+    for entry in entries:
+        if runs and _same_listing(runs[-1][-1], entry):
+            runs[-1].append(entry)
+        else:
+            runs.append([entry])
+    return [tuple(run) for run in runs]
+
+
+def _listing_line(run: tuple[ListedEntry, ...]) -> bytes:
+    """The `ShardListing` of a run of entries (the same for every code of their range), as JSON."""
+    entry = run[0]
     listing = {
-        "revision_ref": entry.revision.ref,
+        "policy": entry.revision.policy,
+        "revisions": [each.revision.revision.key for each in run],
         "listed_as": entry.listed_as,
         "via_range": entry.via_range,
         "listed_description": entry.listed_description,
@@ -295,32 +324,40 @@ def _code_head(code: _Code) -> bytes:
 
 
 def _shard_revision(listed: ListedRevision, flags: Collection[Flag]) -> bytes:
-    """The `revisions` table entry (`"<ref>":{...}`) of a revision whose listings in a shard carry `flags`.
+    """The entry (`"<revision>":{...}`) of a policy's `revisions` in a shard, for a revision whose listings there carry `flags`.
 
     Its flags are in the order of `Flag`; the statements they point to are in the revision's
     order, so they are those that the listings point to.
     """
     uses, statements = listed.flag_refs(tuple(sorted(flags, key=_FLAG_ORDER.__getitem__)))
-    revision = ShardRevision(**listed.listing_fields(), flags=uses, statements=statements)
-    return json.dumps(listed.ref, ensure_ascii=False).encode("utf-8") + b":" + revision.model_dump_json().encode("utf-8")
+    revision = ShardRevision(**listed.revision_fields(), flags=uses, statements=statements)
+    return b'"' + listed.revision.key.encode("ascii") + b'":' + revision.model_dump_json().encode("utf-8")
+
+
+def _shard_policy(revisions: list[bytes], policy: str, title: str) -> bytes:
+    """A policy's entry (`"<number>":{...}`) of a shard's `policies` table, from its revisions' entries."""
+    head = _json({policy: {"policy_title": title, "revisions": {}}}).removeprefix(b"{").removesuffix(b"{}}}")
+    return head + b"{\n" + b",\n".join(revisions) + b"\n}}"
 
 
 def _shard_parts(codes: list[_Code]) -> dict[ShardKey, CodeShardPart]:
     """One policy's part of every shard it lists codes in (`codes` by system then code)."""
     shard_codes: dict[ShardKey, list[tuple[str, bool, bytes, bytes]]] = {}
     shard_flags: dict[ShardKey, dict[ListedRevision, set[Flag]]] = {}
-    entry_lines: dict[ListedEntry, tuple[bytes, frozenset[Flag]]] = {}
+    # The codes of a range share their runs of entries: each run is serialised once.
+    run_lines: dict[tuple[ListedEntry, ...], bytes] = {}
     for code in codes:
         shard = (code.system.value, shard_prefix(code.code))
         flags_by_revision = shard_flags.setdefault(shard, {})
         lines = []
-        for entry in code.entries:
-            found = entry_lines.get(entry)
-            if found is None:
-                found = entry_lines[entry] = (_listing_line(entry), frozenset(use.flag for use in entry.flags))
-            line, flags = found
+        for run in listing_runs(code.entries):
+            line = run_lines.get(run)
+            if line is None:
+                line = run_lines[run] = _listing_line(run)
             lines.append(line)
-            flags_by_revision.setdefault(entry.revision, set()).update(flags)
+            flags = {use.flag for use in run[0].flags}
+            for entry in run:
+                flags_by_revision.setdefault(entry.revision, set()).update(flags)
         listed_alone = any(entry.via_range is None for entry in code.entries)
         shard_codes.setdefault(shard, []).append((code.code, listed_alone, _code_head(code), b",\n".join(lines)))
     # A revision's entry depends only on the flags its listings in the shard carry: few kinds per revision.
@@ -333,22 +370,23 @@ def _shard_parts(codes: list[_Code]) -> dict[ShardKey, CodeShardPart]:
             if key not in entries:
                 entries[key] = _shard_revision(listed, key[1])
             table.append(entries[key])
-        parts[shard] = CodeShardPart(revisions=b",\n".join(table), codes=tuple(shard_codes[shard]))
+        first = next(iter(flags_by_revision))
+        parts[shard] = CodeShardPart(policy=_shard_policy(table, first.policy, first.policy_title), codes=tuple(shard_codes[shard]))
     return parts
 
 
 def _shard_head(system: str, prefix: str) -> bytes:
-    """The start of a shard file, up to its `revisions` table: the document's own fields, in model order."""
+    """The start of a shard file, up to its `policies` table: the document's own fields, in model order."""
     empty = CodeShardDocument(
         api_version=urls.API_VERSION,
         schema_url=urls.api_schema("code-shard"),
         system=CodeSystem(system),
         system_uri=CodeSystem(system).uri,
         prefix=prefix,
-        revisions={},
+        policies={},
         codes=[],
     ).model_dump_json()
-    return empty.removesuffix('"revisions":{},"codes":[]}').encode("utf-8") + b'"revisions":{\n'
+    return empty.removesuffix('"policies":{},"codes":[]}').encode("utf-8") + b'"policies":{\n'
 
 
 def assemble_shard(shard: ShardKey, pieces: list[CodeShardPart]) -> tuple[bytes, int]:
@@ -357,7 +395,7 @@ def assemble_shard(shard: ShardKey, pieces: list[CodeShardPart]) -> tuple[bytes,
     by_code = [code for piece in pieces for code in piece.codes]
     by_code.sort(key=_CODE)  # stable: each code's pieces stay in policy order
     # One list of pieces per file, joined once: each byte of the file is copied once.
-    out = [_shard_head(system, prefix), b",\n".join(piece.revisions for piece in pieces), b'\n},"codes":[\n']
+    out = [_shard_head(system, prefix), b",\n".join(piece.policy for piece in pieces), b'\n},"codes":[\n']
     count = 0
     for _, group in itertools.groupby(by_code, key=_CODE):
         listed = list(group)

@@ -57,24 +57,22 @@
     return indexPromise;
   }
 
-  /* A shard's codes as full records: each listing with its revision's facts written out. */
+  /* A shard's codes as full records: a listing per revision, with the policy's and the revision's facts written out. */
   function shardRecords(shard) {
     return shard.codes.map(function (code) {
-      return {
-        system: shard.system,
-        code: code.code,
-        description: code.description,
-        description_source: code.description_source,
-        listings: code.listings.map(function (listing) {
-          var revision = shard.revisions[listing.revision_ref];
+      var listings = [];
+      code.listings.forEach(function (listing) {
+        var policy = shard.policies[listing.policy];
+        listing.revisions.forEach(function (date) {
+          var revision = policy.revisions[date];
           var meanings = {};
           revision.flags.forEach(function (use) { meanings[use.flag] = use.meaning; });
           var statements = {};
           revision.statements.forEach(function (statement) { statements[statement.id] = statement; });
-          return {
-            policy: revision.policy,
-            policy_title: revision.policy_title,
-            revision: revision.revision,
+          listings.push({
+            policy: listing.policy,
+            policy_title: policy.policy_title,
+            revision: date,
             revision_status: revision.revision_status,
             is_current: revision.is_current,
             window: revision.window,
@@ -84,8 +82,15 @@
             listed_description: listing.listed_description,
             flags: listing.flags.map(function (flag) { return { flag: flag, meaning: meanings[flag] }; }),
             statements: listing.statements.map(function (id) { return statements[id]; })
-          };
-        })
+          });
+        });
+      });
+      return {
+        system: shard.system,
+        code: code.code,
+        description: code.description,
+        description_source: code.description_source,
+        listings: listings
       };
     });
   }
