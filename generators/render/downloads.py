@@ -287,7 +287,7 @@ def _same_listing(entry: ListedEntry, other: ListedEntry) -> bool:
     )
 
 
-def listing_runs(entries: list[ListedEntry]) -> list[tuple[ListedEntry, ...]]:
+def _listing_runs(entries: list[ListedEntry]) -> list[tuple[ListedEntry, ...]]:
     """A code's entries in one policy (oldest revision first) cut into runs that list it alike: one `ShardListing` each.
 
     Only neighbours of different revisions are joined, so the runs written out revision by
@@ -350,7 +350,7 @@ def _shard_parts(codes: list[_Code]) -> dict[ShardKey, CodeShardPart]:
         shard = (code.system.value, shard_prefix(code.code))
         flags_by_revision = shard_flags.setdefault(shard, {})
         lines = []
-        for run in listing_runs(code.entries):
+        for run in _listing_runs(code.entries):
             line = run_lines.get(run)
             if line is None:
                 line = run_lines[run] = _listing_line(run)
