@@ -345,17 +345,17 @@ def _shard_parts(codes: list[_Code]) -> dict[ShardKey, CodeShardPart]:
     shard_codes: dict[ShardKey, list[tuple[str, bool, bytes, bytes]]] = {}
     shard_flags: dict[ShardKey, dict[ListedRevision, set[Flag]]] = {}
     # The codes of a range share their runs of entries: each run is serialised once.
-    run_lines: dict[tuple[ListedEntry, ...], bytes] = {}
+    run_lines: dict[tuple[ListedEntry, ...], tuple[bytes, frozenset[Flag]]] = {}
     for code in codes:
         shard = (code.system.value, shard_prefix(code.code))
         flags_by_revision = shard_flags.setdefault(shard, {})
         lines = []
         for run in _listing_runs(code.entries):
-            line = run_lines.get(run)
-            if line is None:
-                line = run_lines[run] = _listing_line(run)
+            found = run_lines.get(run)
+            if found is None:
+                found = run_lines[run] = (_listing_line(run), frozenset(use.flag for use in run[0].flags))
+            line, flags = found
             lines.append(line)
-            flags = {use.flag for use in run[0].flags}
             for entry in run:
                 flags_by_revision.setdefault(entry.revision, set()).update(flags)
         listed_alone = any(entry.via_range is None for entry in code.entries)
