@@ -340,8 +340,8 @@ def _shard_policy(revisions: list[bytes], policy: str, title: str) -> bytes:
     return head + b"{\n" + b",\n".join(revisions) + b"\n}}"
 
 
-def _shard_parts(codes: list[_Code]) -> dict[ShardKey, CodeShardPart]:
-    """One policy's part of every shard it lists codes in (`codes` by system then code)."""
+def _shard_parts(policy: Policy, codes: list[_Code]) -> dict[ShardKey, CodeShardPart]:
+    """`policy`'s part of every shard it lists codes in (`codes`: its codes by system then code)."""
     shard_codes: dict[ShardKey, list[tuple[str, bool, bytes, bytes]]] = {}
     shard_flags: dict[ShardKey, dict[ListedRevision, set[Flag]]] = {}
     # The codes of a range share their runs of entries: each run is serialised once.
@@ -370,8 +370,7 @@ def _shard_parts(codes: list[_Code]) -> dict[ShardKey, CodeShardPart]:
             if key not in entries:
                 entries[key] = _shard_revision(listed, key[1])
             table.append(entries[key])
-        first = next(iter(flags_by_revision))
-        parts[shard] = CodeShardPart(policy=_shard_policy(table, first.policy, first.policy_title), codes=tuple(shard_codes[shard]))
+        parts[shard] = CodeShardPart(policy=_shard_policy(table, policy.number, policy.title), codes=tuple(shard_codes[shard]))
     return parts
 
 
@@ -603,7 +602,7 @@ def downloads_part(policy: Policy) -> DownloadsPart:
         number=policy.number,
         sort_key=policy_sort_key(policy.number),
         csv_rows=_csv_rows(codes),
-        shards=_shard_parts(codes),
+        shards=_shard_parts(policy, codes),
         feed_entries=tuple(feed),
         feed_updated=max(_timestamp(revision) for revision in policy.revisions),
         files={urls.fhir_value_set(policy.number): dump_json(value_set(policy, codes))},
