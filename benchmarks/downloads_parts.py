@@ -2,7 +2,7 @@
 
 On an existing policy folder (e.g. a synthetic library made by `benchmarks/synthetic.py`):
 
-- `parts`: `downloads_part(policy)` for every policy (loaded beforehand), one process, the
+- `parts`: `downloads_part(PolicyTimeline(policy, AS_OF))` for every policy (loaded beforehand), one process, the
   fastest of `--repeat` runs, wall-clock and CPU time (a pipeline spreads this over its
   workers and caches each part);
 - `assemble`: `assemble_downloads(parts)`, the fastest of `--repeat` runs, wall-clock and CPU
@@ -11,7 +11,7 @@ On an existing policy folder (e.g. a synthetic library made by `benchmarks/synth
   editing one policy needs (its shards and ValueSet, the CSV, feed and index);
 - the size of the parts (pickled, as they travel from a worker) and of each download.
 
-It checks that the assembled files equal `render_downloads(library)`.
+It checks that the assembled files equal `render_downloads(library, AS_OF)`.
 
 Usage: `python benchmarks/downloads_parts.py FOLDER [--repeat 5]`
 """
@@ -24,13 +24,18 @@ import pickle
 import statistics
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from generators.lifecycle import PolicyTimeline  # noqa: E402
 from generators.render.downloads import assemble_downloads, downloads_part, render_downloads  # noqa: E402
 from generators.validate import load_library  # noqa: E402
 
+
+#: The date the parts are made for: fixed, so figures of different days compare.
+AS_OF = date(2026, 12, 4)
 
 def _group(path: str) -> str:
     if path.startswith("api/v1/codes/"):
@@ -51,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     wall, cpu = [], []
     for _ in range(args.repeat):
         start, start_cpu = time.perf_counter(), time.process_time()
-        parts = [downloads_part(policy) for policy in library.policies]
+        parts = [downloads_part(PolicyTimeline(policy, AS_OF)) for policy in library.policies]
         wall.append(time.perf_counter() - start)
         cpu.append(time.process_time() - start_cpu)
     print(f"parts:    {min(wall):6.3f} s wall, {min(cpu):.3f} s CPU (fastest of {args.repeat}, one process), {len(pickle.dumps(parts)) / 1e6:.1f} MB pickled")
@@ -63,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         wall.append(time.perf_counter() - start)
         cpu.append(time.process_time() - start_cpu)
     print(f"assemble: {min(wall):6.3f} s wall, {min(cpu):.3f} s CPU (fastest of {args.repeat}), all downloads")
-    assert files is not None and files == render_downloads(library), "assembled files differ from render_downloads"
+    assert files is not None and files == render_downloads(library, AS_OF), "assembled files differ from render_downloads"
     edited = parts[len(parts) // 2]
     only = edited.paths()
     wall, cpu = [], []

@@ -41,9 +41,12 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+#: The date every benchmark builds for: fixed, so figures of different days compare.
+AS_OF = date(2026, 12, 4)
 REPOSITORY = Path(__file__).resolve().parent.parent
 if str(REPOSITORY) not in sys.path:
     sys.path.insert(0, str(REPOSITORY))
@@ -65,17 +68,17 @@ def optional(module: str, *names: str) -> tuple[Any, ...] | str:
 
 
 def site_renderer() -> tuple[Any, ...] | str:
-    """`render_outputs(library)` of the site lane."""
+    """`render_outputs(library, AS_OF)` of the site lane."""
     return optional("generators.build", "render_outputs")
 
 
 def diff_renderers() -> tuple[Any, ...] | str:
-    """`render_diff_api(library)` and `render_diff_pages(library)` of the diff lane."""
+    """`render_diff_api(library, AS_OF)` and `render_diff_pages(library, AS_OF)` of the diff lane."""
     return optional("generators.render.diffs", "render_diff_api", "render_diff_pages")
 
 
 def code_index_renderer() -> tuple[Any, ...] | str:
-    """`render_downloads(library)` of the code-index lane (writes `api/v1/codes.json`)."""
+    """`render_downloads(library, AS_OF)` of the code-index lane (writes `api/v1/codes.json`)."""
     return optional("generators.render.downloads", "render_downloads")
 
 
@@ -83,17 +86,17 @@ def renders() -> dict[str, Callable[[Any], dict[str, Any]] | str]:
     """Every render stage: name -> function of the library, or the note why it is skipped."""
     from generators.render.json_api import render_api
 
-    stages: dict[str, Callable[[Any], dict[str, Any]] | str] = {"render_json": render_api}
+    stages: dict[str, Callable[[Any], dict[str, Any]] | str] = {"render_json": lambda library: render_api(library, AS_OF)}
     site = site_renderer()
-    stages["render_site"] = site if isinstance(site, str) else site[0]
+    stages["render_site"] = site if isinstance(site, str) else lambda library: site[0](library, AS_OF)
     diffs = diff_renderers()
     if isinstance(diffs, str):
         stages["render_diffs"] = diffs
     else:
         api, pages = diffs
-        stages["render_diffs"] = lambda library: {**api(library), **pages(library)}
+        stages["render_diffs"] = lambda library: {**api(library, AS_OF), **pages(library, AS_OF)}
     codes = code_index_renderer()
-    stages["render_codes"] = codes if isinstance(codes, str) else codes[0]
+    stages["render_codes"] = codes if isinstance(codes, str) else lambda library: codes[0](library, AS_OF)
     return stages
 
 
@@ -196,7 +199,7 @@ def stage_total(data: Path, jobs: int | None = None) -> dict[str, Any]:
         out = scratch / "out"
         cpu = os.times()
         start = time.perf_counter()
-        report = build_tree(data, out, jobs=jobs, **content)
+        report = build_tree(data, out, as_of=AS_OF, jobs=jobs, **content)
         seconds = time.perf_counter() - start
         cpu_seconds = _cpu_seconds(cpu)
         size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
@@ -219,13 +222,13 @@ def stage_incremental(data: Path) -> dict[str, Any]:
         copy, out, cache = scratch / "data", scratch / "out", scratch / "cache"
         shutil.copytree(data, copy)
         cold_start = time.perf_counter()
-        build_tree(copy, out, cache_dir=cache, **content)
+        build_tree(copy, out, as_of=AS_OF, cache_dir=cache, **content)
         cold = time.perf_counter() - cold_start
         edited = sorted(copy.glob("*/revisions/*.yaml"))[-1]
         text = edited.read_text(encoding="utf-8")
         edited.write_text(text.replace("\ndescription:\n- ", "\ndescription:\n- Edited for the benchmark. ", 1), encoding="utf-8")
         start = time.perf_counter()
-        report = build_tree(copy, out, cache_dir=cache, **content)
+        report = build_tree(copy, out, as_of=AS_OF, cache_dir=cache, **content)
         seconds = time.perf_counter() - start
         # The same edit again, through the command line: the time a person waits, Python's start included.
         edited.write_text(text.replace("\ndescription:\n- ", "\ndescription:\n- Edited again. ", 1), encoding="utf-8")
@@ -234,7 +237,7 @@ def stage_incremental(data: Path) -> dict[str, Any]:
         done = subprocess.run(command, cwd=REPOSITORY, capture_output=True, text=True, check=False)
         command_seconds = time.perf_counter() - command_start
         clean = scratch / "clean"
-        build_tree(copy, clean, jobs=default_jobs(), **content)
+        build_tree(copy, clean, as_of=AS_OF, jobs=default_jobs(), **content)
         identical = done.returncode == 0 and _tree_digest(out) == _tree_digest(clean)
     return {
         "seconds": seconds,

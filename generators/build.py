@@ -7,22 +7,24 @@
 - `render_outputs(library)`: both, for a loaded library, as one mapping.
 
 `generators.pipeline` runs the first in worker processes and the second in the main one;
-the MkDocs hook (`mkdocs serve`) uses the third. Every output of every stage is added here once.
+`render_outputs` is the reference the pipeline is tested against. Every output of every stage is added here once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import astuple, dataclass, replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from typing import Any
 
 from . import urls
+from .lifecycle import PolicyTimeline
 from .model import Library, Policy
 from .render.diffs import render_diff_assets, render_diff_schema, render_policy_diffs
 from .render.downloads import DownloadsPart, assemble_downloads, downloads_part
 from .render.json_api import PolicyApiPart, PolicySummary, assemble_api, policy_api_part
-from .render.site import PolicyListing, SiteContext, policy_listing, render_library_pages, render_policy_pages
+from .render.site import PolicyListing, SiteContext, UpcomingChange, policy_listing, render_library_pages, render_policy_pages
 
 
 class OutputClashError(ValueError):
@@ -63,15 +65,31 @@ class PolicyParts:
 
     def to_plain(self) -> tuple[object, ...]:
         """The parts as plain values (for `marshal`)."""
-        listing = self.listing
-        return (listing.summary.model_dump_json().encode(), listing.revision_keys, listing.approval_count, self.downloads.as_marshal_data())
+        return (*listing_to_plain(self.listing), self.downloads.as_marshal_data())
 
     @classmethod
     def from_plain(cls, plain: tuple[object, ...]) -> PolicyParts:
         """The parts from `to_plain`'s values."""
-        summary, revision_keys, approval_count, downloads = plain
-        listing = PolicyListing(summary=PolicySummary.model_validate_json(summary, strict=True), revision_keys=tuple(revision_keys), approval_count=int(approval_count))  # type: ignore[arg-type]
-        return cls(listing=listing, downloads=DownloadsPart.from_marshal_data(downloads))
+        *listing, downloads = plain
+        return cls(listing=listing_from_plain(tuple(listing)), downloads=DownloadsPart.from_marshal_data(downloads))
+
+
+def listing_to_plain(listing: PolicyListing) -> tuple[object, ...]:
+    """A policy's listing as plain values (for `marshal`)."""
+    upcoming = tuple(astuple(change) for change in listing.upcoming)
+    return (listing.summary.model_dump_json().encode(), listing.revision_keys, listing.approval_count, upcoming, listing.drafts)
+
+
+def listing_from_plain(plain: tuple[Any, ...]) -> PolicyListing:
+    """The listing from `listing_to_plain`'s values."""
+    summary, revision_keys, approval_count, upcoming, drafts = plain
+    return PolicyListing(
+        summary=PolicySummary.model_validate_json(summary, strict=True),
+        revision_keys=tuple(revision_keys),
+        approval_count=int(approval_count),
+        upcoming=tuple(UpcomingChange(revision, effective, tuple(changes), page, diff) for revision, effective, changes, page, diff in upcoming),
+        drafts=tuple(drafts),
+    )
 
 
 @dataclass(frozen=True)
@@ -83,10 +101,15 @@ class PolicyOutputs:
 
 
 def render_policy_outputs(policy: Policy, site: SiteContext) -> PolicyOutputs:
-    """Every file of one policy (API, diffs, pages, FHIR) and its parts of the library files."""
-    downloads = downloads_part(policy)
-    files = merge_outputs(policy_api_part(policy).files, render_policy_diffs(policy), render_policy_pages(policy, site), downloads.files)
-    parts = PolicyParts(listing=policy_listing(policy), downloads=replace(downloads, files={}))
+    """Every file of one policy (API, diffs, pages, FHIR) and its parts of the library files, as of `site.as_of`.
+
+    `policy` is as published: drafts are left out before (`Policy.without_drafts`) unless the
+    build is a preview (`site.drafts`).
+    """
+    timeline = PolicyTimeline(policy, site.as_of)
+    downloads = downloads_part(timeline)
+    files = merge_outputs(policy_api_part(timeline).files, render_policy_diffs(timeline), render_policy_pages(timeline, site), downloads.files)
+    parts = PolicyParts(listing=policy_listing(timeline), downloads=replace(downloads, files={}))
     return PolicyOutputs(files=files, parts=parts)
 
 
@@ -106,11 +129,11 @@ def render_listing_outputs(listings: Sequence[PolicyListing], site: SiteContext)
 
 def render_listing_files(listings: Sequence[PolicyListing], site: SiteContext) -> dict[str, bytes | str]:
     """The files made from the policies' index rows alone: `index.json` (and the API schemas), home, policy list, downloads page."""
-    api = assemble_api([PolicyApiPart(files={}, summary=listing.summary) for listing in listings])
+    api = assemble_api([PolicyApiPart(files={}, summary=listing.summary) for listing in listings], site.as_of)
     return merge_outputs(api, render_library_pages(list(listings), site))
 
 
-def render_outputs(library: Library, hand_written: Collection[str] = ()) -> dict[str, bytes | str]:
+def render_outputs(library: Library, as_of: date, hand_written: Collection[str] = (), drafts: bool = False) -> dict[str, bytes | str]:
     """Every file the build publishes, keyed by its path relative to the site (docs) root.
 
     The union of each policy's `render_policy_outputs` and the `render_library_outputs`
@@ -118,12 +141,15 @@ def render_outputs(library: Library, hand_written: Collection[str] = ()) -> dict
     by policy.
 
     Args:
-        library: The validated knowledge base.
+        library: The validated knowledge base, drafts included.
+        as_of: The date the outputs are made for.
         hand_written: Paths of the hand-written files of the docs folder (e.g. `lookup.md`),
             which generated pages may link to.
+        drafts: A preview: publish the drafts too, bannered.
     """
-    site = SiteContext.of(library, hand_written)
-    outputs = [render_policy_outputs(policy, site) for policy in library.policies]
+    site = SiteContext.of(library, as_of, hand_written, drafts)
+    published = [policy if drafts else policy.without_drafts() for policy in library.policies]
+    outputs = [render_policy_outputs(policy, site) for policy in published if policy is not None]
     return merge_outputs(*(output.files for output in outputs), render_library_outputs([output.parts for output in outputs], site))
 
 

@@ -21,17 +21,26 @@ from typing import Any
 import yaml
 
 from . import icd10
-from .build import PRERENDERED_MANIFEST, OutputClashError, epoch_of, is_data_file, is_site_source, read_hand_written
+from .authoring import AuthoringError, publish, revise
+from .build import (
+    PRERENDERED_MANIFEST,
+    OutputClashError,
+    epoch_of,
+    is_data_file,
+    is_site_source,
+    read_hand_written,
+)
 from .code_index import build_code_index, lookup
 from .codes import normalize
 from .diff import diff_revisions
 from .errors import PolicyDataError
-from .model import CodeSystem, Library, Policy, Revision
+from .lifecycle import PolicyTimeline, today_utc
+from .model import CodeSystem, Library, Policy, Revision, RevisionStatus
 from .pipeline import BuildReport, build_tree, default_jobs
 from .progress import Progress
 from .render import render_template
 from .render.diffs import diff_json, diff_text
-from .timeline import first_window, revision_in_effect
+from .timeline import first_window
 from .validate import load_library
 from .write import link_files_into, replace_dir_atomically, write_file_atomically
 
@@ -68,10 +77,8 @@ def find_policy(library: Library, number: str) -> Policy:
     return policy
 
 
-def find_revision(policy: Policy, key: str | None) -> Revision:
-    """The revision `key` of `policy` (the current one when None), or a `UsageError`."""
-    if key is None:
-        return policy.current
+def find_revision(policy: Policy, key: str) -> Revision:
+    """The revision `key` of `policy`, or a `UsageError` listing the stored ones."""
     revision = policy.revision(key)
     if revision is None:
         known = ", ".join(r.key for r in policy.revisions)
@@ -99,8 +106,23 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _build_tree(args: argparse.Namespace, out: Path, progress: Progress, **options: Any) -> BuildReport:
-    """`pipeline.build_tree` with the command's data folder, jobs, cache and progress."""
-    return build_tree(args.data, out, jobs=args.jobs, cache_dir=args.cache, on_policy=lambda done, total: progress.count(done, total, "policies"), **options)
+    """`pipeline.build_tree` with the command's data folder, as-of date, drafts, jobs, cache and progress."""
+    return build_tree(
+        args.data,
+        out,
+        jobs=args.jobs,
+        cache_dir=args.cache,
+        on_policy=lambda done, total: progress.count(done, total, "policies"),
+        as_of=args.as_of,
+        drafts=getattr(args, "drafts", False),
+        **options,
+    )
+
+
+def _as_of_note(args: argparse.Namespace) -> str:
+    """How a build's date reads in its closing line: `as of 2026-12-04`, and whether drafts are in."""
+    drafts = ", drafts included (a preview: do not publish)" if getattr(args, "drafts", False) else ""
+    return f"as of {args.as_of.isoformat()}{drafts}"
 
 
 def _incremental_note(report: BuildReport) -> str:
@@ -113,10 +135,10 @@ def _incremental_note(report: BuildReport) -> str:
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the data files (JSON API, diffs, code index, CSV, FHIR, Atom) into the output folder, atomically."""
     progress = Progress(steps=1)
-    progress.step(f"Loading, validating and rendering {args.data}/ into {args.out}/")
+    progress.step(f"Loading, validating and rendering {args.data}/ into {args.out}/ as of {args.as_of.isoformat()}")
     report = _build_tree(args, args.out, progress, select=is_data_file)
     progress.done("Exported")
-    print(f"Wrote {report.files} files (JSON API, diffs, code index, CSV, FHIR ValueSets, Atom feed) to {args.out}/{_incremental_note(report)}")
+    print(f"Wrote {report.files} files (JSON API, diffs, code index, CSV, FHIR ValueSets, Atom feed) to {args.out}/, {_as_of_note(args)}{_incremental_note(report)}")
     return 0
 
 
@@ -137,7 +159,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     if not config.is_file():
         raise UsageError(f"no MkDocs configuration at {args.config}; run from the repository root or pass --config")
     progress = Progress(steps=3)
-    progress.step(f"Loading, validating and rendering {args.data}/")
+    progress.step(f"Loading, validating and rendering {args.data}/ as of {args.as_of.isoformat()}")
     hand_written = sorted(read_hand_written_paths(mkdocs_docs_dir(config)))
     args.out.resolve().parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".policykb-build-", dir=args.out.resolve().parent) as scratch:
@@ -152,6 +174,8 @@ def cmd_build(args: argparse.Namespace) -> int:
             "POLICYKB_PRERENDERED": str(rendered.resolve()),
             "SOURCE_DATE_EPOCH": str(epoch_of(report.newest)) if report.newest is not None else "0",
             "NO_MKDOCS_2_WARNING": "1",
+            "POLICYKB_AS_OF": args.as_of.isoformat(),
+            "POLICYKB_DRAFTS": "1" if report.drafts else "",
         }
 
         def run_mkdocs(staging: Path) -> None:
@@ -165,7 +189,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         replace_dir_atomically(args.out, run_mkdocs)
     progress.step("Swapped the new site in")
     progress.done("Built")
-    print(f"Built the site into {args.out}/")
+    print(f"Built the site into {args.out}/, {_as_of_note(args)}")
     return 0
 
 
@@ -195,7 +219,7 @@ def cmd_pages(args: argparse.Namespace) -> int:
     except OutputClashError as error:
         raise UsageError(f"{error}: a hand-written file in {args.with_content}/ has the path of a generated one") from None
     progress.done("Wrote the pages")
-    print(f"Wrote {report.files} files to {args.out}/{_incremental_note(report)}")
+    print(f"Wrote {report.files} files to {args.out}/, {_as_of_note(args)}{_incremental_note(report)}")
     return 0
 
 
@@ -216,24 +240,39 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    """Print a readable summary of a policy revision."""
+    """Print a readable summary of a policy revision: the one in effect on a date (default today), or one named."""
     library = load_library(args.data)
     policy = find_policy(library, args.number)
-    if args.as_of is None:
+    as_of = args.as_of or today_utc()
+    timeline = PolicyTimeline(policy, as_of)
+    if args.revision is not None:
         revision = find_revision(policy, args.revision)
-        print(render_template("terminal/show.txt.j2", policy=policy, revision=revision, as_of=None, window_note=None), end="")
-        return 0
-    window = revision_in_effect(policy, args.as_of)
-    if window is None:
-        raise UsageError(_before_first_revision(policy, args.as_of))
-    revision = find_revision(policy, window.revision.isoformat())
-    note = f"revision {revision.key} is {window.describe()}"
-    # A revision approved by then but not yet effective is the classic surprise: say so.
-    pending = [r for r in policy.revisions if r.revision > revision.revision and r.revision <= args.as_of]
-    for later in pending:
-        takes_effect = f"takes effect {later.effective_date}" if later.effective_date else "has no known effective date"
-        note += f"; revision {later.key} is approved but {takes_effect}"
-    print(render_template("terminal/show.txt.j2", policy=policy, revision=revision, as_of=args.as_of.isoformat(), window_note=note), end="")
+    else:
+        found = timeline.in_effect
+        if found is None:
+            raise UsageError(_nothing_in_effect(timeline))
+        revision = found
+    notes = [f"revision {revision.key} is {timeline.describe(revision)}"]
+    # A revision approved but not yet in effect is the classic surprise: say so.
+    notes += [f"revision {later.key} is {timeline.describe(later)}" for later in timeline.upcoming if later is not revision]
+    if timeline.review_overdue(revision):
+        notes.append(f"review overdue: the next review was due {revision.next_review}")
+    context = {"policy": policy, "revision": revision, "state": timeline.state(revision), "as_of": as_of.isoformat(), "notes": notes}
+    print(render_template("terminal/show.txt.j2", **context), end="")
+    return 0
+
+
+def cmd_revise(args: argparse.Namespace) -> int:
+    """Start the next revision of a policy: a draft copy of its newest revision with the new dates."""
+    path = revise(args.data, args.number, args.approved, args.effective)
+    print(f"Wrote the draft {path}: edit it, fill in its change_summary, preview it with `mkdocs serve`, then `policykb publish {args.number} {args.approved.isoformat()}` once approved.")
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    """Publish an approved draft: status published, its approval date and summary of changes added to the history."""
+    changed = publish(args.data, args.number, args.revision.isoformat())
+    print(f"Published revision {args.revision.isoformat()} of {args.number}: changed {', '.join(str(path) for path in changed)}.")
     return 0
 
 
@@ -244,12 +283,27 @@ def cmd_diff(args: argparse.Namespace) -> int:
     old, new = find_revision(policy, args.old), find_revision(policy, args.new)
     diff = diff_revisions(old, new)
     if args.format == "json":
-        sys.stdout.write(diff_json(policy, diff).decode("utf-8"))
+        sys.stdout.write(diff_json(PolicyTimeline(policy, today_utc()), diff).decode("utf-8"))
     else:
         # Colour only for a person at a terminal; the +/- and [- -] {+ +} markers are always there.
         colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
         print(diff_text(policy, diff, colour=colour), end="")
     return 0
+
+
+def _nothing_in_effect(timeline: PolicyTimeline) -> str:
+    """Why no revision is in effect on the timeline's date: retired, or before the first stored revision."""
+    policy, day = timeline.policy, timeline.as_of
+    retirement = timeline.retirement
+    if retirement is not None:
+        until = f"until it was made active again on {retirement.reinstated}" if retirement.reinstated else "and has not been made active again"
+        return f"policy {policy.number} was retired on {retirement.retired} {until}: no revision applies on {day}"
+    upcoming = timeline.upcoming
+    earlier_approvals = [d for d in policy.history.committee_approval_dates if d <= day]
+    if upcoming and not earlier_approvals and all(timeline.start(r) > day for r in policy.revisions if r.status is not RevisionStatus.DRAFT):
+        first = upcoming[0]
+        return f"policy {policy.number} is not in effect yet on {day}: its first revision, {first.key}, is approved and takes effect {timeline.start(first)}"
+    return _before_first_revision(policy, day)
 
 
 def _before_first_revision(policy: Policy, day: date) -> str:
@@ -273,14 +327,16 @@ _SYSTEM_NAMES = {CodeSystem.CPT.value: "CPT", CodeSystem.HCPCS.value: "HCPCS Lev
 def cmd_lookup(args: argparse.Namespace) -> int:
     """Print the policies and revisions that list a code, with flags and matching range."""
     library = load_library(args.data)
-    index = build_code_index(library)
+    published = [p for p in (policy.without_drafts() for policy in library.policies) if p is not None]
+    index = build_code_index(Library(policies=published), args.as_of or today_utc())
     records = lookup(index, args.code)
     if not records:
         raise UsageError(_unlisted(args.code, len(index.codes)))
     if args.format == "json":
         print(json.dumps([r.model_dump(mode="json") for r in records], indent=2, ensure_ascii=False))
         return 0
-    text = render_template("terminal/lookup.txt.j2", records=records, system_names=_SYSTEM_NAMES, release=icd10.CODE_SET_RELEASE)
+    as_of = (args.as_of or today_utc()).isoformat()
+    text = render_template("terminal/lookup.txt.j2", records=records, system_names=_SYSTEM_NAMES, release=icd10.CODE_SET_RELEASE, as_of=as_of)
     print(text, end="")
     return 0
 
@@ -326,6 +382,18 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
         "(default DIR: .policykb-cache); the same files as without",
     )
     parser.add_argument("--jobs", type=_positive, default=default_jobs(), metavar="N", help="worker processes (default: one per core)")
+    parser.add_argument(
+        "--as-of",
+        type=_iso_date,
+        default=today_utc(),
+        metavar="DATE",
+        help="the date to build for, YYYY-MM-DD (default: today, UTC): which revision is in effect, which are upcoming; the same data and date give the same bytes",
+    )
+
+
+def _add_drafts_option(parser: argparse.ArgumentParser) -> None:
+    """`--drafts`: a preview that shows draft revisions, bannered (never for the published site)."""
+    parser.add_argument("--drafts", action="store_true", help="a preview: include draft revisions, each page of them bannered DRAFT (never publish this)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -347,6 +415,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, default=Path("site"), help="output folder (replaced atomically)")
     build.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help="MkDocs configuration (default: mkdocs.yml)")
     _add_build_options(build)
+    _add_drafts_option(build)
     build.set_defaults(func=cmd_build)
 
     lint = sub.add_parser("lint", help="validate, then warn about content that is probably wrong")
@@ -357,13 +426,13 @@ def build_parser() -> argparse.ArgumentParser:
     pages.add_argument("--out", type=Path, default=Path("build/docs"), help="output folder (replaced atomically)")
     _optional_folder(pages, "--with-content", Path("content"), "also copy the hand-written pages (default DIR: content), making --out a complete docs folder")
     _add_build_options(pages)
+    _add_drafts_option(pages)
     pages.set_defaults(func=cmd_pages)
 
     show = sub.add_parser("show", help="print a policy revision in the terminal")
     show.add_argument("number", help="policy number, e.g. 6.01.03")
-    which = show.add_mutually_exclusive_group()
-    which.add_argument("--revision", help="revision date YYYY-MM-DD (default: current)")
-    which.add_argument("--as-of", type=_iso_date, metavar="DATE", help="show the revision in effect on DATE (YYYY-MM-DD), e.g. a date of service")
+    show.add_argument("--revision", help="revision date YYYY-MM-DD (default: the one in effect on --as-of)")
+    show.add_argument("--as-of", type=_iso_date, metavar="DATE", help="the date of service, YYYY-MM-DD (default: today, UTC): show the revision in effect then")
     show.set_defaults(func=cmd_show)
 
     diff = sub.add_parser("diff", help="print what changed between two revisions of a policy")
@@ -372,9 +441,19 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("new", help="revision to compare to, YYYY-MM-DD")
     diff.add_argument("--format", choices=("text", "json"), default="text", help="text for people (default), json for programs")
     diff.set_defaults(func=cmd_diff)
+    revise_cmd = sub.add_parser("revise", help="start the next revision of a policy as a draft copy of its newest one")
+    revise_cmd.add_argument("number", help="policy number, e.g. 6.01.03")
+    revise_cmd.add_argument("--approved", type=_iso_date, required=True, metavar="DATE", help="the committee date the revision is for, YYYY-MM-DD (its ID)")
+    revise_cmd.add_argument("--effective", type=_iso_date, metavar="DATE", help="the date it takes effect, YYYY-MM-DD (default: not known yet)")
+    revise_cmd.set_defaults(func=cmd_revise)
+    publish_cmd = sub.add_parser("publish", help="publish an approved draft revision and add it to the policy's history")
+    publish_cmd.add_argument("number", help="policy number, e.g. 6.01.03")
+    publish_cmd.add_argument("revision", type=_iso_date, help="the draft's approval date, YYYY-MM-DD")
+    publish_cmd.set_defaults(func=cmd_publish)
     lookup_cmd = sub.add_parser("lookup", help="which policies list a code (CPT, HCPCS, ICD-10-CM), with flags")
     lookup_cmd.add_argument("code", help="a code, with or without the dot, any case: C71.3, c713, 0611T")
     lookup_cmd.add_argument("--format", choices=("text", "json"), default="text")
+    lookup_cmd.add_argument("--as-of", type=_iso_date, metavar="DATE", help="the date the states (in effect, upcoming, ...) are given for (default: today, UTC)")
     lookup_cmd.set_defaults(func=cmd_lookup)
     return parser
 
@@ -388,7 +467,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PolicyDataError as error:
         _print_diagnostics(error, getattr(args, "format", "text"))
         return 1
-    except (UsageError, BuildFailed) as error:
+    except (UsageError, BuildFailed, AuthoringError) as error:
         print(f"policykb: error: {error}", file=sys.stderr)
         return 1
 

@@ -29,16 +29,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import Field
 
 from . import icd10, urls
 from .codes import normalize
-from .model import CodeSystem, Determination, Flag, IsoDate, Library, Policy, Revision, RevisionStatus, policy_sort_key
+from .lifecycle import PolicyTimeline, RevisionState
+from .model import (
+    CodeSystem,
+    Determination,
+    Flag,
+    IsoDate,
+    Library,
+    Revision,
+    RevisionStatus,
+    policy_sort_key,
+)
 from .render.json_api import Links, _Document
 from .text import to_plain
-from .timeline import Window, windows
+from .timeline import Window
 
 #: Which statements a flag points to: the flag's meaning is the statement's determination.
 FLAG_DETERMINATIONS: dict[Flag, Determination] = {
@@ -57,6 +68,10 @@ _SYSTEM_URI_DOC = "The HL7 code-system URI."
 _CODE_DOC = "The code as written in the code set (ICD-10-CM with its dot)."
 _DESCRIPTION_DOC = "Official description for ICD-10-CM; for CPT and HCPCS the one printed beside the code by itself in the newest such listing (policies by number, then revisions), else the range description of the newest listing."
 _LISTINGS_DOC = "Listings, by policy number then revision (oldest first)."
+_STATE_DOC = (
+    "The revision's state on the build's as-of date (index.json as_of): in_effect, upcoming (approved, takes effect later), "
+    "superseded, never_in_effect or retired."
+)
 
 
 class FlagUse(_Document):
@@ -81,7 +96,7 @@ class CodeListing(_Document):
     policy_title: str
     revision: IsoDate = Field(description="The revision (committee approval date) that lists the code.")
     revision_status: RevisionStatus
-    is_current: bool = Field(description="True when this is the revision published now.")
+    state: RevisionState = Field(description=_STATE_DOC)
     window: Window = Field(description="When this revision is in effect (see the policy file's windows).")
     listed_as: str = Field(description="The code or range as printed, e.g. 0611T or C71.0-C71.9.")
     via_range: str | None = Field(description="The range the code matched inside, e.g. C71.0-C71.9; null for a code listed by itself.")
@@ -130,7 +145,7 @@ class ShardRevision(_Document):
     """A revision of a policy that lists codes of a shard: what all its listings there share."""
 
     revision_status: RevisionStatus
-    is_current: bool = Field(description="True when this is the revision published now.")
+    state: RevisionState = Field(description=_STATE_DOC)
     window: Window = Field(description="When this revision is in effect (see the policy file's windows).")
     flags: list[FlagUse] = Field(description="The legend's meaning of each flag that its listings in this shard carry.")
     statements: list[StatementRef] = Field(description="The statements those flags point to, in the revision's order.")
@@ -235,7 +250,7 @@ def records_from_shard(shard: CodeShardDocument) -> list[CodeRecord]:
                         policy_title=policy.policy_title,
                         revision=revision_date,
                         revision_status=revision.revision_status,
-                        is_current=revision.is_current,
+                        state=revision.state,
                         window=revision.window,
                         listed_as=listing.listed_as,
                         via_range=listing.via_range,
@@ -263,9 +278,8 @@ def _statements_for(revision: Revision, flags: list[Flag]) -> list[StatementRef]
     return [StatementRef(id=s.id, number=s.number, determination=s.determination) for s in revision.statements if s.determination in wanted]
 
 
-def _revision_links(policy: Policy, revision: Revision) -> Links:
-    html = urls.page_policy(policy.number) if revision is policy.current else urls.page_revision(policy.number, revision.key)
-    return Links(json_url=urls.api_revision(policy.number, revision.key), html_url=html)
+def _revision_links(timeline: PolicyTimeline, revision: Revision) -> Links:
+    return Links(json_url=urls.api_revision(timeline.policy.number, revision.key), html_url=timeline.page_url(revision))
 
 
 def code_set_info() -> CodeSetInfo:
@@ -282,7 +296,7 @@ class ListedRevision:
         policy_title: The policy's current title.
         revision: The stored revision.
         index: Its place among the policy's stored revisions (0: the oldest).
-        is_current: True for the revision published now.
+        state: Its state on the build's as-of date.
         window: When it is in effect.
         links: It as JSON and as a page.
         meanings: The legend's meaning (plain text) of each flag it defines.
@@ -292,7 +306,7 @@ class ListedRevision:
     policy_title: str
     revision: Revision
     index: int
-    is_current: bool
+    state: RevisionState
     window: Window
     links: Links
     meanings: dict[Flag, str]
@@ -300,7 +314,7 @@ class ListedRevision:
 
     def revision_fields(self) -> dict[str, Any]:
         """The fields of a shard's `ShardRevision` that come from the revision alone (all but flags and statements)."""
-        return {"revision_status": self.revision.status, "is_current": self.is_current, "window": self.window, "links": self.links}
+        return {"revision_status": self.revision.status, "state": self.state, "window": self.window, "links": self.links}
 
     def listing_fields(self) -> dict[str, Any]:
         """The fields of a `CodeListing` that come from the revision alone."""
@@ -348,7 +362,7 @@ PolicyEntries = dict[tuple[CodeSystem, str], list[ListedEntry]]
 """Every code of one policy's stored revisions to the table entries that list it, oldest revision first."""
 
 
-def policy_entries(policy: Policy) -> PolicyEntries:
+def policy_entries(timeline: PolicyTimeline) -> PolicyEntries:
     """Every code of one policy's stored revisions, with the table entries that list it, oldest revision first.
 
     The same as `policy_listings` without a `CodeListing` per code: an entry is built once,
@@ -356,17 +370,19 @@ def policy_entries(policy: Policy) -> PolicyEntries:
     Keys are in the order codes are first met (revision, table, entry).
     """
     found: PolicyEntries = {}
-    in_effect = {w.revision: w for w in windows(policy)}
-    current = policy.current
+    policy = timeline.policy
     for index, revision in enumerate(policy.revisions):
+        window = timeline.window_of(revision)
+        if window is None:  # a draft, in a preview build: it has no window and no code listing
+            continue
         listed = ListedRevision(
             policy=policy.number,
             policy_title=policy.title,
             revision=revision,
             index=index,
-            is_current=revision is current,
-            window=in_effect[revision.revision],
-            links=_revision_links(policy, revision),
+            state=timeline.state(revision),
+            window=window,
+            links=_revision_links(timeline, revision),
             meanings={entry.flag: to_plain(entry.meaning) for entry in revision.codes.legend},
         )
         for system, table in revision.codes.tables():
@@ -389,7 +405,7 @@ def policy_entries(policy: Policy) -> PolicyEntries:
     return found
 
 
-def policy_listings(policy: Policy) -> dict[tuple[CodeSystem, str], list[CodeListing]]:
+def policy_listings(timeline: PolicyTimeline) -> dict[tuple[CodeSystem, str], list[CodeListing]]:
     """Every listing of every code of one policy's stored revisions, oldest revision first.
 
     Keys are in the order codes are first met (revision, table, entry); `build_code_index`
@@ -412,7 +428,7 @@ def policy_listings(policy: Policy) -> dict[tuple[CodeSystem, str], list[CodeLis
             )
         return found
 
-    return {key: [listing(entry) for entry in entries] for key, entries in policy_entries(policy).items()}
+    return {key: [listing(entry) for entry in entries] for key, entries in policy_entries(timeline).items()}
 
 
 def code_description(system: CodeSystem, code: str, listings: Sequence[CodeListing] | Sequence[ListedEntry]) -> tuple[str, Literal["code_set", "policy"]]:
@@ -428,11 +444,11 @@ def code_description(system: CodeSystem, code: str, listings: Sequence[CodeListi
     return (printed[-1] if printed else listings[-1].listed_description), "policy"
 
 
-def build_code_index(library: Library) -> CodeIndexDocument:
-    """Index every code of every stored revision of every policy."""
+def build_code_index(library: Library, as_of: date) -> CodeIndexDocument:
+    """Index every code of every approved revision of every policy, with their states on `as_of`."""
     found: dict[tuple[CodeSystem, str], list[CodeListing]] = {}
     for policy in sorted(library.policies, key=lambda p: policy_sort_key(p.number)):
-        for key, listings in policy_listings(policy).items():
+        for key, listings in policy_listings(PolicyTimeline(policy, as_of)).items():
             found.setdefault(key, []).extend(listings)
     records = []
     for (system, code), listings in sorted(found.items(), key=lambda item: (_SYSTEM_ORDER[item[0][0]], item[0][1])):

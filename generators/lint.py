@@ -12,6 +12,8 @@ every rule is described on the authors' guide page `content/guide/lint.md`.
 - `related-policy-missing`: a related policy that is not in the knowledge base;
 - `reference-not-cited`: references no literature paragraph or guideline cites (one warning
   per revision, listing them);
+- `draft-change-summary`: a draft revision whose summary of changes is still empty (`policykb
+  publish` refuses it);
 - `heading-typo`: a heading of the published source text (`policy_data/<n>/source/*.txt`)
   that is close to, but not, a known heading of the document format ("RELATED POLICIE(S)").
 """
@@ -25,7 +27,7 @@ from pathlib import Path
 
 from .errors import Diagnostic, Severity, display_path, sort_key
 from .load import FieldPath, LoadedDocument, load_yaml_file
-from .model import Library, Policy, Revision
+from .model import Library, Policy, Revision, RevisionStatus
 from .text import to_plain
 
 #: The headings of the published document format, spelled correctly.
@@ -200,6 +202,17 @@ def check_source_headings(source: Path, root: Path | None) -> Iterator[Diagnosti
             )
 
 
+def check_draft_change_summary(revision: Revision, document: LoadedDocument) -> Iterator[Diagnostic]:
+    """A draft whose summary of changes is empty: `policykb publish` needs it."""
+    if revision.status is RevisionStatus.DRAFT and not revision.change_summary:
+        yield _warning(
+            document,
+            ("change_summary",) if revision.change_summary is not None else ("status",),
+            f"found draft {revision.key} with an empty change_summary; expected the summary of changes (one bullet per line) before `policykb publish`",
+            "draft-change-summary",
+        )
+
+
 def lint_library(library: Library, data_dir: Path) -> list[Diagnostic]:
     """Every lint warning of a validated library whose data is in `data_dir`, sorted."""
     root = data_dir.parent
@@ -217,6 +230,7 @@ def lint_library(library: Library, data_dir: Path) -> list[Diagnostic]:
             warnings += check_next_review(revision, document)
             warnings += check_related_policies(library, revision, document)
             warnings += check_uncited_references(revision, document)
+            warnings += check_draft_change_summary(revision, document)
         for source in sorted((folder / "source").glob("*.txt")):
             warnings += check_source_headings(source, root)
     return sorted(warnings, key=sort_key)

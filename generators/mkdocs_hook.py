@@ -41,6 +41,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import IO
 
@@ -54,6 +55,7 @@ from mkdocs.structure.pages import Page
 
 from generators.build import PRERENDERED_MANIFEST, is_site_source
 from generators.errors import PolicyDataError
+from generators.lifecycle import today_utc
 from generators.html_blocks import html_block_anchors, protect_html_blocks, restore_html_blocks, search_view
 from generators.pipeline import build_tree
 from generators.write import link_files_into
@@ -75,6 +77,17 @@ def data_dir(config: MkDocsConfig) -> Path:
     if configured:
         return Path(configured).resolve()
     return Path(config.config_file_path).resolve().parent / "policy_data"
+
+
+def build_as_of() -> date:
+    """The date the site is built for: `$POLICYKB_AS_OF` (set by `policykb build --as-of`), else today (UTC)."""
+    configured = os.environ.get("POLICYKB_AS_OF")
+    return date.fromisoformat(configured) if configured else today_utc()
+
+
+def shows_drafts() -> bool:
+    """True for a preview that shows drafts: `mkdocs serve`, or `policykb build --drafts` (`$POLICYKB_DRAFTS`)."""
+    return _session.serving or os.environ.get("POLICYKB_DRAFTS") == "1"
 
 
 def serve_cache_dir(config: MkDocsConfig) -> Path:
@@ -159,7 +172,10 @@ def _dirty_build_notice(record: logging.LogRecord) -> bool:
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
-    """Watch the data folder too, wherever `$POLICYKB_DATA` puts it (`mkdocs serve`)."""
+    """Watch the data folder too, wherever `$POLICYKB_DATA` puts it (`mkdocs serve`); tell the theme the build's date and drafts."""
+    config.extra["policykb_as_of"] = build_as_of().isoformat()
+    # The banner of a preview with drafts: set again once the outputs show how many there are.
+    config.extra["policykb_drafts"] = shows_drafts()
     folder = data_dir(config)
     if not any(folder.is_relative_to(Path(watched).resolve()) for watched in config.watch):
         config.watch.append(str(folder))
@@ -208,7 +224,7 @@ def render_library(files: Files, config: MkDocsConfig) -> tuple[Path, list[str]]
         outputs, throwaway = Path(tempfile.mkdtemp(prefix=".policykb-pages-", dir=site.parent)) / "outputs", True
     _session.outputs, _session.throwaway = outputs, throwaway
     try:
-        report = build_tree(data, outputs, hand_written=sorted(_docs_files(files, config)), cache_dir=cache)
+        report = build_tree(data, outputs, hand_written=sorted(_docs_files(files, config)), cache_dir=cache, as_of=build_as_of(), drafts=shows_drafts())
     except PolicyDataError as error:
         _discard_throwaway()
         count = len(error.diagnostics)
@@ -222,6 +238,7 @@ def render_library(files: Files, config: MkDocsConfig) -> tuple[Path, list[str]]
         if not is_site_source(path):
             _refuse_shadowing(files, config, path)
     _session.to_link = [path for path in report.paths if not is_site_source(path)]
+    config.extra["policykb_drafts"] = report.drafts > 0
     return outputs, [path for path in report.paths if is_site_source(path)]
 
 

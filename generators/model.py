@@ -150,10 +150,16 @@ class CodeSystem(str, Enum):
 
 
 class RevisionStatus(str, Enum):
-    """Whether a revision is the published text or a reconstruction of an earlier one."""
+    """How a revision was authored: the published text, a reconstruction, or a draft under review.
+
+    A draft is validated like any revision and can be previewed (`mkdocs serve`,
+    `policykb build --drafts`), but is never published. What state a published revision is
+    in on a date (upcoming, in effect, ...) is not authored: `generators.lifecycle` derives it.
+    """
 
     PUBLISHED = "published"
     RECONSTRUCTED = "reconstructed"
+    DRAFT = "draft"
 
 
 class Basis(str, Enum):
@@ -470,11 +476,20 @@ class Revision(Model):
     search_terms: SearchTerms
     disclaimer: list[Text] = Field(min_length=1, description="Bullets of the product disclaimer.")
     provenance: Provenance | None = Field(default=None, description="Required for reconstructed revisions.")
+    change_summary: list[Text] | None = Field(
+        default=None,
+        exclude=True,
+        description="A draft's summary of changes, which `policykb publish` moves into the policy's history; drafts only.",
+    )
 
     @model_validator(mode="after")
     def _provenance_when_reconstructed(self) -> Revision:
         if self.status is RevisionStatus.RECONSTRUCTED and self.provenance is None:
             raise ValueError("found a reconstructed revision without provenance; expected a provenance block saying what is known and inferred")
+        if self.change_summary is not None and self.status is not RevisionStatus.DRAFT:
+            raise ValueError(
+                f"found change_summary in a {self.status.value} revision; expected it only in a draft: a published revision's summary is in policy.yaml's history"
+            )
         return self
 
     @property
@@ -508,13 +523,41 @@ class History(Model):
     change_summaries: list[ChangeSummary] = Field(default_factory=list, description="Summary of changes, newest first as printed.")
 
 
+class Retirement(Model):
+    """A period during which the policy was retired (deleted) and applied to no date of service."""
+
+    retired: IsoDate = Field(description="The first day the policy no longer applies.")
+    reinstated: IsoDate | None = Field(default=None, description="The day it was made active again; null while it stays retired.")
+
+    @model_validator(mode="after")
+    def _reinstated_after_retired(self) -> Retirement:
+        if self.reinstated is not None and self.reinstated <= self.retired:
+            raise ValueError(f"found reinstated {self.reinstated.isoformat()} on or before retired {self.retired.isoformat()}; expected a later date")
+        return self
+
+    def covers(self, day: date) -> bool:
+        """True when the policy was retired on `day`."""
+        return self.retired <= day and (self.reinstated is None or day < self.reinstated)
+
+
 class PolicyIdentity(Model):
     """The contents of a policy's `policy.yaml`: identity and history."""
 
     number: PolicyNumber = Field(description="The policy number, e.g. 6.01.03.")
     title: Text = Field(description="The current title.")
     category: Text = Field(description="The kind of policy, e.g. Medical Policy.")
+    former_numbers: list[PolicyNumber] = Field(default_factory=list, description="Numbers the policy was published under before; their addresses lead here.")
+    retirements: list[Retirement] = Field(default_factory=list, description="Periods the policy was retired, oldest first; the last may be open (still retired).")
     history: History
+
+    @model_validator(mode="after")
+    def _retirements_in_order(self) -> PolicyIdentity:
+        for older, newer in zip(self.retirements, self.retirements[1:]):
+            if older.reinstated is None or newer.retired < older.reinstated:
+                raise ValueError("found retirements that overlap or are out of order; expected each to be reinstated before the next one starts, oldest first")
+        if self.number in self.former_numbers:
+            raise ValueError(f"found the policy's own number {self.number} among former_numbers; expected only numbers it was published under before")
+        return self
 
 
 class Policy(Model):
@@ -523,13 +566,30 @@ class Policy(Model):
     number: PolicyNumber
     title: Text
     category: Text
+    former_numbers: list[PolicyNumber] = Field(default_factory=list, description="Numbers the policy was published under before.")
+    retirements: list[Retirement] = Field(default_factory=list, description="Periods the policy was retired, oldest first.")
     history: History
     revisions: list[Revision] = Field(min_length=1, description="Stored revisions, oldest first.")
 
     @property
-    def current(self) -> Revision:
-        """The newest stored revision: the one published now."""
+    def newest(self) -> Revision:
+        """The newest stored revision (the newest approved one once drafts are left out).
+
+        Which revision is in effect on a date, and which one each page shows, is not this:
+        see `generators.lifecycle.PolicyTimeline`.
+        """
         return self.revisions[-1]
+
+    def retirement_on(self, day: date) -> Retirement | None:
+        """The retirement covering `day`, if the policy was retired then."""
+        return next((r for r in self.retirements if r.covers(day)), None)
+
+    def without_drafts(self) -> Policy | None:
+        """The policy as published: its draft revisions left out (None when it has only drafts)."""
+        published = [r for r in self.revisions if r.status is not RevisionStatus.DRAFT]
+        if len(published) == len(self.revisions):
+            return self
+        return self.model_copy(update={"revisions": published}) if published else None
 
     def revision(self, key: str) -> Revision | None:
         """The revision with this ID (`2025-01-23`), if stored."""

@@ -50,18 +50,17 @@ from pathlib import Path
 from typing import Any
 
 from . import icd10, urls
-from .build import OutputClashError, PolicyParts, SiteContext, merge_outputs, newest_date, render_listing_files, render_listing_outputs, render_policy_outputs
+from .build import OutputClashError, PolicyParts, SiteContext, listing_from_plain, listing_to_plain, merge_outputs, newest_date, render_listing_files, render_listing_outputs, render_policy_outputs
 from .cache import BuildCache
 from .errors import Diagnostic, PolicyDataError
 from .model import policy_sort_key
 from .render.downloads import CSV_HEADER, CodeShardPart, DownloadsPart, ShardKey, assemble_downloads, assemble_feed, assemble_shard, code_index_file
-from .render.json_api import PolicySummary
 from .render.site import PolicyListing
 from .validate import cyclic_gc_paused, load_policy, policy_folders
 from .write import Stamp, remove_files, replace_dir_atomically, replace_file, write_file_atomically, write_files_stamped
 
 #: Bump when the layout of a state file or of a stored part changes.
-STATE_FORMAT = 2
+STATE_FORMAT = 3
 #: Above this share of changed policies an incremental build makes a clean build instead.
 CLEAN_BUILD_SHARE = 0.25
 
@@ -103,14 +102,12 @@ class PolicyRecord:
         )
 
     def to_plain(self) -> tuple[object, ...]:
-        summary = self.listing.summary.model_dump_json().encode()
-        return (self.key, self.stamps, summary, self.listing.revision_keys, self.listing.approval_count, self.feed_entries, self.feed_updated, self.csv_length, self.shard_codes)
+        return (self.key, self.stamps, listing_to_plain(self.listing), self.feed_entries, self.feed_updated, self.csv_length, self.shard_codes)
 
     @classmethod
     def from_plain(cls, plain: tuple[Any, ...]) -> PolicyRecord:
-        key, stamps, summary, revision_keys, approval_count, feed_entries, feed_updated, csv_length, shard_codes = plain
-        listing = PolicyListing(summary=PolicySummary.model_validate_json(summary, strict=True), revision_keys=tuple(revision_keys), approval_count=int(approval_count))
-        return cls(key=key, stamps=stamps, listing=listing, feed_entries=feed_entries, feed_updated=feed_updated, csv_length=csv_length, shard_codes=shard_codes)
+        key, stamps, listing, feed_entries, feed_updated, csv_length, shard_codes = plain
+        return cls(key=key, stamps=stamps, listing=listing_from_plain(listing), feed_entries=feed_entries, feed_updated=feed_updated, csv_length=csv_length, shard_codes=shard_codes)
 
 
 def _shard_codes(downloads: DownloadsPart) -> dict[ShardKey, tuple[str, ...]]:
@@ -177,6 +174,7 @@ class BuildReport:
         incremental: Whether `out_dir` was updated in place rather than replaced.
         paths: Every file of the output folder, sorted.
         newest: The newest revision or change-summary date of the data (`build.newest_date`).
+        drafts: How many draft revisions the output shows (a preview; 0 in a published build).
     """
 
     files: int
@@ -187,6 +185,7 @@ class BuildReport:
     incremental: bool
     paths: tuple[str, ...] = field(default=(), repr=False)
     newest: date | None = None
+    drafts: int = 0
 
 
 #: Which outputs to keep, by path (e.g. only the data files); None keeps them all.
@@ -211,8 +210,10 @@ def build_tree(
     jobs: int | None = None,
     cache_dir: Path | None = None,
     on_policy: Callable[[int, int], None] | None = None,
+    as_of: date,
+    drafts: bool = False,
 ) -> BuildReport:
-    """Write every output of the policy data under `data_dir` into `out_dir`.
+    """Write every output of the policy data under `data_dir` into `out_dir`, as of one date.
 
     Args:
         data_dir: The folder of policy folders.
@@ -226,6 +227,9 @@ def build_tree(
         cache_dir: Where the build remembers what it wrote, for the next build; None for a
             clean build that remembers nothing.
         on_policy: Called with (policies done, policies in all) as policies are rendered.
+        as_of: The date the outputs are made for (which revision is in effect, which are
+            upcoming): part of the build settings, like the data.
+        drafts: Publish draft revisions too, bannered (a preview); never for a real site.
 
     Raises:
         PolicyDataError: every problem of every policy; `out_dir` is left as it was.
@@ -233,13 +237,19 @@ def build_tree(
     folders = policy_folders(data_dir)
     if not folders:
         raise PolicyDataError([Diagnostic(file=data_dir.as_posix(), message="found no policies; expected at least one policy folder", code="missing-file")])
-    site = SiteContext(policy_numbers=frozenset(folder.name for folder in folders), hand_written=frozenset(hand_written))
+    site = SiteContext(policy_numbers=frozenset(folder.name for folder in folders), as_of=as_of, hand_written=frozenset(hand_written), drafts=drafts)
     icd10.is_code("A00")  # loads the code set once, before the workers fork: they share it
     plan = _Plan(data_dir=data_dir, out_dir=out_dir.resolve(), site=site, extra_files=dict(extra_files or {}), select=select, on_policy=on_policy)
     jobs = jobs or default_jobs()
     if cache_dir is None:
         return _clean_build(plan, folders, jobs, None)
-    settings = {"policy_numbers": sorted(site.policy_numbers), "hand_written": sorted(site.hand_written), "select": _selection_name(select)}
+    settings = {
+        "policy_numbers": sorted(site.policy_numbers),
+        "hand_written": sorted(site.hand_written),
+        "select": _selection_name(select),
+        "as_of": as_of.isoformat(),
+        "drafts": drafts,
+    }
     cache = BuildCache(config=settings)
     keys = _keys(cache, folders)
     # One state and one part store per output folder: a clean build of one folder clears its
@@ -315,12 +325,19 @@ class _PartStore:
 
 
 def _render_folder(folder: Path, plan: _Plan) -> tuple[list[Diagnostic], PolicyParts | None, dict[str, bytes]]:
-    """Load, validate and render one policy folder: (its problems, its parts, its selected files)."""
+    """Load, validate and render one policy folder: (its problems, its parts, its selected files).
+
+    Drafts are left out here, once for every output, unless the build is a preview; a policy
+    with nothing but drafts then publishes nothing: (no problems, no parts, no files).
+    """
     with cyclic_gc_paused():
         policy, diagnostics = load_policy(folder, plan.data_dir.parent)
         if policy is None:
             return diagnostics, None, {}
-        outputs = render_policy_outputs(policy, plan.site)
+        published = policy if plan.site.drafts else policy.without_drafts()
+        if published is None:
+            return [], None, {}
+        outputs = render_policy_outputs(published, plan.site)
     return [], outputs.parts, plan.keep(outputs.files)
 
 
@@ -445,7 +462,7 @@ def _clean_build(plan: _Plan, folders: list[Path], jobs: int, caching: _Caching 
     paths = _sorted_paths(ordered.values(), library_state)
     if caching is not None:
         _save_state(caching.state_file, BuildState(out_dir=str(plan.out_dir), settings=caching.cache.prefix, policies=ordered, library_files=dict(sorted(library_state.items()))))
-    return BuildReport(files=len(paths), rendered=len(records), reused=0, written=len(paths), removed=0, incremental=False, paths=paths, newest=newest_date(record.listing for record in ordered.values()))
+    return BuildReport(files=len(paths), rendered=len(records), reused=0, written=len(paths), removed=0, incremental=False, paths=paths, newest=newest_date(record.listing for record in ordered.values()), drafts=_drafts(ordered.values()))
 
 
 def _refuse_clashes(records: Iterable[PolicyRecord], library_paths: Iterable[str], clash: Iterable[str] = ()) -> None:
@@ -458,6 +475,11 @@ def _refuse_clashes(records: Iterable[PolicyRecord], library_paths: Iterable[str
     clashing.update(seen.intersection(library_paths))
     if clashing:
         raise OutputClashError(f"more than one stage produces {', '.join(sorted(clashing))}")
+
+
+def _drafts(records: Iterable[PolicyRecord]) -> int:
+    """How many draft revisions the policies of a build show."""
+    return sum(len(record.listing.drafts) for record in records)
 
 
 def _digest(content: bytes) -> bytes:
@@ -530,6 +552,8 @@ def _update_in_place(plan: _Plan, state: BuildState, folders: list[Path], change
         problems += diagnostics
         if parts is not None:
             fresh[folder.name] = (parts, files)
+        elif not diagnostics:
+            return None  # a policy left with drafts only publishes nothing: a clean build drops it
         if plan.on_policy is not None:
             plan.on_policy(done, len(changed))
     if problems:
@@ -573,7 +597,7 @@ def _update_in_place(plan: _Plan, state: BuildState, folders: list[Path], change
         written += 1
     _save_state(state_file, BuildState(out_dir=str(plan.out_dir), settings=state.settings, policies=records, library_files=library_state))
     paths = _sorted_paths(records.values(), library_state)
-    return BuildReport(files=len(paths), rendered=len(fresh), reused=len(folders) - len(fresh), written=written, removed=removed, incremental=True, paths=paths, newest=newest_date(record.listing for record in records.values()))
+    return BuildReport(files=len(paths), rendered=len(fresh), reused=len(folders) - len(fresh), written=written, removed=removed, incremental=True, paths=paths, newest=newest_date(record.listing for record in records.values()), drafts=_drafts(records.values()))
 
 
 def _changed_library_files(plan: _Plan, state: BuildState, fresh: dict[str, tuple[PolicyParts, dict[str, bytes]]], keys: dict[str, str], store: _PartStore) -> dict[str, bytes | None] | None:

@@ -8,6 +8,12 @@ decide how much to trust the boundary.
 
 Only stored revisions have windows: for a date before the first stored revision the
 knowledge base does not hold the text in effect, and `revision_in_effect` returns None.
+Nor does a policy apply while it is retired (`Policy.retirements`): windows are cut there,
+and a window that starts again when the policy is made active says so
+(`start_basis: reinstated`). Drafts have no window: they are not approved yet.
+
+Which state each revision is in on a date, and which one each page shows, is built on these
+windows in `generators.lifecycle`.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from enum import Enum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .model import IsoDate, Policy
+from .model import IsoDate, Policy, RevisionStatus
 
 
 class StartBasis(str, Enum):
@@ -25,12 +31,15 @@ class StartBasis(str, Enum):
 
     EFFECTIVE_DATE = "effective_date"
     APPROVAL_DATE = "approval_date"
+    REINSTATED = "reinstated"
 
     @property
     def label(self) -> str:
         """How the basis reads in a sentence."""
         if self is StartBasis.EFFECTIVE_DATE:
             return "its effective date"
+        if self is StartBasis.REINSTATED:
+            return "the day the policy was made active again after it was retired"
         return "its committee approval date, because its effective date is not known"
 
 
@@ -43,7 +52,10 @@ class Window(BaseModel):
     start: IsoDate = Field(description="First day in effect.")
     end: IsoDate | None = Field(description="Last day in effect (inclusive); null while it is still in effect.")
     start_basis: StartBasis = Field(
-        description="effective_date, or approval_date when the effective date is not known and the approval date is used instead."
+        description=(
+            "effective_date; approval_date when the effective date is not known and the approval date is used instead; "
+            "reinstated when the window starts on the day a retired policy was made active again."
+        )
     )
     in_effect: bool = Field(
         description="False when the next revision took effect on or before this one's start, so it was never in effect."
@@ -62,20 +74,43 @@ class Window(BaseModel):
 
 
 def windows(policy: Policy) -> list[Window]:
-    """The window in effect of every stored revision of `policy`, oldest first."""
+    """The windows in effect of the approved revisions of `policy`, oldest first.
+
+    One window per revision, except that a retirement cuts a window in two (or ends it);
+    a revision that never took effect has one window with `in_effect: false`.
+    """
+    approved = [r for r in policy.revisions if r.status is not RevisionStatus.DRAFT]
     starts = [
         (r.effective_date, StartBasis.EFFECTIVE_DATE) if r.effective_date is not None else (r.revision, StartBasis.APPROVAL_DATE)
-        for r in policy.revisions
+        for r in approved
     ]
     found: list[Window] = []
-    for index, revision in enumerate(policy.revisions):
+    for index, revision in enumerate(approved):
         start, basis = starts[index]
         # Later revisions win: a revision ends the day before any later one starts.
         later_starts = [s for s, _ in starts[index + 1 :]]
         end = min(later_starts) - timedelta(days=1) if later_starts else None
         in_effect = end is None or end >= start
-        found.append(Window(revision=revision.revision, start=start, end=end, start_basis=basis, in_effect=in_effect))
+        window = Window(revision=revision.revision, start=start, end=end, start_basis=basis, in_effect=in_effect)
+        found += _cut_by_retirements(window, policy) if in_effect else [window]
     return found
+
+
+def _cut_by_retirements(window: Window, policy: Policy) -> list[Window]:
+    """`window` without the days the policy was retired (none, one or several pieces)."""
+    pieces = [window]
+    for retirement in policy.retirements:
+        kept: list[Window] = []
+        for piece in pieces:
+            if piece.end is not None and piece.end < retirement.retired or retirement.reinstated is not None and retirement.reinstated <= piece.start:
+                kept.append(piece)
+                continue
+            if piece.start < retirement.retired:
+                kept.append(piece.model_copy(update={"end": retirement.retired - timedelta(days=1)}))
+            if retirement.reinstated is not None and (piece.end is None or retirement.reinstated <= piece.end):
+                kept.append(piece.model_copy(update={"start": max(piece.start, retirement.reinstated), "start_basis": StartBasis.REINSTATED if retirement.reinstated > piece.start else piece.start_basis}))
+        pieces = kept
+    return pieces
 
 
 def revision_in_effect(policy: Policy, day: date) -> Window | None:

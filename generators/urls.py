@@ -16,13 +16,8 @@ def api_index() -> str:
     return f"{API_ROOT}/index.json"
 
 
-def api_bulk() -> str:
-    """Every policy with every revision, in one file."""
-    return f"{API_ROOT}/all.json"
-
-
 def api_policy(number: str) -> str:
-    """A policy: identity, history, revisions and the current one."""
+    """A policy: identity, history, revisions, their states and windows."""
     return f"{API_ROOT}/policies/{number}.json"
 
 
@@ -42,7 +37,7 @@ def api_schema(name: str) -> str:
 
 
 def page_policy(number: str) -> str:
-    """The policy page (current revision)."""
+    """The policy page: the revision in effect on the build's as-of date (`generators.lifecycle`)."""
     return f"policies/{number}/"
 
 
@@ -52,7 +47,7 @@ def page_history(number: str) -> str:
 
 
 def page_revision(number: str, revision: str) -> str:
-    """The archived page of one revision."""
+    """The page of a revision not shown on the policy page (upcoming, superseded, a draft in a preview)."""
     return f"policies/{number}/revisions/{revision}/"
 
 
@@ -76,9 +71,11 @@ def download_codes_csv() -> str:
     return f"{API_ROOT}/codes.csv"
 
 
-def fhir_value_set(number: str) -> str:
-    """The HL7 FHIR R4 ValueSet of a policy's current code list."""
-    return f"{API_ROOT}/fhir/ValueSet-{number}.json"
+def fhir_value_set(number: str, revision: str | None = None) -> str:
+    """The HL7 FHIR R4 ValueSet of a policy's code list: the shown revision's, or an upcoming `revision`'s."""
+    if revision is None:
+        return f"{API_ROOT}/fhir/ValueSet-{number}.json"
+    return f"{API_ROOT}/fhir/ValueSet-{number}-{revision}.json"
 
 
 def feed_atom() -> str:
@@ -94,6 +91,11 @@ def page_home() -> str:
 def page_policies() -> str:
     """The list of all policies."""
     return "policies/"
+
+
+def page_upcoming() -> str:
+    """Every upcoming revision of the library (approved, not yet in effect), by effective date."""
+    return "upcoming/"
 
 
 def page_downloads() -> str:

@@ -31,6 +31,7 @@ from .model import (
     Policy,
     PolicyIdentity,
     Revision,
+    RevisionStatus,
     policy_sort_key,
 )
 from .text import to_plain
@@ -383,7 +384,9 @@ def load_policy(folder: Path, root: Path | None = None) -> tuple[Policy | None, 
         problems += found
         if revision is not None:
             problems += check_revision(revision, document)
-            if identity is not None and identity_doc is not None and revision.revision not in identity.history.committee_approval_dates:
+            # A draft is not approved yet: `policykb publish` adds its date to the history.
+            approved = revision.status is not RevisionStatus.DRAFT
+            if approved and identity is not None and identity_doc is not None and revision.revision not in identity.history.committee_approval_dates:
                 problems.append(
                     document.diagnostic(("revision",), f"found revision {revision.key}, which is not among the committee approval dates in policy.yaml; expected one of those dates", "unknown-revision")
                 )
@@ -395,7 +398,15 @@ def load_policy(folder: Path, root: Path | None = None) -> tuple[Policy | None, 
         problems += check_stable_ids((older, documents[older.key]), (newer, documents[newer.key]))
     if problems or identity is None:
         return None, problems
-    policy = Policy(number=identity.number, title=identity.title, category=identity.category, history=identity.history, revisions=revisions)
+    policy = Policy(
+        number=identity.number,
+        title=identity.title,
+        category=identity.category,
+        former_numbers=identity.former_numbers,
+        retirements=identity.retirements,
+        history=identity.history,
+        revisions=revisions,
+    )
     return policy, []
 
 

@@ -7,13 +7,15 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from generators import icd10
-from generators.model import Library
+from generators.lifecycle import PolicyTimeline
+from generators.model import Library, Policy
 from generators.render.json_api import readable_json
 from generators.render.standalone import theme_stylesheets
 from generators.validate import load_library
@@ -25,6 +27,13 @@ SOURCE = DATA / "6.01.03" / "source" / "2026-01-22.txt"
 CHROMIUM = "/usr/lib/chromium/chromium"
 SHARED_SOURCE = ROOT.parent / "shared" / "source" / "6.01.03-magnetic-resonance-spectroscopy.txt"
 _CODESET_CACHE = pytest.StashKey[str]()
+#: The date the tests build for: 6.01.03's 2026-01-22 revision is in effect (since May 15, 2026).
+AS_OF = date(2026, 12, 4)
+
+
+def timeline(policy: Policy) -> PolicyTimeline:
+    """`policy` as of the tests' date."""
+    return PolicyTimeline(policy, AS_OF)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -16,12 +16,12 @@ from generators.code_index import CodeIndexDocument, CodeShardDocument, build_co
 from generators.model import Library
 from generators.render.downloads import render_downloads
 
-from .conftest import DATA
+from .conftest import DATA, AS_OF
 
 
 @pytest.fixture(scope="module")
 def index(library: Library) -> CodeIndexDocument:
-    return build_code_index(library)
+    return build_code_index(library, AS_OF)
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,7 @@ def test_lookup_accepts_the_code_with_or_without_the_dot_in_any_case(index: Code
 
 
 def test_code_index_and_shards_validate_against_their_schemas_and_record_the_code_set(library: Library) -> None:
-    files = render_downloads(library)
+    files = render_downloads(library, AS_OF)
     index_schema = json.loads(files["api/v1/schema/code-index.schema.json"])
     shard_schema = json.loads(files["api/v1/schema/code-shard.schema.json"])
     for schema in (index_schema, shard_schema):
@@ -118,7 +118,7 @@ def published_records(files: dict[str, bytes]) -> list:
 def twins(library: Library) -> Library:
     """6.01.03 and a copy numbered 6.01.04 whose current revision prints 0611T differently: two policies in one shard."""
     policy = library.policies[0]
-    current = policy.current
+    current = policy.newest
     cpt = current.codes.cpt
     entries = [e.model_copy(update={"description": "postprocessing, as the twin prints it"}) if str(e.code) == "0611T" else e for e in cpt.entries]
     codes = current.codes.model_copy(update={"cpt": cpt.model_copy(update={"entries": entries})})
@@ -127,7 +127,7 @@ def twins(library: Library) -> Library:
 
 
 def test_two_policies_share_a_shard_and_the_last_one_names_a_cpt_code(twins: Library) -> None:
-    files = render_downloads(twins)
+    files = render_downloads(twins, AS_OF)
     shard = json.loads(files[urls.api_code_shard("cpt", "061")])
     assert list(shard["policies"]) == ["6.01.03", "6.01.04"]
     assert [list(policy["revisions"]) for policy in shard["policies"].values()] == [["2025-01-23", "2026-01-22"]] * 2
@@ -143,7 +143,7 @@ def test_two_policies_share_a_shard_and_the_last_one_names_a_cpt_code(twins: Lib
 
 
 def test_revisions_that_list_a_code_alike_share_one_listing(library: Library) -> None:
-    shard = json.loads(render_downloads(library)[urls.api_code_shard("icd10cm", "C71")])
+    shard = json.loads(render_downloads(library, AS_OF)[urls.api_code_shard("icd10cm", "C71")])
     for record in shard["codes"]:
         (listing,) = record["listings"]
         assert listing["policy"] == "6.01.03" and listing["revisions"] == ["2025-01-23", "2026-01-22"]
@@ -152,12 +152,12 @@ def test_revisions_that_list_a_code_alike_share_one_listing(library: Library) ->
 
 def test_the_shards_hold_exactly_the_code_index(library: Library, synthetic: Library, twins: Library) -> None:
     for each in (library, synthetic, twins):
-        assert published_records(render_downloads(each)) == build_code_index(each).codes
+        assert published_records(render_downloads(each, AS_OF)) == build_code_index(each, AS_OF).codes
 
 
 def test_a_code_is_in_the_shard_its_typed_spelling_names(library: Library, synthetic: Library) -> None:
     for each in (library, synthetic):
-        files = render_downloads(each)
+        files = render_downloads(each, AS_OF)
         for info in json.loads(files[urls.api_code_index()])["shards"]:
             for record in json.loads(files[info["url"]])["codes"]:
                 assert lookup_key(record["code"]).startswith(info["prefix"])
@@ -174,7 +174,7 @@ def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
 
 def test_facts_of_a_policy_and_its_revisions_are_stored_once_per_shard(twins: Library, synthetic: Library) -> None:
     for each in (twins, synthetic):
-        files = render_downloads(each)
+        files = render_downloads(each, AS_OF)
         for info in json.loads(files[urls.api_code_index()])["shards"]:
             shard = json.loads(files[info["url"]], object_pairs_hook=_no_duplicate_keys)
             referred = {(listing["policy"], date) for record in shard["codes"] for listing in record["listings"] for date in listing["revisions"]}
@@ -200,12 +200,19 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 def test_lookup_c71_3_names_the_policy_and_the_range(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "lookup", "c713")
+    code, out, _ = run(capsys, "lookup", "c713", "--as-of", "2026-12-04")
     assert code == 0
     assert out.startswith("C71.3  Malignant neoplasm of parietal lobe\n")
     assert "6.01.03 Magnetic Resonance Spectroscopy (MRS)" in out
-    assert "revision 2026-01-22 (current, published): matched inside C71.0-C71.9" in out
-    assert "revision 2025-01-23 (archived, reconstructed): matched inside C71.0-C71.9" in out
+    assert "revision 2026-01-22 (in effect on 2026-12-04, published): matched inside C71.0-C71.9" in out
+    assert "revision 2025-01-23 (superseded on 2026-12-04, reconstructed): matched inside C71.0-C71.9" in out
+
+
+def test_lookup_says_which_revision_is_upcoming_on_the_date_asked(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "lookup", "0611T", "--as-of", "2026-03-01")
+    assert code == 0
+    assert "revision 2026-01-22 (upcoming on 2026-03-01, published)" in out
+    assert "revision 2025-01-23 (in effect on 2026-03-01, reconstructed)" in out
 
 
 def test_lookup_0611t_shows_the_nmn_flag(capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,7 +11,7 @@ import pytest
 from generators.render.json_api import render_api
 from generators.validate import load_library
 
-from .conftest import DATA
+from .conftest import DATA, AS_OF
 from .trees import run_policykb, snapshot_tree, tree_differences
 
 
@@ -19,7 +19,7 @@ def test_render_api_twice_from_two_copies_gives_identical_bytes(tmp_path: Path) 
     first_copy, second_copy = tmp_path / "one" / "policy_data", tmp_path / "two" / "data"
     shutil.copytree(DATA, first_copy)
     shutil.copytree(DATA, second_copy)
-    first, second = render_api(load_library(first_copy)), render_api(load_library(second_copy))
+    first, second = render_api(load_library(first_copy), AS_OF), render_api(load_library(second_copy), AS_OF)
     assert list(first) == list(second)
     assert [name for name in first if first[name] != second[name]] == []
 

@@ -21,7 +21,7 @@ K = ChangeKind
 
 @pytest.fixture(scope="module")
 def current(library: Library) -> Revision:
-    return library.policy("6.01.03").current
+    return library.policy("6.01.03").newest
 
 
 @pytest.fixture(scope="module")

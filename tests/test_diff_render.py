@@ -33,7 +33,7 @@ from generators.render.diffs import (
 )
 from generators.render.json_api import dump_json
 
-from .conftest import DATA, ROOT, check_golden, without_theme_hashes
+from .conftest import DATA, ROOT, check_golden, without_theme_hashes, AS_OF, timeline
 from .diff_helpers import with_statement
 
 GOLDEN = Path(__file__).parent / "golden" / "diff"
@@ -48,12 +48,12 @@ def policy(library: Library) -> Policy:
 
 @pytest.fixture(scope="module")
 def api(library: Library) -> dict[str, bytes]:
-    return render_diff_api(library)
+    return render_diff_api(library, AS_OF)
 
 
 @pytest.fixture(scope="module")
 def pages(library: Library) -> dict[str, str]:
-    return render_diff_pages(library)
+    return render_diff_pages(library, AS_OF)
 
 
 # --------------------------------------------------------------------------- JSON
@@ -98,12 +98,12 @@ def test_json_links_and_outputs_are_deterministic(library: Library, api: dict[st
     assert document["links"] == {"json_url": urls.api_diff("6.01.03", *PAIR), "html_url": urls.page_diff("6.01.03", *PAIR)}
     assert document["old"]["html_url"] == urls.page_revision("6.01.03", "2025-01-23")
     assert document["new"]["html_url"] == urls.page_policy("6.01.03"), "the current revision's page is the policy page"
-    assert render_diff_api(library) == api
-    assert render_diff_pages(library) == render_diff_pages(library)
+    assert render_diff_api(library, AS_OF) == api
+    assert render_diff_pages(library, AS_OF) == render_diff_pages(library, AS_OF)
 
 
 def test_json_of_a_backward_pair_is_published_nowhere(policy: Policy) -> None:
-    document = json.loads(diff_json(policy, diff_revisions(policy.revisions[1], policy.revisions[0])))
+    document = json.loads(diff_json(timeline(policy), diff_revisions(policy.revisions[1], policy.revisions[0])))
     assert document["links"] == {"json_url": None, "html_url": None}
     assert document["old"]["revision"] == "2026-01-22"
 
@@ -155,11 +155,11 @@ def test_page_links_resolve_to_the_site_pages(pages: dict[str, str]) -> None:
 
 
 def test_page_escapes_all_data_text(policy: Policy) -> None:
-    old = policy.current
+    old = policy.newest
     hostile = "MRS <script>alert(1)</script> & [link](javascript:x) is **not medically necessary** for all spine uses."
     new = with_statement(old, "spine-not-medically-necessary", text=hostile)
     new = new.model_copy(update={"cms": ['CMS says <img src=x onerror="alert(2)">.']})
-    page = diff_page(policy, diff_revisions(old, new))
+    page = diff_page(timeline(policy), diff_revisions(old, new))
     assert "<script>" not in page and "<img" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert '<span class="pkb-mark">[+</span>&lt;script&gt;alert(1)&lt;/script&gt; &amp; [link](javascript:x) is' in page
@@ -167,7 +167,7 @@ def test_page_escapes_all_data_text(policy: Policy) -> None:
 
 
 def test_page_for_the_same_revision_says_so(policy: Policy) -> None:
-    page = diff_page(policy, diff_revisions(policy.current, policy.current))
+    page = diff_page(timeline(policy), diff_revisions(policy.newest, policy.newest))
     assert "No changes: the two revisions are the same." in page and '<h2 id="changes">' not in page
 
 

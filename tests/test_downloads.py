@@ -33,7 +33,7 @@ from generators.render.downloads import CSV_COLUMNS, DownloadsPart, assemble_dow
 from generators.render.json_api import dump_json
 from generators.validate import load_library, load_policy, policy_folders
 
-from .conftest import DATA, check_golden
+from .conftest import DATA, check_golden, AS_OF, timeline
 
 GOLDEN = Path(__file__).parent / "golden" / "downloads"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -42,11 +42,11 @@ RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
 @pytest.fixture(scope="module")
 def files(library: Library) -> dict[str, bytes]:
-    return render_downloads(library)
+    return render_downloads(library, AS_OF)
 
 
 def test_layout_and_determinism(library: Library, files: dict[str, bytes]) -> None:
-    shards = sorted({urls.api_code_shard(r.system.value, shard_prefix(r.code)) for r in build_code_index(library).codes})
+    shards = sorted({urls.api_code_shard(r.system.value, shard_prefix(r.code)) for r in build_code_index(library, AS_OF).codes})
     assert "api/v1/codes/icd10cm/C71.json" in shards and "api/v1/codes/cpt/061.json" in shards
     assert sorted(files) == sorted([
         "api/v1/codes.csv",
@@ -57,7 +57,7 @@ def test_layout_and_determinism(library: Library, files: dict[str, bytes]) -> No
         "api/v1/schema/code-shard.schema.json",
         "feed.xml",
     ])
-    assert render_downloads(library) == files
+    assert render_downloads(library, AS_OF) == files
 
 
 #: Written by `dump_json`; the shards have a layout of their own (one line per entry), kept as it is.
@@ -90,7 +90,7 @@ def part_of_folder(folder: Path) -> DownloadsPart:
     """What a build worker does: load one policy folder and compute its part."""
     policy, problems = load_policy(folder)
     assert policy is not None and problems == [], problems
-    return downloads_part(policy)
+    return downloads_part(timeline(policy))
 
 
 def _parts_in_fresh_processes(data_dir: Path) -> list[DownloadsPart]:
@@ -104,20 +104,20 @@ def test_parts_made_in_worker_processes_assemble_to_the_same_bytes(library: Libr
     for data_dir, each in ((DATA, library), (synthetic_dir, synthetic)):
         parts = _parts_in_fresh_processes(data_dir)
         assert all(isinstance(part, DownloadsPart) for part in parts) and len(parts) == len(each.policies)
-        assert assemble_downloads(parts) == render_downloads(each)
-        assert assemble_downloads(parts[::-1]) == render_downloads(each)  # put in policy order, whatever order they come in
+        assert assemble_downloads(parts) == render_downloads(each, AS_OF)
+        assert assemble_downloads(parts[::-1]) == render_downloads(each, AS_OF)  # put in policy order, whatever order they come in
 
 
 def test_a_part_survives_marshal_as_a_cache_stores_it(synthetic: Library) -> None:
     for policy in synthetic.policies:
-        part = downloads_part(policy)
+        part = downloads_part(timeline(policy))
         assert DownloadsPart.from_marshal_data(marshal.loads(marshal.dumps(part.as_marshal_data()))) == part
 
 
 def test_after_an_edit_only_the_paths_of_the_old_and_new_part_change(synthetic: Library) -> None:
-    before_parts = [downloads_part(policy) for policy in synthetic.policies]
+    before_parts = [downloads_part(timeline(policy)) for policy in synthetic.policies]
     edited = synthetic.policies[1].model_copy(update={"title": "A new title"})
-    after_parts = [*before_parts[:1], downloads_part(edited), *before_parts[2:]]
+    after_parts = [*before_parts[:1], downloads_part(timeline(edited)), *before_parts[2:]]
     before, after = assemble_downloads(before_parts), assemble_downloads(after_parts)
     changed = {path for path in before.keys() | after.keys() if before.get(path) != after.get(path)}
     may_change = before_parts[1].paths() | after_parts[1].paths()
@@ -126,7 +126,7 @@ def test_after_an_edit_only_the_paths_of_the_old_and_new_part_change(synthetic: 
 
 
 def test_csv_rows_match_the_code_index_for_several_policies(synthetic: Library) -> None:
-    index = build_code_index(synthetic)
+    index = build_code_index(synthetic, AS_OF)
     expected = []
     for record in index.codes:
         for listing in record.listings:
@@ -135,7 +135,7 @@ def test_csv_rows_match_the_code_index_for_several_policies(synthetic: Library) 
             description = record.description if record.description_source == "code_set" else (printed or [own[-1].listed_description])[-1]
             expected.append((listing.policy, listing.revision.isoformat(), record.system.value, record.code, listing.listed_as, description))
     expected.sort(key=lambda row: (tuple(int(n) for n in row[0].split(".")), row[1], ["cpt", "hcpcs", "icd10cm"].index(row[2]), row[3], row[4]))
-    rows = csv_rows(render_downloads(synthetic))
+    rows = csv_rows(render_downloads(synthetic, AS_OF))
     assert [(r["policy"], r["revision"], r["system"], r["code"], r["listed_as"], r["description"]) for r in rows] == expected
     assert len({r["policy"] for r in rows}) == 3
 
@@ -152,12 +152,12 @@ def csv_rows(files: dict[str, bytes]) -> list[dict[str, str]]:
 
 def test_csv_has_one_row_per_code_or_range_member_per_revision(library: Library, files: dict[str, bytes]) -> None:
     rows = csv_rows(files)
-    assert len(rows) == sum(len(record.listings) for record in build_code_index(library).codes) == 2 * 37
+    assert len(rows) == sum(len(record.listings) for record in build_code_index(library, AS_OF).codes) == 2 * 37
     brain = [r for r in rows if r["via_range"] == "C71.0-C71.9" and r["revision"] == "2026-01-22"]
     assert [r["code"] for r in brain] == [f"C71.{i}" for i in range(10)]
     assert brain[3]["description"] == "Malignant neoplasm of parietal lobe" and brain[3]["listed_as"] == "C71.0-C71.9"
     assert brain[3]["code_set_release"].startswith(icd10.CODE_SET_RELEASE)
-    assert brain[3]["window_start"] == "2026-05-15" and brain[3]["window_end"] == "" and brain[3]["is_current"] == "true"
+    assert brain[3]["window_start"] == "2026-05-15" and brain[3]["window_end"] == "" and brain[3]["state"] == "in_effect"
 
 
 def test_csv_rows_carry_flags_statements_and_windows(files: dict[str, bytes]) -> None:
@@ -186,8 +186,8 @@ def test_text_with_quotes_commas_line_breaks_and_markup_survives_the_csv_and_the
         legend = [entry.model_copy(update={"meaning": f"{text} {entry.flag.value}"}) for entry in codes.legend]
         revisions.append(revision.model_copy(update={"codes": codes.model_copy(update={**tables, "legend": legend})}))
     hostile = Library(policies=[policy.model_copy(update={"title": text, "revisions": revisions})])
-    files = render_downloads(hostile)
-    assert published_records(files) == build_code_index(hostile).codes
+    files = render_downloads(hostile, AS_OF)
+    assert published_records(files) == build_code_index(hostile, AS_OF).codes
     written = files[urls.download_codes_csv()].decode("utf-8")
     rows = list(csv.reader(io.StringIO(written, newline="")))
     rewritten = io.StringIO(newline="")
@@ -215,10 +215,10 @@ def test_fhir_value_sets_parse_with_the_fhir_library(files: dict[str, bytes]) ->
 
 def test_a_policy_whose_tables_are_all_not_applicable_still_gets_a_valid_value_set(library: Library) -> None:
     policy = library.policies[0]
-    current = policy.current
+    current = policy.newest
     empty = current.codes.model_copy(update={name: getattr(current.codes, name).model_copy(update={"not_applicable": True, "entries": []}) for name in ("cpt", "hcpcs", "icd10cm")})
     bare = policy.model_copy(update={"revisions": [*policy.revisions[:-1], current.model_copy(update={"codes": empty})]})
-    data = json.loads(render_downloads(library.model_copy(update={"policies": [bare]}))[urls.fhir_value_set(policy.number)])
+    data = json.loads(render_downloads(library.model_copy(update={"policies": [bare]}), AS_OF)[urls.fhir_value_set(policy.number)])
     assert "compose" not in data and ValueSet.model_validate(data).version == current.key
 
 
@@ -276,7 +276,7 @@ def test_feed_parses_with_feedparser_and_links_resolve_against_the_feed_url(file
 def test_feed_escapes_text_from_the_data(library: Library) -> None:
     policy = library.policies[0]
     hostile = library.model_copy(update={"policies": [policy.model_copy(update={"title": 'A & B <script>alert("x")</script>'})]})
-    feed = render_downloads(hostile)[urls.feed_atom()]
+    feed = render_downloads(hostile, AS_OF)[urls.feed_atom()]
     root = ET.fromstring(feed)
     assert b"<script>" not in feed
     assert root.find(f"{ATOM}entry/{ATOM}title").text.startswith('6.01.03 A & B <script>alert("x")</script>')

@@ -20,7 +20,7 @@ from generators.model import CodeSystem, Determination, Flag, Library, Reference
 from generators.render.downloads import _code_head, _Code, _csv_fields, _listing_line
 from generators.render.json_api import dump_json, dump_model, policy_document, revision_document
 
-from .conftest import DATA
+from .conftest import DATA, timeline
 
 
 def test_fast_conversion_gives_the_data_and_locations_of_the_careful_one() -> None:
@@ -72,8 +72,8 @@ def test_every_control_and_special_character_serialises_the_same() -> None:
 def test_whole_documents_serialise_the_same(library: Library) -> None:
     documents: list[BaseModel] = list(library.policies)
     for policy in library.policies:
-        documents.append(policy_document(policy))
-        documents += [revision_document(policy, revision) for revision in policy.revisions]
+        documents.append(policy_document(timeline(policy)))
+        documents += [revision_document(timeline(policy), revision) for revision in policy.revisions]
     for document in documents:
         assert dump_model(document) == dump_json(document.model_dump(mode="json"))
 
@@ -108,7 +108,7 @@ def test_csv_fields_equal_the_csv_module_for_any_text(values: list[str]) -> None
 
 
 def _hostile_entry(library: Library, text: str) -> ListedEntry:
-    listed = replace(next(iter(policy_entries(library.policies[0]).values()))[0].revision, policy=text)
+    listed = replace(next(iter(policy_entries(timeline(library.policies[0])).values()))[0].revision, policy=text)
     flags = [FlagUse(flag=Flag.EI, meaning=text), FlagUse(flag=Flag.NMN, meaning=text)]
     statements = [StatementRef(id=text, number="I", determination=Determination.INVESTIGATIONAL)]
     return ListedEntry(revision=listed, listed_as=text, via_range=text, listed_description=text, flags=flags, statements=statements)
@@ -117,7 +117,7 @@ def _hostile_entry(library: Library, text: str) -> ListedEntry:
 @pytest.mark.parametrize("text", [HOSTILE_TEXT, "".join(chr(i) for i in range(1, 0x3000)) + "\U0001f600\u2028\u2029\ufeff"])
 def test_listing_lines_and_code_heads_are_what_the_shard_models_write(library: Library, text: str) -> None:
     entry = _hostile_entry(library, text)
-    later = replace(entry, revision=replace(entry.revision, revision=library.policies[0].current))
+    later = replace(entry, revision=replace(entry.revision, revision=library.policies[0].newest))
     listing = ShardListing(
         policy=entry.revision.policy,
         revisions=[entry.revision.revision.revision, later.revision.revision.revision],

@@ -23,7 +23,7 @@ from generators.build import render_outputs
 from generators.html_blocks import html_block_anchors, protect_html_blocks, restore_html_blocks
 from generators.validate import load_library
 
-from .conftest import DATA, ROOT
+from .conftest import DATA, ROOT, AS_OF
 
 HOSTILE = ROOT / "tests" / "data" / "hostile"
 
@@ -62,14 +62,14 @@ def _ids(html: str) -> set[str]:
 
 
 def _generated_pages(data: Path) -> dict[str, str]:
-    outputs = render_outputs(load_library(data))
+    outputs = render_outputs(load_library(data), AS_OF)
     return {path: content if isinstance(content, str) else content.decode() for path, content in outputs.items() if path.endswith(".md")}
 
 
 @pytest.mark.parametrize("data", [DATA, HOSTILE], ids=["policy_data", "hostile"])
 def test_every_generated_page_converts_to_the_same_html_toc_and_anchors(data: Path) -> None:
     pages = _generated_pages(data)
-    assert len(pages) == 5  # home, policy list, downloads, a policy page and its history
+    assert len(pages) == 6  # home, policy list, upcoming changes, downloads, a policy page and its history
     set_aside = 0
     for path, source in sorted(pages.items()):
         body = _body(source)

@@ -11,10 +11,12 @@ from jsonschema import Draft202012Validator
 from generators.model import Library, Revision
 from generators.render.json_api import SCHEMAS, render_api
 
+from .conftest import AS_OF
+
 
 @pytest.fixture(scope="module")
 def files(library: Library) -> dict[str, bytes]:
-    return render_api(library)
+    return render_api(library, AS_OF)
 
 
 def test_layout(files: dict[str, bytes]) -> None:
@@ -57,7 +59,7 @@ def test_schema_rejects_what_it_should(files: dict[str, bytes]) -> None:
 
 
 def test_output_is_deterministic(library: Library, files: dict[str, bytes]) -> None:
-    assert render_api(library) == files
+    assert render_api(library, AS_OF) == files
 
 
 def test_no_floats_and_iso_dates(files: dict[str, bytes]) -> None:
@@ -77,12 +79,12 @@ def test_revision_json_round_trips_to_the_model(library: Library, files: dict[st
         assert Revision.model_validate_json(json.dumps(document["revision"]), strict=True) == revision
 
 
-def test_policy_file_lists_revisions_and_current(files: dict[str, bytes]) -> None:
+def test_policy_file_lists_revisions_with_their_states(files: dict[str, bytes]) -> None:
     policy = json.loads(files["api/v1/policies/6.01.03.json"])
-    assert policy["current_revision"] == "2026-01-22"
-    assert [(r["revision"], r["status"], r["statement_count"]) for r in policy["revisions"]] == [
-        ("2025-01-23", "reconstructed", 2),
-        ("2026-01-22", "published", 3),
+    assert (policy["as_of"], policy["in_effect"]) == ("2026-12-04", "2026-01-22")
+    assert [(r["revision"], r["status"], r["state"], r["statement_count"]) for r in policy["revisions"]] == [
+        ("2025-01-23", "reconstructed", "superseded", 2),
+        ("2026-01-22", "published", "in_effect", 3),
     ]
     assert policy["revisions"][0]["links"]["json_url"] == "api/v1/policies/6.01.03/revisions/2025-01-23.json"
     index = json.loads(files["api/v1/index.json"])

@@ -24,7 +24,7 @@ from generators import urls
 from generators.model import Library
 from generators.render.downloads import render_downloads
 
-from .conftest import ROOT
+from .conftest import ROOT, AS_OF
 
 pytestmark = pytest.mark.browser
 
@@ -76,7 +76,7 @@ class QuietHandler(SimpleHTTPRequestHandler):
 def site(library: Library, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A server with three copies of the page: plain, with a Material-like document$, with hostile data."""
     served = tmp_path_factory.mktemp("lookup-site")
-    codes = {path: content for path, content in render_downloads(library).items() if path.startswith("api/v1/codes/")}
+    codes = {path: content for path, content in render_downloads(library, AS_OF).items() if path.startswith("api/v1/codes/")}
     lay_out_site(served / "plain", codes)
     lay_out_site(served / "material", codes, head=FAKE_DOCUMENT_SUBJECT)
     shard_path = urls.api_code_shard("icd10cm", "C71")
@@ -125,13 +125,13 @@ def test_typing_a_code_without_the_dot_finds_the_policy_and_the_range(page: Page
     # One listing in the shard names both revisions (they list C71.0-C71.9 alike): one line each here.
     listings = result.locator("li.policykb-lookup__listing")
     expect(listings).to_have_count(2)
-    expect(listings.nth(1)).to_contain_text("revision 2025-01-23 (archived, reconstructed)")
+    expect(listings.nth(1)).to_contain_text("revision 2025-01-23 (superseded) · reconstructed")
     expect(listings.nth(1).locator(".policykb-lookup__range")).to_have_text("inside range C71.0-C71.9")
     first = listings.first
-    expect(first).to_contain_text("revision 2026-01-22 (current, published)")
+    expect(first).to_contain_text("revision 2026-01-22 (in effect) · published")
     expect(first.locator(".policykb-lookup__range")).to_have_text("inside range C71.0-C71.9")
     link = first.locator("a")
-    expect(link).to_have_text("6.01.03 Magnetic Resonance Spectroscopy (MRS)")
+    expect(link).to_have_text("6.01.03 Magnetic Resonance Spectroscopy (MRS), revision 2026-01-22 (in effect)")
     expect(link).to_have_attribute("href", f"{site}/plain/policies/6.01.03/")
     expect(page.locator("a[data-site-path='api/v1/codes.csv']")).to_have_attribute("href", f"{site}/plain/api/v1/codes.csv")
 
@@ -146,6 +146,20 @@ def test_a_typed_code_fetches_only_the_index_and_its_shard(page: Page, site: str
     search(page, "C713")  # the same shard again: not fetched twice
     expect(page.locator("article.policykb-lookup__code h3")).to_have_text("C71.3 — Malignant neoplasm of parietal lobe")
     assert [url for url in fetched if url.startswith("api/")] == [urls.api_code_index(), urls.api_code_shard("icd10cm", "C71")]
+
+
+@pytest.mark.parametrize(("day", "applies", "not_then"), [
+    ("2026-03-01", "2025-01-23", "2026-01-22"),  # approved in January, in effect from May 15
+    ("2026-06-01", "2026-01-22", "2025-01-23"),
+])
+def test_a_date_of_service_puts_the_revision_that_applied_then_first(page: Page, site: str, day: str, applies: str, not_then: str) -> None:
+    page.goto(f"{site}/plain/lookup/?code=0611T")
+    page.locator("#code-lookup-date").fill(day)
+    listings = page.locator("li.policykb-lookup__listing")
+    expect(listings.first.locator(".policykb-lookup__on-date")).to_have_text(f"Applied on the date of service {day}")
+    expect(listings.first.locator("a")).to_contain_text(f"revision {applies}")
+    expect(listings.nth(1).locator(".policykb-lookup__on-date")).to_have_text(f"Not in effect on {day}")
+    expect(listings.nth(1).locator("a")).to_contain_text(f"revision {not_then}")
 
 
 def test_a_cpt_code_shows_its_flag_and_statement(page: Page, site: str) -> None:

@@ -11,6 +11,8 @@ from generators import urls
 from generators.model import Library, Policy, Revision
 from generators.render.site import SiteContext, render_policy_pages
 
+from .conftest import AS_OF, timeline
+
 ARCHIVED = urls.page_html(urls.page_revision("6.01.03", "2025-01-23"))
 CURRENT = urls.page_source(urls.page_policy("6.01.03"))
 
@@ -24,7 +26,7 @@ def _policy_pages(library: Library, old_text: str, new_text: str) -> dict[str, s
     policy = library.policies[0]
     old, new = policy.revisions
     edited = Policy.model_copy(policy, update={"revisions": [_with_first_statement(old, old_text), _with_first_statement(new, new_text)]})
-    return render_policy_pages(edited, SiteContext(policy_numbers=frozenset({policy.number})))
+    return render_policy_pages(timeline(edited), SiteContext(as_of=AS_OF, policy_numbers=frozenset({policy.number})))
 
 
 def test_a_statement_edited_in_a_later_revision_shows_its_own_text_on_each_page(library: Library) -> None:
@@ -35,7 +37,7 @@ def test_a_statement_edited_in_a_later_revision_shows_its_own_text_on_each_page(
 
 def test_a_statement_both_revisions_hold_is_shown_the_same_on_both_pages(library: Library) -> None:
     pages = _policy_pages(library, "The same wording.", "The same wording.")
-    statement = library.policies[0].current.statements[0]
+    statement = library.policies[0].newest.statements[0]
     start = '<li class="pkb-statement'
     shown = [page[page.index(start) : page.index("</li>\n", page.index(start))] for page in (pages[ARCHIVED], pages[CURRENT])]
     assert f'id="statement-{statement.id}"' in shown[0] and "The same wording." in shown[0]
@@ -43,9 +45,9 @@ def test_a_statement_both_revisions_hold_is_shown_the_same_on_both_pages(library
 
 
 def test_headings_are_markdown_on_the_policy_page_and_html_on_archived_pages(library: Library) -> None:
-    site = SiteContext(policy_numbers=frozenset({"6.01.03"}))
+    site = SiteContext(as_of=AS_OF, policy_numbers=frozenset({"6.01.03"}))
     for _ in range(2):  # the second time, every heading comes from what the first rendered
-        pages = render_policy_pages(library.policies[0], site)
+        pages = render_policy_pages(timeline(library.policies[0]), site)
         assert "\n## Policy statements { #policy-statements }\n" in pages[CURRENT]
         assert '<h2 id="policy-statements">' not in pages[CURRENT]
         assert '\n<h2 id="policy-statements">Policy statements<a class="headerlink" href="#policy-statements" title="Permanent link">&para;</a></h2>\n' in pages[ARCHIVED]

@@ -1,6 +1,6 @@
 """The build at scale: policy by policy, in worker processes, straight to disk, incremental.
 
-Its promises: the same files as `render_outputs(load_library(...))`, whether rendered in one
+Its promises: the same files as `render_outputs(load_library(...), AS_OF)`, whether rendered in one
 process or several, cleanly or by updating the last build; only what changed is rendered
 again; nothing stale is ever kept; bad data changes nothing.
 """
@@ -26,6 +26,8 @@ from generators.errors import PolicyDataError
 from generators.pipeline import BuildReport, build_tree, worker_start_method
 from generators.validate import load_library
 
+from .conftest import AS_OF
+
 from .trees import ROOT, snapshot_tree, tree_differences
 
 HAND_WRITTEN = ("lookup.md",)
@@ -45,12 +47,12 @@ def data(pristine: Path, tmp_path: Path) -> Path:
 
 def expected_tree(data: Path) -> dict[str, bytes]:
     """What a build must write: every output of the library, as bytes."""
-    outputs = render_outputs(load_library(data), HAND_WRITTEN)
+    outputs = render_outputs(load_library(data), AS_OF, HAND_WRITTEN)
     return {path: content.encode("utf-8") if isinstance(content, str) else content for path, content in outputs.items()}
 
 
 def build(data: Path, out: Path, cache: Path | None = None, jobs: int = 2) -> BuildReport:
-    return build_tree(data, out, hand_written=HAND_WRITTEN, jobs=jobs, cache_dir=cache)
+    return build_tree(data, out, as_of=AS_OF, hand_written=HAND_WRITTEN, jobs=jobs, cache_dir=cache)
 
 
 def edit_one_policy(data: Path, marker: str = "Edited. ") -> Path:
@@ -201,7 +203,7 @@ def test_an_extra_file_on_a_generated_path_is_refused_and_changes_nothing(data: 
     build(data, out)
     before = snapshot_tree(out)
     with pytest.raises(OutputClashError, match=re.escape(extra_path)):
-        build_tree(data, out, hand_written=HAND_WRITTEN, jobs=jobs, extra_files={extra_path: b"hand-written"})
+        build_tree(data, out, as_of=AS_OF, hand_written=HAND_WRITTEN, jobs=jobs, extra_files={extra_path: b"hand-written"})
     assert snapshot_tree(out) == before
 
 
@@ -308,6 +310,6 @@ def test_a_build_while_other_threads_run_writes_the_same_files(data: Path, tmp_p
     build(data, tmp_path / "forked")
     progress: list[tuple[int, int]] = []
     with another_thread_running():
-        build_tree(data, tmp_path / "served", hand_written=HAND_WRITTEN, jobs=2, on_policy=lambda done, total: progress.append((done, total)))
+        build_tree(data, tmp_path / "served", as_of=AS_OF, hand_written=HAND_WRITTEN, jobs=2, on_policy=lambda done, total: progress.append((done, total)))
     assert snapshot_tree(tmp_path / "served") == snapshot_tree(tmp_path / "forked")
     assert progress[-1] == (6, 6)

@@ -24,7 +24,7 @@ from generators.render.json_api import IndexDocument, PolicyDocument, RevisionDo
 from generators.validate import check_revision, load_library, validate_document
 
 from . import strategies
-from .conftest import DATA
+from .conftest import DATA, AS_OF
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -63,7 +63,7 @@ def test_yaml_to_model_to_json_to_model_is_the_identity(data: st.DataObject) -> 
     assert identity.model_dump(mode="json", exclude_unset=True) == identity_data
 
     policy = Policy(number=identity.number, title=identity.title, category=identity.category, history=identity.history, revisions=[revision])
-    files = render_api(Library(policies=[policy]))
+    files = render_api(Library(policies=[policy]), AS_OF)
     again = RevisionDocument.model_validate_json(files[urls.api_revision(policy.number, revision.key)], strict=True)
     assert again.revision == revision
     assert [row.number for row in IndexDocument.model_validate_json(files[urls.api_index()], strict=True).policies] == [policy.number]

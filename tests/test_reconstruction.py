@@ -42,5 +42,5 @@ def test_nothing_published_after_the_revision_date(library: Library) -> None:
 
 
 def test_the_published_revision_has_no_provenance(library: Library) -> None:
-    current = library.policy("6.01.03").current
+    current = library.policy("6.01.03").newest
     assert current.status is RevisionStatus.PUBLISHED and current.provenance is None

@@ -52,7 +52,8 @@ def _edited(data: Path) -> tuple[str, Path]:
 
 
 def _env(data: Path, **extra: str) -> dict[str, str]:
-    env = {**os.environ, "POLICYKB_DATA": str(data), "SOURCE_DATE_EPOCH": EPOCH, "NO_MKDOCS_2_WARNING": "1", **extra}
+    # Built for a day after every synthetic revision took effect: an edit of the newest one shows on its policy page.
+    env = {**os.environ, "POLICYKB_DATA": str(data), "SOURCE_DATE_EPOCH": EPOCH, "NO_MKDOCS_2_WARNING": "1", "POLICYKB_AS_OF": "2027-12-31", **extra}
     env.pop("POLICYKB_PRERENDERED", None)
     return env
 

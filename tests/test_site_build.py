@@ -25,7 +25,7 @@ from generators.render.json_api import render_api
 from generators.render.site import render_site_pages
 from generators.text import to_plain
 
-from .conftest import DATA, ROOT
+from .conftest import DATA, ROOT, AS_OF
 
 POLICY_HTML = "policies/6.01.03/index.html"
 
@@ -56,14 +56,14 @@ def parse(path: Path) -> _Links:
 
 
 def test_every_generated_page_and_data_file_is_published(library: Library, built_site: Path) -> None:
-    for source in render_site_pages(library):
+    for source in render_site_pages(library, AS_OF):
         assert (built_site / source.replace(".md", ".html")).is_file(), source
-    for path, content in render_api(library).items():
+    for path, content in render_api(library, AS_OF).items():
         assert (built_site / path).read_bytes() == content, path
 
 
 def test_nothing_is_written_into_the_docs_folder(library: Library, built_site: Path) -> None:
-    written = [path for path in render_outputs(library) if (ROOT / "content" / path).exists()]
+    written = [path for path in render_outputs(library, AS_OF) if (ROOT / "content" / path).exists()]
     assert written == []
 
 
@@ -122,7 +122,7 @@ def test_search_index_is_lean_policies_by_title_statements_and_codes(library: Li
     assert {"policy-statements", "codes", "search-terms"} <= policy_sections
     assert not policy_sections & {"description", "supportive-literature", "references", "cms", "regulatory-status", "policy-guidelines"}
     statements = next(doc["text"] for doc in index["docs"] if doc["location"] == "policies/6.01.03/#policy-statements")
-    with_criteria = next(s for s in library.policies[0].current.statements if s.criteria)
+    with_criteria = next(s for s in library.policies[0].newest.statements if s.criteria)
     assert to_plain(with_criteria.text)[:40] in statements
     assert to_plain(with_criteria.criteria.children[0].text)[:40] not in statements  # criteria trees stay out
 
@@ -181,7 +181,7 @@ def test_plain_mkdocs_build_reports_invalid_data_with_locations_and_no_traceback
 def test_pages_command_writes_a_complete_docs_folder(tmp_path: Path, library: Library) -> None:
     out = tmp_path / "docs"
     assert main(["--data", str(DATA), "pages", "--out", str(out), "--with-content", str(ROOT / "content")]) == 0
-    assert (out / "policies/6.01.03/index.md").read_text(encoding="utf-8") == render_outputs(library, read_hand_written(ROOT / "content").keys())["policies/6.01.03/index.md"]
+    assert (out / "policies/6.01.03/index.md").read_text(encoding="utf-8") == render_outputs(library, AS_OF, read_hand_written(ROOT / "content").keys())["policies/6.01.03/index.md"]
     assert (out / "api/v1/index.json").is_file()
     assert (out / "guide/authors.md").read_bytes() == (ROOT / "content/guide/authors.md").read_bytes()
 

@@ -32,7 +32,7 @@ from generators.render.site import (
     render_site_pages,
 )
 
-from .conftest import ROOT, without_theme_hashes
+from .conftest import ROOT, without_theme_hashes, AS_OF, timeline
 
 
 class _IgnoreTags(yaml.SafeLoader):
@@ -52,8 +52,8 @@ DIFF_PAGE = urls.page_html(urls.page_diff("6.01.03", "2025-01-23", "2026-01-22")
 @pytest.fixture(scope="module")
 def pages(library: Library) -> dict[str, str]:
     """The generated pages exactly as the build publishes them (with diff and lookup links)."""
-    outputs = render_outputs(library, read_hand_written(ROOT / "content").keys())
-    return {path: str(content) for path, content in outputs.items() if path in render_site_pages(library)}
+    outputs = render_outputs(library, AS_OF, read_hand_written(ROOT / "content").keys())
+    return {path: str(content) for path, content in outputs.items() if path in render_site_pages(library, AS_OF)}
 
 
 def to_html(source: str) -> str:
@@ -81,7 +81,7 @@ def test_pages_match_the_golden_files(pages: dict[str, str]) -> None:
 
 
 def test_every_policy_has_its_page_history_and_archived_revisions(library: Library, pages: dict[str, str]) -> None:
-    expected = {"index.md", "policies/index.md", "downloads/index.md"}
+    expected = {"index.md", "policies/index.md", "upcoming/index.md", "downloads/index.md"}
     for policy in library.policies:
         expected |= {urls.page_source(urls.page_policy(policy.number)), urls.page_source(urls.page_history(policy.number))}
         expected |= {urls.page_html(urls.page_revision(policy.number, r.key)) for r in policy.revisions[:-1]}
@@ -142,7 +142,7 @@ def test_citations_and_in_page_links_land_on_an_anchor(pages: dict[str, str]) ->
 def test_related_policies_link_when_present_and_say_so_when_absent(library: Library) -> None:
     mrs = library.policies[0]
     pet = mrs.model_copy(update={"number": "6.01.29", "title": "Positron Emission Tomography (PET) Oncologic Applications"})
-    pages = render_site_pages(Library(policies=[mrs, pet]))
+    pages = render_site_pages(Library(policies=[mrs, pet]), AS_OF)
     html = pages[POLICY]
     assert '<a href="../6.01.29/"><span class="pkb-policy-number">6.01.29</span>' in html
     absent = html.split('<span class="pkb-policy-number">11.01.03</span>', 1)[1].split("</li>", 1)[0]
@@ -152,29 +152,29 @@ def test_related_policies_link_when_present_and_say_so_when_absent(library: Libr
 
 def test_what_changed_links_go_to_the_diff_pages_the_policy_publishes(library: Library) -> None:
     mrs = library.policies[0]
-    pages = render_policy_pages(mrs, SiteContext.of(library))
+    pages = render_policy_pages(timeline(mrs), SiteContext.of(library, AS_OF))
     assert '<a class="pkb-link pkb-link--diff" href="diffs/2025-01-23..2026-01-22/">What changed since January 23, 2025</a>' in pages[POLICY]
     assert 'href="../diffs/2025-01-23..2026-01-22/">What changed since 2025-01-23</a>' in pages[HISTORY]
     assert 'href="../../diffs/2025-01-23..2026-01-22/">What changed in the next revision (January 22, 2026)</a>' in pages[ARCHIVED]
-    diff_pages = {path for path in render_policy_diffs(mrs) if path.endswith(".html")}
+    diff_pages = {path for path in render_policy_diffs(timeline(mrs)) if path.endswith(".html")}
     assert diff_pages == {DIFF_PAGE}
 
     # A policy with one stored revision has no diff page, so no page links to one.
-    single = mrs.model_copy(update={"revisions": [mrs.current]})
-    alone = render_policy_pages(single, SiteContext.of(Library(policies=[single])))
-    assert not [path for path in render_policy_diffs(single) if path.endswith(".html")]
+    single = mrs.model_copy(update={"revisions": [mrs.newest]})
+    alone = render_policy_pages(timeline(single), SiteContext.of(Library(policies=[single]), AS_OF))
+    assert not [path for path in render_policy_diffs(timeline(single)) if path.endswith(".html")]
     assert "What changed" not in alone[POLICY] + alone[HISTORY]
 
 
 def test_pages_of_a_policy_depend_only_on_the_policy_and_the_site_context(library: Library) -> None:
     """A worker can render one policy alone: its pages equal those of the whole-library render."""
-    site = SiteContext.of(library, ["lookup.md"])
+    site = SiteContext.of(library, AS_OF, ["lookup.md"])
     assert pickle.loads(pickle.dumps(site)) == site
-    whole = render_site_pages(library, {"lookup.md"})
+    whole = render_site_pages(library, AS_OF, {"lookup.md"})
     alone: dict[str, str] = {}
     for policy in library.policies:
-        alone |= render_policy_pages(policy, site)
-    listings = pickle.loads(pickle.dumps([policy_listing(p) for p in library.policies]))
+        alone |= render_policy_pages(timeline(policy), site)
+    listings = pickle.loads(pickle.dumps([policy_listing(timeline(p)) for p in library.policies]))
     alone |= render_library_pages(listings, site)
     assert alone == whole
 
@@ -184,8 +184,9 @@ def test_archived_revision_is_a_finished_page_with_a_banner_and_no_script(pages:
     html = pages[ARCHIVED]
     assert html.startswith("<!doctype html>\n<html lang=\"en\">")
     assert "<title>6.01.03 Magnetic Resonance Spectroscopy (MRS) (revision 2025-01-23) - Medical Policy Library</title>" in html
-    assert "This is not the current revision" in html
-    assert 'href="../../">read the current policy 6.01.03</a>' in html
+    assert "This revision is not in effect" in html
+    assert 'href="../../">read the policy 6.01.03 in effect</a>' in html
+    assert "this revision is <strong>superseded</strong>" in html
     assert "<script" not in html and "noindex" not in html
     breadcrumb = html.split('<nav class="md-path"', 1)[1].split("</nav>", 1)[0]
     assert re.findall(r'href="([^"]+)"', breadcrumb) == ["../../../", "../../", "../../history/"]
@@ -221,17 +222,17 @@ def test_home_lists_every_policy_and_the_ways_to_find_one(library: Library, page
     assert "May 15, 2026" in home and "January 2027" in home and "January 22, 2026" in home
     assert 'href="downloads/"' in home
     assert 'href="lookup/">Code lookup</a>' in home  # the hand-written content/lookup.md
-    without_lookup = render_site_pages(library, published=set())
+    without_lookup = render_site_pages(library, AS_OF, published=set())
     assert "Code lookup" not in without_lookup["index.md"]
 
 
 def test_data_text_never_becomes_markup(library: Library) -> None:
     mrs = library.policies[0]
     hostile = "<script>alert(1)</script> [click](javascript:alert(2)) _under_ `code` **kept**"
-    statements = [s.model_copy(update={"text": hostile}) if i == 1 else s for i, s in enumerate(mrs.current.statements)]
-    current = mrs.current.model_copy(update={"statements": statements, "title": "A <b>bold</b> title"})
+    statements = [s.model_copy(update={"text": hostile}) if i == 1 else s for i, s in enumerate(mrs.newest.statements)]
+    current = mrs.newest.model_copy(update={"statements": statements, "title": "A <b>bold</b> title"})
     policy = mrs.model_copy(update={"revisions": [*mrs.revisions[:-1], current], "title": "A <b>bold</b> title"})
-    source = render_site_pages(Library(policies=[policy]))[POLICY]
+    source = render_site_pages(Library(policies=[policy]), AS_OF)[POLICY]
     html = to_html(source)
     assert "<script" not in html and "<b>bold" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -261,8 +262,8 @@ def test_meta_title_cannot_carry_markup() -> None:
 
 
 def test_outputs_hold_the_pages_and_the_api_once(library: Library) -> None:
-    outputs = render_outputs(library)
-    assert set(render_api(library)) <= set(outputs)
-    assert set(render_site_pages(library)) <= set(outputs)
+    outputs = render_outputs(library, AS_OF)
+    assert set(render_api(library, AS_OF)) <= set(outputs)
+    assert set(render_site_pages(library, AS_OF)) <= set(outputs)
     with pytest.raises(OutputClashError, match="index.md"):
         merge_outputs({"index.md": "a"}, {"index.md": "b"})

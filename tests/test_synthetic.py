@@ -62,7 +62,7 @@ def test_shape_is_like_a_real_policy(synthetic: Library) -> None:
 
 def test_icd10_codes_and_ranges_are_real(synthetic: Library) -> None:
     for policy in synthetic.policies:
-        for entry in policy.current.codes.icd10cm.entries:
+        for entry in policy.newest.codes.icd10cm.entries:
             if entry.is_range:
                 assert icd10.expand_range(str(entry.range_start), str(entry.range_end))
             else:

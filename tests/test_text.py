@@ -22,6 +22,8 @@ from generators.render.json_api import render_api
 from generators.text import to_html, to_markdown_html, to_plain
 from generators.validate import load_library
 
+from .conftest import AS_OF
+
 HOSTILE_DATA = Path(__file__).resolve().parent / "data" / "hostile"
 
 #: Attacks on HTML, on Markdown and on the three allowed forms. Each would set
@@ -208,7 +210,7 @@ def test_the_hostile_fixture_is_valid_data_full_of_payloads() -> None:
 
 def test_json_carries_hostile_text_unchanged() -> None:
     library = load_library(HOSTILE_DATA)
-    files = render_api(library)
+    files = render_api(library, AS_OF)
     policy = library.policies[0]
     for revision in policy.revisions:
         exported = json.loads(files[f"api/v1/policies/{policy.number}/revisions/{revision.key}.json"])["revision"]

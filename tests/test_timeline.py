@@ -12,7 +12,7 @@ from generators.model import Library, Policy
 from generators.render.json_api import render_api
 from generators.timeline import StartBasis, revision_in_effect, windows
 
-from .conftest import DATA
+from .conftest import DATA, AS_OF
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,7 @@ def test_windows_never_overlap_even_when_a_later_revision_takes_effect_first(pol
 
 
 def test_policy_json_carries_the_windows(library: Library) -> None:
-    document = json.loads(render_api(library)["api/v1/policies/6.01.03.json"])
+    document = json.loads(render_api(library, AS_OF)["api/v1/policies/6.01.03.json"])
     assert document["windows"] == [
         {"revision": "2025-01-23", "start": "2025-01-23", "end": "2026-05-14", "start_basis": "approval_date", "in_effect": True},
         {"revision": "2026-01-22", "start": "2026-05-15", "end": None, "start_basis": "effective_date", "in_effect": True},
@@ -71,20 +71,20 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 def test_show_as_of_picks_the_revision_in_effect(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "show", "6.01.03", "--as-of", "2025-06-01")
-    assert code == 0 and "Revision      2025-01-23 (archived; current is 2026-01-22)" in out
+    assert code == 0 and "Revision      2025-01-23 (in effect on 2025-06-01)  [reconstructed]" in out
     assert "II. [INVESTIGATIONAL]" in out and "\nIII. " not in out  # two statements
-    assert "As of         2025-06-01 (revision 2025-01-23 is in effect 2025-01-23 to 2026-05-14" in out
+    assert "revision 2025-01-23 is in effect: in effect 2025-01-23 to 2026-05-14" in out
     assert "committee approval date, because its effective date is not known" in out
 
     code, out, _ = run(capsys, "show", "6.01.03", "--as-of", "2026-06-01")
-    assert code == 0 and "Revision      2026-01-22 (current)" in out
+    assert code == 0 and "Revision      2026-01-22 (in effect on 2026-06-01)" in out
     assert "II. [NOT MEDICALLY NECESSARY]" in out and "III. [INVESTIGATIONAL]" in out
 
 
 def test_show_as_of_explains_an_approved_revision_not_yet_in_effect(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "show", "6.01.03", "--as-of", "2026-03-01")
     assert code == 0 and "Revision      2025-01-23" in out
-    assert "revision 2026-01-22 is approved but takes effect 2026-05-15" in out
+    assert "revision 2026-01-22 is upcoming: approved 2026-01-22, takes effect 2026-05-15" in out
 
 
 def test_show_as_of_before_the_first_stored_revision_is_a_clear_answer(capsys: pytest.CaptureFixture[str]) -> None:
@@ -97,7 +97,7 @@ def test_show_as_of_before_the_first_stored_revision_is_a_clear_answer(capsys: p
 @pytest.mark.parametrize("argv", [
     ["show", "6.01.03", "--as-of", "2026-02-30"],
     ["show", "6.01.03", "--as-of", "20260601"],
-    ["show", "6.01.03", "--as-of", "2026-06-01", "--revision", "2025-01-23"],
+    ["show", "6.01.03", "--as-of", "2026-06"],
 ])
 def test_show_as_of_rejects_bad_usage(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
     with pytest.raises(SystemExit) as exited:

@@ -17,7 +17,7 @@ from generators.model import Library
 from generators.render.json_api import render_api
 from generators.text import to_plain
 
-from .conftest import SHARED_SOURCE, SOURCE
+from .conftest import SHARED_SOURCE, SOURCE, AS_OF
 
 REVISION_JSON = "api/v1/policies/6.01.03/revisions/2026-01-22.json"
 POLICY_JSON = "api/v1/policies/6.01.03.json"
@@ -48,7 +48,7 @@ def _normal(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def exported(library: Library) -> tuple[dict, dict, str]:
-    files = render_api(library)
+    files = render_api(library, AS_OF)
     revision = json.loads(files[REVISION_JSON])
     policy = json.loads(files[POLICY_JSON])
     corpus = " \n ".join(_normal(s) for s in _strings(revision) + _strings(policy))
@@ -137,7 +137,7 @@ def test_not_applicable_is_a_state(exported: tuple[dict, dict, str]) -> None:
 def test_counts_match_the_source(library: Library) -> None:
     policy = library.policy("6.01.03")
     assert policy is not None
-    current = policy.current
+    current = policy.newest
     assert [s.number for s in current.statements] == ["I", "II", "III"]
     assert [c.label for _, c in current.statements[0].criteria_walk()] == ["A", "1", "2", "3", "4", "5", "6"]
     assert current.statements[0].criteria.children[0].logic == "one_of"

@@ -5,6 +5,7 @@ Nothing here touches the file system; `generators.write` does.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from functools import cache
 
@@ -37,7 +38,14 @@ def environment() -> jinja2.Environment:
     env.filters["long_date"] = long_date
     env.filters["path_breaks"] = path_breaks
     env.filters["month_year"] = month_year
+    env.filters["json_attribute"] = json_attribute
+    env.filters["iso_long_date"] = lambda value: long_date(date.fromisoformat(value))
     return env
+
+
+def json_attribute(data: object) -> str:
+    """Data as compact JSON for an HTML attribute: plain text, which autoescaping then escapes (`"` -> `&#34;`)."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")

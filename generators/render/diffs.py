@@ -18,18 +18,26 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from importlib.resources import files as package_files
 
 from pydantic import Field
 
 from .. import urls
-from ..diff import Change, ChangeKind, RevisionDiff, diff_revisions, section_label, section_of
+from ..diff import (
+    Change,
+    ChangeKind,
+    RevisionDiff,
+    diff_revisions,
+    section_label,
+    section_of,
+)
+from ..lifecycle import PolicyTimeline
 from ..model import IsoDate, Library, Policy, Revision, RevisionStatus
 from ..text import to_plain
 from . import render_template
 from .json_api import PolicyRef, _Document, dump_model, readable_json, schema_of
 from .standalone import DIFF_CSS_PATH, policy_breadcrumb, render_standalone_page
-
 
 
 class DiffLinks(_Document):
@@ -73,15 +81,9 @@ def is_published_pair(policy: Policy, old: Revision, new: Revision) -> bool:
     return any(a.key == old.key and b.key == new.key for a, b in consecutive_pairs(policy))
 
 
-def revision_page(policy: Policy, revision: Revision) -> str:
-    """The page URL of a revision: the policy page for the current one, else its archived page."""
-    if revision.key == policy.current.key:
-        return urls.page_policy(policy.number)
-    return urls.page_revision(policy.number, revision.key)
-
-
-def diff_document(policy: Policy, diff: RevisionDiff) -> DiffDocument:
-    """The JSON document of a diff of two revisions of `policy` (any two, either order)."""
+def diff_document(timeline: PolicyTimeline, diff: RevisionDiff) -> DiffDocument:
+    """The JSON document of a diff of two revisions of the timeline's policy (any two, either order)."""
+    policy = timeline.policy
     published = is_published_pair(policy, diff.old, diff.new)
 
     def end(revision: Revision) -> RevisionEnd:
@@ -90,7 +92,7 @@ def diff_document(policy: Policy, diff: RevisionDiff) -> DiffDocument:
             status=revision.status,
             effective_date=revision.effective_date,
             json_url=urls.api_revision(policy.number, revision.key),
-            html_url=revision_page(policy, revision),
+            html_url=timeline.page_url(revision),
         )
 
     return DiffDocument(
@@ -109,17 +111,18 @@ def diff_document(policy: Policy, diff: RevisionDiff) -> DiffDocument:
     )
 
 
-def diff_json(policy: Policy, diff: RevisionDiff) -> bytes:
+def diff_json(timeline: PolicyTimeline, diff: RevisionDiff) -> bytes:
     """The diff as the bytes of its JSON file."""
-    return dump_model(diff_document(policy, diff))
+    return dump_model(diff_document(timeline, diff))
 
 
-def render_diff_api(library: Library) -> dict[str, bytes]:
+def render_diff_api(library: Library, as_of: date) -> dict[str, bytes]:
     """One JSON file per consecutive pair of stored revisions, and the diff schema."""
     rendered: dict[str, bytes] = {urls.api_schema("diff"): readable_json(schema_of("diff", DiffDocument))}
     for policy in library.policies:
+        timeline = PolicyTimeline(policy, as_of)
         for old, new in consecutive_pairs(policy):
-            rendered[urls.api_diff(policy.number, old.key, new.key)] = diff_json(policy, diff_revisions(old, new))
+            rendered[urls.api_diff(policy.number, old.key, new.key)] = diff_json(timeline, diff_revisions(old, new))
     return dict(sorted(rendered.items()))
 
 
@@ -236,8 +239,9 @@ def sections(diff: RevisionDiff) -> list[SectionView]:
     return [SectionView(title, views) for title, views in grouped.items()]
 
 
-def diff_page(policy: Policy, diff: RevisionDiff) -> str:
+def diff_page(timeline: PolicyTimeline, diff: RevisionDiff) -> str:
     """The "what changed" page of two revisions: a finished HTML page (see `render_standalone_page`)."""
+    policy = timeline.policy
     here = urls.page_diff(policy.number, diff.old.key, diff.new.key)
     return render_standalone_page(
         "diff/page.html",
@@ -250,41 +254,39 @@ def diff_page(policy: Policy, diff: RevisionDiff) -> str:
             "sections": sections(diff),
             "link_policy": urls.page_policy(policy.number),
             "link_history": urls.page_history(policy.number),
-            "link_old": revision_page(policy, diff.old),
-            "link_new": revision_page(policy, diff.new),
+            "link_old": timeline.page_url(diff.old),
+            "link_new": timeline.page_url(diff.new),
             "link_json": urls.api_diff(policy.number, diff.old.key, diff.new.key),
-            "old_is_current": diff.old.key == policy.current.key,
-            "new_is_current": diff.new.key == policy.current.key,
+            "old_state": timeline.state(diff.old),
+            "new_state": timeline.state(diff.new),
+            "shown": timeline.shown,
         },
     )
 
 
-def render_diff_pages(library: Library) -> dict[str, str]:
+def render_diff_pages(library: Library, as_of: date) -> dict[str, str]:
     """The "what changed" page (HTML) of each consecutive pair, keyed by its path in the site."""
     pages: dict[str, str] = {}
     for policy in library.policies:
+        timeline = PolicyTimeline(policy, as_of)
         for old, new in consecutive_pairs(policy):
-            pages[urls.page_html(urls.page_diff(policy.number, old.key, new.key))] = diff_page(policy, diff_revisions(old, new))
+            pages[urls.page_html(urls.page_diff(policy.number, old.key, new.key))] = diff_page(timeline, diff_revisions(old, new))
     return dict(sorted(pages.items()))
 
 
-def render_policy_diffs(policy: Policy) -> dict[str, bytes | str]:
+def render_policy_diffs(timeline: PolicyTimeline) -> dict[str, bytes | str]:
     """One policy's diff JSON files and "what changed" pages, each diff computed once.
 
     The same files as `render_diff_api` (without the schema) and `render_diff_pages` give for
     this policy; a build that publishes both uses this, so no pair is compared twice.
     """
+    policy = timeline.policy
     files: dict[str, bytes | str] = {}
     for old, new in consecutive_pairs(policy):
         diff = diff_revisions(old, new)
-        files[urls.api_diff(policy.number, old.key, new.key)] = diff_json(policy, diff)
-        files[urls.page_html(urls.page_diff(policy.number, old.key, new.key))] = diff_page(policy, diff)
+        files[urls.api_diff(policy.number, old.key, new.key)] = diff_json(timeline, diff)
+        files[urls.page_html(urls.page_diff(policy.number, old.key, new.key))] = diff_page(timeline, diff)
     return files
-
-
-def render_policy_diff_api(policy: Policy) -> dict[str, bytes]:
-    """One policy's diff JSON files (`render_diff_api` without the schema, for this policy)."""
-    return {urls.api_diff(policy.number, old.key, new.key): diff_json(policy, diff_revisions(old, new)) for old, new in consecutive_pairs(policy)}
 
 
 def render_diff_schema() -> dict[str, bytes]:
@@ -292,11 +294,11 @@ def render_diff_schema() -> dict[str, bytes]:
     return {urls.api_schema("diff"): readable_json(schema_of("diff", DiffDocument))}
 
 
-def render_diff_files(library: Library) -> dict[str, bytes | str]:
-    """`render_diff_api(library)` and `render_diff_pages(library)` together, each diff computed once."""
+def render_diff_files(library: Library, as_of: date) -> dict[str, bytes | str]:
+    """`render_diff_api` and `render_diff_pages` together, each diff computed once."""
     files: dict[str, bytes | str] = {urls.api_schema("diff"): readable_json(schema_of("diff", DiffDocument))}
     for policy in library.policies:
-        files.update(render_policy_diffs(policy))
+        files.update(render_policy_diffs(PolicyTimeline(policy, as_of)))
     return dict(sorted(files.items()))
 
 

@@ -54,6 +54,7 @@ from ..code_index import (
     policy_entries,
     shard_prefix,
 )
+from ..lifecycle import PolicyTimeline, RevisionState
 from ..model import CodeSystem, Flag, Library, Policy, Revision, RevisionStatus, policy_sort_key
 from ..text import to_plain
 from . import render_template
@@ -64,7 +65,7 @@ CSV_COLUMNS = (
     "policy_title",
     "revision",
     "revision_status",
-    "is_current",
+    "state",
     "window_start",
     "window_end",
     "window_start_basis",
@@ -157,9 +158,9 @@ class _Code(NamedTuple):
     description_source: Literal["code_set", "policy"]
 
 
-def _policy_codes(policy: Policy) -> list[_Code]:
-    """The codes `policy` lists, by system then code, each described once for the CSV, shards and ValueSet."""
-    found = policy_entries(policy)
+def _policy_codes(timeline: PolicyTimeline) -> list[_Code]:
+    """The codes the timeline's policy lists, by system then code, each described once for the CSV, shards and ValueSets."""
+    found = policy_entries(timeline)
     return [
         _Code(system, code, entries, *code_description(system, code, entries))
         for (system, code), entries in sorted(found.items(), key=lambda item: (_SYSTEM_ORDER[item[0][0].value], item[0][1]))
@@ -220,7 +221,7 @@ def _csv_revision_columns(listed: ListedRevision) -> str:
             listed.policy_title,
             listed.revision.key,
             listed.revision.status.value,
-            "true" if listed.is_current else "false",
+            listed.state.value,
             window.start.isoformat(),
             window.end.isoformat() if window.end else "",
             window.start_basis.value,
@@ -462,17 +463,19 @@ def _fhir_name(number: str) -> str:
     return "Policy_" + re.sub(r"[^A-Za-z0-9]", "_", number) + "_Codes"
 
 
-def value_set(policy: Policy, codes: list[_Code] | None = None) -> dict[str, Any]:
-    """The FHIR R4 ValueSet of the current revision's codes of `policy`, as JSON data.
+def value_set(timeline: PolicyTimeline, revision: Revision, codes: list[_Code] | None = None) -> dict[str, Any]:
+    """The FHIR R4 ValueSet of the codes of one revision of the timeline's policy, as JSON data.
 
-    `codes` is `_policy_codes(policy)`, when the caller has it already.
+    Its `status` follows the revision's state on the as-of date: `active` for the revision in
+    effect, `draft` for an upcoming one (approved, not yet in effect), `retired` otherwise.
+    `codes` is `_policy_codes(timeline)`, when the caller has it already.
     """
-    revision = policy.current
+    policy = timeline.policy
     if codes is None:
-        codes = _policy_codes(policy)
+        codes = _policy_codes(timeline)
     concepts: dict[CodeSystem, list[dict[str, str]]] = {}
     for code in codes:
-        if any(entry.revision.is_current for entry in code.entries):
+        if any(entry.revision.revision is revision for entry in code.entries):
             concepts.setdefault(code.system, []).append({"code": code.code, "display": code.description})
     include: list[dict[str, Any]] = []
     for system in CodeSystem:
@@ -483,10 +486,11 @@ def value_set(policy: Policy, codes: list[_Code] | None = None) -> dict[str, Any
             block["version"] = icd10.CODE_SET_RELEASE
         block["concept"] = concepts[system]
         include.append(block)
+    state = timeline.state(revision)
     effective = revision.effective_date.isoformat() if revision.effective_date else "not known"
     description = (
         f"Codes listed by medical policy {policy.number} {to_plain(policy.title)}, revision {revision.key} "
-        f"(effective {effective}). ICD-10-CM ranges are expanded to the billable codes they cover "
+        f"(effective {effective}; {state.label} as of {timeline.as_of.isoformat()}). ICD-10-CM ranges are expanded to the billable codes they cover "
         f"({icd10.CODE_SET_RELEASE}). A code in this value set is one the policy speaks to, not one it covers: "
         f"flags such as NMN (not medically necessary) and E/I (investigational) and the statements they point to "
         f"are in the code index, {urls.api_code_index()} and its shards. CPT and HCPCS codes are checked for format only."
@@ -499,7 +503,7 @@ def value_set(policy: Policy, codes: list[_Code] | None = None) -> dict[str, Any
         "version": revision.key,
         "name": _fhir_name(policy.number),
         "title": f"{policy.number} {to_plain(policy.title)}: codes",
-        "status": "active",
+        "status": _FHIR_STATUS.get(state, "retired"),
         "experimental": False,
         "date": revision.key,
         "description": description,
@@ -509,6 +513,19 @@ def value_set(policy: Policy, codes: list[_Code] | None = None) -> dict[str, Any
     if include:  # FHIR requires at least one include; a policy without codes has no compose
         document["compose"] = {"include": include}
     return document
+
+
+#: A ValueSet's FHIR status by its revision's state; any other state is `retired`.
+_FHIR_STATUS = {RevisionState.IN_EFFECT: "active", RevisionState.UPCOMING: "draft"}
+
+
+def _value_set_files(timeline: PolicyTimeline, codes: list[_Code]) -> dict[str, bytes]:
+    """The ValueSets a policy publishes: the shown revision's (`ValueSet-<number>.json`) and each upcoming one's."""
+    files = {urls.fhir_value_set(timeline.policy.number): dump_json(value_set(timeline, timeline.shown, codes))}
+    for revision in timeline.upcoming:
+        if revision is not timeline.shown:
+            files[urls.fhir_value_set(timeline.policy.number, revision.key)] = dump_json(value_set(timeline, revision, codes))
+    return files
 
 
 # --------------------------------------------------------------------------- Atom
@@ -533,10 +550,13 @@ def _timestamp(revision: Revision) -> str:
     return f"{revision.key}T00:00:00Z"
 
 
-def _entry_summary(policy: Policy, revision: Revision) -> str:
+def _entry_summary(timeline: PolicyTimeline, revision: Revision) -> str:
+    policy = timeline.policy
     changes = [to_plain(change) for entry in policy.history.change_summaries if entry.date == revision.revision for change in entry.changes]
     parts = changes or ["No summary of changes is recorded for this date."]
-    if revision.effective_date is not None:
+    if timeline.state(revision) is RevisionState.UPCOMING:
+        parts.append(f"Takes effect on {timeline.start(revision).isoformat()}; until then the previous revision applies.")
+    elif revision.effective_date is not None:
         parts.append(f"Effective {revision.effective_date.isoformat()}.")
     else:
         parts.append("Effective date not known.")
@@ -545,12 +565,13 @@ def _entry_summary(policy: Policy, revision: Revision) -> str:
     return " ".join(parts)
 
 
-def policy_feed_entries(policy: Policy) -> list[tuple[tuple[int, ...], FeedEntry]]:
-    """One entry per stored revision of `policy`, each with its place in the feed: newest first, then by policy number."""
+def policy_feed_entries(timeline: PolicyTimeline) -> list[tuple[tuple[int, ...], FeedEntry]]:
+    """One entry per stored revision of the policy, each with its place in the feed: newest first, then by policy number."""
+    policy = timeline.policy
     entries = []
     previous: Revision | None = None
     for revision in policy.revisions:
-        page = urls.page_policy(policy.number) if revision is policy.current else urls.page_revision(policy.number, revision.key)
+        page = timeline.page_url(revision)
         entry = FeedEntry(
             id=f"urn:policykb:policy:{policy.number}:revision:{revision.key}",
             title=f"{policy.number} {to_plain(policy.title)}: revision {revision.key}",
@@ -560,7 +581,7 @@ def policy_feed_entries(policy: Policy) -> list[tuple[tuple[int, ...], FeedEntry
             diff_href=urls.page_diff(policy.number, previous.key, revision.key) if previous is not None else None,
             previous=previous.key if previous is not None else None,
             status=revision.status.value,
-            summary=_entry_summary(policy, revision),
+            summary=_entry_summary(timeline, revision),
         )
         entries.append(((-revision.revision.toordinal(), *policy_sort_key(policy.number)), entry))
         previous = revision
@@ -594,10 +615,11 @@ def assemble_feed(entries: Iterable[Iterable[tuple[tuple[int, ...], bytes]]], up
 # --------------------------------------------------------------------------- parts and files
 
 
-def downloads_part(policy: Policy) -> DownloadsPart:
-    """Everything `policy` contributes to the downloads, serialised; see `assemble_downloads`."""
-    codes = _policy_codes(policy)
-    feed = [(key, render_template("feed/entry.xml", entry=entry).encode("utf-8")) for key, entry in policy_feed_entries(policy)]
+def downloads_part(timeline: PolicyTimeline) -> DownloadsPart:
+    """Everything the timeline's policy contributes to the downloads, serialised; see `assemble_downloads`."""
+    policy = timeline.policy
+    codes = _policy_codes(timeline)
+    feed = [(key, render_template("feed/entry.xml", entry=entry).encode("utf-8")) for key, entry in policy_feed_entries(timeline)]
     return DownloadsPart(
         number=policy.number,
         sort_key=policy_sort_key(policy.number),
@@ -605,7 +627,7 @@ def downloads_part(policy: Policy) -> DownloadsPart:
         shards=_shard_parts(policy, codes),
         feed_entries=tuple(feed),
         feed_updated=max(_timestamp(revision) for revision in policy.revisions),
-        files={urls.fhir_value_set(policy.number): dump_json(value_set(policy, codes))},
+        files=_value_set_files(timeline, codes),
     )
 
 
@@ -635,6 +657,6 @@ def assemble_downloads(parts: list[DownloadsPart], only: Collection[str] | None 
     return dict(sorted(files.items()))
 
 
-def render_downloads(library: Library) -> dict[str, bytes]:
-    """Every download file, keyed by its path relative to the site root."""
-    return assemble_downloads([downloads_part(policy) for policy in library.policies])
+def render_downloads(library: Library, as_of: date) -> dict[str, bytes]:
+    """Every download file as of `as_of`, keyed by its path relative to the site root."""
+    return assemble_downloads([downloads_part(PolicyTimeline(policy, as_of)) for policy in library.policies])

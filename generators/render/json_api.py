@@ -2,7 +2,8 @@
 
 Layout (relative to the site root, see `generators.urls`):
 
-- `api/v1/index.json`: every policy, with its current revision and links;
+- `api/v1/index.json`: the build's as-of date, and every policy with the revision in effect
+  on it, the upcoming ones and links;
 - `api/v1/policies/<number>.json`: identity, history and the list of stored revisions;
 - `api/v1/policies/<number>/revisions/<date>.json`: one revision's full snapshot;
 - `api/v1/schema/<kind>.schema.json`: the JSON Schema (draft 2020-12) of each kind of file.
@@ -18,17 +19,24 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from .. import urls
-from ..model import History, IsoDate, Library, Policy, Revision, RevisionStatus, YearMonth
-from ..timeline import Window, windows
+from ..lifecycle import PolicyTimeline, RevisionState
+from ..model import History, IsoDate, Library, Policy, Retirement, Revision, RevisionStatus, YearMonth
+from ..timeline import Window
 
 
 class _Document(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+_STATE_DOC = (
+    "State on the as-of date: in_effect, upcoming (approved, takes effect later; the previous revision still applies), "
+    "superseded, never_in_effect (a later revision took effect first) or retired (in effect when the policy was retired)."
+)
 
 
 class Links(_Document):
@@ -38,24 +46,41 @@ class Links(_Document):
     html_url: str = Field(description="This resource as a web page.")
 
 
+class UpcomingRevision(_Document):
+    """An approved revision that takes effect after the as-of date."""
+
+    revision: IsoDate = Field(description="ID (committee approval date) of the revision.")
+    effective_date: IsoDate = Field(description="The day it takes effect (its approval date when no effective date is known).")
+    links: Links
+
+
 class PolicySummary(_Document):
-    """One row of the policy index."""
+    """One row of the policy index, as of the build's as-of date."""
 
     number: str
     title: str
     category: str
-    current_revision: IsoDate = Field(description="ID (approval date) of the revision published now.")
-    effective_date: IsoDate | None = Field(description="Effective date of the current revision; null when unknown.")
-    next_review: YearMonth | None = Field(description="Next review (YYYY-MM) of the current revision.")
+    status: Literal["active", "retired", "not_yet_in_effect"] = Field(
+        description="active: a revision is in effect on the as-of date; retired: the policy is retired then; not_yet_in_effect: its first revision takes effect later."
+    )
+    in_effect: IsoDate | None = Field(description="ID (approval date) of the revision in effect on the as-of date; null when none is (retired, or not yet in effect).")
+    upcoming: list[UpcomingRevision] = Field(description="Approved revisions that take effect after the as-of date, soonest first.")
+    newest_approved: IsoDate = Field(description="ID of the revision with the newest committee approval date (in effect or upcoming).")
+    shown_revision: IsoDate = Field(description="ID of the revision the policy page (links.html_url) shows: the one in effect, else see status.")
+    effective_date: IsoDate | None = Field(description="Effective date of the shown revision; null when unknown.")
+    next_review: YearMonth | None = Field(description="Next review (YYYY-MM) of the shown revision.")
+    review_overdue: bool = Field(description="True when the as-of date is past the month of next_review: the policy may be out of date.")
     last_change: IsoDate | None = Field(description="Date of the newest entry of the summary of changes.")
+    former_numbers: list[str] = Field(description="Numbers the policy was published under before (aliases: their URLs lead here).")
     links: Links
 
 
 class IndexDocument(_Document):
-    """`api/v1/index.json`: every policy of the knowledge base."""
+    """`api/v1/index.json`: every policy of the knowledge base, as of one date."""
 
     api_version: str = Field(description="Version of the API layout, e.g. v1.")
     schema_url: str = Field(description="Path of the JSON Schema of this file.")
+    as_of: IsoDate = Field(description="The date this build was made for: every state and in_effect field is as of this date.")
     policies: list[PolicySummary]
 
 
@@ -64,6 +89,7 @@ class RevisionSummary(_Document):
 
     revision: IsoDate = Field(description="The committee approval date that identifies the revision.")
     status: RevisionStatus
+    state: RevisionState = Field(description=_STATE_DOC)
     effective_date: IsoDate | None
     next_review: YearMonth | None
     statement_count: int
@@ -78,7 +104,10 @@ class PolicyDocument(_Document):
     number: str
     title: str
     category: str
-    current_revision: IsoDate
+    as_of: IsoDate = Field(description="The date the build was made for.")
+    in_effect: IsoDate | None = Field(description="ID of the revision in effect on the as-of date; null when none is.")
+    former_numbers: list[str] = Field(description="Numbers the policy was published under before.")
+    retirements: list[Retirement] = Field(description="Periods the policy was retired (applies to no date of service), oldest first.")
     history: History
     revisions: list[RevisionSummary] = Field(description="Stored revisions, oldest first.")
     windows: list[Window] = Field(
@@ -105,7 +134,8 @@ class RevisionDocument(_Document):
     api_version: str
     schema_url: str
     policy: PolicyRef
-    is_current: bool = Field(description="True for the revision published now.")
+    as_of: IsoDate = Field(description="The date the build was made for.")
+    state: RevisionState = Field(description=_STATE_DOC)
     revision: Revision
     links: Links
 
@@ -156,62 +186,86 @@ def _last_change(policy: Policy) -> date | None:
     return max((entry.date for entry in policy.history.change_summaries), default=None)
 
 
-def policy_summary(policy: Policy) -> PolicySummary:
-    """The index row of a policy."""
-    current = policy.current
+def policy_summary(timeline: PolicyTimeline) -> PolicySummary:
+    """The index row of a policy, as of the timeline's date."""
+    policy = timeline.policy
+    shown = timeline.shown
+    in_effect = timeline.in_effect
+    newest = timeline.newest_approved
+    if in_effect is not None:
+        status = "active"
+    elif timeline.retirement is not None:
+        status = "retired"
+    else:
+        status = "not_yet_in_effect"
     return PolicySummary(
         number=policy.number,
         title=policy.title,
         category=policy.category,
-        current_revision=current.revision,
-        effective_date=current.effective_date,
-        next_review=current.next_review,
+        status=status,
+        in_effect=in_effect.revision if in_effect is not None else None,
+        upcoming=[
+            UpcomingRevision(revision=r.revision, effective_date=timeline.start(r), links=_revision_links(timeline, r))
+            for r in timeline.upcoming
+        ],
+        newest_approved=(newest or shown).revision,
+        shown_revision=shown.revision,
+        effective_date=shown.effective_date,
+        next_review=shown.next_review,
+        review_overdue=timeline.review_overdue(shown),
         last_change=_last_change(policy),
+        former_numbers=list(policy.former_numbers),
         links=Links(json_url=urls.api_policy(policy.number), html_url=urls.page_policy(policy.number)),
     )
 
 
-def _revision_html(policy: Policy, revision: Revision) -> str:
-    if revision is policy.current:
-        return urls.page_policy(policy.number)
-    return urls.page_revision(policy.number, revision.key)
+def _revision_links(timeline: PolicyTimeline, revision: Revision) -> Links:
+    return Links(json_url=urls.api_revision(timeline.policy.number, revision.key), html_url=timeline.page_url(revision))
 
 
-def policy_document(policy: Policy) -> PolicyDocument:
+def policy_document(timeline: PolicyTimeline) -> PolicyDocument:
     """The policy file of one policy."""
+    policy = timeline.policy
+    in_effect = timeline.in_effect
     return PolicyDocument(
         api_version=urls.API_VERSION,
         schema_url=urls.api_schema("policy"),
         number=policy.number,
         title=policy.title,
         category=policy.category,
-        current_revision=policy.current.revision,
+        as_of=timeline.as_of,
+        in_effect=in_effect.revision if in_effect is not None else None,
+        former_numbers=list(policy.former_numbers),
+        retirements=list(policy.retirements),
         history=policy.history,
         revisions=[
             RevisionSummary(
                 revision=r.revision,
                 status=r.status,
+                state=timeline.state(r),
                 effective_date=r.effective_date,
                 next_review=r.next_review,
                 statement_count=len(r.statements),
-                links=Links(json_url=urls.api_revision(policy.number, r.key), html_url=_revision_html(policy, r)),
+                links=_revision_links(timeline, r),
             )
             for r in policy.revisions
         ],
-        windows=windows(policy),
+        windows=list(timeline.windows),
         links=Links(json_url=urls.api_policy(policy.number), html_url=urls.page_policy(policy.number)),
     )
 
 
-def revision_document(policy: Policy, revision: Revision) -> RevisionDocument:
+def revision_document(timeline: PolicyTimeline, revision: Revision) -> RevisionDocument:
     """The file of one revision."""
+    policy = timeline.policy
     return RevisionDocument(
         api_version=urls.API_VERSION,
         schema_url=urls.api_schema("revision"),
         policy=PolicyRef(number=policy.number, title=policy.title, category=policy.category, json_url=urls.api_policy(policy.number)),
-        is_current=revision is policy.current,
+        as_of=timeline.as_of,
+        state=timeline.state(revision),
         revision=revision,
-        links=Links(json_url=urls.api_revision(policy.number, revision.key), html_url=_revision_html(policy, revision)),
+        links=_revision_links(timeline, revision),
     )
 
 
@@ -228,19 +282,19 @@ class PolicyApiPart:
     summary: PolicySummary
 
 
-def policy_api_part(policy: Policy) -> PolicyApiPart:
+def policy_api_part(timeline: PolicyTimeline) -> PolicyApiPart:
     """Every API output of one policy (see `assemble_api` for the files of the library)."""
-    files = {urls.api_policy(policy.number): dump_model(policy_document(policy))}
+    policy = timeline.policy
+    files = {urls.api_policy(policy.number): dump_model(policy_document(timeline))}
     for revision in policy.revisions:
-        files[urls.api_revision(policy.number, revision.key)] = dump_model(revision_document(policy, revision))
-    return PolicyApiPart(files=files, summary=policy_summary(policy))
+        files[urls.api_revision(policy.number, revision.key)] = dump_model(revision_document(timeline, revision))
+    return PolicyApiPart(files=files, summary=policy_summary(timeline))
 
 
-def assemble_api(parts: list[PolicyApiPart]) -> dict[str, bytes]:
-    """Every API file of a library from its policies' parts (in policy order)."""
-    files: dict[str, bytes] = {
-        urls.api_index(): dump_model(IndexDocument(api_version=urls.API_VERSION, schema_url=urls.api_schema("index"), policies=[part.summary for part in parts])),
-    }
+def assemble_api(parts: list[PolicyApiPart], as_of: date) -> dict[str, bytes]:
+    """Every API file of a library from its policies' parts (in policy order), as of `as_of`."""
+    index = IndexDocument(api_version=urls.API_VERSION, schema_url=urls.api_schema("index"), as_of=as_of, policies=[part.summary for part in parts])
+    files: dict[str, bytes] = {urls.api_index(): dump_model(index)}
     for part in parts:
         files.update(part.files)
     for name in SCHEMAS:
@@ -254,6 +308,6 @@ def _schema_file(name: str) -> bytes:
     return readable_json(schema_of(name))
 
 
-def render_api(library: Library) -> dict[str, bytes]:
-    """Every API file, keyed by its path relative to the site root."""
-    return assemble_api([policy_api_part(policy) for policy in library.policies])
+def render_api(library: Library, as_of: date) -> dict[str, bytes]:
+    """Every API file as of `as_of`, keyed by its path relative to the site root."""
+    return assemble_api([policy_api_part(PolicyTimeline(policy, as_of)) for policy in library.policies], as_of)

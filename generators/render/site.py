@@ -36,6 +36,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache, partial
 from html import escape
 
@@ -43,10 +44,11 @@ import jinja2
 from markupsafe import Markup
 
 from .. import icd10, urls
-from ..model import CodeEntry, CodeSystem, Determination, Library, Policy, Revision, Statement, policy_sort_key
+from ..lifecycle import PolicyTimeline
+from ..model import CodeEntry, CodeSystem, Determination, Library, Policy, Revision, RevisionStatus, Statement, policy_sort_key
 from ..text import to_plain
-from . import environment, render_template
-from .diffs import is_published_pair, revision_page
+from . import environment, long_date, render_template
+from .diffs import is_published_pair
 from .json_api import PolicySummary, policy_summary, readable_json
 from .standalone import policy_breadcrumb, relative_url, render_standalone_page
 
@@ -111,13 +113,28 @@ class SiteContext:
 
     #: Numbers of every policy of the library (a related policy is linked only when present).
     policy_numbers: frozenset[str]
+    #: The date the site is built for: which revision is in effect, which are upcoming.
+    as_of: date
     #: Paths of the hand-written files of the docs folder (`lookup.md`), which pages may link to.
     hand_written: frozenset[str] = frozenset()
+    #: True for a preview that shows draft revisions (`policykb build --drafts`, `mkdocs serve`).
+    drafts: bool = False
 
     @classmethod
-    def of(cls, library: Library, hand_written: Collection[str] = ()) -> SiteContext:
-        """The context of `library` built beside the hand-written files `hand_written`."""
-        return cls(policy_numbers=frozenset(p.number for p in library.policies), hand_written=frozenset(hand_written))
+    def of(cls, library: Library, as_of: date, hand_written: Collection[str] = (), drafts: bool = False) -> SiteContext:
+        """The context of `library` built for `as_of` beside the hand-written files `hand_written`."""
+        return cls(policy_numbers=frozenset(p.number for p in library.policies), as_of=as_of, hand_written=frozenset(hand_written), drafts=drafts)
+
+
+@dataclass(frozen=True)
+class UpcomingChange:
+    """An upcoming revision as the library's Upcoming changes page lists it: plain, picklable."""
+
+    revision: str
+    effective_date: str
+    changes: tuple[str, ...]
+    page_url: str
+    diff_url: str | None
 
 
 @dataclass(frozen=True)
@@ -125,10 +142,14 @@ class PolicyListing:
     """A policy as the library-wide pages list it (home, policy list, downloads): picklable."""
 
     summary: PolicySummary
-    #: Keys (approval dates) of the stored revisions, oldest first; the last one is current.
+    #: Keys (approval dates) of the stored revisions, oldest first.
     revision_keys: tuple[str, ...]
     #: How many committee approvals the policy's history lists.
     approval_count: int
+    #: Its upcoming revisions, soonest first.
+    upcoming: tuple[UpcomingChange, ...] = ()
+    #: Keys of its draft revisions (a preview shows them; a published build has none).
+    drafts: tuple[str, ...] = ()
 
     @property
     def number(self) -> str:
@@ -146,12 +167,28 @@ class PolicyListing:
         return list(zip(self.revision_keys, self.revision_keys[1:], strict=False))
 
 
-def policy_listing(policy: Policy) -> PolicyListing:
-    """The listing of `policy` for `render_library_pages`."""
+def policy_listing(timeline: PolicyTimeline) -> PolicyListing:
+    """The listing of the timeline's policy for `render_library_pages`."""
+    policy = timeline.policy
     return PolicyListing(
-        summary=policy_summary(policy),
+        summary=policy_summary(timeline),
         revision_keys=tuple(r.key for r in policy.revisions),
         approval_count=len(policy.history.committee_approval_dates),
+        upcoming=tuple(_upcoming_change(timeline, revision) for revision in timeline.upcoming),
+        drafts=tuple(r.key for r in policy.revisions if r.status is RevisionStatus.DRAFT),
+    )
+
+
+def _upcoming_change(timeline: PolicyTimeline, revision: Revision) -> UpcomingChange:
+    policy = timeline.policy
+    index = policy.revisions.index(revision)
+    previous = policy.revisions[index - 1] if index > 0 else None
+    return UpcomingChange(
+        revision=revision.key,
+        effective_date=timeline.start(revision).isoformat(),
+        changes=tuple(to_plain(change) for entry in policy.history.change_summaries if entry.date == revision.revision for change in entry.changes),
+        page_url=timeline.page_url(revision),
+        diff_url=_diff_url(policy, previous, revision) if previous is not None else None,
     )
 
 
@@ -182,6 +219,8 @@ class _PageContext:
             "meta_title": meta_title,
             "code_systems": CodeSystem,
             "html_page": self.html_page,
+            "as_of": self.site.as_of,
+            "drafts": self.site.drafts,
         }
 
 
@@ -245,8 +284,9 @@ def _icd10_range_details(template: jinja2.Template, range_start: str, range_end:
     return Markup(template.render(display=f"{range_start}-{range_end}", expansion=expansion, icd10_release=icd10.CODE_SET_RELEASE))
 
 
-def _revision_context(policy: Policy, revision: Revision, site: SiteContext, context: _PageContext, fragments: PageFragments) -> dict[str, object]:
-    """What the policy page and an archived revision page both show, with the revision's body (`site/_revision.md`)."""
+def _revision_context(timeline: PolicyTimeline, revision: Revision, site: SiteContext, context: _PageContext, fragments: PageFragments) -> dict[str, object]:
+    """What the policy page and a revision's own page both show, with the revision's body (`site/_revision.md`)."""
+    policy = timeline.policy
     index = policy.revisions.index(revision)
     previous = policy.revisions[index - 1] if index > 0 else None
     following = policy.revisions[index + 1] if index + 1 < len(policy.revisions) else None
@@ -255,7 +295,14 @@ def _revision_context(policy: Policy, revision: Revision, site: SiteContext, con
         **context.as_dict(),
         "policy": policy,
         "revision": revision,
-        "is_current": revision is policy.current,
+        "timeline": timeline,
+        "state": timeline.state(revision),
+        "shown": timeline.shown,
+        "upcoming": [_upcoming_change(timeline, r) for r in timeline.upcoming if r is not revision],
+        "retirement": timeline.retirement,
+        "review_overdue": timeline.review_overdue(revision),
+        "window": timeline.window_of(revision),
+        "timeline_data": _timeline_data(timeline, context),
         "previous": previous,
         "diff_url": _diff_url(policy, previous, revision) if previous is not None else None,
         "following": following,
@@ -272,16 +319,42 @@ def _revision_context(policy: Policy, revision: Revision, site: SiteContext, con
     return {**shown, "revision_body": Markup(_render("_revision.md", **shown))}
 
 
-def _history_rows(policy: Policy) -> list[dict[str, object]]:
-    """Stored revisions, newest first, with their page, JSON and diff links."""
+def _timeline_data(timeline: PolicyTimeline, context: _PageContext) -> dict[str, object]:
+    """The policy's windows for the page's script (date of service, notices after the build day): plain JSON data."""
+    policy = timeline.policy
+    revisions = {r.revision: r for r in policy.revisions}
+    return {
+        "as_of": timeline.as_of.isoformat(),
+        "policy": policy.number,
+        "windows": [
+            {
+                "revision": w.revision.isoformat(),
+                "approved": long_date(w.revision),
+                "start": w.start.isoformat(),
+                "start_long": long_date(w.start),
+                "end": w.end.isoformat() if w.end else None,
+                "start_basis": w.start_basis.value,
+                "in_effect": w.in_effect,
+                "href": context.href(timeline.page_url(revisions[w.revision])),
+            }
+            for w in timeline.windows
+        ],
+        "retirements": [{"retired": r.retired.isoformat(), "reinstated": r.reinstated.isoformat() if r.reinstated else None} for r in policy.retirements],
+    }
+
+
+def _history_rows(timeline: PolicyTimeline) -> list[dict[str, object]]:
+    """Stored revisions, newest first, with their state and their page, JSON and diff links."""
+    policy = timeline.policy
     rows = []
     for index, revision in enumerate(policy.revisions):
         previous = policy.revisions[index - 1] if index > 0 else None
-        page = urls.page_policy(policy.number) if revision is policy.current else urls.page_revision(policy.number, revision.key)
         rows.append(
             {
                 "revision": revision,
-                "page_url": page,
+                "state": timeline.state(revision),
+                "is_shown": revision is timeline.shown,
+                "page_url": timeline.page_url(revision),
                 "json_url": urls.api_revision(policy.number, revision.key),
                 "previous": previous,
                 "diff_url": _diff_url(policy, previous, revision) if previous is not None else None,
@@ -290,10 +363,11 @@ def _history_rows(policy: Policy) -> list[dict[str, object]]:
     return rows[::-1]
 
 
-def _history_context(policy: Policy, context: _PageContext) -> dict[str, object]:
+def _history_context(timeline: PolicyTimeline, context: _PageContext) -> dict[str, object]:
     """What the revision history shows: the stored revisions, and the page of each by its approval date."""
-    stored_pages = {revision.revision: revision_page(policy, revision) for revision in policy.revisions}
-    return {**context.as_dict(), "policy": policy, "rows": _history_rows(policy), "stored_pages": stored_pages}
+    policy = timeline.policy
+    stored_pages = {revision.revision: timeline.page_url(revision) for revision in policy.revisions}
+    return {**context.as_dict(), "policy": policy, "timeline": timeline, "rows": _history_rows(timeline), "stored_pages": stored_pages}
 
 
 def _render(name: str, **context: object) -> str:
@@ -311,11 +385,14 @@ def _page(page_url: str, template: str, site: SiteContext, build: Callable[[_Pag
     return urls.page_source(page_url), _render(template, **build(context))
 
 
-def render_policy_pages(policy: Policy, site: SiteContext) -> dict[str, str]:
-    """One policy's pages: its page and revision history (Markdown for MkDocs) and an archived page per older revision.
+def render_policy_pages(timeline: PolicyTimeline, site: SiteContext) -> dict[str, str]:
+    """One policy's pages: its page and revision history (Markdown for MkDocs) and a page of each other revision.
 
-    Archived pages are finished HTML (`policies/<n>/revisions/<date>/index.html`) published
-    outside MkDocs (`generators.render.standalone`).
+    The policy page shows `timeline.shown` (the revision in effect on the as-of date); every
+    other revision (upcoming, superseded, a draft in a preview) has its own page of finished
+    HTML (`policies/<n>/revisions/<date>/index.html`) published outside MkDocs
+    (`generators.render.standalone`), bannered with its state. A former number of the policy
+    gets a page that leads to it.
 
     Depends on nothing but `policy` and `site`, so policies render independently (one worker
     each); links to the policy's "what changed" pages follow its consecutive revision pairs.
@@ -323,18 +400,25 @@ def render_policy_pages(policy: Policy, site: SiteContext) -> dict[str, str]:
     Returns:
         Page sources keyed by their path under the docs folder, in a stable order.
     """
+    policy = timeline.policy
     number = policy.number
     fragments = PageFragments()
     pages = dict(
         [
-            _page(urls.page_policy(number), "policy.md", site, lambda c: _revision_context(policy, policy.current, site, c, fragments)),
-            _page(urls.page_history(number), "history.md", site, lambda c: _history_context(policy, c)),
+            _page(urls.page_policy(number), "policy.md", site, lambda c: _revision_context(timeline, timeline.shown, site, c, fragments)),
+            _page(urls.page_history(number), "history.md", site, lambda c: _history_context(timeline, c)),
         ]
     )
-    for revision in policy.revisions[:-1]:
+    for revision in policy.revisions:
+        if revision is timeline.shown:
+            continue
         page_url = urls.page_revision(number, revision.key)
-        context = _revision_context(policy, revision, site, _PageContext(site, page_url, html_page=True), fragments)
+        context = _revision_context(timeline, revision, site, _PageContext(site, page_url, html_page=True), fragments)
         pages[urls.page_html(page_url)] = render_standalone_page("site/revision.html", page_url, policy_breadcrumb(policy), context)
+    for former in policy.former_numbers:
+        page_url = urls.page_policy(former)
+        context = {**_PageContext(site, page_url, html_page=True).as_dict(), "policy": policy, "former": former}
+        pages[urls.page_html(page_url)] = render_standalone_page("site/moved.html", page_url, policy_breadcrumb(policy), context)
     return dict(sorted(pages.items()))
 
 
@@ -349,21 +433,29 @@ def render_library_pages(listings: list[PolicyListing], site: SiteContext) -> di
         Markdown sources keyed by their path under the docs folder, in a stable order.
     """
     summaries = [listing.summary for listing in listings]
+    active = [summary for summary in summaries if summary.status != "retired"]
+    retired = [summary for summary in summaries if summary.status == "retired"]
+    upcoming = sorted(
+        ((listing, change) for listing in listings for change in listing.upcoming),
+        key=lambda item: (item[1].effective_date, policy_sort_key(item[0].number)),
+    )
     pages = dict(
         [
-            _page(urls.page_home(), "home.md", site, lambda c: {**c.as_dict(), "summaries": summaries}),
-            _page(urls.page_policies(), "policies.md", site, lambda c: {**c.as_dict(), "summaries": summaries, "policies": listings}),
+            _page(urls.page_home(), "home.md", site, lambda c: {**c.as_dict(), "summaries": active, "upcoming": upcoming}),
+            _page(urls.page_policies(), "policies.md", site, lambda c: {**c.as_dict(), "summaries": active, "retired": retired, "policies": listings}),
+            _page(urls.page_upcoming(), "upcoming.md", site, lambda c: {**c.as_dict(), "upcoming": upcoming}),
             _page(urls.page_downloads(), "downloads.md", site, lambda c: {**c.as_dict(), "policies": listings, "example": _download_example(summaries[0])}),
         ]
     )
     return dict(sorted(pages.items()))
 
 
-def render_site_pages(library: Library, published: Collection[str] = frozenset()) -> dict[str, str]:
+def render_site_pages(library: Library, as_of: date, published: Collection[str] = frozenset()) -> dict[str, str]:
     """Every generated page of the site: `render_library_pages` and each policy's `render_policy_pages`.
 
     Args:
         library: The validated knowledge base.
+        as_of: The date the site is built for.
         published: Paths of the hand-written files of the docs folder, or of every other
             output of the build: the code lookup page is linked only when it is among them.
 
@@ -372,9 +464,9 @@ def render_site_pages(library: Library, published: Collection[str] = frozenset()
         for MkDocs (`policies/6.01.03/index.md`), finished HTML for archived revisions
         (`policies/6.01.03/revisions/2025-01-23/index.html`).
     """
-    site = SiteContext.of(library, published)
-    policies = sorted(library.policies, key=lambda p: policy_sort_key(p.number))
-    pages = render_library_pages([policy_listing(p) for p in policies], site)
-    for policy in policies:
-        pages.update(render_policy_pages(policy, site))
+    site = SiteContext.of(library, as_of, published)
+    timelines = [PolicyTimeline(p, as_of) for p in sorted(library.policies, key=lambda p: policy_sort_key(p.number))]
+    pages = render_library_pages([policy_listing(t) for t in timelines], site)
+    for timeline in timelines:
+        pages.update(render_policy_pages(timeline, site))
     return dict(sorted(pages.items()))

@@ -74,7 +74,7 @@
             policy_title: policy.policy_title,
             revision: date,
             revision_status: revision.revision_status,
-            is_current: revision.is_current,
+            state: revision.state,
             window: revision.window,
             links: revision.links,
             listed_as: listing.listed_as,
@@ -127,6 +127,18 @@
     return node;
   }
 
+  var STATE_ORDER = { in_effect: 0, upcoming: 1, superseded: 2, retired: 3, never_in_effect: 4 };
+
+  function stateRank(state) {
+    return state in STATE_ORDER ? STATE_ORDER[state] : 9;
+  }
+
+  /* Whether a listing's revision was in effect on `day` (YYYY-MM-DD; ISO dates compare as strings). */
+  function appliesOn(listing, day) {
+    var w = listing.window;
+    return w.in_effect && w.start <= day && (w.end === null || day <= w.end);
+  }
+
   function windowText(window_) {
     if (!window_.in_effect) return "never in effect";
     var text = "in effect " + window_.start + (window_.end ? " to " + window_.end : " onwards");
@@ -134,13 +146,19 @@
     return text;
   }
 
-  function renderListing(listing, root) {
+  function renderListing(listing, root, day) {
     var item = el("li", "policykb-lookup__listing");
-    var link = el("a", null, listing.policy + " " + listing.policy_title);
+    var state = listing.state.replace(/_/g, " ");
+    var link = el("a", null, listing.policy + " " + listing.policy_title + ", revision " + listing.revision + " (" + state + ")");
     link.href = new URL(listing.links.html_url, root).href;
     item.appendChild(link);
-    var status = listing.is_current ? "current" : "archived";
-    item.appendChild(document.createTextNode(", revision " + listing.revision + " (" + status + ", " + listing.revision_status + "), " + windowText(listing.window)));
+    item.appendChild(document.createTextNode(" · " + listing.revision_status + ", " + windowText(listing.window)));
+    if (day) {
+      var applies = appliesOn(listing, day);
+      item.classList.add(applies ? "policykb-lookup__listing--applies" : "policykb-lookup__listing--not-then");
+      item.appendChild(el("div", "policykb-lookup__on-date",
+        applies ? "Applied on the date of service " + day : "Not in effect on " + day));
+    }
 
     var how = el("div", "policykb-lookup__how");
     if (listing.via_range) {
@@ -167,22 +185,31 @@
     return item;
   }
 
-  function renderRecord(record, root) {
+  function renderRecord(record, root, day) {
     var article = el("article", "policykb-lookup__code");
     article.setAttribute("data-code", record.code);
     article.appendChild(el("h3", null, record.code + " \u2014 " + record.description));
     var source = record.description_source === "code_set" ? "official description" : "description as printed in the policy; format checked only";
     article.appendChild(el("p", "policykb-lookup__system", (SYSTEM_NAMES[record.system] || record.system) + " \u00b7 " + source));
     var list = el("ul");
-    // Current revisions first, then newest first: what a claim today needs comes first.
+    // What applies first: the revisions in effect on the date of service (or, without one, on
+    // the day the site was built), then upcoming ones, then the rest, newest first.
     record.listings.slice().sort(function (a, b) {
-      if (a.is_current !== b.is_current) return a.is_current ? -1 : 1;
+      if (day && appliesOn(a, day) !== appliesOn(b, day)) return appliesOn(a, day) ? -1 : 1;
+      var order = stateRank(a.state) - stateRank(b.state);
+      if (order) return order;
       return a.revision < b.revision ? 1 : a.revision > b.revision ? -1 : 0;
     }).forEach(function (listing) {
-      list.appendChild(renderListing(listing, root));
+      list.appendChild(renderListing(listing, root, day));
     });
     article.appendChild(list);
     return article;
+  }
+
+  /* The date of service typed, YYYY-MM-DD, or null. */
+  function dateOfService() {
+    var input = document.getElementById("code-lookup-date");
+    return input && /^\d{4}-\d{2}-\d{2}$/.test(input.value) ? input.value : null;
   }
 
   function show(container, status, index, query) {
@@ -209,7 +236,8 @@
     var exact = records.filter(function (record) { return lookupKey(record.code) === key; });
     if (exact.length) {
       status.textContent = exact.length === 1 ? "1 code found." : exact.length + " codes found.";
-      exact.forEach(function (record) { container.appendChild(renderRecord(record, root)); });
+      var day = dateOfService();
+      exact.forEach(function (record) { container.appendChild(renderRecord(record, root, day)); });
       return;
     }
     var prefixed = records.filter(function (record) { return lookupKey(record.code).indexOf(key) === 0; });
@@ -254,6 +282,11 @@
       if (!document.body.contains(page)) return; // navigated away meanwhile
       var update = function () { show(results, status, index, input.value); };
       input.addEventListener("input", update);
+      var date = document.getElementById("code-lookup-date");
+      if (date) {
+        date.addEventListener("input", update);
+        date.addEventListener("change", update);
+      }
       var asked = new URLSearchParams(window.location.search).get("code");
       if (asked && !input.value) input.value = asked;
       update();

@@ -1,0 +1,96 @@
+"""Time on the built site in real Chromium: a date-of-service answer, and notices that stay true after the build day.
+
+The site is built for March 1, 2026: 6.01.03's 2026-01-22 revision is approved and takes
+effect May 15, 2026, so the policy page shows 2025-01-23 with a notice.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from generators.cli import main
+
+from .conftest import DATA, ROOT
+
+pytestmark = pytest.mark.browser
+
+POLICY = "policies/6.01.03/"
+
+
+@pytest.fixture(scope="module")
+def march_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The site as `policykb build --as-of 2026-03-01` makes it, served on 127.0.0.1."""
+
+    class QuietHandler(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+            pass
+
+    root = tmp_path_factory.mktemp("march") / "site"
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root)))
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("POLICYKB_SITE_URL", url)
+        assert main(["--data", str(DATA), "build", "--out", str(root), "--config", str(ROOT / "mkdocs.yml"), "--as-of", "2026-03-01", "--jobs", "1"]) == 0
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield url
+    server.shutdown()
+    server.server_close()
+
+
+def visit(page: Any, url: str, today: str) -> None:
+    """Open `url` with the visitor's clock set to noon of `today`."""
+    page.clock.set_fixed_time(datetime.fromisoformat(f"{today}T12:00:00"))
+    page.goto(url)
+
+
+def test_the_notice_says_what_comes_while_it_is_still_to_come(page: Any, march_site: str) -> None:
+    visit(page, march_site + POLICY, "2026-03-02")
+    notice = page.locator(".pkb-upcoming-notice")
+    assert notice.locator(".admonition-title").inner_text() == "A new revision takes effect May 15, 2026"
+    assert "Until then the revision on this page applies." in notice.inner_text()
+    assert page.locator("dd time[datetime='2025-01-23']").count() == 1  # the 2025 text is shown
+
+
+def test_the_notice_is_updated_when_the_page_is_read_after_the_effective_date(page: Any, march_site: str) -> None:
+    visit(page, march_site + POLICY, "2026-05-20")
+    notice = page.locator(".pkb-upcoming-notice")
+    assert notice.locator(".admonition-title").inner_text() == "A new revision took effect May 15, 2026"
+    text = notice.inner_text()
+    assert "This page was built for March 1, 2026. Since May 15, 2026, the revision approved January 22, 2026 applies" in text
+    assert notice.locator("a").get_attribute("href") == "revisions/2026-01-22/"
+
+
+@pytest.mark.parametrize(("day", "words", "href"), [
+    ("2025-06-01", ["the revision approved January 23, 2025 applied", "its start is only its committee approval date"], "./"),
+    ("2026-06-01", ["the revision approved January 22, 2026 applied", "in effect from May 15, 2026"], "revisions/2026-01-22/"),
+    ("2024-06-01", ["No stored revision applied on June 1, 2024", "the first stored revision is in effect from January 23, 2025"], None),
+])
+def test_a_date_of_service_is_answered_from_the_windows(page: Any, march_site: str, day: str, words: list[str], href: str | None) -> None:
+    visit(page, march_site + POLICY, "2026-03-02")
+    form = page.locator("form.pkb-dos")
+    assert form.is_visible()
+    form.locator("input[type=date]").fill(day)
+    answer = form.locator("output")
+    for expected in words:
+        assert expected in answer.inner_text(), answer.inner_text()
+    links = answer.locator("a")
+    if href is None:
+        assert links.count() == 0
+    else:
+        assert links.get_attribute("href") == href
+
+
+def test_the_upcoming_revision_has_its_own_page_and_the_list_of_upcoming_changes(page: Any, march_site: str) -> None:
+    visit(page, march_site + "policies/6.01.03/revisions/2026-01-22/", "2026-03-02")
+    assert page.locator(".pkb-upcoming-banner .admonition-title").inner_text() == "Upcoming revision: takes effect May 15, 2026"
+    visit(page, march_site + "upcoming/", "2026-03-02")
+    row = page.locator("#upcoming-6\\.01\\.03-2026-01-22")
+    assert "May 15, 2026" in row.inner_text() and "Annual review, policy statement added" in row.inner_text()
