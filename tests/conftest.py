@@ -151,7 +151,7 @@ def built_site(site_server: tuple[Path, str]) -> Path:
     out, url = site_server
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("POLICYKB_SITE_URL", url)
-        code = main(["--data", str(DATA), "build", "--out", str(out), "--config", str(ROOT / "mkdocs.yml")])
+        code = main(["--data", str(DATA), "build", "--out", str(out), "--config", str(ROOT / "mkdocs.yml"), "--as-of", AS_OF.isoformat()])
     assert code == 0, "policykb build failed; its output is above"
     return out
 

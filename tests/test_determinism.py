@@ -27,8 +27,8 @@ def test_render_api_twice_from_two_copies_gives_identical_bytes(tmp_path: Path) 
 def test_two_exports_in_separate_processes_are_byte_identical(tmp_path: Path) -> None:
     other_data = tmp_path / "elsewhere" / "policy_data"
     shutil.copytree(DATA, other_data)
-    first = run_policykb("--data", DATA, "export", "--out", tmp_path / "first", hash_seed="1")
-    second = run_policykb("--data", other_data, "export", "--out", tmp_path / "second", hash_seed="2")
+    first = run_policykb("--data", DATA, "export", "--out", tmp_path / "first", "--as-of", "2026-03-01", hash_seed="1")
+    second = run_policykb("--data", other_data, "export", "--out", tmp_path / "second", "--as-of", "2026-03-01", hash_seed="2")
     assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
     one, two = snapshot_tree(tmp_path / "first"), snapshot_tree(tmp_path / "second")
     assert len(one) >= 8 and tree_differences(one, two) == []
@@ -71,8 +71,8 @@ def two_site_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Pat
     shutil.copytree(DATA, other_data)
     same_url = {"POLICYKB_SITE_URL": "https://policies.example.org/"}
     with ThreadPoolExecutor(max_workers=2) as pool:
-        first = pool.submit(run_policykb, "--data", DATA, "build", "--out", root / "first" / "site", hash_seed="1", extra_env=same_url)
-        second = pool.submit(run_policykb, "--data", other_data, "build", "--out", root / "second-site", hash_seed="2", extra_env=same_url)
+        first = pool.submit(run_policykb, "--data", DATA, "build", "--out", root / "first" / "site", "--as-of", "2026-03-01", hash_seed="1", extra_env=same_url)
+        second = pool.submit(run_policykb, "--data", other_data, "build", "--out", root / "second-site", "--as-of", "2026-03-01", hash_seed="2", extra_env=same_url)
         one, two = first.result(), second.result()
     assert one.returncode == 0 and two.returncode == 0, one.stderr + two.stderr
     return root / "first" / "site", root / "second-site", root
