@@ -1,7 +1,7 @@
 """The `policykb` command line: `main(argv) -> int`, one subcommand per task.
 
 Exit codes: 0 success, 1 invalid data, a failed lookup or (`lint --strict`) any warning,
-2 wrong usage.
+2 wrong usage (including an `--out` a build must not write into: `generators.safety`).
 Errors go to standard error as `file:line:column: error: field: message [code]`.
 """
 
@@ -31,6 +31,7 @@ from .pipeline import BuildReport, build_tree, default_jobs
 from .progress import Progress
 from .render import render_template
 from .render.diffs import diff_json, diff_text
+from .safety import OutputFolderError, check_output_folder
 from .timeline import first_window, revision_in_effect
 from .validate import load_library
 from .write import link_files_into, replace_dir_atomically, write_file_atomically
@@ -110,8 +111,14 @@ def _incremental_note(report: BuildReport) -> str:
     return f" (rendered {report.rendered} {changed} again and kept {report.reused}: {report.written} files written, {report.removed} removed)"
 
 
+def _check_output(args: argparse.Namespace) -> None:
+    """Refuse an `--out` whose replacement would destroy what policykb did not write (`generators.safety`)."""
+    check_output_folder(args.out, data_dir=args.data, cache_dir=args.cache)
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the data files (JSON API, diffs, code index, CSV, FHIR, Atom) into the output folder, atomically."""
+    _check_output(args)
     progress = Progress(steps=1)
     progress.step(f"Loading, validating and rendering {args.data}/ into {args.out}/")
     report = _build_tree(args, args.out, progress, select=is_data_file)
@@ -136,6 +143,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     config = args.config.resolve()
     if not config.is_file():
         raise UsageError(f"no MkDocs configuration at {args.config}; run from the repository root or pass --config")
+    _check_output(args)
     progress = Progress(steps=3)
     progress.step(f"Loading, validating and rendering {args.data}/")
     hand_written = sorted(read_hand_written_paths(mkdocs_docs_dir(config)))
@@ -187,6 +195,7 @@ def read_hand_written_paths(docs_dir: Path) -> list[str]:
 
 def cmd_pages(args: argparse.Namespace) -> int:
     """Write the generated page sources and data files (for site tools that run no MkDocs hooks)."""
+    _check_output(args)
     progress = Progress(steps=1)
     progress.step(f"Loading, validating and rendering {args.data}/ into {args.out}/")
     hand_written = read_hand_written(args.with_content) if args.with_content is not None else {}
@@ -391,6 +400,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, BuildFailed) as error:
         print(f"policykb: error: {error}", file=sys.stderr)
         return 1
+    except OutputFolderError as error:
+        print(f"policykb: error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

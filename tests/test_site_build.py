@@ -24,6 +24,7 @@ from generators.model import Library
 from generators.render.json_api import render_api
 from generators.render.site import render_site_pages
 from generators.text import to_plain
+from generators.write import MARKER_TEXT, OUTPUT_MARKER
 
 from .conftest import DATA, ROOT
 
@@ -141,12 +142,13 @@ def test_compressed_sitemap_carries_the_data_date_not_the_build_time(library: Li
 def test_invalid_data_stops_the_build_and_keeps_the_previous_site(data_copy: Path, edit, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
     previous = tmp_path / "site"
     previous.mkdir()
+    (previous / OUTPUT_MARKER).write_bytes(MARKER_TEXT)  # a site policykb built
     (previous / "index.html").write_text("previous build", encoding="utf-8")
     edit("6.01.03/revisions/2026-01-22.yaml", "determination: investigational", "determination: maybe")
     code = main(["--data", str(data_copy), "build", "--out", str(previous), "--config", str(ROOT / "mkdocs.yml")])
     assert code == 1
     assert "2026-01-22.yaml:" in capsys.readouterr().err
-    assert [p.name for p in previous.iterdir()] == ["index.html"]
+    assert sorted(p.name for p in previous.iterdir()) == [OUTPUT_MARKER, "index.html"]
     assert (previous / "index.html").read_text(encoding="utf-8") == "previous build"
 
 
@@ -158,6 +160,7 @@ def test_a_failing_mkdocs_build_keeps_the_previous_site(tmp_path: Path, capsys: 
     config.write_text("site_name: broken\ndocs_dir: docs\nnav:\n  - missing.md\n", encoding="utf-8")
     previous = tmp_path / "site"
     previous.mkdir()
+    (previous / OUTPUT_MARKER).write_bytes(MARKER_TEXT)  # a site policykb built
     (previous / "index.html").write_text("previous build", encoding="utf-8")
     code = main(["--data", str(DATA), "build", "--out", str(previous), "--config", str(config)])
     assert code == 1
