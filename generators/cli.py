@@ -1,13 +1,15 @@
 """The `policykb` command line: `main(argv) -> int`, one subcommand per task.
 
 Exit codes: 0 success, 1 invalid data, a failed lookup or (`lint --strict`) any warning,
-2 wrong usage (including an `--out` a build must not write into: `generators.safety`).
+2 wrong usage (including an `--out` a build must not write into: `generators.safety`),
+3 an error of the file system (disk full, read-only, permission denied: `EXIT_IO`).
 Errors go to standard error as `file:line:column: error: field: message [code]`.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import subprocess
@@ -37,6 +39,8 @@ from .validate import load_library
 from .write import link_files_into, replace_dir_atomically, write_file_atomically
 
 DEFAULT_DATA = Path(os.environ.get("POLICYKB_DATA", "policy_data"))
+#: The exit code of an error of the file system (disk full, read-only, permission denied).
+EXIT_IO = 3
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -403,6 +407,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OutputFolderError as error:
         print(f"policykb: error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:
+        kept = f"; {args.out}/ was left as it was" if getattr(args, "out", None) is not None else ""
+        print(f"policykb: error: {describe_os_error(error)}{kept}", file=sys.stderr)
+        return EXIT_IO
+
+
+def describe_os_error(error: OSError) -> str:
+    """One line for an error of the file system: the path, what happened, the error's name.
+
+    E.g. `/srv/site/.site.new-41-x/api/v1/index.json: No space left on device [ENOSPC]`.
+    """
+    name = errno.errorcode.get(error.errno, "") if error.errno is not None else ""
+    what = error.strerror or str(error) or type(error).__name__
+    where = "" if error.filename is None else f"{os.fsdecode(error.filename)}: "
+    if error.filename2 is not None:
+        where = f"{os.fsdecode(error.filename)} -> {os.fsdecode(error.filename2)}: "
+    return f"{where}{what}" + (f" [{name}]" if name else "")
 
 
 if __name__ == "__main__":  # pragma: no cover

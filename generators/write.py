@@ -80,7 +80,14 @@ def write_files(files: Mapping[str, bytes | str], out_dir: Path) -> None:
     for name, content in files.items():
         target = out_dir.joinpath(*safe_relative(name).parts)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+        _write_bytes(target, content.encode("utf-8") if isinstance(content, str) else content)
+
+
+def located(error: OSError, path: Path | str) -> OSError:
+    """`error` with the path it happened on: a full disk fails a `write()`, which names no file."""
+    if error.filename is not None or error.errno is None:
+        return error
+    return OSError(error.errno, error.strerror, os.fspath(path))  # the subclass of the errno, e.g. FileNotFoundError
 
 
 def staging_prefix(out_dir: Path, role: str) -> str:
@@ -105,7 +112,7 @@ def replace_dir_atomically(out_dir: Path, fill: Callable[[Path], None]) -> None:
     staging = Path(tempfile.mkdtemp(prefix=staging_prefix(out_dir, "new"), dir=out_dir.parent))
     try:
         fill(staging)
-        (staging / OUTPUT_MARKER).write_bytes(MARKER_TEXT)
+        _write_bytes(staging / OUTPUT_MARKER, MARKER_TEXT)
         publish_modes(staging)
         carry_hidden_entries(out_dir, staging)
         fault_point("before-swap")
@@ -248,6 +255,9 @@ def write_file_atomically(target: Path, content: bytes) -> None:
         with os.fdopen(handle, "wb") as stream:
             stream.write(content)
         os.replace(temporary, target)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise located(error, target) from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
@@ -300,10 +310,13 @@ def _write_bytes(target: Path, content: bytes) -> None:
     # Make the folder only when it is missing: most files go into a folder that exists, and
     # a `mkdir` per file was a tenth of a build on this machine's file system.
     try:
-        target.write_bytes(content)
-    except FileNotFoundError:
-        _make_folders(target.parent)
-        target.write_bytes(content)
+        try:
+            target.write_bytes(content)
+        except FileNotFoundError:
+            _make_folders(target.parent)
+            target.write_bytes(content)
+    except OSError as error:
+        raise located(error, target) from None
 
 
 def _make_folders(folder: Path) -> None:

@@ -1,18 +1,22 @@
 """No command deletes what it did not write: an `--out` that holds what policykb did not make is refused.
 
 Each refusal is one located line (the flag, the folder, what it is, what is expected), exit
-code 2, and nothing is touched: the folder and everything beside it stay as they were.
+code 2, and nothing is touched: the folder and everything beside it stay as they were. An
+error of the file system (disk full, read-only, permission denied) is one line naming the
+path, exit code 3, and the previous output is kept.
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from generators.cli import main
+from generators.cli import EXIT_IO, main
 from generators.write import OUTPUT_MARKER
 
 from .conftest import DATA
@@ -108,3 +112,32 @@ def test_a_fresh_gh_pages_checkout_is_written_and_its_git_and_cname_are_kept(clo
         assert (site / ".git" / "HEAD").read_text(encoding="utf-8") == "ref: refs/heads/gh-pages\n"
         assert (site / "CNAME").read_text(encoding="utf-8") == "policies.example.org\n"
         assert (site / ".nojekyll").exists() and (site / "api" / "v1" / "index.json").is_file()
+
+
+# --------------------------------------------------------------------------- errors of the file system
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM])
+def test_a_file_system_error_is_one_line_naming_the_path_with_exit_code_3(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, code: int
+) -> None:
+    out = tmp_path / "out"
+    assert main(["--data", str(DATA), "export", "--out", str(out)]) == 0
+    before = everything_under(out)
+    real_write_bytes = Path.write_bytes
+    written: list[Path] = []
+
+    def failing_write_bytes(self: Path, data: bytes) -> int:
+        written.append(self)
+        if len(written) == 5:
+            raise OSError(code, os.strerror(code))  # as a full disk fails write(): no file named
+        return real_write_bytes(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", failing_write_bytes)
+    capsys.readouterr()
+    assert main(["--data", str(DATA), "export", "--out", str(out), "--jobs", "1"]) == EXIT_IO
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err == f"policykb: error: {written[-1]}: {os.strerror(code)} [{errno.errorcode[code]}]; {out}/ was left as it was\n"
+    assert everything_under(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
