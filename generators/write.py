@@ -263,22 +263,30 @@ def write_file_atomically(target: Path, content: bytes) -> None:
         raise
 
 
-def link_files_into(source: Path, target: Path, paths: Iterable[str]) -> None:
+def link_files_into(source: Path, target: Path, paths: Iterable[str], *, missing_ok: bool = False) -> None:
     """Publish the files `paths` of `source` at the same paths under `target`, without copying.
 
     Hard links where the file system allows them (the files of a kept build folder are only
     ever replaced by renaming, never written in place, so a link keeps the bytes it was made
-    with), copies otherwise. A file already at a target path is an error.
+    with), copies otherwise. A file already at a target path is an error (`FileExistsError`);
+    a file missing from `source` is one too, unless `missing_ok`.
     """
-    for path in paths:
-        origin = source.joinpath(*safe_relative(path).parts)
-        destination = target.joinpath(*safe_relative(path).parts)
-        if destination.exists():
-            raise FileExistsError(f"{destination} exists already: two stages publish the same path")
-        destination.parent.mkdir(parents=True, exist_ok=True)
+    relative = [safe_relative(path).parts for path in paths]
+    # The folders first, once each: a `mkdir` per file was a tenth of a build here.
+    for folder in sorted({parts[:-1] for parts in relative if len(parts) > 1}):
+        target.joinpath(*folder).mkdir(parents=True, exist_ok=True)
+    for parts in relative:
+        origin, destination = source.joinpath(*parts), target.joinpath(*parts)
         try:
-            os.link(origin, destination)
-        except OSError:
+            os.link(origin, destination, follow_symlinks=False)
+        except FileExistsError:
+            raise FileExistsError(f"{destination} exists already: two stages publish the same path") from None
+        except FileNotFoundError:
+            if not missing_ok:
+                raise
+        except OSError:  # no hard links on this file system, or across two
+            if os.path.lexists(destination):
+                raise FileExistsError(f"{destination} exists already: two stages publish the same path") from None
             shutil.copy2(origin, destination)
 
 
@@ -338,20 +346,3 @@ def replace_file(out_dir: Path, path: str, content: bytes) -> Stamp:
     os.chmod(temporary, FILE_MODE)
     os.replace(temporary, target)
     return stamp(target)
-
-
-def remove_files(out_dir: Path, paths: Iterable[str]) -> int:
-    """Remove files of a published folder and the folders they leave empty; how many were there."""
-    removed = 0
-    for path in sorted(paths):
-        target = _target(out_dir, path)
-        try:
-            target.unlink()
-        except FileNotFoundError:
-            continue
-        removed += 1
-        parent = target.parent
-        while parent != out_dir and not any(parent.iterdir()):
-            parent.rmdir()
-            parent = parent.parent
-    return removed
