@@ -44,6 +44,7 @@ import multiprocessing
 import multiprocessing.pool
 import os
 import shutil
+import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -346,6 +347,16 @@ def _start_worker(plan: _Plan, staging: Path, caching: _Caching | None) -> None:
     _worker.update(plan=plan, staging=staging, caching=caching)
 
 
+def _start_pool_worker(plan: _Plan, staging: Path, caching: _Caching | None) -> None:
+    """A worker process ignores Ctrl-C: the main process gets it and ends the pool (`Pool.terminate`).
+
+    A worker interrupted in the middle of a task could leave the pool's result queue locked,
+    and the main process waiting for it forever.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _start_worker(plan, staging, caching)
+
+
 def _render_into_staging(folder: Path) -> PolicyResult:
     """The worker's task: render one policy, write its files into the staging folder (and its part into the store)."""
     plan: _Plan = _worker["plan"]
@@ -393,7 +404,7 @@ def _workers(plan: _Plan, staging: Path, caching: _Caching | None, jobs: int, ta
         # process calls (and which may be a closure). The server imports the package once.
         plan = replace(plan, on_policy=None)
         context.set_forkserver_preload([__name__])
-    with context.Pool(jobs, initializer=_start_worker, initargs=(plan, staging, caching)) as pool:
+    with context.Pool(jobs, initializer=_start_pool_worker, initargs=(plan, staging, caching)) as pool:
         yield _Workers(pool)
 
 
