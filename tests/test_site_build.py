@@ -216,3 +216,23 @@ def test_policykb_build_publishes_what_the_hook_alone_publishes(library: Library
     command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "--config-file", str(ROOT / "mkdocs.yml"), "--site-dir", str(plain)]
     assert subprocess.run(command, env=env, check=False).returncode == 0
     assert tree_differences(snapshot_tree(built_site), snapshot_tree(plain)) == []
+
+
+def test_a_build_into_a_gh_pages_checkout_keeps_its_git_and_cname_and_publishes_readable_modes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site = tmp_path / "site"
+    (site / ".git").mkdir(parents=True)
+    (site / ".git" / "HEAD").write_text("ref: refs/heads/gh-pages\n", encoding="utf-8")
+    (site / ".nojekyll").write_bytes(b"")
+    (site / "CNAME").write_text("policies.example.org\n", encoding="utf-8")
+    previous = os.umask(0o077)  # MkDocs, in its own process, writes under it too
+    try:
+        code = main(["--data", str(DATA), "build", "--out", str(site), "--config", str(ROOT / "mkdocs.yml")])
+    finally:
+        os.umask(previous)
+    assert code == 0, capsys.readouterr().err
+    assert (site / ".git" / "HEAD").read_text(encoding="utf-8") == "ref: refs/heads/gh-pages\n"
+    assert (site / "CNAME").read_text(encoding="utf-8") == "policies.example.org\n" and (site / ".nojekyll").exists()
+    assert (site / "index.html").is_file() and (site / OUTPUT_MARKER).is_file()
+    modes = {oct(p.stat().st_mode & 0o777) for p in site.rglob("*") if ".git" not in p.parts and not p.is_symlink()}
+    assert modes == {"0o644", "0o755"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
