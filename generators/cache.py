@@ -6,7 +6,8 @@ so any change to any of them gives a new key, and what was kept under the old ke
 never looked up (`generators.pipeline` keeps each policy's record and parts under its key):
 
 - **inputs**: every file under `policy_data/<number>/` (path and bytes; not times or sizes,
-  which can lie), and the folder's name;
+  which can lie; through links to folders; a FIFO, device or dangling link by its path and
+  kind only, never read), and the folder's name;
 - **code**: every file of the `generators` package (Python, templates, static files), the
   versions of Python and of the libraries whose behaviour shapes outputs (pydantic, PyYAML,
   Jinja2, simple-icd-10-cm, and mkdocs-material, whose stylesheet names the standalone pages
@@ -25,6 +26,7 @@ import hashlib
 import json
 import os
 import platform
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -42,30 +44,64 @@ _OUTPUT_SHAPING_LIBRARIES = ("pydantic", "pydantic-core", "pyyaml", "jinja2", "s
 
 
 def _files_under(folder: Path) -> list[tuple[str, str]]:
-    """(relative POSIX path, full path) of every file under `folder`, sorted; no `__pycache__`.
+    """(relative POSIX path, full path) of every entry under `folder` that is not a folder, sorted.
 
-    `os.walk` rather than `Path.rglob`: hashing a thousand policy folders is part of every
-    incremental build, and pathlib's per-path objects were most of its time.
+    No `__pycache__`. Folders behind symbolic links are followed, as the loader reads through
+    them (a `revisions/` that is a link to a folder elsewhere), each real folder once: a link
+    to a folder met before (above it, say) comes with an empty full path. `os.walk` rather than `Path.rglob`: hashing a thousand
+    policy folders is part of every incremental build, and pathlib's per-path objects were
+    most of its time.
     """
     root = os.fspath(folder)
     found: list[tuple[str, str]] = []
-    for where, folders, names in os.walk(root):
-        folders[:] = [name for name in folders if name != "__pycache__"]
+    seen: set[tuple[int, int]] = set()
+    for where, folders, names in os.walk(root, followlinks=True):
+        status = os.stat(where)
         prefix = where[len(root) + 1 :].replace(os.sep, "/")
+        if (status.st_dev, status.st_ino) in seen:
+            found.append((prefix, ""))  # a link to a folder met before: its path only
+            folders[:] = []
+            continue
+        seen.add((status.st_dev, status.st_ino))
+        folders[:] = [name for name in folders if name != "__pycache__"]
         for name in names:
             found.append((f"{prefix}/{name}" if prefix else name, os.path.join(where, name)))
     return sorted(found)
 
 
+def _content_digest(path: str) -> bytes:
+    """SHA-256 of a regular file's bytes, read in chunks; for anything else a tag saying what it is.
+
+    A FIFO, a device (a link to `/dev/zero`), a socket, a dangling link or an unreadable file
+    is never read (the loader refuses them, with a located message): opening a FIFO would
+    wait for a writer forever, and reading `/dev/zero` never ends.
+    """
+    if not path:
+        return b"a folder met before"
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return b"not a regular file"
+        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as error:
+        return f"unreadable: {error.errno}".encode()
+    try:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):  # replaced between the two calls
+            return b"not a regular file"
+        digest = hashlib.sha256()
+        while chunk := os.read(handle, 1 << 20):
+            digest.update(chunk)
+        return digest.digest()
+    finally:
+        os.close(handle)
+
+
 def hash_folder(folder: Path) -> str:
-    """SHA-256 of every file under `folder`: relative paths and bytes, in a fixed order."""
+    """SHA-256 of every file under `folder`: relative paths and the digests of their bytes, in a fixed order."""
     digest = hashlib.sha256()
     for relative_path, full_path in _files_under(folder):
-        relative = relative_path.encode("utf-8")
-        with open(full_path, "rb") as stream:
-            content = stream.read()
-        digest.update(len(relative).to_bytes(4, "big") + relative + len(content).to_bytes(8, "big"))
-        digest.update(content)
+        relative = relative_path.encode("utf-8", "surrogateescape")
+        content = _content_digest(full_path)
+        digest.update(len(relative).to_bytes(4, "big") + relative + len(content).to_bytes(2, "big") + content)
     return digest.hexdigest()
 
 

@@ -1,19 +1,23 @@
 """The `policykb` command line: `main(argv) -> int`, one subcommand per task.
 
 Exit codes: 0 success, 1 invalid data, a failed lookup or (`lint --strict`) any warning,
-2 wrong usage.
+2 wrong usage (including an `--out` a build must not write into: `generators.safety`),
+3 an error of the file system (disk full, read-only, permission denied: `EXIT_IO`),
+4 another build holds the lock of `--out` or `--cache` (`EXIT_BUSY`), 130 interrupted.
 Errors go to standard error as `file:line:column: error: field: message [code]`.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -40,11 +44,18 @@ from .pipeline import BuildReport, build_tree, default_jobs
 from .progress import Progress
 from .render import render_template
 from .render.diffs import diff_json, diff_text
+from .safety import FolderBusyError, OutputFolderError, check_output_folder, clean_stale_staging, folder_lock
 from .timeline import first_window
 from .validate import load_library
-from .write import link_files_into, replace_dir_atomically, write_file_atomically
+from .write import link_files_into, replace_dir_atomically, staging_prefix, write_file_atomically
 
 DEFAULT_DATA = Path(os.environ.get("POLICYKB_DATA", "policy_data"))
+#: The exit code of an error of the file system (disk full, read-only, permission denied).
+EXIT_IO = 3
+#: The exit code when another build holds the lock of the output folder or the cache.
+EXIT_BUSY = 4
+#: The exit code of a build interrupted by Ctrl-C (SIGINT), as shells report it.
+EXIT_INTERRUPTED = 130
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -132,11 +143,25 @@ def _incremental_note(report: BuildReport) -> str:
     return f" (rendered {report.rendered} {changed} again and kept {report.reused}: {report.written} files written, {report.removed} removed)"
 
 
+@contextmanager
+def _output_guard(args: argparse.Namespace) -> Iterator[None]:
+    """Check `--out`, hold the locks of `--out` and `--cache`, clean what dead builds left (`generators.safety`)."""
+    check_output_folder(args.out, data_dir=args.data, cache_dir=args.cache)
+    with ExitStack() as locks:
+        locks.enter_context(folder_lock(args.out))
+        clean_stale_staging(args.out)
+        if args.cache is not None:
+            locks.enter_context(folder_lock(args.cache))
+            clean_stale_staging(args.cache / "site-sources")
+        yield
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the data files (JSON API, diffs, code index, CSV, FHIR, Atom) into the output folder, atomically."""
     progress = Progress(steps=1)
     progress.step(f"Loading, validating and rendering {args.data}/ into {args.out}/ as of {args.as_of.isoformat()}")
-    report = _build_tree(args, args.out, progress, select=is_data_file)
+    with _output_guard(args):
+        report = _build_tree(args, args.out, progress, select=is_data_file)
     progress.done("Exported")
     print(f"Wrote {report.files} files (JSON API, diffs, code index, CSV, FHIR ValueSets, Atom feed) to {args.out}/, {_as_of_note(args)}{_incremental_note(report)}")
     return 0
@@ -162,7 +187,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     progress.step(f"Loading, validating and rendering {args.data}/ as of {args.as_of.isoformat()}")
     hand_written = sorted(read_hand_written_paths(mkdocs_docs_dir(config)))
     args.out.resolve().parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".policykb-build-", dir=args.out.resolve().parent) as scratch:
+    with _output_guard(args), tempfile.TemporaryDirectory(prefix=staging_prefix(args.out.resolve(), "build"), dir=args.out.resolve().parent) as scratch:
         rendered = args.cache / "site-sources" if args.cache is not None else Path(scratch) / "rendered"
         report = _build_tree(args, rendered, progress, hand_written=hand_written)
         sources = [path for path in report.paths if is_site_source(path)]
@@ -215,7 +240,8 @@ def cmd_pages(args: argparse.Namespace) -> int:
     progress.step(f"Loading, validating and rendering {args.data}/ into {args.out}/")
     hand_written = read_hand_written(args.with_content) if args.with_content is not None else {}
     try:
-        report = _build_tree(args, args.out, progress, hand_written=hand_written.keys(), extra_files=hand_written)
+        with _output_guard(args):
+            report = _build_tree(args, args.out, progress, hand_written=hand_written.keys(), extra_files=hand_written)
     except OutputClashError as error:
         raise UsageError(f"{error}: a hand-written file in {args.with_content}/ has the path of a generated one") from None
     progress.done("Wrote the pages")
@@ -470,6 +496,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, BuildFailed, AuthoringError) as error:
         print(f"policykb: error: {error}", file=sys.stderr)
         return 1
+    except OutputFolderError as error:
+        print(f"policykb: error: {error}", file=sys.stderr)
+        return 2
+    except FolderBusyError as error:
+        print(f"policykb: error: {error}", file=sys.stderr)
+        return EXIT_BUSY
+    except OSError as error:
+        print(f"policykb: error: {describe_os_error(error)}{_kept(args)}", file=sys.stderr)
+        return EXIT_IO
+    except KeyboardInterrupt:
+        print(f"policykb: interrupted{_kept(args)}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _kept(args: argparse.Namespace) -> str:
+    """What a failed or interrupted command left: its output folder as it was."""
+    return f"; {args.out}/ was left as it was" if getattr(args, "out", None) is not None else ""
+
+
+def describe_os_error(error: OSError) -> str:
+    """One line for an error of the file system: the path, what happened, the error's name.
+
+    E.g. `/srv/site/.site.new-41-x/api/v1/index.json: No space left on device [ENOSPC]`.
+    """
+    name = errno.errorcode.get(error.errno, "") if error.errno is not None else ""
+    what = error.strerror or str(error) or type(error).__name__
+    where = "" if error.filename is None else f"{os.fsdecode(error.filename)}: "
+    if error.filename2 is not None:
+        where = f"{os.fsdecode(error.filename)} -> {os.fsdecode(error.filename2)}: "
+    return f"{where}{what}" + (f" [{name}]" if name else "")
 
 
 if __name__ == "__main__":  # pragma: no cover

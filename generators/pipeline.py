@@ -23,12 +23,15 @@ code-index shard), and keeps each policy's serialised downloads part under its k
 (`parts/`). The next build of the same data folder into the same `out_dir` then renders only
 the policies whose key changed (`generators.cache`: the key hashes the folder's bytes, the
 code and the build settings, so a stale entry is never looked up), or whose files in
-`out_dir` are not as the build left them, and updates `out_dir` in place: all changed policies
-are validated before anything is written; of the library files only those a changed part
-feeds are joined again (the CSV by splicing the changed policies' rows into the last one, a
-shard from the parts of the policies listing codes in it, the pages and `index.json` only
-when an index row changed); each file is replaced atomically and only when its bytes change;
-files no longer produced are removed. The result is the tree a clean build makes (tested,
+`out_dir` are not as the build left them (size and modification time), and updates a copy of
+`out_dir` made of hard links: all changed policies are validated before anything is written;
+of the library files only those a changed part feeds are joined again (the CSV by splicing
+the changed policies' rows into the last one, a shard from the parts of the policies listing
+codes in it, the pages and `index.json` only when an index row changed); a file is replaced
+(by renaming, so the linked file of `out_dir` is never written) only when its bytes change;
+files no longer produced, and files added by hand, are not linked. The copy then replaces
+`out_dir` in one swap (`write.replace_dir_atomically`): readers never see a mix, and a
+failure or a kill publishes nothing. The result is the tree a clean build makes (tested,
 and checked by `benchmarks/run.py`). When many policies changed, or anything the update needs
 is missing, a clean build is made instead.
 """
@@ -41,6 +44,7 @@ import multiprocessing
 import multiprocessing.pool
 import os
 import shutil
+import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -57,7 +61,7 @@ from .model import policy_sort_key
 from .render.downloads import CSV_HEADER, CodeShardPart, DownloadsPart, ShardKey, assemble_downloads, assemble_feed, assemble_shard, code_index_file
 from .render.site import PolicyListing
 from .validate import cyclic_gc_paused, load_policy, policy_folders
-from .write import Stamp, remove_files, replace_dir_atomically, replace_file, write_file_atomically, write_files_stamped
+from .write import Stamp, fault_point, link_files_into, replace_dir_atomically, replace_file, write_file_atomically, write_files_stamped
 
 #: Bump when the layout of a state file or of a stored part changes.
 STATE_FORMAT = 3
@@ -307,18 +311,29 @@ class _PartStore:
         return self.directory / key[:2] / f"{key}.marshal"
 
     def put(self, key: str, part: DownloadsPart) -> None:
-        write_file_atomically(self.path(key), marshal.dumps((STATE_FORMAT, part.as_marshal_data())))
+        payload = marshal.dumps(part.as_marshal_data())
+        write_file_atomically(self.path(key), marshal.dumps((STATE_FORMAT, _seal(key, payload), payload)))
 
     def get(self, key: str) -> DownloadsPart | None:
-        """The part stored under `key`, or None (missing, unreadable or of another format)."""
+        """The part stored under `key`, or None (missing, unreadable, of another format, or not sealed with `key`).
+
+        Each part carries a digest of its key and bytes: a part edited by hand, damaged, or
+        copied under another key is never used (the build then makes a clean build).
+        """
         try:
-            stored_format, data = marshal.loads(self.path(key).read_bytes())
-            return DownloadsPart.from_marshal_data(data) if stored_format == STATE_FORMAT else None
+            stored_format, seal, payload = marshal.loads(self.path(key).read_bytes())
+            if stored_format != STATE_FORMAT or seal != _seal(key, payload):
+                return None
+            return DownloadsPart.from_marshal_data(marshal.loads(payload))
         except (OSError, EOFError, ValueError, TypeError):
             return None
 
     def discard(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
+
+
+def _seal(key: str, payload: bytes) -> bytes:
+    return hashlib.sha256(key.encode() + b"\0" + payload).digest()
 
 
 # --------------------------------------------------------------------------- one policy
@@ -347,6 +362,16 @@ _worker: dict[str, Any] = {}
 
 def _start_worker(plan: _Plan, staging: Path, caching: _Caching | None) -> None:
     _worker.update(plan=plan, staging=staging, caching=caching)
+
+
+def _start_pool_worker(plan: _Plan, staging: Path, caching: _Caching | None) -> None:
+    """A worker process ignores Ctrl-C: the main process gets it and ends the pool (`Pool.terminate`).
+
+    A worker interrupted in the middle of a task could leave the pool's result queue locked,
+    and the main process waiting for it forever.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _start_worker(plan, staging, caching)
 
 
 def _render_into_staging(folder: Path) -> PolicyResult:
@@ -396,7 +421,7 @@ def _workers(plan: _Plan, staging: Path, caching: _Caching | None, jobs: int, ta
         # process calls (and which may be a closure). The server imports the package once.
         plan = replace(plan, on_policy=None)
         context.set_forkserver_preload([__name__])
-    with context.Pool(jobs, initializer=_start_worker, initargs=(plan, staging, caching)) as pool:
+    with context.Pool(jobs, initializer=_start_pool_worker, initargs=(plan, staging, caching)) as pool:
         yield _Workers(pool)
 
 
@@ -540,7 +565,7 @@ def _is_unchanged(record: PolicyRecord, key: str, out_dir: Path) -> bool:
 
 
 def _update_in_place(plan: _Plan, state: BuildState, folders: list[Path], changed: list[Path], keys: dict[str, str], store: _PartStore, state_file: Path) -> BuildReport | None:
-    """Render the changed policies, check them all, then update `out_dir` file by file.
+    """Render the changed policies, check them all, then publish the updated tree in one swap.
 
     Returns None (nothing written) when something the update needs is missing, e.g. a stored
     part: the caller then makes a clean build.
@@ -566,35 +591,47 @@ def _update_in_place(plan: _Plan, state: BuildState, folders: list[Path], change
         records[name] = PolicyRecord.of(keys[name], dict.fromkeys(files, (0, 0)), parts)
     _refuse_clashes(records.values(), state.library_files.keys() | library.keys())
 
-    # Write: first remove what is no longer produced, then replace what changed.
+    # Write into a staging folder holding hard links to the files kept (not those no longer
+    # produced, nor any file added by hand), replace what changed there (by renaming, so the
+    # linked files of `out_dir` are never written), then swap it in: readers see the old tree
+    # or the new one, never a mix, and a failure or a kill at any point publishes nothing.
     produced = {path for record in records.values() for path in record.stamps} | state.library_files.keys() | library.keys()
     stale_library = {path for path, content in library.items() if content is None}
     previously = {path for record in state.policies.values() for path in record.stamps} | state.library_files.keys()
-    removed = remove_files(plan.out_dir, (previously - produced) | stale_library)
+    kept = sorted((previously & produced) - stale_library)
+    removed = sum(1 for path in (previously - produced) | stale_library if os.path.lexists(os.path.join(plan.out_dir, path)))
     written = 0
-    for name, (parts, files) in fresh.items():
-        store.put(keys[name], parts.downloads)
-        stamps: dict[str, Stamp] = {}
-        for path, content in files.items():
-            kept = state.policies[name].stamps.get(path)
-            if kept is not None and _holds(plan.out_dir, path, kept, content):
-                stamps[path] = kept  # same bytes: leave the file (and its time) alone
+    library_state = {path: kept_stamp for path, kept_stamp in state.library_files.items() if path not in stale_library}
+
+    def update(staging: Path) -> None:
+        nonlocal written
+        link_files_into(plan.out_dir, staging, kept, missing_ok=True)  # a file deleted by hand: its policy is rendered again
+        for name, (parts, files) in fresh.items():
+            store.put(keys[name], parts.downloads)
+            stamps: dict[str, Stamp] = {}
+            for path, content in files.items():
+                kept_stamp = state.policies[name].stamps.get(path)
+                if kept_stamp is not None and _holds(staging, path, kept_stamp, content):
+                    stamps[path] = kept_stamp  # same bytes: leave the file (and its time) alone
+                    continue
+                stamps[path] = replace_file(staging, path, content)
+                written += 1
+                fault_point("mid-update")  # (for the fault-injection tests) after the first file
+            records[name] = PolicyRecord.of(keys[name], stamps, parts)
+        for path, content in library.items():
+            if content is None:
                 continue
-            stamps[path] = replace_file(plan.out_dir, path, content)
+            digest = _digest(content)
+            kept_stamp = library_state.get(path)
+            if kept_stamp is not None and kept_stamp[0] == digest and _is_as_left(str(staging), path, kept_stamp[1]):
+                continue
+            library_state[path] = (digest, replace_file(staging, path, content))
             written += 1
-        records[name] = PolicyRecord.of(keys[name], stamps, parts)
+
+    replace_dir_atomically(plan.out_dir, update)
+    for name in fresh:
         if state.policies[name].key != keys[name]:
             store.discard(state.policies[name].key)
-    library_state = {path: kept for path, kept in state.library_files.items() if path not in stale_library}
-    for path, content in library.items():
-        if content is None:
-            continue
-        digest = _digest(content)
-        kept = library_state.get(path)
-        if kept is not None and kept[0] == digest and _is_as_left(str(plan.out_dir), path, kept[1]):
-            continue
-        library_state[path] = (digest, replace_file(plan.out_dir, path, content))
-        written += 1
     _save_state(state_file, BuildState(out_dir=str(plan.out_dir), settings=state.settings, policies=records, library_files=library_state))
     paths = _sorted_paths(records.values(), library_state)
     return BuildReport(files=len(paths), rendered=len(fresh), reused=len(folders) - len(fresh), written=written, removed=removed, incremental=True, paths=paths, newest=newest_date(record.listing for record in records.values()), drafts=_drafts(records.values()))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -81,3 +82,39 @@ def test_code_version_changes_with_any_file_of_the_package(tmp_path: Path) -> No
     template = next(package.glob("templates/**/*.j2"))
     template.write_text(template.read_text(encoding="utf-8") + " ", encoding="utf-8")
     assert code_version(package) != before
+
+
+def _key_within(folder: Path, seconds: float = 10) -> str:
+    """The folder's key, computed in a thread that must end within `seconds`."""
+    result: list[str] = []
+    worker = threading.Thread(target=lambda: result.append(BuildCache().key(folder)), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert result, f"hashing {folder} did not end within {seconds} s"
+    return result[0]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda where: os.mkfifo(where), id="a FIFO"),
+        pytest.param(lambda where: os.symlink("/dev/zero", where), id="a link to /dev/zero"),
+        pytest.param(lambda where: os.symlink("missing.yaml", where), id="a dangling link"),
+        pytest.param(lambda where: os.symlink(os.path.basename(where), where), id="a link to itself"),
+        pytest.param(lambda where: os.symlink("..", where), id="a link to the folder above"),
+    ],
+)
+def test_hashing_reads_only_regular_files_and_always_ends(folder: Path, make: Callable[[str], None]) -> None:
+    before = _key_within(folder)
+    make(str(folder / "revisions" / "odd.yaml"))
+    assert _key_within(folder) != before  # the entry is part of the key: by its name and kind, never read
+
+
+def test_a_revisions_folder_behind_a_link_is_hashed_through_the_link(folder: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    shutil.move(folder / "revisions", elsewhere)
+    (folder / "revisions").symlink_to(elsewhere, target_is_directory=True)
+    before = _key_within(folder)
+    revision = sorted(elsewhere.glob("*.yaml"))[-1]
+    revision.write_text(revision.read_text(encoding="utf-8").replace("title: ", "title: Edited ", 1), encoding="utf-8")
+    assert _key_within(folder) != before

@@ -7,6 +7,7 @@ again; nothing stale is ever kept; bad data changes nothing.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
@@ -20,10 +21,12 @@ from pathlib import Path
 import pytest
 
 from generators import cache as cache_module
+from generators import pipeline as pipeline_module
 from generators.build import OutputClashError, render_outputs
 from generators.cli import main
 from generators.errors import PolicyDataError
-from generators.pipeline import BuildReport, build_tree, worker_start_method
+from generators.pipeline import BuildReport, _PartStore, build_tree, worker_start_method
+from generators.render.downloads import DownloadsPart
 from generators.validate import load_library
 
 from .conftest import AS_OF
@@ -176,6 +179,57 @@ def test_an_output_file_changed_by_hand_is_rendered_again(data: Path, tmp_path: 
     report = build(data, out, cache)
     assert not report.incremental
     assert tree_differences(snapshot_tree(out), expected_tree(data)) == []
+
+
+def test_files_added_by_hand_into_the_output_are_gone_after_an_incremental_build_as_after_a_clean_one(data: Path, tmp_path: Path) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build(data, out, cache)
+    (out / "stray.html").write_text("added by hand\n", encoding="utf-8")
+    (out / "api" / "v1" / "stray.json").write_text("{}\n", encoding="utf-8")
+    edit_one_policy(data)
+    report = build(data, out, cache)
+    assert (report.incremental, report.rendered) == (True, 1)
+    assert tree_differences(snapshot_tree(out), expected_tree(data)) == []
+
+
+def test_a_failure_during_an_incremental_update_publishes_nothing(data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build(data, out, cache)
+    before = snapshot_tree(out)
+    edit_one_policy(data)
+    replaced: list[str] = []
+    real_replace_file = pipeline_module.replace_file
+
+    def disk_full_after_one_file(out_dir: Path, path: str, content: bytes) -> tuple[int, int]:
+        if replaced:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(out_dir / path))
+        replaced.append(path)
+        return real_replace_file(out_dir, path, content)
+
+    monkeypatch.setattr(pipeline_module, "replace_file", disk_full_after_one_file)
+    with pytest.raises(OSError):
+        build(data, out, cache)
+    assert replaced, "the update wrote no file before the failure"
+    assert tree_differences(before, snapshot_tree(out)) == []  # not one file of the update is published
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "data", "out"]
+    monkeypatch.undo()
+    build(data, out, cache)
+    assert tree_differences(snapshot_tree(out), expected_tree(data)) == []
+
+
+def test_a_cached_part_that_is_not_what_was_stored_under_its_key_is_never_used(tmp_path: Path) -> None:
+    store = _PartStore(tmp_path / "parts")
+    first = DownloadsPart(number="1.01.01", sort_key=(1, 1, 1), csv_rows=b"", shards={}, feed_entries=(), feed_updated="2026-01-01T00:00:00Z", files={})
+    second = DownloadsPart(number="1.01.02", sort_key=(1, 1, 2), csv_rows=b"", shards={}, feed_entries=(), feed_updated="2026-01-01T00:00:00Z", files={})
+    store.put("a" * 64, first)
+    store.put("b" * 64, second)
+    assert store.get("a" * 64) is not None
+    shutil.copyfile(store.path("a" * 64), store.path("b" * 64))  # a valid part, under another key
+    assert store.get("b" * 64) is None
+    damaged = bytearray(store.path("a" * 64).read_bytes())
+    damaged[-1] ^= 1
+    store.path("a" * 64).write_bytes(bytes(damaged))
+    assert store.get("a" * 64) is None
 
 
 def test_invalid_data_is_reported_in_full_and_changes_nothing(data: Path, tmp_path: Path) -> None:

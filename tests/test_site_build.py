@@ -24,6 +24,7 @@ from generators.model import Library
 from generators.render.json_api import render_api
 from generators.render.site import render_site_pages
 from generators.text import to_plain
+from generators.write import MARKER_TEXT, OUTPUT_MARKER
 
 from .conftest import DATA, ROOT, AS_OF
 
@@ -141,12 +142,13 @@ def test_compressed_sitemap_carries_the_data_date_not_the_build_time(library: Li
 def test_invalid_data_stops_the_build_and_keeps_the_previous_site(data_copy: Path, edit, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
     previous = tmp_path / "site"
     previous.mkdir()
+    (previous / OUTPUT_MARKER).write_bytes(MARKER_TEXT)  # a site policykb built
     (previous / "index.html").write_text("previous build", encoding="utf-8")
     edit("6.01.03/revisions/2026-01-22.yaml", "determination: investigational", "determination: maybe")
     code = main(["--data", str(data_copy), "build", "--out", str(previous), "--config", str(ROOT / "mkdocs.yml")])
     assert code == 1
     assert "2026-01-22.yaml:" in capsys.readouterr().err
-    assert [p.name for p in previous.iterdir()] == ["index.html"]
+    assert sorted(p.name for p in previous.iterdir()) == [OUTPUT_MARKER, "index.html"]
     assert (previous / "index.html").read_text(encoding="utf-8") == "previous build"
 
 
@@ -158,6 +160,7 @@ def test_a_failing_mkdocs_build_keeps_the_previous_site(tmp_path: Path, capsys: 
     config.write_text("site_name: broken\ndocs_dir: docs\nnav:\n  - missing.md\n", encoding="utf-8")
     previous = tmp_path / "site"
     previous.mkdir()
+    (previous / OUTPUT_MARKER).write_bytes(MARKER_TEXT)  # a site policykb built
     (previous / "index.html").write_text("previous build", encoding="utf-8")
     code = main(["--data", str(DATA), "build", "--out", str(previous), "--config", str(config)])
     assert code == 1
@@ -213,3 +216,23 @@ def test_policykb_build_publishes_what_the_hook_alone_publishes(library: Library
     command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "--config-file", str(ROOT / "mkdocs.yml"), "--site-dir", str(plain)]
     assert subprocess.run(command, env=env, check=False).returncode == 0
     assert tree_differences(snapshot_tree(built_site), snapshot_tree(plain)) == []
+
+
+def test_a_build_into_a_gh_pages_checkout_keeps_its_git_and_cname_and_publishes_readable_modes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site = tmp_path / "site"
+    (site / ".git").mkdir(parents=True)
+    (site / ".git" / "HEAD").write_text("ref: refs/heads/gh-pages\n", encoding="utf-8")
+    (site / ".nojekyll").write_bytes(b"")
+    (site / "CNAME").write_text("policies.example.org\n", encoding="utf-8")
+    previous = os.umask(0o077)  # MkDocs, in its own process, writes under it too
+    try:
+        code = main(["--data", str(DATA), "build", "--out", str(site), "--config", str(ROOT / "mkdocs.yml")])
+    finally:
+        os.umask(previous)
+    assert code == 0, capsys.readouterr().err
+    assert (site / ".git" / "HEAD").read_text(encoding="utf-8") == "ref: refs/heads/gh-pages\n"
+    assert (site / "CNAME").read_text(encoding="utf-8") == "policies.example.org\n" and (site / ".nojekyll").exists()
+    assert (site / "index.html").is_file() and (site / OUTPUT_MARKER).is_file()
+    modes = {oct(p.stat().st_mode & 0o777) for p in site.rglob("*") if ".git" not in p.parts and not p.is_symlink()}
+    assert modes == {"0o644", "0o755"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]

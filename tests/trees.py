@@ -13,14 +13,20 @@ import subprocess
 import sys
 from pathlib import Path
 
+from generators.write import OUTPUT_MARKER
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def snapshot_tree(folder: Path) -> dict[str, bytes]:
-    """Every file under `folder` by POSIX relative path, with its bytes (empty if absent)."""
+    """Every file under `folder` by POSIX relative path, with its bytes (empty if absent).
+
+    Not the marker policykb puts at the top of each tree it writes (`write.OUTPUT_MARKER`):
+    it is no output of the data (its own tests are in `tests/test_output_safety.py`).
+    """
     if not folder.exists():
         return {}
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file() and p != folder / OUTPUT_MARKER}
 
 
 def tree_differences(first: dict[str, bytes], second: dict[str, bytes]) -> list[str]:
