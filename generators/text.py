@@ -18,6 +18,10 @@ with `-` or four spaces). `to_markdown_html` is `to_html` with every ASCII punct
 character written as a numeric character reference (`&#91;` for `[`) and whitespace runs as
 one space, so no Markdown processor or extension can find syntax in it; browsers show the
 characters unchanged.
+
+An attribute value is a context of its own: `to_attribute` gives plain text on one line with
+both quotes escaped, for `title`, `content` and the like. Data never reaches an `href`: the
+only addresses in pages are the site's own and the `http(s)` links `to_html` makes.
 """
 
 from __future__ import annotations
@@ -110,6 +114,17 @@ def _as_references(text: str) -> str:
     """Every ASCII punctuation character as `&#N;`; whitespace runs as one space."""
     text = _WHITESPACE.sub(" ", text)
     return "".join(f"&#{ord(c)};" if c in _MARKDOWN_SIGNIFICANT else c for c in text)
+
+
+@_memoized
+def to_attribute(text: str) -> Markup:
+    """`text` for a quoted HTML attribute value (`title="..."`, `content="..."`).
+
+    The text as a reader says it (`to_plain`), whitespace runs and line breaks as one space,
+    then `&`, `<`, `>`, `"` and `'` escaped: it cannot close its attribute, whichever quote
+    the attribute uses, and on one line it cannot end the raw HTML block of a Markdown page.
+    """
+    return Markup(escape(" ".join(to_plain(text).split()), quote=True))
 
 
 @_memoized

@@ -11,7 +11,7 @@ from functools import cache
 import jinja2
 from markupsafe import Markup, escape
 
-from ..text import to_html, to_markdown_html, to_plain
+from ..text import to_attribute, to_html, to_markdown_html, to_plain
 
 
 @cache
@@ -22,6 +22,7 @@ def environment() -> jinja2.Environment:
     template passes it through `html`, which allows only the markup of `generators.text`.
     In `.md` templates (Markdown that MkDocs renders) data text must go through
     `markdown_safe` instead: `html` output is still Markdown to MkDocs (`[x](...)`, `_`, `|`).
+Data text inside an attribute value goes through `attribute` (one line, quotes escaped).
     """
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("generators", "templates"),
@@ -34,6 +35,7 @@ def environment() -> jinja2.Environment:
     env.filters["plain"] = to_plain
     env.filters["html"] = to_html
     env.filters["markdown_safe"] = to_markdown_html
+    env.filters["attribute"] = to_attribute
     env.filters["long_date"] = long_date
     env.filters["path_breaks"] = path_breaks
     env.filters["month_year"] = month_year
