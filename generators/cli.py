@@ -29,8 +29,9 @@ from .errors import PolicyDataError
 from .model import CodeSystem, Library, Policy, Revision
 from .pipeline import BuildReport, build_tree, default_jobs
 from .progress import Progress
-from .render import render_template
+from .render import render_terminal
 from .render.diffs import diff_json, diff_text
+from .text import for_terminal
 from .timeline import first_window, revision_in_effect
 from .validate import load_library
 from .write import link_files_into, replace_dir_atomically, write_file_atomically
@@ -54,7 +55,7 @@ def _print_diagnostics(error: PolicyDataError, fmt: str = "text") -> None:
         print(json.dumps(payload, indent=2, ensure_ascii=False))
         return
     for diagnostic in error.diagnostics:
-        print(diagnostic.format(), file=sys.stderr)
+        print(for_terminal(diagnostic.format()), file=sys.stderr)
     count = len(error.diagnostics)
     print(f"{count} problem{'s' if count != 1 else ''} found; nothing was written.", file=sys.stderr)
 
@@ -221,7 +222,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     policy = find_policy(library, args.number)
     if args.as_of is None:
         revision = find_revision(policy, args.revision)
-        print(render_template("terminal/show.txt.j2", policy=policy, revision=revision, as_of=None, window_note=None), end="")
+        print(render_terminal("terminal/show.txt.j2", policy=policy, revision=revision, as_of=None, window_note=None), end="")
         return 0
     window = revision_in_effect(policy, args.as_of)
     if window is None:
@@ -233,7 +234,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     for later in pending:
         takes_effect = f"takes effect {later.effective_date}" if later.effective_date else "has no known effective date"
         note += f"; revision {later.key} is approved but {takes_effect}"
-    print(render_template("terminal/show.txt.j2", policy=policy, revision=revision, as_of=args.as_of.isoformat(), window_note=note), end="")
+    print(render_terminal("terminal/show.txt.j2", policy=policy, revision=revision, as_of=args.as_of.isoformat(), window_note=note), end="")
     return 0
 
 
@@ -280,7 +281,7 @@ def cmd_lookup(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps([r.model_dump(mode="json") for r in records], indent=2, ensure_ascii=False))
         return 0
-    text = render_template("terminal/lookup.txt.j2", records=records, system_names=_SYSTEM_NAMES, release=icd10.CODE_SET_RELEASE)
+    text = render_terminal("terminal/lookup.txt.j2", records=records, system_names=_SYSTEM_NAMES, release=icd10.CODE_SET_RELEASE)
     print(text, end="")
     return 0
 

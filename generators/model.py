@@ -25,6 +25,8 @@ from pydantic import (
     model_validator,
 )
 
+from .text import UNPRINTABLE, describe_character
+
 # --------------------------------------------------------------------------- scalar types
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -73,26 +75,32 @@ def _pattern(regex: re.Pattern[str], expected: str) -> AfterValidator:
     return AfterValidator(check)
 
 
-# Control characters (other than tab and line breaks) are invisible on a page and in print:
-# one in a text field is a transcription accident, e.g. an escaped "\0" in a quoted string.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+def _printable_text(value: str) -> str:
+    """The one rule of every text field: not blank, and no `UNPRINTABLE` character.
 
-
-def _non_empty(value: str) -> str:
+    A control or invisible format character is invisible on a page and in print (one in a
+    text field is a transcription accident, e.g. an escaped "\\0" in a quoted string), and in
+    a terminal it can run escape sequences (`policykb show`).
+    """
     if not value.strip():
         raise ValueError("found empty text; expected the text as published")
-    control = _CONTROL.search(value)
-    if control:
-        raise ValueError(f"found the control character U+{ord(control.group()):04X} in the text; expected printable text")
+    unprintable = UNPRINTABLE.search(value)
+    if unprintable:
+        raise ValueError(f"found the control character {describe_character(unprintable.group())} in the text; expected printable text")
     return value
 
 
-Text = Annotated[str, AfterValidator(_non_empty)]
-"""Non-empty text as published; may use the inline markup of `generators.text`."""
+Text = Annotated[str, AfterValidator(_printable_text)]
+"""Non-blank printable text as published; may use the inline markup of `generators.text`.
+
+Every free-text field of the model is `Text` (or `Text | None`), so the rule holds everywhere."""
 Slug = Annotated[str, _pattern(SLUG, "a stable ID of lower-case words joined by hyphens, e.g. spine-not-medically-necessary")]
 PolicyNumber = Annotated[str, _pattern(POLICY_NUMBER, "a policy number such as 6.01.03")]
 RomanNumeral = Annotated[str, _pattern(ROMAN, "a Roman numeral such as I, II or III")]
-HttpUrl = Annotated[str, _pattern(re.compile(r"^https?://[^\s<>\"]+$"), "an http(s) URL")]
+#: An address is printable ASCII without spaces, quotes or angle brackets: no NUL, no control
+#: character and no space can hide in it (write other characters percent-encoded).
+HTTP_URL = re.compile(r"https?://[!#-;=?-~]+\Z", re.ASCII)
+HttpUrl = Annotated[str, _pattern(HTTP_URL, "an http(s) URL of printable ASCII characters without spaces, quotes or angle brackets")]
 
 
 class Model(BaseModel):
@@ -279,9 +287,9 @@ class ProfessionalGuideline(Model):
     """What one professional body says: an introduction and its bullet points."""
 
     id: Slug = Field(description="Stable ID of the guideline entry.")
-    body: str = Field(description="Short name of the body, e.g. NCCN, NICE, ACR-ASNR.", min_length=1)
+    body: Text = Field(description="Short name of the body, e.g. NCCN, NICE, ACR-ASNR.")
     organization: Text = Field(description="Full name of the body or bodies.")
-    edition: str | None = Field(default=None, description="Version or date of the guideline, e.g. Version 3.2025.")
+    edition: Text | None = Field(default=None, description="Version or date of the guideline, e.g. Version 3.2025.")
     text: Text = Field(description="The introducing paragraph as published.")
     points: list[Text] = Field(default_factory=list, description="Bullet points, in printed order.")
     cites: list[Slug] = Field(default_factory=list, description="IDs of the references for this guideline.")
@@ -378,7 +386,7 @@ class CodeTable(_PerCodeSystem, Generic[CodeT]):
 
     not_applicable: bool = Field(default=False, description="True when the table is printed as Not Applicable.")
     entries: list[CodeEntry[CodeT]] = Field(default_factory=list, description="The rows, in printed order.")
-    copyright: str | None = Field(default=None, description="A copyright line printed under the table.")
+    copyright: Text | None = Field(default=None, description="A copyright line printed under the table.")
 
     @model_validator(mode="after")
     def _state_or_entries(self) -> CodeTable[CodeT]:
@@ -421,13 +429,13 @@ class Preamble(Model):
     """The paragraph printed under the header, and its link to the product disclaimer."""
 
     text: Text = Field(description="The preamble as published.")
-    disclaimer_link_text: str | None = Field(default=None, description="Text of the link to the product disclaimer.")
+    disclaimer_link_text: Text | None = Field(default=None, description="Text of the link to the product disclaimer.")
 
 
 class ProvenanceNote(Model):
     """One difference of a reconstructed revision from the published text it derives from."""
 
-    field: str = Field(description="Field path in the revision, e.g. statements or references.", min_length=1)
+    field: Text = Field(description="Field path in the revision, e.g. statements or references.")
     difference: Text = Field(description="What differs from the published text.")
     reason: Text = Field(description="Why: the evidence or the reasoning.")
     basis: Basis = Field(description="stated by the source, inferred from it, or unknown.")

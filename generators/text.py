@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 import string
+import unicodedata
 from functools import lru_cache
 from html import escape, unescape
 
@@ -49,6 +50,36 @@ _LINK_PLACEHOLDER = re.compile(r"<(\d+)>")
 _STRONG_TAG = re.compile(r"</?strong>")
 _MARKDOWN_SIGNIFICANT = frozenset(string.punctuation)
 _WHITESPACE = re.compile(r"\s+")
+
+
+#: Characters no text of the data may hold, and that a terminal must never receive raw: C0
+#: controls but tab and line feed (ESC starts terminal escape sequences, CR overwrites a line),
+#: DEL, C1 controls, and the invisible format characters that reorder or hide text (bidi
+#: embeddings, overrides and isolates, zero-width space, word joiner and invisible operators,
+#: byte-order mark, interlinear annotations, tag characters). One rule: the model refuses them
+#: in every text field (`generators.model.Text`), `for_terminal` shows them as escapes.
+UNPRINTABLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u2069\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]"
+)
+
+
+def describe_character(character: str) -> str:
+    """A character for messages: `U+001B` with its Unicode name when it has one."""
+    name = unicodedata.name(character, "")
+    return f"U+{ord(character):04X}" + (f" ({name})" if name else "")
+
+
+def for_terminal(text: str) -> str:
+    """`text` safe to print: every `UNPRINTABLE` character (and lone surrogate) as a visible escape.
+
+    `\x1b]0;PWNED\x07` is printed as the characters `\x1b]0;PWNED\x07`, so data (or a file
+    name) can neither send escape sequences to the terminal nor rewrite what it shows.
+    """
+    return _TERMINAL_UNSAFE.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace").decode("ascii"), text)
+
+
+_TERMINAL_UNSAFE = re.compile(UNPRINTABLE.pattern[:-1] + "\ud800-\udfff]")
 
 
 # Revisions of a policy repeat most of their text, and a page shows a text in more than one

@@ -17,9 +17,10 @@ from generators.model import CPT_CODE, HCPCS_CODE, ICD10CM_CODE, Basis, Determin
 
 Data = dict[str, Any]
 
-#: Any printable text, tabs and line breaks included; control characters are refused by the model.
+#: Any printable text, tabs and line breaks included; control and invisible format characters
+#: (and unassigned code points such as U+FFFF, which XML forbids) are refused by the model.
 text = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), whitelist_characters="\n\t"),
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Cf", "Cn"), whitelist_characters="\n\t"),
     min_size=1,
     max_size=30,
 ).filter(lambda value: value.strip() != "")

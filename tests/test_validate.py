@@ -7,8 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from generators.errors import PolicyDataError
-from generators.validate import load_library
+from generators import model
+from generators.errors import PolicyDataError, format_path
+from generators.load import load_yaml_file
+from generators.validate import load_library, validate_document
+
+from .conftest import DATA
 
 REV = "6.01.03/revisions/2026-01-22.yaml"
 POLICY = "6.01.03/policy.yaml"
@@ -101,3 +105,35 @@ def test_a_failing_extra_check_is_reported_against_the_file_not_raised(data_copy
     assert len(messages) == 2
     assert all("could not handle (KeyError: 'C71.0')" in m and m.endswith("[check-failed]") for m in messages)
     assert messages[0].startswith("policy_data/6.01.03/revisions/2025-01-23.yaml:")
+
+
+# --------------------------------------------------------------------------- one text rule
+
+
+def _string_leaves(value: object, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    if isinstance(value, dict):
+        return [leaf for key, item in value.items() for leaf in _string_leaves(item, path + (key,))]
+    if isinstance(value, list):
+        return [leaf for index, item in enumerate(value) for leaf in _string_leaves(item, path + (index,))]
+    return [path] if isinstance(value, str) else []
+
+
+def _append_to_strings(value: object, suffix: str) -> object:
+    if isinstance(value, dict):
+        return {key: _append_to_strings(item, suffix) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_append_to_strings(item, suffix) for item in value]
+    return value + suffix if isinstance(value, str) else value
+
+
+@pytest.mark.parametrize("character", ["\x1b", "\x00", "\r", "\x7f", "\x85", "\u202e", "\ufeff"])
+@pytest.mark.parametrize("name,model_name", [("policy.yaml", "PolicyIdentity"), ("revisions/2025-01-23.yaml", "Revision"), ("revisions/2026-01-22.yaml", "Revision")])
+def test_every_text_field_refuses_control_characters(character: str, name: str, model_name: str) -> None:
+    """Issue 17, item 10: one rule for every string of the data, provenance notes included."""
+    document = load_yaml_file(DATA / "6.01.03" / name)
+    assert not isinstance(document, list)
+    leaves = _string_leaves(document.data)
+    document.data = _append_to_strings(document.data, character)
+    _, found = validate_document(document, getattr(model, model_name))
+    refused = {d.field_path for d in found}
+    assert [format_path(leaf) for leaf in leaves if format_path(leaf) not in refused] == []
