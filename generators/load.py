@@ -83,7 +83,7 @@ _ALLOWED_TAGS = {
     "tag:yaml.org,2002:map",
     "tag:yaml.org,2002:seq",
 }
-_INTEGER = re.compile(rf"^(0|[1-9][0-9]{{0,{MAX_INTEGER_DIGITS - 1}}})$")
+_INTEGER = re.compile(rf"^(0|[1-9][0-9]{{0,{MAX_INTEGER_DIGITS - 1}}})\Z", re.ASCII)
 _NULLS = {"", "~", "null"}
 
 

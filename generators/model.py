@@ -29,14 +29,16 @@ from .text import UNPRINTABLE, describe_character
 
 # --------------------------------------------------------------------------- scalar types
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_YEAR_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-POLICY_NUMBER = re.compile(r"^\d{1,2}\.\d{2}\.\d{2}$")
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-CPT_CODE = re.compile(r"^(\d{5}|\d{4}[FTU])$")
-HCPCS_CODE = re.compile(r"^[A-V]\d{4}$")
-ICD10CM_CODE = re.compile(r"^[A-Z]\d[0-9A-Z](?:\.[0-9A-Z]{1,4})?$")
-ROMAN = re.compile(r"^(?=[IVXLC])C{0,3}(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})$")
+# Every pattern is ASCII-only ([0-9], not \d, which also matches "７" and "٣") and anchored with
+# \Z, not $ (which also matches before a final line break: "0609T\n" would pass).
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z", re.ASCII)
+_YEAR_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})\Z", re.ASCII)
+POLICY_NUMBER = re.compile(r"^[0-9]{1,2}\.[0-9]{2}\.[0-9]{2}\Z", re.ASCII)
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z", re.ASCII)
+CPT_CODE = re.compile(r"^(?:[0-9]{5}|[0-9]{4}[FTU])\Z", re.ASCII)
+HCPCS_CODE = re.compile(r"^[A-V][0-9]{4}\Z", re.ASCII)
+ICD10CM_CODE = re.compile(r"^[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?\Z", re.ASCII)
+ROMAN = re.compile(r"^(?=[IVXLC])C{0,3}(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})\Z", re.ASCII)
 
 
 def _parse_date(value: Any) -> Any:

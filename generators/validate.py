@@ -35,7 +35,7 @@ from .model import (
 )
 from .text import to_plain
 
-_REVISION_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}\.yaml$")
+_REVISION_FILE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\.yaml\Z", re.ASCII)
 
 #: Extra checks on a validated revision (e.g. the ICD-10-CM code set); each yields diagnostics.
 RevisionCheck = Callable[[Revision, LoadedDocument], Iterable[Diagnostic]]
@@ -349,7 +349,7 @@ def load_policy(folder: Path, root: Path | None = None) -> tuple[Policy | None, 
     problems: list[Diagnostic] = []
     folder_name = display_path(folder, root)
     if not POLICY_NUMBER.match(folder.name):
-        return None, [Diagnostic(file=folder_name, message=f"found the folder {folder.name!r}; expected a folder named by a policy number such as 6.01.03", code="folder-name")]
+        return None, [Diagnostic(file=folder_name, message=f"found the folder {folder.name!r}; expected a folder named by a policy number such as 6.01.03 (ASCII digits, nothing else)", code="folder-name")]
     identity_file = folder / "policy.yaml"
     if not identity_file.is_file():
         return None, [Diagnostic(file=display_path(identity_file, root), message="missing policy.yaml; expected the policy's identity and history in it", code="missing-file")]

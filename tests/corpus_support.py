@@ -6,6 +6,7 @@ can use the same cases.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,9 @@ class Case:
     def apply(self, data: Path) -> None:
         """Break the copy of the data under `data` as this case says."""
         path = data / self.target
+        if "copy_folder" in self.how:
+            shutil.copytree(data / self.how["copy_folder"], path)
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
         if "replace" in self.how:
             text = path.read_text(encoding="utf-8")

@@ -27,7 +27,7 @@ text = st.text(
 slug = st.from_regex(r"[a-z0-9]{1,6}(-[a-z0-9]{1,6}){0,2}", fullmatch=True)
 iso_date = st.dates(min_value=date(1990, 1, 1), max_value=date(2099, 12, 31))
 year_month = st.builds(lambda year, month: f"{year:04d}-{month:02d}", st.integers(1990, 2099), st.integers(1, 12))
-policy_number = st.from_regex(r"[1-9]\d?\.\d{2}\.\d{2}", fullmatch=True)
+policy_number = st.from_regex(r"[1-9][0-9]?\.[0-9]{2}\.[0-9]{2}", fullmatch=True)
 http_url = st.from_regex(r"https?://[a-z0-9.]{1,12}/[A-Za-z0-9_~*()\[\]./-]{0,20}", fullmatch=True)
 
 

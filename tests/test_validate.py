@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from generators import model
 from generators.errors import PolicyDataError, format_path
 from generators.load import load_yaml_file
+from generators.text import UNPRINTABLE
 from generators.validate import load_library, validate_document
 
 from .conftest import DATA
@@ -137,3 +139,42 @@ def test_every_text_field_refuses_control_characters(character: str, name: str, 
     _, found = validate_document(document, getattr(model, model_name))
     refused = {d.field_path for d in found}
     assert [format_path(leaf) for leaf in leaves if format_path(leaf) not in refused] == []
+
+
+# --------------------------------------------------------------------------- ASCII patterns
+
+
+def _validation_patterns() -> list[tuple[str, re.Pattern[str]]]:
+    from generators import load, validate
+
+    return [
+        (f"{module.__name__}.{name}", value)
+        for module in (model, validate, load)
+        for name, value in vars(module).items()
+        if isinstance(value, re.Pattern) and value is not UNPRINTABLE  # a set of characters, not a format
+    ]
+
+
+def test_every_validation_pattern_is_ascii_and_anchored_at_the_very_end() -> None:
+    """Issue 17, item 6: `\\d` matches "７", and `$` matches before a final line break."""
+    patterns = _validation_patterns()
+    assert len(patterns) >= 10
+    for name, pattern in patterns:
+        assert pattern.flags & re.ASCII, name
+        assert "\\d" not in pattern.pattern and not pattern.pattern.endswith("$"), name
+
+
+@pytest.mark.parametrize(
+    "pattern,good,bad",
+    [
+        (model.CPT_CODE, "76390", ["７６３９０", "76390\n", "0609T\n", "٧٦٣٩٠"]),
+        (model.HCPCS_CODE, "A4649", ["A４６４９", "A4649\n"]),
+        (model.ICD10CM_CODE, "C71.0", ["C７1.0", "C71.0\n"]),
+        (model.POLICY_NUMBER, "6.01.03", ["６.01.03", "6.01.04\n"]),
+        (model.SLUG, "spine-uses", ["spine-uses\n", "spïne"]),
+        (model.ROMAN, "IV", ["IV\n"]),
+    ],
+)
+def test_codes_numbers_and_ids_are_ascii_without_a_final_line_break(pattern: re.Pattern[str], good: str, bad: list[str]) -> None:
+    assert pattern.match(good)
+    assert [text for text in bad if pattern.match(text)] == []
