@@ -56,11 +56,13 @@ _WHITESPACE = re.compile(r"\s+")
 #: controls but tab and line feed (ESC starts terminal escape sequences, CR overwrites a line),
 #: DEL, C1 controls, and the invisible format characters that reorder or hide text (bidi
 #: embeddings, overrides and isolates, zero-width space, word joiner and invisible operators,
-#: byte-order mark, interlinear annotations, tag characters). One rule: the model refuses them
-#: in every text field (`generators.model.Text`), `for_terminal` shows them as escapes.
+#: byte-order mark, interlinear annotations, tag characters), and what XML 1.0 forbids besides
+#: (lone surrogates, U+FFFE, U+FFFF), so any valid text is well-formed in `feed.xml`. One rule:
+#: the model refuses them in every text field (`generators.model.Text`), `for_terminal` shows
+#: them as escapes.
 UNPRINTABLE = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064"
-    "\u2066-\u2069\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]"
+    "\u2066-\u2069\ud800-\udfff\ufeff\ufff9-\ufffb\ufffe\uffff\U000e0000-\U000e007f]"
 )
 
 
@@ -76,10 +78,7 @@ def for_terminal(text: str) -> str:
     `\x1b]0;PWNED\x07` is printed as the characters `\x1b]0;PWNED\x07`, so data (or a file
     name) can neither send escape sequences to the terminal nor rewrite what it shows.
     """
-    return _TERMINAL_UNSAFE.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace").decode("ascii"), text)
-
-
-_TERMINAL_UNSAFE = re.compile(UNPRINTABLE.pattern[:-1] + "\ud800-\udfff]")
+    return UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace").decode("ascii"), text)
 
 
 # Revisions of a policy repeat most of their text, and a page shows a text in more than one
