@@ -41,15 +41,31 @@ ICD10CM_CODE = re.compile(r"^[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?\Z", re.ASCII
 ROMAN = re.compile(r"^(?=[IVXLC])C{0,3}(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})\Z", re.ASCII)
 
 
+#: The dates policykb publishes. The build stamps its files with the newest date of the data
+#: (`SOURCE_DATE_EPOCH`; the sitemap's gzip header holds an unsigned 32-bit time, 1970 to
+#: 2106-02-07) and computes the day before a date (`generators.timeline`): a date outside this
+#: range is refused where it is written, never left to crash a build.
+EARLIEST_DATE = date(1970, 1, 1)
+LATEST_DATE = date(2099, 12, 31)
+_DATE_RANGE = f"a date from {EARLIEST_DATE} to {LATEST_DATE}"
+
+
+def _in_range(day: date) -> date:
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ValueError(f"found {day}, outside the dates policykb publishes; expected {_DATE_RANGE}")
+    return day
+
+
 def _parse_date(value: Any) -> Any:
-    """Accept `date` objects and ISO `YYYY-MM-DD` strings, nothing else (no timestamps)."""
+    """Accept `date` objects and ISO `YYYY-MM-DD` strings in the published range, nothing else (no timestamps)."""
     if isinstance(value, date):
-        return value
+        return _in_range(value)
     if isinstance(value, str) and _ISO_DATE.match(value):
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError as exc:
             raise ValueError(f"found {value!r}, which is not a calendar date ({exc}); expected a real date written YYYY-MM-DD") from None
+        return _in_range(day)
     shown = "null" if value is None else repr(value)
     raise ValueError(f"found {shown}; expected a date written YYYY-MM-DD")
 
@@ -61,6 +77,8 @@ def _check_year_month(value: str) -> str:
     match = _YEAR_MONTH.match(value)
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise ValueError(f"found {value!r}; expected a month written YYYY-MM, e.g. 2027-01")
+    if not EARLIEST_DATE.year <= int(match.group(1)) <= LATEST_DATE.year:
+        raise ValueError(f"found {value!r}, outside the dates policykb publishes; expected a month from {EARLIEST_DATE:%Y-%m} to {LATEST_DATE:%Y-%m}")
     return value
 
 

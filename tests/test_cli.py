@@ -143,3 +143,19 @@ def test_a_file_name_with_escapes_is_printed_inert(capsys: pytest.CaptureFixture
     code, _, err = run(capsys, "--data", str(data_copy), "validate")
     assert code == 1 and "PWNED" in err
     assert _raw_control(err) == []
+
+
+@pytest.mark.parametrize("day,code", [("0001-01-01", 1), ("1969-12-31", 1), ("9999-12-31", 0)])
+def test_show_as_of_any_date_answers_without_a_traceback(capsys: pytest.CaptureFixture[str], day: str, code: int) -> None:
+    """Issue 17, item 15: dates at the ends of the calendar never reach date arithmetic unchecked."""
+    returned, out, err = run(capsys, "--data", str(DATA), "show", "6.01.03", "--as-of", day)
+    assert returned == code and "Traceback" not in err
+    assert ("no stored revision in effect on" in err) if code else ("As of         9999-12-31" in out)
+
+
+def test_the_ends_of_the_published_date_range_validate(edit: Callable[[str, str, str], Path], data_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    edit("6.01.03/policy.yaml", "    - date: 2025-01-01\n", "    - date: 1970-01-01\n")
+    edit("6.01.03/revisions/2026-01-22.yaml", "next_review: 2027-01\n", "next_review: 2099-12\n")
+    edit("6.01.03/revisions/2026-01-22.yaml", "effective_date: 2026-05-15\n", "effective_date: 2099-12-31\n")
+    code, _, err = run(capsys, "--data", str(data_copy), "validate")
+    assert code == 0, err
