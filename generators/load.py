@@ -14,7 +14,10 @@ the node tree; we build the Python values ourselves so that:
 
 from __future__ import annotations
 
+import errno
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -330,22 +333,61 @@ def parse_yaml(text: str, name: str, path: Path | None = None) -> LoadedDocument
     return LoadedDocument(path=path or Path(name), name=name, data=data, root=root)
 
 
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _not_a_file(name: str, kind: str) -> list[Diagnostic]:
+    return [Diagnostic(file=name, message=f"found {kind}, not a regular file; expected a regular YAML file", code="not-a-file")]
+
+
+def read_regular_file(path: Path, name: str, limit: int = MAX_FILE_BYTES) -> bytes | list[Diagnostic]:
+    """The bytes of `path` if it is a regular file (or a link to one) of at most `limit` bytes.
+
+    Anything else is a located diagnostic saying what it is, and is never read: a FIFO would
+    block forever, `/dev/zero` never ends. The file is opened without blocking and checked on
+    the open descriptor, so what is read is what was checked.
+    """
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return _not_a_file(name, "a symbolic link that loops (it leads back to itself)")
+        if exc.errno == errno.ENOENT and os.path.islink(path):
+            return _not_a_file(name, f"a symbolic link to a missing file ({os.readlink(path)})")
+        if exc.errno == errno.EISDIR:
+            return _not_a_file(name, "a directory")
+        if exc.errno == errno.ENOENT:
+            return [Diagnostic(file=name, message="found no file; expected a regular YAML file here", code="missing-file")]
+        return [Diagnostic(file=name, message=f"found a file that cannot be read ({exc.strerror}); expected a readable YAML file", code="unreadable")]
+    status = os.fstat(descriptor)
+    for is_kind, kind in _KINDS:
+        if is_kind(status.st_mode):
+            os.close(descriptor)
+            return _not_a_file(name, kind)
+    with os.fdopen(descriptor, "rb") as handle:
+        size = status.st_size
+        if size > limit:
+            return [Diagnostic(file=name, message=f"found a file of {size:,} bytes; expected at most {limit:,} bytes", code="file-too-large")]
+        try:
+            return handle.read(limit + 1)
+        except OSError as exc:
+            return [Diagnostic(file=name, message=f"found a file that cannot be read ({exc.strerror}); expected a readable YAML file", code="unreadable")]
+
+
 def load_yaml_file(path: Path, root: Path | None = None) -> LoadedDocument | list[Diagnostic]:
     """Read and parse one YAML file with every safety check; never raises on bad input."""
     name = display_path(path, root)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return [
-                Diagnostic(
-                    file=name,
-                    message=f"found a file of {size:,} bytes; expected at most {MAX_FILE_BYTES:,} bytes",
-                    code="file-too-large",
-                )
-            ]
-        raw = path.read_bytes()
-    except OSError as exc:
-        return [Diagnostic(file=name, message=f"cannot read the file: {exc.strerror}", code="unreadable")]
+    raw = read_regular_file(path, name)
+    if isinstance(raw, list):
+        return raw
+    if len(raw) > MAX_FILE_BYTES:  # grew since it was measured
+        return [Diagnostic(file=name, message=f"found a file of more than {MAX_FILE_BYTES:,} bytes; expected at most {MAX_FILE_BYTES:,} bytes", code="file-too-large")]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -6,6 +6,7 @@ can use the same cases.
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,9 @@ class Case:
         if "copy_folder" in self.how:
             shutil.copytree(data / self.how["copy_folder"], path)
             return
+        if "make" in self.how:
+            self._make(path, self.how["make"])
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
         if "replace" in self.how:
             text = path.read_text(encoding="utf-8")
@@ -69,6 +73,25 @@ class Case:
             path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
         else:
             raise AssertionError(f"case {self.name}: no way of breaking the file given")
+
+
+    @staticmethod
+    def _make(path: Path, kind: str) -> None:
+        """Put something other than a regular file at `path` (replacing the file there)."""
+        if path.exists() or path.is_symlink():
+            path.unlink()
+        if kind == "directory":
+            path.mkdir()
+        elif kind == "fifo":
+            os.mkfifo(path)
+        elif kind == "dangling-symlink":
+            path.symlink_to(path.parent / "no-such-file.yaml")
+        elif kind == "self-symlink":
+            path.symlink_to(path.name)
+        elif kind.startswith("symlink-to:"):
+            path.symlink_to(kind.removeprefix("symlink-to:"))
+        else:
+            raise AssertionError(f"unknown kind of file to make: {kind}")
 
 
 def load_cases() -> list[Case]:
