@@ -22,6 +22,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    field_validator,
     model_validator,
 )
 
@@ -39,6 +40,10 @@ CPT_CODE = re.compile(r"^(?:[0-9]{5}|[0-9]{4}[FTU])\Z", re.ASCII)
 HCPCS_CODE = re.compile(r"^[A-V][0-9]{4}\Z", re.ASCII)
 ICD10CM_CODE = re.compile(r"^[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?\Z", re.ASCII)
 ROMAN = re.compile(r"^(?=[IVXLC])C{0,3}(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})\Z", re.ASCII)
+#: Statements are numbered I, II, III...; the numerals written with I, V, X, L and C (at most
+#: three Cs) end at CCCXCIX, so a revision has at most this many statements (real ones: under 20).
+MAX_STATEMENTS = 399
+LAST_STATEMENT_NUMBER = "CCCXCIX"
 
 
 #: The dates policykb publishes. The build stamps its files with the newest date of the data
@@ -116,7 +121,7 @@ Text = Annotated[str, AfterValidator(_printable_text)]
 Every free-text field of the model is `Text` (or `Text | None`), so the rule holds everywhere."""
 Slug = Annotated[str, _pattern(SLUG, "a stable ID of lower-case words joined by hyphens, e.g. spine-not-medically-necessary")]
 PolicyNumber = Annotated[str, _pattern(POLICY_NUMBER, "a policy number such as 6.01.03")]
-RomanNumeral = Annotated[str, _pattern(ROMAN, "a Roman numeral such as I, II or III")]
+RomanNumeral = Annotated[str, _pattern(ROMAN, f"a Roman numeral such as I, II or III, at most {LAST_STATEMENT_NUMBER}")]
 #: An address is printable ASCII without spaces, quotes or angle brackets: no NUL, no control
 #: character and no space can hide in it (write other characters percent-encoded).
 HTTP_URL = re.compile(r"https?://[!#-;=?-~]+\Z", re.ASCII)
@@ -485,7 +490,7 @@ class Revision(Model):
     )
     next_review: YearMonth | None = Field(description="Next review date (month precision); null when not known.")
     preamble: Preamble
-    statements: list[Statement] = Field(min_length=1, description="Policy statements in printed order.")
+    statements: list[Statement] = Field(min_length=1, description=f"Policy statements in printed order, at most {MAX_STATEMENTS}.")
     related_policies: list[RelatedPolicyGroup] = Field(default_factory=list)
     policy_guidelines: list[Text] = Field(default_factory=list, description="Paragraphs of the policy guidelines.")
     description: list[Text] = Field(min_length=1, description="Paragraphs of the description.")
@@ -498,6 +503,16 @@ class Revision(Model):
     search_terms: SearchTerms
     disclaimer: list[Text] = Field(min_length=1, description="Bullets of the product disclaimer.")
     provenance: Provenance | None = Field(default=None, description="Required for reconstructed revisions.")
+
+    @field_validator("statements", mode="before")
+    @classmethod
+    def _numbered_statements_only(cls, value: Any) -> Any:
+        if isinstance(value, list) and len(value) > MAX_STATEMENTS:
+            raise ValueError(
+                f"found {len(value)} statements; expected at most {MAX_STATEMENTS}, the last number a statement "
+                f"can have being {LAST_STATEMENT_NUMBER} (split the policy, or merge statements)"
+            )
+        return value
 
     @model_validator(mode="after")
     def _provenance_when_reconstructed(self) -> Revision:

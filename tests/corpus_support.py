@@ -69,6 +69,11 @@ class Case:
             # Valid YAML all the way: only the size is wrong, so nothing else can reject it.
             line = b"# " + b"x" * 97 + b"\n"
             path.write_bytes(path.read_bytes() + line * (MAX_FILE_BYTES // len(line) + 1))
+        elif self.how.get("generate") == "too-many-statements":
+            # 400 statements more than the file has, before its own (only the count is checked first).
+            extra = "".join(f"  - id: extra-{i}\n    number: I\n    determination: investigational\n    text: Extra {i}.\n" for i in range(400))
+            text = path.read_text(encoding="utf-8")
+            path.write_text(text.replace("\nstatements:\n", "\nstatements:\n" + extra, 1), encoding="utf-8")
         elif self.how.get("generate") == "utf-16":
             path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
         else:

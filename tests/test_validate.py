@@ -178,3 +178,34 @@ def test_every_validation_pattern_is_ascii_and_anchored_at_the_very_end() -> Non
 def test_codes_numbers_and_ids_are_ascii_without_a_final_line_break(pattern: re.Pattern[str], good: str, bad: list[str]) -> None:
     assert pattern.match(good)
     assert [text for text in bad if pattern.match(text)] == []
+
+
+# --------------------------------------------------------------------------- statement numbering
+
+
+def test_the_last_statement_number_is_the_last_numeral_the_checker_writes() -> None:
+    from generators.validate import _roman
+
+    assert _roman(model.MAX_STATEMENTS) == model.LAST_STATEMENT_NUMBER == "CCCXCIX"
+    assert model.ROMAN.match(model.LAST_STATEMENT_NUMBER) and not model.ROMAN.match(_roman(model.MAX_STATEMENTS + 1))
+
+
+def test_a_revision_of_399_statements_is_numbered_up_to_cccxcix(data_copy: Path) -> None:
+    """Issue 17, item 18: the limit is reachable, and one more is refused with the limit named."""
+    from generators.validate import _roman
+
+    path = data_copy / REV
+    text = path.read_text(encoding="utf-8")
+    extra = "".join(
+        f"  - id: extra-{n}\n    number: {_roman(n)}\n    determination: investigational\n    text: Extra statement {n}.\n"
+        for n in range(4, model.MAX_STATEMENTS + 1)
+    )
+    path.write_text(text.replace("\nrelated_policies:\n", "\n" + extra + "related_policies:\n", 1), encoding="utf-8")
+    statements = load_library(data_copy).policies[0].current.statements
+    assert len(statements) == 399 and statements[-1].number == "CCCXCIX"
+    one_more = "  - id: extra-400\n    number: CD\n    determination: investigational\n    text: Extra statement 400.\n"
+    path.write_text(path.read_text(encoding="utf-8").replace("\nrelated_policies:\n", "\n" + one_more + "related_policies:\n", 1), encoding="utf-8")
+    assert [p for p in problems(data_copy) if "statements:" in p] == [
+        f"policy_data/{REV}:22:1: error: statements: found 400 statements; expected at most 399, the last number a statement "
+        "can have being CCCXCIX (split the policy, or merge statements) [invalid-value]"
+    ]
