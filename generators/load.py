@@ -285,6 +285,54 @@ def _convert(root: yaml.Node) -> Any:
     return convert(root, 0)
 
 
+#: A line with a comment after something: whitespace, then `#` (a full-line comment is not one).
+_TRAILING_COMMENT = re.compile(r"\S[ \t]+#")
+_COMMENT_AFTER = re.compile(r"[ \t]+#")
+
+
+def _text_cut_by_comments(text: str, root: yaml.Node, name: str) -> list[Diagnostic]:
+    """Plain text values followed by ` #` on their line: YAML dropped the rest as a comment.
+
+    `description: Disc 2 #3 level` is the text "Disc 2": nothing says the rest is gone. A
+    value read as null, a boolean or a number may carry a comment (`effective_date: null  # not
+    known`); text may not, it must be quoted. Costs nothing when no line has such a comment.
+    """
+    lines = text.split("\n")
+    suspects = {number for number, line in enumerate(lines) if "#" in line and _TRAILING_COMMENT.search(line)}
+    if not suspects:
+        return []
+    problems: list[Diagnostic] = []
+
+    def walk(node: yaml.Node, path: FieldPath) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                walk(value_node, path + (str(key_node.value),))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                walk(item, path + (index,))
+        elif not node.style and node.end_mark.line in suspects and isinstance(_Builder._scalar(node), str):
+            line = lines[node.end_mark.line]
+            if _COMMENT_AFTER.match(line, node.end_mark.column):
+                comment = line[node.end_mark.column :].strip()
+                shown = comment if len(comment) <= 40 else comment[:37] + "..."
+                problems.append(
+                    Diagnostic(
+                        file=name,
+                        line=node.start_mark.line + 1,
+                        column=node.start_mark.column + 1,
+                        field_path=format_path(path),
+                        message=(
+                            f"found the text {node.value!r} followed by {shown!r}, which YAML drops as a comment; "
+                            "expected the whole text in quotes if the # belongs to it (or the comment on a line of its own)"
+                        ),
+                        code="yaml-comment-in-text",
+                    )
+                )
+
+    walk(root, ())
+    return problems
+
+
 def parse_yaml(text: str, name: str, path: Path | None = None) -> LoadedDocument | list[Diagnostic]:
     """Parse YAML text into a `LoadedDocument`, or return the diagnostics that prevent it."""
     try:
@@ -330,6 +378,9 @@ def parse_yaml(text: str, name: str, path: Path | None = None) -> LoadedDocument
         builder.build(root, ())
         builder.finish(root)
         return builder.problems
+    cut = _text_cut_by_comments(text, root, name)
+    if cut:
+        return cut
     return LoadedDocument(path=path or Path(name), name=name, data=data, root=root)
 
 
