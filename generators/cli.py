@@ -390,7 +390,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _print_diagnostics(error, getattr(args, "format", "text"))
         return 1
     except (UsageError, BuildFailed) as error:
-        print(f"policykb: error: {error}", file=sys.stderr)
+        print(for_terminal(f"policykb: error: {error}"), file=sys.stderr)
         return 1
 
 
