@@ -159,4 +159,3 @@ def test_the_ends_of_the_published_date_range_validate(edit: Callable[[str, str,
     edit("6.01.03/revisions/2026-01-22.yaml", "effective_date: 2026-05-15\n", "effective_date: 2099-12-31\n")
     code, _, err = run(capsys, "--data", str(data_copy), "validate")
     assert code == 0, err
-
