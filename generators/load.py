@@ -286,8 +286,8 @@ def _convert(root: yaml.Node) -> Any:
 
 
 #: A line with a comment after something: whitespace, then `#` (a full-line comment is not one).
-_TRAILING_COMMENT = re.compile(r"\S[ \t]+#")
-_COMMENT_AFTER = re.compile(r"[ \t]+#")
+_TRAILING_COMMENT = re.compile(r"\S[ \t]+#", re.ASCII)
+_COMMENT_AFTER = re.compile(r"[ \t]+#", re.ASCII)
 
 
 def _text_cut_by_comments(text: str, root: yaml.Node, name: str) -> list[Diagnostic]:
