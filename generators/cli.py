@@ -39,12 +39,13 @@ from .codes import normalize
 from .diff import diff_revisions
 from .errors import PolicyDataError
 from .lifecycle import PolicyTimeline, today_utc
-from .model import CodeSystem, Library, Policy, Revision, RevisionStatus
+from .model import CodeSystem, Library, Policy, Revision
 from .pipeline import BuildReport, build_tree, default_jobs
 from .progress import Progress
-from .render import render_template
+from .render import render_terminal
 from .render.diffs import diff_json, diff_text
 from .safety import FolderBusyError, OutputFolderError, check_output_folder, clean_stale_staging, folder_lock
+from .text import for_terminal
 from .timeline import first_window
 from .validate import load_library
 from .write import link_files_into, replace_dir_atomically, staging_prefix, write_file_atomically
@@ -74,7 +75,7 @@ def _print_diagnostics(error: PolicyDataError, fmt: str = "text") -> None:
         print(json.dumps(payload, indent=2, ensure_ascii=False))
         return
     for diagnostic in error.diagnostics:
-        print(diagnostic.format(), file=sys.stderr)
+        print(for_terminal(diagnostic.format()), file=sys.stderr)
     count = len(error.diagnostics)
     print(f"{count} problem{'s' if count != 1 else ''} found; nothing was written.", file=sys.stderr)
 
@@ -284,7 +285,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     if timeline.review_overdue(revision):
         notes.append(f"review overdue: the next review was due {revision.next_review}")
     context = {"policy": policy, "revision": revision, "state": timeline.state(revision), "as_of": as_of.isoformat(), "notes": notes}
-    print(render_template("terminal/show.txt.j2", **context), end="")
+    print(render_terminal("terminal/show.txt.j2", **context), end="")
     return 0
 
 
@@ -325,8 +326,8 @@ def _nothing_in_effect(timeline: PolicyTimeline) -> str:
         until = f"until it was made active again on {retirement.reinstated}" if retirement.reinstated else "and has not been made active again"
         return f"policy {policy.number} was retired on {retirement.retired} {until}: no revision applies on {day}"
     upcoming = timeline.upcoming
-    earlier_approvals = [d for d in policy.history.committee_approval_dates if d <= day]
-    if upcoming and not earlier_approvals and all(timeline.start(r) > day for r in policy.revisions if r.status is not RevisionStatus.DRAFT):
+    # A new policy: its first committee approval is a stored revision that is not in effect yet.
+    if upcoming and min(policy.history.committee_approval_dates) >= upcoming[0].revision:
         first = upcoming[0]
         return f"policy {policy.number} is not in effect yet on {day}: its first revision, {first.key}, is approved and takes effect {timeline.start(first)}"
     return _before_first_revision(policy, day)
@@ -362,7 +363,7 @@ def cmd_lookup(args: argparse.Namespace) -> int:
         print(json.dumps([r.model_dump(mode="json") for r in records], indent=2, ensure_ascii=False))
         return 0
     as_of = (args.as_of or today_utc()).isoformat()
-    text = render_template("terminal/lookup.txt.j2", records=records, system_names=_SYSTEM_NAMES, release=icd10.CODE_SET_RELEASE, as_of=as_of)
+    text = render_terminal("terminal/lookup.txt.j2", records=records, system_names=_SYSTEM_NAMES, release=icd10.CODE_SET_RELEASE, as_of=as_of)
     print(text, end="")
     return 0
 
@@ -494,7 +495,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _print_diagnostics(error, getattr(args, "format", "text"))
         return 1
     except (UsageError, BuildFailed, AuthoringError) as error:
-        print(f"policykb: error: {error}", file=sys.stderr)
+        print(for_terminal(f"policykb: error: {error}"), file=sys.stderr)
         return 1
     except OutputFolderError as error:
         print(f"policykb: error: {error}", file=sys.stderr)

@@ -16,6 +16,6 @@ def normalize(code: str) -> str:
     `c713` and `C71.3` both become `C71.3`; `0611t` becomes `0611T`.
     """
     code = code.strip().upper()
-    if len(code) > 3 and code[0].isalpha() and code[1].isdigit() and "." not in code and not HCPCS_CODE.match(code):
+    if len(code) > 3 and code[0].isascii() and code[0].isalpha() and code[1] in "0123456789" and "." not in code and not HCPCS_CODE.match(code):
         return f"{code[:3]}.{code[3:]}"
     return code

@@ -78,11 +78,13 @@ class PolicyDataError(Exception):
 
 def display_path(path: Path, root: Path | None = None) -> str:
     """A short, stable name for a file in messages: relative to `root` or the cwd."""
+    # The folder is resolved, not the file: a file that is a link (even a looping one) keeps its own name.
+    resolved = path.parent.resolve() / path.name
     for base in (root, Path.cwd()):
         if base is None:
             continue
         try:
-            return path.resolve().relative_to(base.resolve()).as_posix()
+            return resolved.relative_to(base.resolve()).as_posix()
         except ValueError:
             continue
     return path.as_posix()

@@ -14,7 +14,10 @@ the node tree; we build the Python values ourselves so that:
 
 from __future__ import annotations
 
+import errno
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,7 +86,7 @@ _ALLOWED_TAGS = {
     "tag:yaml.org,2002:map",
     "tag:yaml.org,2002:seq",
 }
-_INTEGER = re.compile(rf"^(0|[1-9][0-9]{{0,{MAX_INTEGER_DIGITS - 1}}})$")
+_INTEGER = re.compile(rf"^(0|[1-9][0-9]{{0,{MAX_INTEGER_DIGITS - 1}}})\Z", re.ASCII)
 _NULLS = {"", "~", "null"}
 
 
@@ -282,6 +285,54 @@ def _convert(root: yaml.Node) -> Any:
     return convert(root, 0)
 
 
+#: A line with a comment after something: whitespace, then `#` (a full-line comment is not one).
+_TRAILING_COMMENT = re.compile(r"\S[ \t]+#", re.ASCII)
+_COMMENT_AFTER = re.compile(r"[ \t]+#", re.ASCII)
+
+
+def _text_cut_by_comments(text: str, root: yaml.Node, name: str) -> list[Diagnostic]:
+    """Plain text values followed by ` #` on their line: YAML dropped the rest as a comment.
+
+    `description: Disc 2 #3 level` is the text "Disc 2": nothing says the rest is gone. A
+    value read as null, a boolean or a number may carry a comment (`effective_date: null  # not
+    known`); text may not, it must be quoted. Costs nothing when no line has such a comment.
+    """
+    lines = text.split("\n")
+    suspects = {number for number, line in enumerate(lines) if "#" in line and _TRAILING_COMMENT.search(line)}
+    if not suspects:
+        return []
+    problems: list[Diagnostic] = []
+
+    def walk(node: yaml.Node, path: FieldPath) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                walk(value_node, path + (str(key_node.value),))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                walk(item, path + (index,))
+        elif not node.style and node.end_mark.line in suspects and isinstance(_Builder._scalar(node), str):
+            line = lines[node.end_mark.line]
+            if _COMMENT_AFTER.match(line, node.end_mark.column):
+                comment = line[node.end_mark.column :].strip()
+                shown = comment if len(comment) <= 40 else comment[:37] + "..."
+                problems.append(
+                    Diagnostic(
+                        file=name,
+                        line=node.start_mark.line + 1,
+                        column=node.start_mark.column + 1,
+                        field_path=format_path(path),
+                        message=(
+                            f"found the text {node.value!r} followed by {shown!r}, which YAML drops as a comment; "
+                            "expected the whole text in quotes if the # belongs to it (or the comment on a line of its own)"
+                        ),
+                        code="yaml-comment-in-text",
+                    )
+                )
+
+    walk(root, ())
+    return problems
+
+
 def parse_yaml(text: str, name: str, path: Path | None = None) -> LoadedDocument | list[Diagnostic]:
     """Parse YAML text into a `LoadedDocument`, or return the diagnostics that prevent it."""
     try:
@@ -327,25 +378,67 @@ def parse_yaml(text: str, name: str, path: Path | None = None) -> LoadedDocument
         builder.build(root, ())
         builder.finish(root)
         return builder.problems
+    cut = _text_cut_by_comments(text, root, name)
+    if cut:
+        return cut
     return LoadedDocument(path=path or Path(name), name=name, data=data, root=root)
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _not_a_file(name: str, kind: str) -> list[Diagnostic]:
+    return [Diagnostic(file=name, message=f"found {kind}, not a regular file; expected a regular YAML file", code="not-a-file")]
+
+
+def read_regular_file(path: Path, name: str, limit: int = MAX_FILE_BYTES) -> bytes | list[Diagnostic]:
+    """The bytes of `path` if it is a regular file (or a link to one) of at most `limit` bytes.
+
+    Anything else is a located diagnostic saying what it is, and is never read: a FIFO would
+    block forever, `/dev/zero` never ends. The file is opened without blocking and checked on
+    the open descriptor, so what is read is what was checked.
+    """
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return _not_a_file(name, "a symbolic link that loops (it leads back to itself)")
+        if exc.errno == errno.ENOENT and os.path.islink(path):
+            return _not_a_file(name, f"a symbolic link to a missing file ({os.readlink(path)})")
+        if exc.errno == errno.EISDIR:
+            return _not_a_file(name, "a directory")
+        if exc.errno == errno.ENOENT:
+            return [Diagnostic(file=name, message="found no file; expected a regular YAML file here", code="missing-file")]
+        return [Diagnostic(file=name, message=f"found a file that cannot be read ({exc.strerror}); expected a readable YAML file", code="unreadable")]
+    status = os.fstat(descriptor)
+    for is_kind, kind in _KINDS:
+        if is_kind(status.st_mode):
+            os.close(descriptor)
+            return _not_a_file(name, kind)
+    with os.fdopen(descriptor, "rb") as handle:
+        size = status.st_size
+        if size > limit:
+            return [Diagnostic(file=name, message=f"found a file of {size:,} bytes; expected at most {limit:,} bytes", code="file-too-large")]
+        try:
+            return handle.read(limit + 1)
+        except OSError as exc:
+            return [Diagnostic(file=name, message=f"found a file that cannot be read ({exc.strerror}); expected a readable YAML file", code="unreadable")]
 
 
 def load_yaml_file(path: Path, root: Path | None = None) -> LoadedDocument | list[Diagnostic]:
     """Read and parse one YAML file with every safety check; never raises on bad input."""
     name = display_path(path, root)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return [
-                Diagnostic(
-                    file=name,
-                    message=f"found a file of {size:,} bytes; expected at most {MAX_FILE_BYTES:,} bytes",
-                    code="file-too-large",
-                )
-            ]
-        raw = path.read_bytes()
-    except OSError as exc:
-        return [Diagnostic(file=name, message=f"cannot read the file: {exc.strerror}", code="unreadable")]
+    raw = read_regular_file(path, name)
+    if isinstance(raw, list):
+        return raw
+    if len(raw) > MAX_FILE_BYTES:  # grew since it was measured
+        return [Diagnostic(file=name, message=f"found a file of more than {MAX_FILE_BYTES:,} bytes; expected at most {MAX_FILE_BYTES:,} bytes", code="file-too-large")]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

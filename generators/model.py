@@ -22,30 +22,55 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    field_validator,
     model_validator,
 )
 
+from .text import UNPRINTABLE, describe_character
+
 # --------------------------------------------------------------------------- scalar types
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_YEAR_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-POLICY_NUMBER = re.compile(r"^\d{1,2}\.\d{2}\.\d{2}$")
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-CPT_CODE = re.compile(r"^(\d{5}|\d{4}[FTU])$")
-HCPCS_CODE = re.compile(r"^[A-V]\d{4}$")
-ICD10CM_CODE = re.compile(r"^[A-Z]\d[0-9A-Z](?:\.[0-9A-Z]{1,4})?$")
-ROMAN = re.compile(r"^(?=[IVXLC])C{0,3}(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})$")
+# Every pattern is ASCII-only ([0-9], not \d, which also matches "７" and "٣") and anchored with
+# \Z, not $ (which also matches before a final line break: "0609T\n" would pass).
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z", re.ASCII)
+_YEAR_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})\Z", re.ASCII)
+POLICY_NUMBER = re.compile(r"^[0-9]{1,2}\.[0-9]{2}\.[0-9]{2}\Z", re.ASCII)
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z", re.ASCII)
+CPT_CODE = re.compile(r"^(?:[0-9]{5}|[0-9]{4}[FTU])\Z", re.ASCII)
+HCPCS_CODE = re.compile(r"^[A-V][0-9]{4}\Z", re.ASCII)
+ICD10CM_CODE = re.compile(r"^[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?\Z", re.ASCII)
+ROMAN = re.compile(r"^(?=[IVXLC])C{0,3}(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})\Z", re.ASCII)
+#: Statements are numbered I, II, III...; the numerals written with I, V, X, L and C (at most
+#: three Cs) end at CCCXCIX, so a revision has at most this many statements (real ones: under 20).
+MAX_STATEMENTS = 399
+LAST_STATEMENT_NUMBER = "CCCXCIX"
+
+
+#: The dates policykb publishes. The build stamps its files with the newest date of the data
+#: (`SOURCE_DATE_EPOCH`; the sitemap's gzip header holds an unsigned 32-bit time, 1970 to
+#: 2106-02-07) and computes the day before a date (`generators.timeline`): a date outside this
+#: range is refused where it is written, never left to crash a build.
+EARLIEST_DATE = date(1970, 1, 1)
+LATEST_DATE = date(2099, 12, 31)
+_DATE_RANGE = f"a date from {EARLIEST_DATE} to {LATEST_DATE}"
+
+
+def _in_range(day: date) -> date:
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ValueError(f"found {day}, outside the dates policykb publishes; expected {_DATE_RANGE}")
+    return day
 
 
 def _parse_date(value: Any) -> Any:
-    """Accept `date` objects and ISO `YYYY-MM-DD` strings, nothing else (no timestamps)."""
+    """Accept `date` objects and ISO `YYYY-MM-DD` strings in the published range, nothing else (no timestamps)."""
     if isinstance(value, date):
-        return value
+        return _in_range(value)
     if isinstance(value, str) and _ISO_DATE.match(value):
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError as exc:
             raise ValueError(f"found {value!r}, which is not a calendar date ({exc}); expected a real date written YYYY-MM-DD") from None
+        return _in_range(day)
     shown = "null" if value is None else repr(value)
     raise ValueError(f"found {shown}; expected a date written YYYY-MM-DD")
 
@@ -57,6 +82,8 @@ def _check_year_month(value: str) -> str:
     match = _YEAR_MONTH.match(value)
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise ValueError(f"found {value!r}; expected a month written YYYY-MM, e.g. 2027-01")
+    if not EARLIEST_DATE.year <= int(match.group(1)) <= LATEST_DATE.year:
+        raise ValueError(f"found {value!r}, outside the dates policykb publishes; expected a month from {EARLIEST_DATE:%Y-%m} to {LATEST_DATE:%Y-%m}")
     return value
 
 
@@ -73,26 +100,32 @@ def _pattern(regex: re.Pattern[str], expected: str) -> AfterValidator:
     return AfterValidator(check)
 
 
-# Control characters (other than tab and line breaks) are invisible on a page and in print:
-# one in a text field is a transcription accident, e.g. an escaped "\0" in a quoted string.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+def _printable_text(value: str) -> str:
+    """The one rule of every text field: not blank, and no `UNPRINTABLE` character.
 
-
-def _non_empty(value: str) -> str:
+    A control or invisible format character is invisible on a page and in print (one in a
+    text field is a transcription accident, e.g. an escaped "\\0" in a quoted string), and in
+    a terminal it can run escape sequences (`policykb show`).
+    """
     if not value.strip():
         raise ValueError("found empty text; expected the text as published")
-    control = _CONTROL.search(value)
-    if control:
-        raise ValueError(f"found the control character U+{ord(control.group()):04X} in the text; expected printable text")
+    unprintable = UNPRINTABLE.search(value)
+    if unprintable:
+        raise ValueError(f"found the control character {describe_character(unprintable.group())} in the text; expected printable text")
     return value
 
 
-Text = Annotated[str, AfterValidator(_non_empty)]
-"""Non-empty text as published; may use the inline markup of `generators.text`."""
+Text = Annotated[str, AfterValidator(_printable_text)]
+"""Non-blank printable text as published; may use the inline markup of `generators.text`.
+
+Every free-text field of the model is `Text` (or `Text | None`), so the rule holds everywhere."""
 Slug = Annotated[str, _pattern(SLUG, "a stable ID of lower-case words joined by hyphens, e.g. spine-not-medically-necessary")]
 PolicyNumber = Annotated[str, _pattern(POLICY_NUMBER, "a policy number such as 6.01.03")]
-RomanNumeral = Annotated[str, _pattern(ROMAN, "a Roman numeral such as I, II or III")]
-HttpUrl = Annotated[str, _pattern(re.compile(r"^https?://[^\s<>\"]+$"), "an http(s) URL")]
+RomanNumeral = Annotated[str, _pattern(ROMAN, f"a Roman numeral such as I, II or III, at most {LAST_STATEMENT_NUMBER}")]
+#: An address is printable ASCII without spaces, quotes or angle brackets: no NUL, no control
+#: character and no space can hide in it (write other characters percent-encoded).
+HTTP_URL = re.compile(r"https?://[!#-;=?-~]+\Z", re.ASCII)
+HttpUrl = Annotated[str, _pattern(HTTP_URL, "an http(s) URL of printable ASCII characters without spaces, quotes or angle brackets")]
 
 
 class Model(BaseModel):
@@ -285,9 +318,9 @@ class ProfessionalGuideline(Model):
     """What one professional body says: an introduction and its bullet points."""
 
     id: Slug = Field(description="Stable ID of the guideline entry.")
-    body: str = Field(description="Short name of the body, e.g. NCCN, NICE, ACR-ASNR.", min_length=1)
+    body: Text = Field(description="Short name of the body, e.g. NCCN, NICE, ACR-ASNR.")
     organization: Text = Field(description="Full name of the body or bodies.")
-    edition: str | None = Field(default=None, description="Version or date of the guideline, e.g. Version 3.2025.")
+    edition: Text | None = Field(default=None, description="Version or date of the guideline, e.g. Version 3.2025.")
     text: Text = Field(description="The introducing paragraph as published.")
     points: list[Text] = Field(default_factory=list, description="Bullet points, in printed order.")
     cites: list[Slug] = Field(default_factory=list, description="IDs of the references for this guideline.")
@@ -384,7 +417,7 @@ class CodeTable(_PerCodeSystem, Generic[CodeT]):
 
     not_applicable: bool = Field(default=False, description="True when the table is printed as Not Applicable.")
     entries: list[CodeEntry[CodeT]] = Field(default_factory=list, description="The rows, in printed order.")
-    copyright: str | None = Field(default=None, description="A copyright line printed under the table.")
+    copyright: Text | None = Field(default=None, description="A copyright line printed under the table.")
 
     @model_validator(mode="after")
     def _state_or_entries(self) -> CodeTable[CodeT]:
@@ -427,13 +460,13 @@ class Preamble(Model):
     """The paragraph printed under the header, and its link to the product disclaimer."""
 
     text: Text = Field(description="The preamble as published.")
-    disclaimer_link_text: str | None = Field(default=None, description="Text of the link to the product disclaimer.")
+    disclaimer_link_text: Text | None = Field(default=None, description="Text of the link to the product disclaimer.")
 
 
 class ProvenanceNote(Model):
     """One difference of a reconstructed revision from the published text it derives from."""
 
-    field: str = Field(description="Field path in the revision, e.g. statements or references.", min_length=1)
+    field: Text = Field(description="Field path in the revision, e.g. statements or references.")
     difference: Text = Field(description="What differs from the published text.")
     reason: Text = Field(description="Why: the evidence or the reasoning.")
     basis: Basis = Field(description="stated by the source, inferred from it, or unknown.")
@@ -463,7 +496,7 @@ class Revision(Model):
     )
     next_review: YearMonth | None = Field(description="Next review date (month precision); null when not known.")
     preamble: Preamble
-    statements: list[Statement] = Field(min_length=1, description="Policy statements in printed order.")
+    statements: list[Statement] = Field(min_length=1, description=f"Policy statements in printed order, at most {MAX_STATEMENTS}.")
     related_policies: list[RelatedPolicyGroup] = Field(default_factory=list)
     policy_guidelines: list[Text] = Field(default_factory=list, description="Paragraphs of the policy guidelines.")
     description: list[Text] = Field(min_length=1, description="Paragraphs of the description.")
@@ -481,6 +514,16 @@ class Revision(Model):
         exclude=True,
         description="A draft's summary of changes, which `policykb publish` moves into the policy's history; drafts only.",
     )
+
+    @field_validator("statements", mode="before")
+    @classmethod
+    def _numbered_statements_only(cls, value: Any) -> Any:
+        if isinstance(value, list) and len(value) > MAX_STATEMENTS:
+            raise ValueError(
+                f"found {len(value)} statements; expected at most {MAX_STATEMENTS}, the last number a statement "
+                f"can have being {LAST_STATEMENT_NUMBER} (split the policy, or merge statements)"
+            )
+        return value
 
     @model_validator(mode="after")
     def _provenance_when_reconstructed(self) -> Revision:

@@ -18,12 +18,17 @@ with `-` or four spaces). `to_markdown_html` is `to_html` with every ASCII punct
 character written as a numeric character reference (`&#91;` for `[`) and whitespace runs as
 one space, so no Markdown processor or extension can find syntax in it; browsers show the
 characters unchanged.
+
+An attribute value is a context of its own: `to_attribute` gives plain text on one line with
+both quotes escaped, for `title`, `content` and the like. Data never reaches an `href`: the
+only addresses in pages are the site's own and the `http(s)` links `to_html` makes.
 """
 
 from __future__ import annotations
 
 import re
 import string
+import unicodedata
 from functools import lru_cache
 from html import escape, unescape
 
@@ -45,6 +50,35 @@ _LINK_PLACEHOLDER = re.compile(r"<(\d+)>")
 _STRONG_TAG = re.compile(r"</?strong>")
 _MARKDOWN_SIGNIFICANT = frozenset(string.punctuation)
 _WHITESPACE = re.compile(r"\s+")
+
+
+#: Characters no text of the data may hold, and that a terminal must never receive raw: C0
+#: controls but tab and line feed (ESC starts terminal escape sequences, CR overwrites a line),
+#: DEL, C1 controls, and the invisible format characters that reorder or hide text (bidi
+#: embeddings, overrides and isolates, zero-width space, word joiner and invisible operators,
+#: byte-order mark, interlinear annotations, tag characters), and what XML 1.0 forbids besides
+#: (lone surrogates, U+FFFE, U+FFFF), so any valid text is well-formed in `feed.xml`. One rule:
+#: the model refuses them in every text field (`generators.model.Text`), `for_terminal` shows
+#: them as escapes.
+UNPRINTABLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u2069\ud800-\udfff\ufeff\ufff9-\ufffb\ufffe\uffff\U000e0000-\U000e007f]"
+)
+
+
+def describe_character(character: str) -> str:
+    """A character for messages: `U+001B` with its Unicode name when it has one."""
+    name = unicodedata.name(character, "")
+    return f"U+{ord(character):04X}" + (f" ({name})" if name else "")
+
+
+def for_terminal(text: str) -> str:
+    """`text` safe to print: every `UNPRINTABLE` character (and lone surrogate) as a visible escape.
+
+    `\x1b]0;PWNED\x07` is printed as the characters `\x1b]0;PWNED\x07`, so data (or a file
+    name) can neither send escape sequences to the terminal nor rewrite what it shows.
+    """
+    return UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace").decode("ascii"), text)
 
 
 # Revisions of a policy repeat most of their text, and a page shows a text in more than one
@@ -110,6 +144,17 @@ def _as_references(text: str) -> str:
     """Every ASCII punctuation character as `&#N;`; whitespace runs as one space."""
     text = _WHITESPACE.sub(" ", text)
     return "".join(f"&#{ord(c)};" if c in _MARKDOWN_SIGNIFICANT else c for c in text)
+
+
+@_memoized
+def to_attribute(text: str) -> Markup:
+    """`text` for a quoted HTML attribute value (`title="..."`, `content="..."`).
+
+    The text as a reader says it (`to_plain`), whitespace runs and line breaks as one space,
+    then `&`, `<`, `>`, `"` and `'` escaped: it cannot close its attribute, whichever quote
+    the attribute uses, and on one line it cannot end the raw HTML block of a Markdown page.
+    """
+    return Markup(escape(" ".join(to_plain(text).split()), quote=True))
 
 
 @_memoized

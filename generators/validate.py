@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -36,7 +37,7 @@ from .model import (
 )
 from .text import to_plain
 
-_REVISION_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}\.yaml$")
+_REVISION_FILE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\.yaml\Z", re.ASCII)
 
 #: Extra checks on a validated revision (e.g. the ICD-10-CM code set); each yields diagnostics.
 RevisionCheck = Callable[[Revision, LoadedDocument], Iterable[Diagnostic]]
@@ -350,9 +351,9 @@ def load_policy(folder: Path, root: Path | None = None) -> tuple[Policy | None, 
     problems: list[Diagnostic] = []
     folder_name = display_path(folder, root)
     if not POLICY_NUMBER.match(folder.name):
-        return None, [Diagnostic(file=folder_name, message=f"found the folder {folder.name!r}; expected a folder named by a policy number such as 6.01.03", code="folder-name")]
+        return None, [Diagnostic(file=folder_name, message=f"found the folder {folder.name!r}; expected a folder named by a policy number such as 6.01.03 (ASCII digits, nothing else)", code="folder-name")]
     identity_file = folder / "policy.yaml"
-    if not identity_file.is_file():
+    if not os.path.lexists(identity_file):  # anything else there (a directory, a device) is reported by the loader
         return None, [Diagnostic(file=display_path(identity_file, root), message="missing policy.yaml; expected the policy's identity and history in it", code="missing-file")]
     loaded = load_yaml_file(identity_file, root)
     identity = None
@@ -373,7 +374,7 @@ def load_policy(folder: Path, root: Path | None = None) -> tuple[Policy | None, 
     if not files:
         problems.append(Diagnostic(file=display_path(revision_dir, root), message="found no revision files; expected at least one revisions/YYYY-MM-DD.yaml", code="missing-file"))
     for path in files:
-        if not _REVISION_FILE.match(path.name) or not path.is_file():
+        if not _REVISION_FILE.match(path.name):
             problems.append(Diagnostic(file=display_path(path, root), message=f"found {path.name!r}; expected revision files named YYYY-MM-DD.yaml", code="file-name"))
             continue
         document = load_yaml_file(path, root)

@@ -6,6 +6,8 @@ can use the same cases.
 
 from __future__ import annotations
 
+import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,12 @@ class Case:
     def apply(self, data: Path) -> None:
         """Break the copy of the data under `data` as this case says."""
         path = data / self.target
+        if "copy_folder" in self.how:
+            shutil.copytree(data / self.how["copy_folder"], path)
+            return
+        if "make" in self.how:
+            self._make(path, self.how["make"])
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
         if "replace" in self.how:
             text = path.read_text(encoding="utf-8")
@@ -61,10 +69,34 @@ class Case:
             # Valid YAML all the way: only the size is wrong, so nothing else can reject it.
             line = b"# " + b"x" * 97 + b"\n"
             path.write_bytes(path.read_bytes() + line * (MAX_FILE_BYTES // len(line) + 1))
+        elif self.how.get("generate") == "too-many-statements":
+            # 400 statements more than the file has, before its own (only the count is checked first).
+            extra = "".join(f"  - id: extra-{i}\n    number: I\n    determination: investigational\n    text: Extra {i}.\n" for i in range(400))
+            text = path.read_text(encoding="utf-8")
+            path.write_text(text.replace("\nstatements:\n", "\nstatements:\n" + extra, 1), encoding="utf-8")
         elif self.how.get("generate") == "utf-16":
             path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
         else:
             raise AssertionError(f"case {self.name}: no way of breaking the file given")
+
+
+    @staticmethod
+    def _make(path: Path, kind: str) -> None:
+        """Put something other than a regular file at `path` (replacing the file there)."""
+        if path.exists() or path.is_symlink():
+            path.unlink()
+        if kind == "directory":
+            path.mkdir()
+        elif kind == "fifo":
+            os.mkfifo(path)
+        elif kind == "dangling-symlink":
+            path.symlink_to(path.parent / "no-such-file.yaml")
+        elif kind == "self-symlink":
+            path.symlink_to(path.name)
+        elif kind.startswith("symlink-to:"):
+            path.symlink_to(kind.removeprefix("symlink-to:"))
+        else:
+            raise AssertionError(f"unknown kind of file to make: {kind}")
 
 
 def load_cases() -> list[Case]:

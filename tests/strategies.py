@@ -17,16 +17,17 @@ from generators.model import CPT_CODE, HCPCS_CODE, ICD10CM_CODE, Basis, Determin
 
 Data = dict[str, Any]
 
-#: Any printable text, tabs and line breaks included; control characters are refused by the model.
+#: Any printable text, tabs and line breaks included; control and invisible format characters
+#: (and unassigned code points such as U+FFFF, which XML forbids) are refused by the model.
 text = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), whitelist_characters="\n\t"),
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Cf", "Cn"), whitelist_characters="\n\t"),
     min_size=1,
     max_size=30,
 ).filter(lambda value: value.strip() != "")
 slug = st.from_regex(r"[a-z0-9]{1,6}(-[a-z0-9]{1,6}){0,2}", fullmatch=True)
 iso_date = st.dates(min_value=date(1990, 1, 1), max_value=date(2099, 12, 31))
 year_month = st.builds(lambda year, month: f"{year:04d}-{month:02d}", st.integers(1990, 2099), st.integers(1, 12))
-policy_number = st.from_regex(r"[1-9]\d?\.\d{2}\.\d{2}", fullmatch=True)
+policy_number = st.from_regex(r"[1-9][0-9]?\.[0-9]{2}\.[0-9]{2}", fullmatch=True)
 http_url = st.from_regex(r"https?://[a-z0-9.]{1,12}/[A-Za-z0-9_~*()\[\]./-]{0,20}", fullmatch=True)
 
 

@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from generators import cli
 from generators.cli import main
+from generators.text import UNPRINTABLE
+from generators.validate import load_library
 
 from .conftest import DATA
 
@@ -75,3 +78,84 @@ def test_failed_export_leaves_previous_output_intact(
     assert run(capsys, "--data", str(data_copy), "export", "--out", str(out))[0] == 1
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "policy_data"]
+
+
+# --------------------------------------------------------------------------- terminal output
+
+#: A window title, a screen clear, a right-to-left override and a C1 CSI: none may reach a terminal.
+ESCAPES = "\x1b]0;PWNED\x07\x1b[2J\u202e\x9b"
+
+
+def _raw_control(text: str) -> list[str]:
+    return sorted({c for c in text if UNPRINTABLE.match(c)})
+
+
+@pytest.fixture
+def library_with_escapes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The library as if validation had let control characters through (it refuses them):
+    the printers must still not pass them on (issue 17, item 10)."""
+    library = load_library(DATA)
+    policy = library.policies[0]
+    old, new = policy.revisions
+    provenance = old.provenance
+    assert provenance is not None
+    note = provenance.notes[0].model_copy(update={"field": "statements" + ESCAPES, "difference": "gone" + ESCAPES})
+    old = old.model_copy(update={"title": old.title + ESCAPES, "provenance": provenance.model_copy(update={"notes": [note]})})
+    statement = new.statements[0].model_copy(update={"text": new.statements[0].text + ESCAPES})
+    new = new.model_copy(update={"statements": [statement, *new.statements[1:]]})
+    tampered = library.model_copy(update={"policies": [policy.model_copy(update={"title": policy.title + ESCAPES, "revisions": [old, new]})]})
+    monkeypatch.setattr(cli, "load_library", lambda *args, **kwargs: tampered)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["show", "6.01.03", "--revision", "2025-01-23"],
+        ["show", "6.01.03"],
+        ["diff", "6.01.03", "2025-01-23", "2026-01-22"],
+        ["lookup", "76390"],
+    ],
+    ids=["show-archived", "show-current", "diff", "lookup"],
+)
+def test_printed_data_never_sends_control_characters_to_the_terminal(
+    capsys: pytest.CaptureFixture[str], library_with_escapes: None, argv: list[str]
+) -> None:
+    code, out, err = run(capsys, "--data", str(DATA), *argv)
+    assert code == 0, err
+    assert _raw_control(out) == [] and _raw_control(err) == []
+    assert "PWNED" in out and "\\x1b]0;PWNED\\x07\\x1b[2J\\u202e\\x9b" in out, "shown as visible escapes"
+
+
+def test_diff_colours_stay_and_data_escapes_do_not() -> None:
+    from generators.diff import diff_revisions
+    from generators.render.diffs import diff_text
+
+    policy = load_library(DATA).policies[0]
+    old, new = policy.revisions
+    hostile = new.model_copy(update={"statements": [new.statements[0].model_copy(update={"text": "MRS" + ESCAPES}), *new.statements[1:]]})
+    text = diff_text(policy, diff_revisions(old, hostile), colour=True)
+    assert "\x1b[32m" in text and "\x1b[0m" in text
+    assert "\x1b]" not in text and "\x1b[2J" not in text and "\u202e" not in text and "\x9b" not in text
+
+
+def test_a_file_name_with_escapes_is_printed_inert(capsys: pytest.CaptureFixture[str], data_copy: Path) -> None:
+    (data_copy / "6.01.03" / "revisions" / "\x1b]0;PWNED\x07.yaml").write_text("x: 1\n", encoding="utf-8")
+    code, _, err = run(capsys, "--data", str(data_copy), "validate")
+    assert code == 1 and "PWNED" in err
+    assert _raw_control(err) == []
+
+
+@pytest.mark.parametrize("day,code", [("0001-01-01", 1), ("1969-12-31", 1), ("9999-12-31", 0)])
+def test_show_as_of_any_date_answers_without_a_traceback(capsys: pytest.CaptureFixture[str], day: str, code: int) -> None:
+    """Issue 17, item 15: dates at the ends of the calendar never reach date arithmetic unchecked."""
+    returned, out, err = run(capsys, "--data", str(DATA), "show", "6.01.03", "--as-of", day)
+    assert returned == code and "Traceback" not in err
+    assert ("no stored revision in effect on" in err) if code else ("As of         9999-12-31" in out)
+
+
+def test_the_ends_of_the_published_date_range_validate(edit: Callable[[str, str, str], Path], data_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    edit("6.01.03/policy.yaml", "    - date: 2025-01-01\n", "    - date: 1970-01-01\n")
+    edit("6.01.03/revisions/2026-01-22.yaml", "next_review: 2027-01\n", "next_review: 2099-12\n")
+    edit("6.01.03/revisions/2026-01-22.yaml", "effective_date: 2026-05-15\n", "effective_date: 2099-12-31\n")
+    code, _, err = run(capsys, "--data", str(data_copy), "validate")
+    assert code == 0, err

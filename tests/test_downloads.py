@@ -16,6 +16,7 @@ import json
 import marshal
 import multiprocessing
 import re
+import shutil
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
@@ -280,3 +281,29 @@ def test_feed_escapes_text_from_the_data(library: Library) -> None:
     root = ET.fromstring(feed)
     assert b"<script>" not in feed
     assert root.find(f"{ATOM}entry/{ATOM}title").text.startswith('6.01.03 A & B <script>alert("x")</script>')
+
+
+@pytest.mark.parametrize("character", ["\uffff", "\ufffe", "\x01", "\x0b", "\x1f", "\x7f"])
+def test_text_xml_forbids_never_validates_so_the_feed_is_always_xml(character: str, tmp_path: Path) -> None:
+    """Issue 17, item 7: a change summary with U+FFFF made feed.xml invalid XML."""
+    from generators.errors import PolicyDataError
+
+    data = tmp_path / "policy_data"
+    shutil.copytree(DATA, data)
+    policy_file = data / "6.01.03" / "policy.yaml"
+    text = policy_file.read_text(encoding="utf-8")
+    old = "        - Annual review. Policy intent unchanged.\n"
+    escaped = character.encode("unicode_escape").decode("ascii").replace("\\x", "\\u00")
+    policy_file.write_text(text.replace(old, f'        - "Annual review.{escaped} Policy intent unchanged."\n'), encoding="utf-8")
+    with pytest.raises(PolicyDataError) as refused:
+        load_library(data)
+    [problem] = refused.value.diagnostics
+    assert problem.field_path == "history.change_summaries[1].changes[0]" and "expected printable text" in problem.message
+
+
+def test_the_feed_of_the_hostile_fixture_is_well_formed_xml() -> None:
+    hostile = load_library(Path(__file__).resolve().parent / "data" / "hostile")
+    feed = render_downloads(hostile, AS_OF)[urls.feed_atom()]
+    root = ET.fromstring(feed)
+    titles = [entry.findtext(f"{ATOM}title") or "" for entry in root.iter(f"{ATOM}entry")]
+    assert titles and all("</script>" in title for title in titles)

@@ -70,3 +70,21 @@ def test_empty_file(tmp_path: Path) -> None:
     path = tmp_path / "empty.yaml"
     path.write_text("# nothing\n")
     assert codes_of(load_yaml_file(path, tmp_path)) == ["empty-file"]
+
+
+def test_text_cut_by_a_comment_is_an_error_that_says_to_quote_it() -> None:
+    """Issue 17, item 20: `Disc 2 #3` was silently the text "Disc 2"."""
+    found = parse_yaml("items:\n  - Disc 2 #3 level\n  - text: many\n      lines # cut\n", "x.yaml")
+    assert isinstance(found, list)
+    assert [(d.line, d.field_path, d.code) for d in found] == [(2, "items[0]", "yaml-comment-in-text"), (3, "items[1].text", "yaml-comment-in-text")]
+    assert "quotes" in found[0].message and "'#3 level'" in found[0].message
+
+
+def test_comments_that_cut_no_text_are_allowed() -> None:
+    document = parse_yaml(
+        "# a header\nwhen: null  # not known\ncount: 3 # three\nflag: true # yes\ntext: \"Disc 2 #3\" # quoted\n"
+        "cites: [a, b] # flow\nblock: >-\n  a #1 in a block\nhash: C#sharp\n",
+        "x.yaml",
+    )
+    assert isinstance(document, LoadedDocument), document
+    assert document.data["text"] == "Disc 2 #3" and document.data["block"] == "a #1 in a block" and document.data["hash"] == "C#sharp"

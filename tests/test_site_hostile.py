@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import threading
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -125,3 +127,84 @@ def test_published_json_carries_the_hostile_text_unchanged(hostile_site: tuple[P
         assert published["preamble"] == source["preamble"]
     policy = json.loads((site / urls.api_policy(NUMBER)).read_text(encoding="utf-8"))
     assert policy["history"]["change_summaries"] == POLICY_YAML["history"]["change_summaries"]
+
+
+# --------------------------------------------------------------------------- attribute contexts
+
+#: Attributes no page of ours has; data that closes an attribute value would bring them in.
+HOSTILE_ATTRIBUTE = re.compile(r"^(on.*|http-equiv|srcdoc|formaction|autofocus|style)$")
+#: Elements no page of ours has; data that leaves a text or attribute context would bring them in.
+HOSTILE_ELEMENTS = {"img", "iframe", "object", "embed", "base", "frame", "frameset"}
+
+
+class Tags(HTMLParser):
+    """Every start tag of a page with its attributes as a browser reads them, and script texts."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.scripts: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script:
+            self.scripts.append(data)
+
+
+def tags_of(page: Path) -> Tags:
+    parser = Tags()
+    parser.feed(page.read_text(encoding="utf-8"))
+    parser.close()
+    return parser
+
+
+def test_the_fixture_attacks_every_attribute_context() -> None:
+    revision = yaml.safe_load((HOSTILE_DATA / NUMBER / "revisions" / f"{NEW}.yaml").read_text(encoding="utf-8"))
+    reaching_attributes = [POLICY_YAML["title"], POLICY_YAML["category"], revision["title"], revision["codes"]["legend"][0]["meaning"]]
+    for text in reaching_attributes:
+        assert all(piece in text for piece in ('"', "'", "<", "&", "\n", "</script>")), text
+    assert POLICY_YAML["category"].startswith("0;url=https://evil.example/#")
+
+
+def test_no_data_text_leaves_an_attribute_on_any_built_page(hostile_site: tuple[Path, str]) -> None:
+    """The open redirect of issue 17: a `"` in a title closed `<meta content="...">`."""
+    site, _ = hostile_site
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 10
+    for page in pages:
+        found = tags_of(page)
+        where = page.relative_to(site).as_posix()
+        for tag, attributes in found.tags:
+            assert tag not in HOSTILE_ELEMENTS, f"<{tag} {attributes}> on {where}"
+            assert not [name for name in attributes if HOSTILE_ATTRIBUTE.match(name)], f"<{tag} {attributes}> on {where}"
+            for name in ("href", "src", "action"):
+                value = (attributes.get(name) or "").strip().lower()
+                assert not value.startswith(("javascript:", "data:", "vbscript:")), f"<{tag} {attributes}> on {where}"
+            if tag == "meta":
+                assert set(attributes) <= {"charset", "name", "content", "property"}, f"<meta {attributes}> on {where}"
+        assert not [s for s in found.scripts if "__policykb_xss" in s or "evil.example" in s], where
+
+
+def _one_line(text: str) -> str:
+    return " ".join(to_plain(text).split()).replace("<", "‹").replace(">", "›")
+
+
+def test_each_attribute_holds_its_whole_hostile_text(hostile_site: tuple[Path, str]) -> None:
+    site, _ = hostile_site
+    policy_page = tags_of(site / urls.page_policy(NUMBER) / "index.html")
+    descriptions = [a["content"] for tag, a in policy_page.tags if tag == "meta" and a.get("name") == "description"]
+    assert descriptions == [f"{_one_line(POLICY_YAML['category'])} {NUMBER}: {_one_line(POLICY_YAML['title'])}"]
+    revision = yaml.safe_load((HOSTILE_DATA / NUMBER / "revisions" / f"{NEW}.yaml").read_text(encoding="utf-8"))
+    meaning = " ".join(to_plain(revision["codes"]["legend"][0]["meaning"]).split())
+    titles = [a["title"] for tag, a in policy_page.tags if tag == "abbr" and "pkb-flag" in (a.get("class") or "") and "title" in a]
+    assert titles and set(titles) == {meaning}
+    archived = tags_of(site / urls.page_revision(NUMBER, OLD) / "index.html")
+    descriptions = [a["content"] for tag, a in archived.tags if tag == "meta" and a.get("name") == "description"]
+    assert descriptions == [f"Archived revision {OLD} of {' '.join(to_plain(POLICY_YAML['category']).split())} {NUMBER}"]

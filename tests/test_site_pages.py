@@ -258,7 +258,14 @@ def test_links_are_relative_to_the_linking_page(page: str, target: str, link: st
 
 
 def test_meta_title_cannot_carry_markup() -> None:
-    assert meta_title('A & B <img src=x onerror=alert(1)> "q"') == '"A &amp; B ‹img src=x onerror=alert(1)› \\"q\\""'
+    assert meta_title('A & B <img src=x onerror=alert(1)> "q"') == '"A &amp; B ‹img src=x onerror=alert(1)› &quot;q&quot;"'
+
+
+def test_meta_title_cannot_leave_its_attribute() -> None:
+    """The theme prints it raw into `<meta name="description" content="...">` (issue 17, item 9)."""
+    assert meta_title("0;url=https://evil.example/# MRS\" http-equiv=\"refresh\n'x'") == (
+        '"0;url=https://evil.example/# MRS&quot; http-equiv=&quot;refresh &#x27;x&#x27;"'
+    )
 
 
 def test_outputs_hold_the_pages_and_the_api_once(library: Library) -> None:

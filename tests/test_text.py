@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generators.render.json_api import render_api
-from generators.text import to_html, to_markdown_html, to_plain
+from generators.text import to_attribute, to_html, to_markdown_html, to_plain
 from generators.validate import load_library
 
 from .conftest import AS_OF
@@ -166,6 +166,16 @@ def test_the_allowed_forms_still_work() -> None:
     rendered = markdown.markdown(str(to_markdown_html("see *AJNR* at <https://www.asnr.org/a_b.pdf>.")), extensions=MARKDOWN_EXTENSIONS)
     assert '<em>AJNR</em>' in rendered and 'href="https&#58;&#47;&#47;www&#46;asnr&#46;org&#47;a&#95;b&#46;pdf"' in rendered
     assert dict(parse(rendered).tags[-1][1])["href"] == "https://www.asnr.org/a_b.pdf"
+
+
+@pytest.mark.parametrize("payload", PAYLOADS + ['MRS" http-equiv="refresh', "it's </script>\n<b>&amp;"])
+def test_attribute_text_stays_inside_its_quotes(payload: str) -> None:
+    value = str(to_attribute(payload))
+    assert not set(value) & set("\"'<>\n\r\t"), value
+    found = parse(f'<abbr title="{value}" class="x">')
+    assert found.tags == [("abbr", [("title", said(payload)), ("class", "x")])]
+    found = parse(f"<abbr title='{value}' class='x'>")
+    assert found.tags == [("abbr", [("title", said(payload)), ("class", "x")])]
 
 
 def test_templates_get_the_helper_as_a_filter() -> None:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from generators.errors import PolicyDataError
-from generators.validate import load_library
+from generators import model
+from generators.errors import PolicyDataError, format_path
+from generators.load import load_yaml_file
+from generators.text import UNPRINTABLE
+from generators.validate import load_library, validate_document
+
+from .conftest import DATA
 
 REV = "6.01.03/revisions/2026-01-22.yaml"
 POLICY = "6.01.03/policy.yaml"
@@ -101,3 +107,105 @@ def test_a_failing_extra_check_is_reported_against_the_file_not_raised(data_copy
     assert len(messages) == 2
     assert all("could not handle (KeyError: 'C71.0')" in m and m.endswith("[check-failed]") for m in messages)
     assert messages[0].startswith("policy_data/6.01.03/revisions/2025-01-23.yaml:")
+
+
+# --------------------------------------------------------------------------- one text rule
+
+
+def _string_leaves(value: object, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    if isinstance(value, dict):
+        return [leaf for key, item in value.items() for leaf in _string_leaves(item, path + (key,))]
+    if isinstance(value, list):
+        return [leaf for index, item in enumerate(value) for leaf in _string_leaves(item, path + (index,))]
+    return [path] if isinstance(value, str) else []
+
+
+def _append_to_strings(value: object, suffix: str) -> object:
+    if isinstance(value, dict):
+        return {key: _append_to_strings(item, suffix) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_append_to_strings(item, suffix) for item in value]
+    return value + suffix if isinstance(value, str) else value
+
+
+@pytest.mark.parametrize("character", ["\x1b", "\x00", "\r", "\x7f", "\x85", "\u202e", "\ufeff"])
+@pytest.mark.parametrize("name,model_name", [("policy.yaml", "PolicyIdentity"), ("revisions/2025-01-23.yaml", "Revision"), ("revisions/2026-01-22.yaml", "Revision")])
+def test_every_text_field_refuses_control_characters(character: str, name: str, model_name: str) -> None:
+    """Issue 17, item 10: one rule for every string of the data, provenance notes included."""
+    document = load_yaml_file(DATA / "6.01.03" / name)
+    assert not isinstance(document, list)
+    leaves = _string_leaves(document.data)
+    document.data = _append_to_strings(document.data, character)
+    _, found = validate_document(document, getattr(model, model_name))
+    refused = {d.field_path for d in found}
+    assert [format_path(leaf) for leaf in leaves if format_path(leaf) not in refused] == []
+
+
+# --------------------------------------------------------------------------- ASCII patterns
+
+
+def _validation_patterns() -> list[tuple[str, re.Pattern[str]]]:
+    from generators import load, validate
+
+    return [
+        (f"{module.__name__}.{name}", value)
+        for module in (model, validate, load)
+        for name, value in vars(module).items()
+        if isinstance(value, re.Pattern) and value is not UNPRINTABLE  # a set of characters, not a format
+    ]
+
+
+def test_every_validation_pattern_is_ascii_and_anchored_at_the_very_end() -> None:
+    """Issue 17, item 6: `\\d` matches "７", and `$` matches before a final line break."""
+    patterns = _validation_patterns()
+    assert len(patterns) >= 10
+    for name, pattern in patterns:
+        assert pattern.flags & re.ASCII, name
+        assert "\\d" not in pattern.pattern and not pattern.pattern.endswith("$"), name
+
+
+@pytest.mark.parametrize(
+    "pattern,good,bad",
+    [
+        (model.CPT_CODE, "76390", ["７６３９０", "76390\n", "0609T\n", "٧٦٣٩٠"]),
+        (model.HCPCS_CODE, "A4649", ["A４６４９", "A4649\n"]),
+        (model.ICD10CM_CODE, "C71.0", ["C７1.0", "C71.0\n"]),
+        (model.POLICY_NUMBER, "6.01.03", ["６.01.03", "6.01.04\n"]),
+        (model.SLUG, "spine-uses", ["spine-uses\n", "spïne"]),
+        (model.ROMAN, "IV", ["IV\n"]),
+    ],
+)
+def test_codes_numbers_and_ids_are_ascii_without_a_final_line_break(pattern: re.Pattern[str], good: str, bad: list[str]) -> None:
+    assert pattern.match(good)
+    assert [text for text in bad if pattern.match(text)] == []
+
+
+# --------------------------------------------------------------------------- statement numbering
+
+
+def test_the_last_statement_number_is_the_last_numeral_the_checker_writes() -> None:
+    from generators.validate import _roman
+
+    assert _roman(model.MAX_STATEMENTS) == model.LAST_STATEMENT_NUMBER == "CCCXCIX"
+    assert model.ROMAN.match(model.LAST_STATEMENT_NUMBER) and not model.ROMAN.match(_roman(model.MAX_STATEMENTS + 1))
+
+
+def test_a_revision_of_399_statements_is_numbered_up_to_cccxcix(data_copy: Path) -> None:
+    """Issue 17, item 18: the limit is reachable, and one more is refused with the limit named."""
+    from generators.validate import _roman
+
+    path = data_copy / REV
+    text = path.read_text(encoding="utf-8")
+    extra = "".join(
+        f"  - id: extra-{n}\n    number: {_roman(n)}\n    determination: investigational\n    text: Extra statement {n}.\n"
+        for n in range(4, model.MAX_STATEMENTS + 1)
+    )
+    path.write_text(text.replace("\nrelated_policies:\n", "\n" + extra + "related_policies:\n", 1), encoding="utf-8")
+    statements = load_library(data_copy).policies[0].newest.statements
+    assert len(statements) == 399 and statements[-1].number == "CCCXCIX"
+    one_more = "  - id: extra-400\n    number: CD\n    determination: investigational\n    text: Extra statement 400.\n"
+    path.write_text(path.read_text(encoding="utf-8").replace("\nrelated_policies:\n", "\n" + one_more + "related_policies:\n", 1), encoding="utf-8")
+    assert [p for p in problems(data_copy) if "statements:" in p] == [
+        f"policy_data/{REV}:22:1: error: statements: found 400 statements; expected at most 399, the last number a statement "
+        "can have being CCCXCIX (split the policy, or merge statements) [invalid-value]"
+    ]

@@ -12,7 +12,7 @@ from functools import cache
 import jinja2
 from markupsafe import Markup, escape
 
-from ..text import to_html, to_markdown_html, to_plain
+from ..text import for_terminal, to_attribute, to_html, to_markdown_html, to_plain
 
 
 @cache
@@ -23,6 +23,7 @@ def environment() -> jinja2.Environment:
     template passes it through `html`, which allows only the markup of `generators.text`.
     In `.md` templates (Markdown that MkDocs renders) data text must go through
     `markdown_safe` instead: `html` output is still Markdown to MkDocs (`[x](...)`, `_`, `|`).
+Data text inside an attribute value goes through `attribute` (one line, quotes escaped).
     """
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("generators", "templates"),
@@ -35,6 +36,7 @@ def environment() -> jinja2.Environment:
     env.filters["plain"] = to_plain
     env.filters["html"] = to_html
     env.filters["markdown_safe"] = to_markdown_html
+    env.filters["attribute"] = to_attribute
     env.filters["long_date"] = long_date
     env.filters["path_breaks"] = path_breaks
     env.filters["month_year"] = month_year
@@ -74,3 +76,29 @@ def path_breaks(path: str) -> Markup:
 def render_template(name: str, **context: object) -> str:
     """Render one template of `generators/templates` with `context`."""
     return environment().get_template(name).render(**context)
+
+
+class TerminalCode(str):
+    """An escape sequence of our own (a colour): the only text a terminal template prints raw."""
+
+
+def _for_terminal(value: object) -> object:
+    """Jinja `finalize` of terminal templates: every printed value but our codes made inert."""
+    if isinstance(value, TerminalCode) or value is None:
+        return value
+    return for_terminal(str(value))
+
+
+@cache
+def terminal_environment() -> jinja2.Environment:
+    """`environment()` for `terminal/` templates: everything printed goes through `for_terminal`.
+
+    Data (and anything else a template prints) can never send control characters or escape
+    sequences to the terminal; the colours of `policykb diff` are `TerminalCode`s.
+    """
+    return environment().overlay(finalize=_for_terminal)
+
+
+def render_terminal(name: str, **context: object) -> str:
+    """Render one `terminal/` template with `context`, safe to print."""
+    return terminal_environment().get_template(name).render(**context)

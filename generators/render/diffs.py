@@ -35,7 +35,7 @@ from ..diff import (
 from ..lifecycle import PolicyTimeline
 from ..model import IsoDate, Library, Policy, Revision, RevisionStatus
 from ..text import to_plain
-from . import render_template
+from . import TerminalCode, render_terminal
 from .json_api import PolicyRef, _Document, dump_model, readable_json, schema_of
 from .standalone import DIFF_CSS_PATH, policy_breadcrumb, render_standalone_page
 
@@ -326,13 +326,19 @@ class Palette:
     reset: str = ""
 
 
-COLOUR = Palette(insert="\x1b[32m", delete="\x1b[31m", heading="\x1b[1m", dim="\x1b[2m", reset="\x1b[0m")
+COLOUR = Palette(
+    insert=TerminalCode("\x1b[32m"),
+    delete=TerminalCode("\x1b[31m"),
+    heading=TerminalCode("\x1b[1m"),
+    dim=TerminalCode("\x1b[2m"),
+    reset=TerminalCode("\x1b[0m"),
+)
 NO_COLOUR = Palette()
 
 
 def diff_text(policy: Policy, diff: RevisionDiff, colour: bool = False) -> str:
     """The diff for a terminal: summary, then every change with +/- markers (colour optional)."""
-    return render_template(
+    return render_terminal(
         "terminal/diff.txt.j2",
         policy=policy,
         diff=diff,

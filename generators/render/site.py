@@ -38,7 +38,6 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache, partial
-from html import escape
 
 import jinja2
 from markupsafe import Markup
@@ -46,7 +45,7 @@ from markupsafe import Markup
 from .. import icd10, urls
 from ..lifecycle import PolicyTimeline
 from ..model import CodeEntry, CodeSystem, Determination, Library, Policy, Revision, RevisionStatus, Statement, policy_sort_key
-from ..text import to_plain
+from ..text import to_attribute, to_plain
 from . import environment, long_date, render_template
 from .diffs import is_published_pair
 from .json_api import PolicySummary, policy_summary, readable_json
@@ -82,14 +81,15 @@ class RangeExpansion:
 
 
 def meta_title(text: str) -> Markup:
-    """A page title for front matter: plain text, HTML-escaped, angle brackets replaced.
+    """A page title or description for front matter: a YAML string of attribute-safe text.
 
-    The theme prints front-matter titles into the header unescaped and into `<title>` after
-    unescaping them, so the title there must not hold `<` or `>` at all; the page's own
-    heading shows the exact text.
+    The theme prints front-matter values unescaped into the header, into `<title>` and into
+    `<meta name="description" content="...">`: the value must be safe in a quoted attribute
+    (`to_attribute`: one line, `&`, `"` and `'` escaped), and it must not hold `<` or `>` at
+    all (they are shown as ‹ and ›); the page's own heading shows the exact text.
     """
-    plain = to_plain(text).replace("<", "‹").replace(">", "›")
-    return Markup(json.dumps(escape(plain, quote=False), ensure_ascii=False))
+    safe = str(to_attribute(text)).replace("&lt;", "‹").replace("&gt;", "›")
+    return Markup(json.dumps(safe, ensure_ascii=False))
 
 
 def expand_icd10_range(entry: CodeEntry[str]) -> RangeExpansion:
