@@ -37,6 +37,7 @@ direction of the comparison.
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -163,6 +164,8 @@ def _mirror_path(path: str) -> str:
 # "2024]." -> "2024; accessed 2025 Dec 02]." is an insertion after "2024", not a rewrite.
 _TOKEN = re.compile(r"\s+|\w+(?:[-'’]\w+)*|[^\w\s]")
 T = TypeVar("T", bound=Hashable)
+K = TypeVar("K", bound=Hashable)
+ItemT = TypeVar("ItemT")
 Opcode = tuple[str, int, int, int, int]
 
 
@@ -295,6 +298,45 @@ def mirror_words(segments: Sequence[WordSegment]) -> list[WordSegment]:
 
 
 @dataclass(frozen=True)
+class ItemsById:
+    """The items of a revision that changes name by key, in dicts: a lookup costs the same however long the lists.
+
+    Looking an item up by scanning its list, once per change, made diffs of long lists
+    quadratic (8,000 references: 3.8 s). Keys are unique in valid data; were one not, the
+    first item with it is kept, as a scan would find it.
+
+    Attributes:
+        statements: Statements by ID.
+        references: References by ID.
+        guidelines: Professional guidelines by ID.
+        codes: Code table entries by code system (`cpt`, ...), then code or range as shown.
+    """
+
+    statements: dict[str, Statement]
+    references: dict[str, Reference]
+    guidelines: dict[str, ProfessionalGuideline]
+    codes: dict[str, dict[str, CodeEntry[str]]]
+
+    @classmethod
+    def of(cls, revision: Revision) -> ItemsById:
+        """The lookups of one revision."""
+        return cls(
+            statements=_first_by_key(revision.statements, lambda s: s.id),
+            references=_first_by_key(revision.references, lambda r: r.id),
+            guidelines=_first_by_key(revision.professional_guidelines, lambda g: g.id),
+            codes={system.value: _first_by_key(table.entries, lambda e: e.display) for system, table in revision.codes.tables()},
+        )
+
+
+def _first_by_key(items: Sequence[ItemT], key: Callable[[ItemT], str]) -> dict[str, ItemT]:
+    """`items` by key; the first of several with one key."""
+    found: dict[str, ItemT] = {}
+    for item in items:
+        found.setdefault(key(item), item)
+    return found
+
+
+@dataclass(frozen=True)
 class RevisionDiff:
     """The changes from one revision to another, in reading order of the sections."""
 
@@ -319,6 +361,16 @@ class RevisionDiff:
     def summary(self) -> list[str]:
         """Plain-language sentences saying what changed, in the order of the document."""
         return list(self._summary)
+
+    @cached_property
+    def old_items(self) -> ItemsById:
+        """The old revision's items by key, for naming what a change is about."""
+        return ItemsById.of(self.old)
+
+    @cached_property
+    def new_items(self) -> ItemsById:
+        """The new revision's items by key, for naming what a change is about."""
+        return ItemsById.of(self.new)
 
     @cached_property
     def _summary(self) -> tuple[str, ...]:
@@ -376,8 +428,6 @@ def _not_applicable(path: str, old: bool, new: bool) -> list[Change]:
     return _text_pair(f"{path}.not_applicable", text if old else None, text if new else None)
 
 
-K = TypeVar("K", bound=Hashable)
-ItemT = TypeVar("ItemT")
 
 
 def _moved(old_keys: Sequence[K], new_keys: Sequence[K]) -> set[K]:
@@ -418,17 +468,17 @@ def _align_forward(old: Sequence[str], new: Sequence[str]) -> list[tuple[int | N
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, list(old), list(new), autojunk=False).get_opcodes():
         if tag == "equal":
             continue
-        olds, news = list(range(i1, i2)), list(range(j1, j2))
+        olds, news = deque(range(i1, i2)), deque(range(j1, j2))
         while olds and news:
             o, n = olds[0], news[0]
             if _similar(old[o], new[n]):
                 pairs.append((o, n))
-                olds.pop(0)
-                news.pop(0)
+                olds.popleft()
+                news.popleft()
             elif len(olds) >= len(news):
-                pairs.append((olds.pop(0), None))
+                pairs.append((olds.popleft(), None))
             else:
-                pairs.append((None, news.pop(0)))
+                pairs.append((None, news.popleft()))
         pairs += [(o, None) for o in olds] + [(None, n) for n in news]
     return pairs
 
@@ -701,13 +751,15 @@ def _code_entries(system: CodeSystem, old: Sequence[CodeEntry[str]], new: Sequen
     old_keys = {e.display for e in old}
     new_keys = {e.display for e in new}
     # Pair leftover ranges by equal description: the same row with other bounds.
+    # Each old range in order takes the first new range of its description not taken yet.
     renamed: dict[str, str] = {}
-    old_ranges = [e for e in old if e.is_range and e.display not in new_keys]
-    new_ranges = [e for e in new if e.is_range and e.display not in old_keys]
-    for before in old_ranges:
-        match = next((a for a in new_ranges if a.description == before.description and a.display not in renamed.values()), None)
-        if match is not None:
-            renamed[before.display] = match.display
+    unpaired: dict[str, deque[str]] = {}
+    for entry in new:
+        if entry.is_range and entry.display not in old_keys:
+            unpaired.setdefault(entry.description, deque()).append(entry.display)
+    for before in old:
+        if before.is_range and before.display not in new_keys and unpaired.get(before.description):
+            renamed[before.display] = unpaired[before.description].popleft()
 
     renamed_from = {n: o for o, n in renamed.items()}  # each new range is paired once at most
 
@@ -807,7 +859,6 @@ def _key(path: str) -> str:
 
 
 def _summarise(diff: RevisionDiff) -> list[str]:
-    old, new = diff.old, diff.new
     sentences: list[str] = []
     by_section: dict[str, list[Change]] = {}
     for change in diff.changes:
@@ -818,17 +869,17 @@ def _summarise(diff: RevisionDiff) -> list[str]:
             label = _METADATA_LABELS.get(change.path, change.path)
             sentences.append(f"{label} changed from {change.old or 'not known'} to {change.new or 'not known'}.")
 
-    sentences += _summarise_statements(by_section.get("statements", []), old, new)
+    sentences += _summarise_statements(by_section.get("statements", []), diff.old_items, diff.new_items)
 
     for section, changes in by_section.items():
         if section == "statements" or section in _METADATA_LABELS:
             continue
         if section.startswith("codes.") and section.split(".")[1] in _SYSTEM_LABELS:
-            sentences += _summarise_codes(section.split(".")[1], changes, old, new)
+            sentences += _summarise_codes(section.split(".")[1], changes, diff.old_items, diff.new_items)
         elif section == "references":
-            sentences += _summarise_references(changes, old, new)
+            sentences += _summarise_references(changes, diff.old_items, diff.new_items)
         elif section == "professional_guidelines":
-            sentences += _summarise_guidelines(changes, old, new)
+            sentences += _summarise_guidelines(changes, diff.old_items, diff.new_items)
         elif section == "related_policies":
             sentences += _summarise_related(changes)
         else:
@@ -836,13 +887,13 @@ def _summarise(diff: RevisionDiff) -> list[str]:
     return sentences
 
 
-def _summarise_statements(changes: list[Change], old: Revision, new: Revision) -> list[str]:
+def _summarise_statements(changes: list[Change], old: ItemsById, new: ItemsById) -> list[str]:
     sentences: list[str] = []
     by_statement: dict[str, list[Change]] = {}
     for change in changes:
         by_statement.setdefault(_key(change.path), []).append(change)
     for statement_id, items in by_statement.items():
-        before, after = old.statement(statement_id), new.statement(statement_id)
+        before, after = old.statements.get(statement_id), new.statements.get(statement_id)
         kinds = {c.kind for c in items}
         if after is not None and before is None:
             sentences.append(f"Statement {after.number} added: {_sentence(after.text)}")
@@ -880,12 +931,7 @@ def _summarise_statement_part(name: str, change: Change) -> list[str]:
     return []
 
 
-def _entry(revision: Revision, system: str, display: str) -> CodeEntry[str] | None:
-    table = getattr(revision.codes, system)
-    return next((e for e in table.entries if e.display == display), None)
-
-
-def _summarise_codes(system: str, changes: list[Change], old: Revision, new: Revision) -> list[str]:
+def _summarise_codes(system: str, changes: list[Change], old: ItemsById, new: ItemsById) -> list[str]:
     label = _SYSTEM_LABELS[system]
     sentences: list[str] = []
     flag_groups: dict[tuple[str, str], list[str]] = {}
@@ -922,18 +968,19 @@ def _summarise_codes(system: str, changes: list[Change], old: Revision, new: Rev
     return sentences
 
 
-def _code_list(revision: Revision, system: str, keys: list[str]) -> str:
+def _code_list(revision: ItemsById, system: str, keys: list[str]) -> str:
     parts = []
     for key in keys:
         display = key.split("->")[-1]
-        entry = _entry(revision, system, display)
+        entry = revision.codes[system].get(display)
         flags = f" [{', '.join(f.value for f in entry.flags)}]" if entry and entry.flags else ""
         parts.append(f"{display}{flags} ({' '.join(to_plain(entry.description).split())})" if entry else display)
     return "; ".join(parts)
 
 
-def _summarise_references(changes: list[Change], old: Revision, new: Revision) -> list[str]:
-    groups: dict[str, list[str]] = {"added": [], "removed": [], "changed": [], "moved": []}
+def _summarise_references(changes: list[Change], old: ItemsById, new: ItemsById) -> list[str]:
+    # Names in the order first met, each once (a dict as an ordered set: a list's `in` made this quadratic).
+    groups: dict[str, dict[str, None]] = {"added": {}, "removed": {}, "changed": {}, "moved": {}}
     for change in changes:
         key = _key(change.path)
         group = {
@@ -941,14 +988,13 @@ def _summarise_references(changes: list[Change], old: Revision, new: Revision) -
             ChangeKind.REFERENCE_REMOVED: "removed",
             ChangeKind.REFERENCE_MOVED: "moved",
         }.get(change.kind, "changed")
-        reference = (old if group == "removed" else new).reference(key)
+        reference = (old if group == "removed" else new).references.get(key)
         name = _short_reference(reference.text, reference.year) if reference else key
-        if name not in groups[group]:
-            groups[group].append(name)
+        groups[group].setdefault(name)
     return [f"{_count(len(names), 'reference')} {verb}: {'; '.join(names)}." for verb, names in groups.items() if names]
 
 
-def _summarise_guidelines(changes: list[Change], old: Revision, new: Revision) -> list[str]:
+def _summarise_guidelines(changes: list[Change], old: ItemsById, new: ItemsById) -> list[str]:
     sentences: list[str] = []
     seen: set[str] = set()
     for change in changes:
@@ -956,8 +1002,7 @@ def _summarise_guidelines(changes: list[Change], old: Revision, new: Revision) -
         if key in seen:
             continue
         seen.add(key)
-        revision = old if change.kind is ChangeKind.GUIDELINE_REMOVED else new
-        guideline = next((g for g in revision.professional_guidelines if g.id == key), None)
+        guideline = (old if change.kind is ChangeKind.GUIDELINE_REMOVED else new).guidelines.get(key)
         name = key if guideline is None else guideline.body + (f" ({guideline.edition})" if guideline.edition else "")
         verb = {
             ChangeKind.GUIDELINE_ADDED: "added",

@@ -6,8 +6,12 @@ the generation stays in `generators.build` where a successor of MkDocs (which ru
 reaches it through `policykb pages`. Nothing is written into the docs folder.
 
 The data folder is `policy_data` beside `mkdocs.yml`, or `$POLICYKB_DATA` (watched by
-`mkdocs serve` either way). Invalid data stops the build with every located diagnostic and
-no traceback (`PluginError`), also under `mkdocs serve`, which waits for the data to be fixed.
+`mkdocs serve` either way). Invalid data stops `mkdocs build` with every located diagnostic
+and no traceback (`PluginError`). Under `mkdocs serve` a failed build would make the server
+hold every request until a build succeeds, and MkDocs' log prints a message it printed before
+only once; so there each rebuild with invalid data prints every located problem and builds a
+**problems site** instead (`problems_site`): every page, and the answer to any unknown
+address, lists the problems, and the browser reloads by itself when the data is fixed.
 
 **Where the outputs come from.** `policykb build` renders once and hands over its pages
 (`prerendered`). Otherwise the hook renders the library itself with the policy-by-policy
@@ -35,11 +39,14 @@ plugin reads a search view of the page without the text it would drop anyway.
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import os
 import shutil
+import sys
 import tempfile
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -54,7 +61,8 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
 from generators.build import PRERENDERED_MANIFEST, is_site_source
-from generators.errors import PolicyDataError
+from generators import urls
+from generators.errors import Diagnostic, PolicyDataError
 from generators.lifecycle import today_utc
 from generators.html_blocks import html_block_anchors, protect_html_blocks, restore_html_blocks, search_view
 from generators.pipeline import build_tree
@@ -135,6 +143,9 @@ class _Session:
         to_link: The outputs to publish beside MkDocs' own files (`on_post_build`).
         linked: The outputs published into the site folder by the last build.
         nav_pages: The pages of the navigation of the current build.
+        problems_page: Under `mkdocs serve` with invalid data, the page that lists the
+            problems, for addresses the problems site has no page for (`404.html`).
+        problems_built: The pages of that problems site, as MkDocs writes them.
     """
 
     serving: bool = False
@@ -145,6 +156,8 @@ class _Session:
     to_link: list[str] = field(default_factory=list)
     linked: set[str] = field(default_factory=set)
     nav_pages: list[Page] = field(default_factory=list)
+    problems_page: str | None = None
+    problems_built: list[Path] = field(default_factory=list)
 
 
 _session = _Session()
@@ -195,10 +208,16 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     _generated_pages.clear()
     _set_aside.clear()
     _full_content.clear()
-    _session.outputs, _session.to_link = None, []
+    _session.outputs, _session.to_link, _session.problems_page = None, [], None
     ready = prerendered(files, config)
     if ready is None:
-        ready = render_library(files, config)
+        try:
+            ready = render_library(files, config)
+        except PolicyDataError as error:
+            report = problems_report(data_dir(config), error.diagnostics)
+            if not _session.serving:
+                raise PluginError(report) from None
+            return problems_site(files, config, error.diagnostics)
     folder, sources = ready
     for path in sources:
         _refuse_shadowing(files, config, path)
@@ -213,6 +232,9 @@ def render_library(files: Files, config: MkDocsConfig) -> tuple[Path, list[str]]
     Under `mkdocs serve` the folder is the serve cache, updated in place (only changed
     policies are rendered again); otherwise a throwaway folder beside the site folder, on the
     same file system so that the outputs can be hard-linked into the site.
+
+    Raises:
+        PolicyDataError: the data is invalid (the throwaway folder is gone).
     """
     data = data_dir(config)
     cache = _lock_serve_cache(config) if _session.serving else None
@@ -225,11 +247,9 @@ def render_library(files: Files, config: MkDocsConfig) -> tuple[Path, list[str]]
     _session.outputs, _session.throwaway = outputs, throwaway
     try:
         report = build_tree(data, outputs, hand_written=sorted(_docs_files(files, config)), cache_dir=cache, as_of=build_as_of(), drafts=shows_drafts())
-    except PolicyDataError as error:
+    except PolicyDataError:
         _discard_throwaway()
-        count = len(error.diagnostics)
-        listing = "\n".join(d.format() for d in error.diagnostics)
-        raise PluginError(f"policy data in {data} is invalid ({count} problem{'s' if count != 1 else ''}):\n{listing}") from None
+        raise
     if report.incremental:
         log.info(f"rendered {report.rendered} changed polic{'y' if report.rendered == 1 else 'ies'} again, kept {report.reused} ({report.written} files written, {report.removed} removed)")
     else:
@@ -286,6 +306,9 @@ def on_env(env: Environment, config: MkDocsConfig, **_: object) -> Environment:
 
 def on_post_build(config: MkDocsConfig) -> None:
     """Publish the outputs MkDocs does not process (data files, standalone pages) by hard links."""
+    if _session.problems_page is not None:
+        _finish_problems_site(Path(config.site_dir), _session.problems_page, _session.problems_built)
+        return
     if _session.outputs is None:
         return
     try:
@@ -395,3 +418,102 @@ on_page_context = CombinedEvent(_show_search_view, _restore_full_content)
 def _refuse_shadowing(files: Files, config: MkDocsConfig, path: str) -> None:
     if files.get_file_from_path(path) is not None:
         raise PluginError(f"{path} is generated from the policy data; remove the hand-written {config.docs_dir}/{path}")
+
+
+# --------------------------------------------------------------------------- invalid data under serve
+
+#: The class of the list of problems on the pages of a problems site.
+PROBLEMS_CLASS = "pkb-problems"
+# On the page answering an unknown address (served without MkDocs' reload script): ask for the
+# address again every second, and show it as soon as it is a page again (the data was fixed).
+_RELOAD_WHEN_FIXED = (
+    "<script>(function poll() { setTimeout(function () { fetch(location.href, {cache: 'no-store'})"
+    ".then(function (response) { if (response.ok) { location.reload(); } else { poll(); } }, poll); }, 1000); })();</script>"
+)
+
+
+def problems_report(data: Path, diagnostics: Sequence[Diagnostic]) -> str:
+    """What a build with invalid data prints: a head line, then every located problem, one a line."""
+    count = len(diagnostics)
+    listing = "\n".join(d.format() for d in diagnostics)
+    return f"policy data in {data} is invalid ({count} problem{'s' if count != 1 else ''}):\n{listing}"
+
+
+def problems_site(files: Files, config: MkDocsConfig, diagnostics: Sequence[Diagnostic]) -> Files:
+    """Under `mkdocs serve`, with invalid data: print the problems, and make every page of the site list them.
+
+    The build then succeeds, which is what MkDocs' server waits for before it answers requests
+    and reloads the browsers: a failed build would leave every request hanging until the data
+    is fixed. Every page of the site becomes the problems page: the hand-written ones, those of
+    the navigation, and the policy and history pages of the policies with problems (the ones an
+    author is likely looking at); any other address gets it as its "not found" page
+    (`on_post_build`), which reloads itself once the address is a page again. No page made
+    from the data is served. The problems are printed to the terminal on every rebuild, outside
+    MkDocs' log: that log drops a message it printed before, and in strict mode an error
+    logged during the build would fail it.
+    """
+    report = problems_report(data_dir(config), diagnostics)
+    print(f"ERROR    -  policykb: {report}", file=sys.stderr, flush=True)
+    heading = report.split("\n", 1)[0].capitalize().rstrip(":")
+    items = "".join(f"<li><code>{html.escape(d.format())}</code></li>\n" for d in diagnostics)
+    listing = (
+        f'<div class="{PROBLEMS_CLASS}" markdown="0">\n<p>{html.escape(heading)}. The preview shows this page until '
+        "the data is valid again, and reloads by itself when you save the fix.</p>\n"
+        f"<ol>\n{items}</ol>\n</div>\n"
+    )
+    markdown = f"---\ntitle: Policy data problems\nsearch:\n  exclude: true\n---\n\n# Policy data problems\n\n{listing}"
+    pages = {file.src_uri for file in files.documentation_pages()} | set(_nav_paths(config.nav or []))
+    pages |= {urls.page_source(page(number)) for number in _policies_named(data_dir(config), diagnostics) for page in (urls.page_policy, urls.page_history)}
+    for file in list(files.documentation_pages()):
+        files.remove(file)
+    built = []
+    for path in sorted(pages):
+        page = File.generated(config, path, content=markdown)
+        files.append(page)
+        built.append(Path(page.abs_dest_path))
+    _session.problems_built = built
+    _session.problems_page = (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>Policy data problems</title></head>\n<body><main><h1>Policy data problems</h1>\n{listing}</main>\n{_RELOAD_WHEN_FIXED}\n</body></html>\n"
+    )
+    return files
+
+
+def _nav_paths(nav: object) -> Iterator[str]:
+    """The page paths named in a `nav:` configuration (lists of titles to paths or to further lists)."""
+    if isinstance(nav, str):
+        if nav.endswith(".md"):
+            yield nav
+    elif isinstance(nav, dict):
+        for value in nav.values():
+            yield from _nav_paths(value)
+    elif isinstance(nav, list):
+        for item in nav:
+            yield from _nav_paths(item)
+
+
+def _policies_named(data: Path, diagnostics: Sequence[Diagnostic]) -> set[str]:
+    """The policy folders of `data` that a problem is located in."""
+    try:
+        folders = {folder.name for folder in data.iterdir() if folder.is_dir()}
+    except OSError:
+        return set()
+    return {part for d in diagnostics for part in Path(d.file).parts if part in folders}
+
+
+def _finish_problems_site(site: Path, page: str, built: Sequence[Path]) -> None:
+    """Make `page` the answer to unknown addresses, and leave no other page in the site than the problems site's (`built`).
+
+    With `--dirty`, MkDocs does not empty the site folder: the pages of the last good build
+    are removed (those linked from the outputs folder only lose their link). And it converts a
+    page again only when its source is newer than the page built: the problems pages are dated
+    1970, so that each is built again once the data is fixed.
+    """
+    keep = {path.resolve() for path in built}
+    for path in site.rglob("*.html"):
+        if path.resolve() not in keep:
+            path.unlink()
+    (site / "404.html").write_text(page, encoding="utf-8")
+    for path in built:
+        if path.is_file():
+            os.utime(path, (0, 0))

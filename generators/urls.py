@@ -67,7 +67,7 @@ def api_code_shard(system: str, prefix: str) -> str:
 
 
 def download_codes_csv() -> str:
-    """Every listed code (ICD-10-CM ranges expanded) as CSV, one row per code and revision."""
+    """Every listed code (ICD-10-CM ranges expanded) as CSV, one row per policy, revision, system and code."""
     return f"{API_ROOT}/codes.csv"
 
 

@@ -30,3 +30,11 @@ def test_downloads_parts_benchmark_prints_its_figures() -> None:
     assert f"1 policies, 2 revisions, {os.cpu_count()} cores" in done.stdout
     assert "assemble:" in done.stdout and "assemble only what one policy's edit can change" in done.stdout
     assert "code index (api/v1/codes/):" in done.stdout and "shards: median" in done.stdout
+
+
+def test_large_revision_benchmark_prints_a_line_per_size() -> None:
+    command = [sys.executable, str(ROOT / "benchmarks" / "large_revision.py"), "--references", "20", "--codes", "20"]
+    done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
+    lines = done.stdout.splitlines()
+    assert "validate s" in lines[0] and "per 1,000 items" in lines[0]
+    assert lines[1].split()[:2] == ["20", "references"] and lines[2].split()[:2] == ["20", "codes"]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from generators import icd10
+from generators.codeset_check import MAX_RANGE_CODES, MAX_REVISION_RANGE_CODES
 from generators.errors import PolicyDataError
 from generators.validate import load_library
 
@@ -55,3 +56,35 @@ def test_the_recorded_release_is_the_one_the_installed_package_ships() -> None:
         "update generators/icd10.py CODE_SET_RELEASE and this test together"
     )
     assert icd10.CODE_SET_RELEASE.startswith("ICD-10-CM April 1, 2026")
+
+
+# --------------------------------------------------------------------------- bounded ranges
+
+
+def test_ten_ranges_over_the_whole_code_set_are_each_refused_with_their_size_and_the_bound(
+    edit: Callable[[str, str, str], Path], data_copy: Path
+) -> None:
+    # Issue 17: these built for 52 s, took 1.48 GB and made 466 MB of site.
+    starts = icd10.billable_codes()[:10]
+    ranges = "".join(f"      - {{range_start: {start}, range_end: Z99.89, description: Everything {i}}}\n" for i, start in enumerate(starts))
+    edit(REV, "  icd10cm:\n    entries:\n", "  icd10cm:\n    entries:\n" + ranges)
+    found = diagnostics(data_copy)
+    assert [(path, kind) for _, path, kind in found] == [(f"codes.icd10cm.entries[{i}]", "icd10-range-too-large") for i in range(10)]
+    for (text, _, _), start in zip(found, starts, strict=True):
+        size = icd10.range_size(start, "Z99.89")
+        assert f"found the range {start}-Z99.89, which covers {size:,} billable codes; expected at most {MAX_RANGE_CODES:,}" in text
+
+
+def test_the_bounds_are_far_above_the_ranges_policies_list() -> None:
+    from benchmarks.synthetic import icd_pools
+
+    listed = [(start, end) for start, end, _ in icd_pools().ranges] + [("C71.0", "C71.9"), ("C79.31", "C79.49"), ("G46.0", "G46.8")]
+    assert max(icd10.range_size(start, end) for start, end in listed) * 100 <= MAX_RANGE_CODES
+    # Whole chapters that policies name fit: neoplasms, musculoskeletal.
+    assert icd10.range_size("C00", "D49") == 1727 and icd10.range_size("M00", "M99") == 6665 <= MAX_RANGE_CODES
+    assert MAX_RANGE_CODES < MAX_REVISION_RANGE_CODES < len(icd10.billable_codes()) / 2
+
+
+@pytest.mark.parametrize(("start", "end"), [("C71.0", "C71.9"), ("C79.31", "C79.49"), ("C79.31", "C79.4"), ("C00", "D49"), ("A00.0", "Z99.89"), ("G04.90", "G04.90")])
+def test_range_size_counts_what_expand_range_gives(start: str, end: str) -> None:
+    assert icd10.range_size(start, end) == len(icd10.expand_range(start, end))

@@ -24,13 +24,23 @@ from typing import Any
 
 import feedparser
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from fhir.resources.R4B.valueset import ValueSet
 from pydantic import ValidationError
 
 from generators import icd10, urls
 from generators.code_index import build_code_index, shard_prefix
-from generators.model import Library
-from generators.render.downloads import CSV_COLUMNS, DownloadsPart, assemble_downloads, downloads_part, render_downloads
+from generators.model import Library, Policy
+from generators.render.downloads import (
+    CSV_COLUMNS,
+    DownloadsPart,
+    assemble_downloads,
+    downloads_part,
+    render_downloads,
+    spreadsheet_safe,
+    spreadsheet_value,
+)
 from generators.render.json_api import dump_json
 from generators.validate import load_library, load_policy, policy_folders
 
@@ -127,17 +137,19 @@ def test_after_an_edit_only_the_paths_of_the_old_and_new_part_change(synthetic: 
 
 
 def test_csv_rows_match_the_code_index_for_several_policies(synthetic: Library) -> None:
+    # The reference: the code index's listings, one per (policy, revision, system, code), a code
+    # listed by itself winning over a range; CPT and HCPCS described as that revision prints them.
     index = build_code_index(synthetic, AS_OF)
-    expected = []
+    expected: dict[tuple[str, str, str, str], tuple[str, str]] = {}
     for record in index.codes:
         for listing in record.listings:
-            own = [other for other in record.listings if other.policy == listing.policy]
-            printed = [other.listed_description for other in own if other.via_range is None]
-            description = record.description if record.description_source == "code_set" else (printed or [own[-1].listed_description])[-1]
-            expected.append((listing.policy, listing.revision.isoformat(), record.system.value, record.code, listing.listed_as, description))
-    expected.sort(key=lambda row: (tuple(int(n) for n in row[0].split(".")), row[1], ["cpt", "hcpcs", "icd10cm"].index(row[2]), row[3], row[4]))
+            key = (listing.policy, listing.revision.isoformat(), record.system.value, record.code)
+            description = record.description if record.description_source == "code_set" else listing.listed_description
+            if key not in expected or (listing.via_range is None and expected[key][0] != record.code):
+                expected[key] = (listing.listed_as, description)
+    order = sorted(expected, key=lambda row: (tuple(int(n) for n in row[0].split(".")), row[1], ["cpt", "hcpcs", "icd10cm"].index(row[2]), row[3]))
     rows = csv_rows(render_downloads(synthetic, AS_OF))
-    assert [(r["policy"], r["revision"], r["system"], r["code"], r["listed_as"], r["description"]) for r in rows] == expected
+    assert [(r["policy"], r["revision"], r["system"], r["code"], r["listed_as"], r["description"]) for r in rows] == [(*key, *expected[key]) for key in order]
     assert len({r["policy"] for r in rows}) == 3
 
 
@@ -145,7 +157,9 @@ def test_csv_rows_match_the_code_index_for_several_policies(synthetic: Library) 
 
 
 def csv_rows(files: dict[str, bytes]) -> list[dict[str, str]]:
-    text = files[urls.download_codes_csv()].decode("utf-8")
+    data = files[urls.download_codes_csv()]
+    assert data.startswith(b"\xef\xbb\xbfpolicy,")  # the UTF-8 byte-order mark, for spreadsheet programs
+    text = data.decode("utf-8-sig")
     reader = csv.DictReader(io.StringIO(text, newline=""))
     assert tuple(reader.fieldnames or ()) == CSV_COLUMNS
     return list(reader)
@@ -195,6 +209,104 @@ def test_text_with_quotes_commas_line_breaks_and_markup_survives_the_csv_and_the
     csv.writer(rewritten).writerows(rows)
     assert rewritten.getvalue() == written  # quoted where the csv module quotes, and nowhere else
     assert {row[1] for row in rows[1:]} == {text} and any(row[10].startswith(text) for row in rows[1:])
+
+
+def _with_code_descriptions(policy: Policy, describe: Callable[[int, str], str]) -> Policy:
+    """`policy` with every code entry's description replaced by `describe(index, old description)`."""
+    revisions = []
+    for revision in policy.revisions:
+        codes = revision.codes
+        tables = {
+            name: getattr(codes, name).model_copy(
+                update={"entries": [entry.model_copy(update={"description": describe(i, entry.description)}) for i, entry in enumerate(getattr(codes, name).entries)]}
+            )
+            for name in ("cpt", "hcpcs", "icd10cm")
+        }
+        revisions.append(revision.model_copy(update={"codes": codes.model_copy(update=tables)}))
+    return policy.model_copy(update={"revisions": revisions})
+
+
+#: OWASP's CSV injection examples and their relatives: each would be a formula in a spreadsheet.
+FORMULAS = [
+    '=HYPERLINK("http://x","click")',
+    "+cmd|' /C calc'!A0",
+    "@SUM(1+1)",
+    "-2+3+cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+    "'=already quoted by its author",
+    "''+two quotes",
+    "'plain quote, no formula",
+]
+
+
+def _undo(cell: str) -> str:
+    """The documented rule: a cell of one or more ' then = + - @ TAB or CR had one ' added; remove it."""
+    return re.sub(r"^'(?='*[=+\-@\t\r])", "", cell)
+
+
+def test_no_csv_cell_starts_a_formula_and_every_cell_gives_back_its_data(library: Library) -> None:
+    policy = _with_code_descriptions(library.policies[0], lambda i, _: FORMULAS[i % len(FORMULAS)])
+    hostile = Library(policies=[policy.model_copy(update={"title": "=1+1 " + policy.title})])
+    rows = list(csv.DictReader(io.StringIO(render_downloads(hostile, AS_OF)[urls.download_codes_csv()].decode("utf-8-sig"), newline="")))
+    assert not [cell for row in rows for cell in row.values() if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert {row["policy_title"] for row in rows} == {"'=1+1 " + policy.title}
+    assert {_undo(row["policy_title"]) for row in rows} == {"=1+1 " + policy.title}
+    cpt = {row["description"]: _undo(row["description"]) for row in rows if row["system"] == "cpt"}
+    assert set(cpt.values()) == set(FORMULAS[:5]) and cpt["'=HYPERLINK(\"http://x\",\"click\")"] == FORMULAS[0]
+    assert all(spreadsheet_value(cell) == data for cell, data in cpt.items())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("'=+-@\t\r\n,\"ab é"), max_size=6) | st.text())
+def test_a_spreadsheet_safe_cell_never_starts_a_formula_and_gives_back_its_value(value: str) -> None:
+    cell = spreadsheet_safe(value)
+    assert cell[:1] not in ("=", "+", "-", "@", "\t", "\r") and spreadsheet_value(cell) == value
+    assert cell == value or cell == "'" + value
+
+
+def _overlapping(policy: Policy) -> tuple[Policy, set[tuple[str, str, str]]]:
+    """`policy` with codes listed twice in every revision, and which codes (policy, revision, code) are also listed by themselves.
+
+    An ICD-10-CM range's last member is also listed by itself (after the range), and the first
+    CPT code is also listed as a range of its own (before the code): legal data, as validation
+    refuses only the same code or range twice.
+    """
+    revisions, alone = [], set()
+    for revision in policy.revisions:
+        codes = revision.codes
+        icd = list(codes.icd10cm.entries)
+        ranges = [entry for entry in icd if entry.is_range]
+        if ranges:
+            member = icd10.expand_range(str(ranges[0].range_start), str(ranges[0].range_end))[-1].code
+            icd.append(ranges[0].model_copy(update={"code": member, "range_start": None, "range_end": None, "flags": []}))
+            alone.add((policy.number, revision.key, member))
+        first = codes.cpt.entries[0]
+        as_range = first.model_copy(update={"code": None, "range_start": first.code, "range_end": first.code, "description": "As a range"})
+        alone.add((policy.number, revision.key, str(first.code)))
+        tables = {"icd10cm": codes.icd10cm.model_copy(update={"entries": icd}), "cpt": codes.cpt.model_copy(update={"entries": [as_range, *codes.cpt.entries]})}
+        revisions.append(revision.model_copy(update={"codes": codes.model_copy(update=tables)}))
+    return policy.model_copy(update={"revisions": revisions}), alone
+
+
+def test_csv_has_one_row_per_policy_revision_system_and_code_and_a_code_by_itself_wins(synthetic: Library) -> None:
+    made = [_overlapping(policy) for policy in synthetic.policies]
+    overlapping = Library(policies=[policy for policy, _ in made])
+    alone = set().union(*(codes for _, codes in made))
+    rows = csv_rows(render_downloads(overlapping, AS_OF))
+    keys = [(r["policy"], r["revision"], r["system"], r["code"]) for r in rows]
+    assert len(keys) == len(set(keys)) < sum(len(record.listings) for record in build_code_index(overlapping, AS_OF).codes)
+    assert len(keys) == len(csv_rows(render_downloads(synthetic, AS_OF))) + sum(code[0].isalpha() for code in alone)  # the new ICD-10-CM codes only
+    wins = [r for r in rows if (r["policy"], r["revision"], r["code"]) in alone]
+    assert {(r["policy"], r["revision"], r["code"]) for r in wins} == alone
+    assert all(r["listed_as"] == r["code"] and r["via_range"] == "" and r["description"] != "As a range" for r in wins)
+
+
+def test_each_csv_row_describes_the_code_as_its_own_revision_prints_it(edit: Callable[[str, str, str], Path], data_copy: Path) -> None:
+    edit("6.01.03/revisions/2025-01-23.yaml", "description: Magnetic resonance spectroscopy\n", "description: MR spectroscopy (older wording)\n")
+    rows = {(r["revision"], r["code"]): r for r in csv_rows(render_downloads(load_library(data_copy), AS_OF))}
+    assert rows[("2025-01-23", "76390")]["description"] == "MR spectroscopy (older wording)"
+    assert rows[("2026-01-22", "76390")]["description"] == "Magnetic resonance spectroscopy"
 
 
 # --------------------------------------------------------------------------- FHIR

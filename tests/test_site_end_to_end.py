@@ -153,7 +153,7 @@ def test_downloads_pages_link_every_download_and_each_is_served(page: Any, site_
         assert response.body(), path
     assert json.loads(page.request.get(site_url + urls.fhir_value_set(NUMBER)).body())["resourceType"] == "ValueSet"
     assert page.request.get(site_url + urls.feed_atom()).text().lstrip().startswith("<?xml")
-    assert page.request.get(site_url + urls.download_codes_csv()).text().startswith("policy,")
+    assert page.request.get(site_url + urls.download_codes_csv()).body().startswith(b"\xef\xbb\xbfpolicy,")  # UTF-8 byte-order mark
 
 
 # --------------------------------------------------------------------------- phone width

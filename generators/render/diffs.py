@@ -194,7 +194,7 @@ def _place(diff: RevisionDiff, change: Change) -> str:
     if change.kind is ChangeKind.METADATA_CHANGED:
         return path.replace("_", " ").capitalize()
     if section == "statements" and key is not None:
-        statement = diff.new.statement(key) or diff.old.statement(key)
+        statement = diff.new_items.statements.get(key) or diff.old_items.statements.get(key)
         place = f"Statement {statement.number}" if statement else key
         if ".criteria[" in path:
             place += f", criterion {path.split('.criteria[', 1)[1].split(']', 1)[0]}"
@@ -211,10 +211,10 @@ def _place(diff: RevisionDiff, change: Change) -> str:
             return f"Flag legend {key}"
         return f"{label}, {_ordinal(key)}" if key is not None else label
     if section == "references" and key is not None:
-        reference = diff.new.reference(key) or diff.old.reference(key)
+        reference = diff.new_items.references.get(key) or diff.old_items.references.get(key)
         return f"Reference {to_plain(reference.text).split('. ', 1)[0]}" if reference else f"Reference {key}"
     if section == "professional_guidelines" and key is not None:
-        guideline = next((g for g in diff.new.professional_guidelines + diff.old.professional_guidelines if g.id == key), None)
+        guideline = diff.new_items.guidelines.get(key) or diff.old_items.guidelines.get(key)
         place = f"Professional guideline {guideline.body if guideline else key}"
         if ".points[" in path:
             place += ", bullet " + _ordinal(path.split(".points[", 1)[1].split("]", 1)[0]).removeprefix("paragraph ")

@@ -13,15 +13,17 @@ data (never the clock) and every list has a fixed order.
   codes of `generators.code_index` whose lookup key starts with `<prefix>`
   (`code_index.shard_prefix`), one line per revision of its `policies` table and per
   listing (a run of revisions of one policy that list a code alike);
-- `api/v1/codes.csv`: one row per code (or ICD-10-CM range member) per stored revision;
+- `api/v1/codes.csv`: one row per stored revision and code (or ICD-10-CM range member) it
+  lists, safe to open in a spreadsheet program (`spreadsheet_safe`, a UTF-8 byte-order mark);
 - `api/v1/fhir/ValueSet-<number>.json`: an HL7 FHIR R4 ValueSet of each policy's current
   code list, ICD-10-CM ranges expanded to concepts;
 - `feed.xml`: an Atom feed with an entry per stored revision, linking to its page and to
   the diff from the revision before.
 
-For CPT and HCPCS codes the description in the CSV and the ValueSet is the one the row's
-policy prints (its newest listing of the code by itself); a shard's code record, which all
-policies share, takes the one of the last policy (in policy order) that lists it by itself.
+For CPT and HCPCS codes the description in a CSV row is the one its revision prints, in the
+ValueSet the one the policy prints (its newest listing of the code by itself); a shard's code
+record, which all policies share, takes the one of the last policy (in policy order) that
+lists it by itself.
 """
 
 from __future__ import annotations
@@ -178,29 +180,55 @@ def _json(data: dict[str, Any]) -> bytes:
 
 # --------------------------------------------------------------------------- CSV
 
-
-def _csv_line(values: tuple[str, ...]) -> bytes:
-    buffer = io.StringIO(newline="")
-    csv.writer(buffer).writerow(values)
-    return buffer.getvalue().encode("utf-8")
-
-
-CSV_HEADER = _csv_line(CSV_COLUMNS)
+#: The first bytes of `codes.csv`: the UTF-8 byte-order mark, so that spreadsheet programs
+#: read the file as UTF-8 (Excel takes a CSV without it for the system's legacy code page).
+CSV_BOM = "\ufeff".encode("utf-8")
 # What makes csv.writer (default dialect, QUOTE_MINIMAL) quote a field: the delimiter, the
 # quote character and the line terminator's characters.
 _CSV_QUOTED = re.compile(r'[,"\r\n]')
+# A cell a spreadsheet program would read as a formula (OWASP, CSV injection): one starting
+# with = + - @ TAB or CR; also one starting with quotes before those, so that the one quote
+# `spreadsheet_safe` adds can always be taken off again (`spreadsheet_value`).
+_FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
+# Either of the two: the fields that the fast path of `_csv_fields` cannot write as they are.
+_CSV_SPECIAL = re.compile(r"""[,"\r\n]|^'*[=+\-@\t]""")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """`value` as a CSV cell that no spreadsheet program takes for a formula (OWASP's CSV injection advice).
+
+    A value starting with `=`, `+`, `-`, `@`, a tab or a carriage return, possibly after
+    quotes (`'`), gets one quote in front: `=SUM(A1)` -> `'=SUM(A1)`, `'=x` -> `''=x`. Every
+    other value is unchanged. `spreadsheet_value` undoes it.
+    """
+    return "'" + value if _FORMULA_START.match(value) else value
+
+
+def spreadsheet_value(cell: str) -> str:
+    """The data of a cell written by `spreadsheet_safe`: the added quote taken off again."""
+    return cell[1:] if cell.startswith("'") and _FORMULA_START.match(cell, 1) else cell
+
+
+def _csv_line(values: tuple[str, ...]) -> bytes:
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer).writerow([spreadsheet_safe(value) for value in values])
+    return buffer.getvalue().encode("utf-8")
+
+
+CSV_HEADER = CSV_BOM + _csv_line(CSV_COLUMNS)
 
 
 def _csv_field(value: str) -> str:
-    """`value` as `csv.writer` writes it in a row of several fields (RFC 4180, quoted only when needed)."""
+    """`value` as one cell of a row: made `spreadsheet_safe`, then quoted as `csv.writer` quotes (RFC 4180, only when needed)."""
+    value = spreadsheet_safe(value)
     if _CSV_QUOTED.search(value) is None:
         return value
     return '"' + value.replace('"', '""') + '"'
 
 
 def _csv_fields(values: tuple[str, ...]) -> str:
-    """Several fields of a row, each followed by the delimiter."""
-    if not any(map(_CSV_QUOTED.search, values)):  # the common case: no field needs quotes
+    """Several cells of a row (see `_csv_field`), each followed by the delimiter."""
+    if not any(map(_CSV_SPECIAL.search, values)):  # the common case: every field is written as it is
         return ",".join(values) + ","
     return "".join(_csv_field(value) + "," for value in values)
 
@@ -241,25 +269,38 @@ def _csv_entry_columns(entry: ListedEntry) -> str:
     )
 
 
-def _csv_order(entry: ListedEntry) -> tuple[date, str]:
-    return entry.revision.revision.revision, entry.listed_as
+def _csv_row_entries(entries: list[ListedEntry]) -> list[ListedEntry]:
+    """The entry each revision's row of a code is made from: one per revision, oldest first.
+
+    A revision can list a code more than once: by itself and inside a range (`C71.3` and
+    `C71.0-C71.9`), inside two ranges, or as both ends of a CPT range (`0609T-0609T`). Its row
+    comes from the entry that lists the code by itself, else from the first range in the
+    table that holds it. (The code index shards keep every entry.)
+    """
+    chosen: dict[ListedRevision, ListedEntry] = {}
+    for entry in entries:  # oldest revision first, in table order within a revision
+        kept = chosen.get(entry.revision)
+        if kept is None or (kept.via_range is not None and entry.via_range is None):
+            chosen[entry.revision] = entry
+    return list(chosen.values())
 
 
 def _csv_rows(codes: list[_Code]) -> bytes:
-    """One policy's rows of `codes.csv`: by revision, system, code, listed as (RFC 4180).
+    """One policy's rows of `codes.csv`: one per revision and code, by revision, system, code (RFC 4180).
 
-    Each row is its revision's columns, its code's and its entry's, each serialised once.
+    A row's description is the official one for ICD-10-CM, else the one printed by the row's
+    own revision. Each row is its revision's columns, its code's and its entry's, each
+    serialised once.
     """
     icd_release = _csv_field(_icd_release_column()) + "\r\n"
     revision_columns: dict[ListedRevision, str] = {}
     entry_columns: dict[ListedEntry, str] = {}
     rows: dict[ListedRevision, list[str]] = {}
     for system, code, entries, description, _ in codes:
-        code_columns = _csv_fields((system.value, code, description))
-        end = icd_release if system is CodeSystem.ICD10CM else "\r\n"
-        if len(entries) > 1:
-            entries = sorted(entries, key=_csv_order)  # stable: ties keep the index's order
-        for entry in entries:
+        official = system is CodeSystem.ICD10CM
+        code_columns = _csv_fields((system.value, code, description)) if official else ""
+        end = icd_release if official else "\r\n"
+        for entry in _csv_row_entries(entries):
             listed = entry.revision
             head = revision_columns.get(listed)
             if head is None:
@@ -268,6 +309,8 @@ def _csv_rows(codes: list[_Code]) -> bytes:
             tail = entry_columns.get(entry)
             if tail is None:
                 tail = entry_columns[entry] = _csv_entry_columns(entry)
+            if not official:
+                code_columns = _csv_fields((system.value, code, entry.listed_description))
             rows[listed].append(head + code_columns + tail + end)
     # Codes come by system and code, so each revision's rows are in the file's order already.
     return "".join(row for listed in sorted(rows, key=lambda listed: listed.revision.revision) for row in rows[listed]).encode("utf-8")
