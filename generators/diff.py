@@ -40,6 +40,7 @@ import re
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from enum import Enum
 from functools import cached_property, lru_cache
 from itertools import compress, count, islice
@@ -51,8 +52,17 @@ from typing import Literal, TypeVar
 from cydifflib import SequenceMatcher
 from pydantic import BaseModel, ConfigDict, Field
 
-from .model import CodeEntry, CodeSystem, Criterion, FlagLegend, ProfessionalGuideline, Reference, Revision, Statement
-from .text import to_plain
+from .model import (
+    CodeEntry,
+    CodeSystem,
+    Criterion,
+    FlagLegend,
+    ProfessionalGuideline,
+    Reference,
+    Revision,
+    Statement,
+)
+from .text import long_date, month_year, to_plain
 
 # --------------------------------------------------------------------------- records
 
@@ -858,20 +868,34 @@ def _key(path: str) -> str:
     return match.group("key") if match else path
 
 
+def reading_order(section: str) -> int:
+    """Where a section's changes come for a reader: coverage (statements, codes) first, then text, then dates and details."""
+    if section == "statements" or section.startswith("codes."):
+        return 0
+    return 2 if section in _METADATA_LABELS else 1
+
+
+def readable_value(path: str, value: str | None) -> str:
+    """A metadata value as the pages write it: dates long-form (`May 15, 2026`, `January 2027`), `not known` for none."""
+    if not value:
+        return "not known"
+    if path == "effective_date":
+        return long_date(date.fromisoformat(value))
+    if path == "next_review":
+        return month_year(value)
+    return value.replace("_", " ")
+
+
 def _summarise(diff: RevisionDiff) -> list[str]:
+    """The summary in reading order: coverage changes first, then text sections, then dates and details."""
     sentences: list[str] = []
     by_section: dict[str, list[Change]] = {}
     for change in diff.changes:
         by_section.setdefault(section_of(change.path), []).append(change)
 
-    for change in diff.changes:
-        if change.kind is ChangeKind.METADATA_CHANGED:
-            label = _METADATA_LABELS.get(change.path, change.path)
-            sentences.append(f"{label} changed from {change.old or 'not known'} to {change.new or 'not known'}.")
-
     sentences += _summarise_statements(by_section.get("statements", []), diff.old_items, diff.new_items)
 
-    for section, changes in by_section.items():
+    for section, changes in sorted(by_section.items(), key=lambda item: reading_order(item[0])):
         if section == "statements" or section in _METADATA_LABELS:
             continue
         if section.startswith("codes.") and section.split(".")[1] in _SYSTEM_LABELS:
@@ -884,6 +908,11 @@ def _summarise(diff: RevisionDiff) -> list[str]:
             sentences += _summarise_related(changes)
         else:
             sentences.append(_summarise_text_section(section, changes))
+
+    for change in diff.changes:
+        if change.kind is ChangeKind.METADATA_CHANGED:
+            label = _METADATA_LABELS.get(change.path, change.path)
+            sentences.append(f"{label} changed from {readable_value(change.path, change.old)} to {readable_value(change.path, change.new)}.")
     return sentences
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
+from datetime import date
 from functools import lru_cache
 from html import escape, unescape
 
@@ -176,3 +177,21 @@ def to_markdown_html(text: str) -> Markup:
         else:
             out.append(_as_references(unescape(piece)))
     return Markup("".join(out))
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
+
+
+def long_date(value: date | None, unknown: str = "not known") -> str:
+    """A date as a reader writes it, independent of the locale: `May 15, 2026`."""
+    if value is None:
+        return unknown
+    return f"{_MONTHS[value.month - 1]} {value.day}, {value.year}"
+
+
+def month_year(value: str | None, unknown: str = "not known") -> str:
+    """A `YYYY-MM` month as a reader writes it: `January 2027`."""
+    if value is None:
+        return unknown
+    year, month = value.split("-")
+    return f"{_MONTHS[int(month) - 1]} {year}"

@@ -86,7 +86,7 @@ def test_6_01_03_summary_in_plain_language(reconstructed: Revision, current: Rev
     assert "Statement II added: MRS is considered not medically necessary for all spine uses." in summary
     assert "Statement 'MRS is considered investigational for all other indications' renumbered II -> III, wording unchanged." in summary
     assert "CPT codes 0609T, 0610T, 0611T, 0612T: flag E/I -> NMN." in summary
-    assert "Effective date changed from not known to 2026-05-15." in summary
+    assert "Effective date changed from not known to May 15, 2026." in summary
     assert "Supportive literature: 1 paragraph added." in summary
     assert "Professional guideline NCCN (Version 3.2025) added." in summary
     assert any(s.startswith("4 references added: Kocak B, Mese I, Ates Kus E (2025);") for s in summary)

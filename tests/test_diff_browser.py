@@ -22,7 +22,7 @@ def test_what_changed_page_in_chromium(page: Any, site_url: str) -> None:
     page.goto(site_url + urls.page_diff("6.01.03", *PAIR))
     assert page.locator("h1").inner_text() == "What changed in 6.01.03: 2025-01-23 → 2026-01-22"
     summary = page.locator("ul.pkb-diff-summary li").all_inner_texts()
-    assert summary[3] == "Statement II added: MRS is considered not medically necessary for all spine uses."
+    assert summary[0] == "Statement II added: MRS is considered not medically necessary for all spine uses."
     assert "Statement 'MRS is considered investigational for all other indications' renumbered II -> III, wording unchanged." in summary
     # The summary comes before the redline on screen.
     assert page.locator("ul.pkb-diff-summary").bounding_box()["y"] < page.locator(".pkb-change").first.bounding_box()["y"]

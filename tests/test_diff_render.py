@@ -241,3 +241,19 @@ def test_cli_uses_colour_only_on_a_terminal() -> None:
     out = b"".join(chunks).decode("utf-8")
     assert process.returncode == 0, process.stderr
     assert "\x1b[32m{+NMN+}\x1b[0m" in out and "\x1b[31m[-E/I-]\x1b[0m" in out, "colour, and the markers still there"
+
+
+def test_the_page_speaks_the_readers_language(pages: dict[str, str]) -> None:
+    """Coverage changes first, dates long-form, and no internal path in the visible text (they stay in the JSON)."""
+    page = pages["policies/6.01.03/diffs/2025-01-23..2026-01-22/index.html"]
+    visible = re.sub(r"<[^>]+>", " ", page.split("<article", 1)[1])
+    assert "codes." not in visible and "statements[" not in visible and "effective_date" not in visible
+    summary = re.findall(r"<li>(.*?)</li>", page.split('class="pkb-diff-summary"', 1)[1].split("</ul>", 1)[0])
+    assert summary[0].startswith("Statement II added") and summary[-3:] == [
+        "Effective date changed from not known to May 15, 2026.",
+        "Next review changed from not known to January 2027.",
+        "Status changed from reconstructed to published.",
+    ]
+    headings = re.findall(r'<h3 id="([^"]+)"', page)
+    assert headings[:2] == ["policy-statements", "cpt-codes"] and headings[-1] == "policy-details"
+    assert "<strong>CPT 0609T</strong>: Code flags changed" in page

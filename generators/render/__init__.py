@@ -12,7 +12,15 @@ from functools import cache
 import jinja2
 from markupsafe import Markup, escape
 
-from ..text import for_terminal, to_attribute, to_html, to_markdown_html, to_plain
+from ..text import (
+    for_terminal,
+    long_date,
+    month_year,
+    to_attribute,
+    to_html,
+    to_markdown_html,
+    to_plain,
+)
 
 
 @cache
@@ -48,24 +56,6 @@ Data text inside an attribute value goes through `attribute` (one line, quotes e
 def json_attribute(data: object) -> str:
     """Data as compact JSON for an HTML attribute: plain text, which autoescaping then escapes (`"` -> `&#34;`)."""
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-
-
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
-
-
-def long_date(value: date | None, unknown: str = "not known") -> str:
-    """A date as a reader writes it, independent of the locale: `May 15, 2026`."""
-    if value is None:
-        return unknown
-    return f"{_MONTHS[value.month - 1]} {value.day}, {value.year}"
-
-
-def month_year(value: str | None, unknown: str = "not known") -> str:
-    """A `YYYY-MM` month as a reader writes it: `January 2027`."""
-    if value is None:
-        return unknown
-    year, month = value.split("-")
-    return f"{_MONTHS[int(month) - 1]} {year}"
 
 
 def path_breaks(path: str) -> Markup:

@@ -29,6 +29,8 @@ from ..diff import (
     ChangeKind,
     RevisionDiff,
     diff_revisions,
+    readable_value,
+    reading_order,
     section_label,
     section_of,
 )
@@ -146,12 +148,19 @@ class ChangeView:
         return "changed"
 
     @property
+    def what(self) -> str:
+        """What happened, in words: `Code flags changed`; a date or detail just `changed` (its place names it)."""
+        return "changed" if self.change.kind is ChangeKind.METADATA_CHANGED else self.change.kind.value
+
+    @property
     def values(self) -> tuple[str, str]:
-        """Old and new as text, for changes without a word diff (numbers, flags, dates)."""
+        """Old and new as text, for changes without a word diff (numbers, flags, dates long-form)."""
 
         def show(value: str | list[str] | None) -> str:
+            if self.change.kind is ChangeKind.METADATA_CHANGED:
+                return readable_value(self.change.path, value if isinstance(value, str) else None)
             if value is None:
-                return "not known" if self.change.kind is ChangeKind.METADATA_CHANGED else "none"
+                return "none"
             if isinstance(value, list):
                 return ", ".join(value) or "none"
             return value.replace("_", " ") if self.change.kind is ChangeKind.STATEMENT_DETERMINATION_CHANGED else value
@@ -230,13 +239,15 @@ def _place(diff: RevisionDiff, change: Change) -> str:
 
 
 def sections(diff: RevisionDiff) -> list[SectionView]:
-    """The changes grouped by section, sections in the order of their first change."""
+    """The changes grouped by section in reading order (`diff.reading_order`): coverage, then text, then details."""
     grouped: dict[str, list[ChangeView]] = {}
+    order: dict[str, int] = {}
     for change in diff.changes:
         section = section_of(change.path)
         title = section_label(section)
+        order.setdefault(title, reading_order(section))
         grouped.setdefault(title, []).append(ChangeView(change, _place(diff, change)))
-    return [SectionView(title, views) for title, views in grouped.items()]
+    return [SectionView(title, views) for title, views in sorted(grouped.items(), key=lambda item: order[item[0]])]
 
 
 def diff_page(timeline: PolicyTimeline, diff: RevisionDiff) -> str:

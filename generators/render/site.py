@@ -45,8 +45,8 @@ from markupsafe import Markup
 from .. import icd10, urls
 from ..lifecycle import PolicyTimeline
 from ..model import CodeEntry, CodeSystem, Determination, Library, Policy, Revision, RevisionStatus, Statement, policy_sort_key
-from ..text import to_attribute, to_plain
-from . import environment, long_date, render_template
+from ..text import long_date, to_attribute, to_plain
+from . import environment, render_template
 from .diffs import is_published_pair
 from .json_api import PolicySummary, policy_summary, readable_json
 from .standalone import policy_breadcrumb, relative_url, render_standalone_page
