@@ -18,13 +18,13 @@ import re
 from datetime import date
 from pathlib import Path
 
-from .errors import PolicyDataError
+from .errors import PolicyDataError, PolicyKbError
 from .model import Policy, Revision, RevisionStatus
 from .validate import load_policy
 from .write import write_file_atomically
 
 
-class AuthoringError(ValueError):
+class AuthoringError(PolicyKbError, ValueError):
     """A revise or publish request that cannot be carried out (the message says why and what to do)."""
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from . import urls
+from .errors import PolicyKbError
 from .lifecycle import PolicyTimeline
 from .model import Library, Policy
 from .render.diffs import render_diff_assets, render_diff_schema, render_policy_diffs
@@ -27,7 +28,7 @@ from .render.json_api import PolicyApiPart, PolicySummary, assemble_api, policy_
 from .render.site import PolicyListing, SiteContext, UpcomingChange, policy_listing, render_library_pages, render_policy_pages
 
 
-class OutputClashError(ValueError):
+class OutputClashError(PolicyKbError, ValueError):
     """Two stages produced the same output path."""
 
 

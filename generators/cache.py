@@ -35,7 +35,7 @@ from pathlib import Path
 from types import CodeType
 from typing import Any
 
-from .validate import _extra_revision_checks
+from .validate import extra_revision_checks
 
 #: Bump when what is kept under a key changes shape.
 CACHE_FORMAT = 3
@@ -148,7 +148,7 @@ def _hash_code(digest: Any, code: CodeType) -> None:
 
 def _checks_version() -> str:
     """The extra revision checks registered now: their names and bytecode."""
-    return hashlib.sha256("".join(callable_version(check) for check in _extra_revision_checks).encode()).hexdigest()
+    return hashlib.sha256("".join(callable_version(check) for check in extra_revision_checks).encode()).hexdigest()
 
 
 @dataclass

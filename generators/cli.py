@@ -37,7 +37,7 @@ from .build import (
 from .code_index import build_code_index, lookup
 from .codes import normalize
 from .diff import diff_revisions
-from .errors import PolicyDataError
+from .errors import PolicyDataError, PolicyKbError
 from .lifecycle import PolicyTimeline, today_utc
 from .model import CodeSystem, Library, Policy, Revision
 from .pipeline import BuildReport, build_tree, default_jobs
@@ -61,11 +61,11 @@ EXIT_INTERRUPTED = 130
 Command = Callable[[argparse.Namespace], int]
 
 
-class UsageError(Exception):
+class UsageError(PolicyKbError):
     """A request the data cannot answer (unknown policy or revision); exit code 1."""
 
 
-class BuildFailed(Exception):
+class BuildFailed(PolicyKbError):
     """The site generator failed after the data validated; its own output says why."""
 
 

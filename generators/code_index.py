@@ -47,7 +47,7 @@ from .model import (
     RevisionStatus,
     policy_sort_key,
 )
-from .render.json_api import Links, _Document
+from .render.json_api import Links, ApiDocument
 from .text import to_plain
 from .timeline import Window
 
@@ -74,14 +74,14 @@ _STATE_DOC = (
 )
 
 
-class FlagUse(_Document):
+class FlagUse(ApiDocument):
     """A flag printed beside a code, with its meaning from the revision's legend."""
 
     flag: Flag
     meaning: str = Field(description="The legend's meaning of the flag in this revision, e.g. Not medically necessary/appropriate.")
 
 
-class StatementRef(_Document):
+class StatementRef(ApiDocument):
     """A policy statement that a listing's flag points to."""
 
     id: str = Field(description="Stable ID of the statement.")
@@ -89,7 +89,7 @@ class StatementRef(_Document):
     determination: Determination
 
 
-class CodeListing(_Document):
+class CodeListing(ApiDocument):
     """One revision of one policy listing a code (directly or inside a range)."""
 
     policy: str = Field(description="Policy number.")
@@ -106,7 +106,7 @@ class CodeListing(_Document):
     links: Links = Field(description="The revision as JSON and as a page.")
 
 
-class CodeRecord(_Document):
+class CodeRecord(ApiDocument):
     """A code and every listing of it."""
 
     system: CodeSystem
@@ -117,7 +117,7 @@ class CodeRecord(_Document):
     listings: list[CodeListing] = Field(description=_LISTINGS_DOC)
 
 
-class CodeSetInfo(_Document):
+class CodeSetInfo(ApiDocument):
     """The code set release that ICD-10-CM codes were checked and ranges expanded against."""
 
     system: CodeSystem
@@ -126,7 +126,7 @@ class CodeSetInfo(_Document):
     package_version: str
 
 
-class CodeIndexDocument(_Document):
+class CodeIndexDocument(ApiDocument):
     """The whole code index in memory: every listed code to the policies and revisions that list it.
 
     Published as shards (`CodeShardIndexDocument`, `CodeShardDocument`), not as one file.
@@ -141,7 +141,7 @@ class CodeIndexDocument(_Document):
 SHARD_PREFIX_LENGTH = 3
 
 
-class ShardRevision(_Document):
+class ShardRevision(ApiDocument):
     """A revision of a policy that lists codes of a shard: what all its listings there share."""
 
     revision_status: RevisionStatus
@@ -152,14 +152,14 @@ class ShardRevision(_Document):
     links: Links = Field(description="The revision as JSON and as a page.")
 
 
-class ShardPolicy(_Document):
+class ShardPolicy(ApiDocument):
     """A policy that lists codes of a shard, and those of its revisions that do."""
 
     policy_title: str
     revisions: dict[str, ShardRevision] = Field(description="Its revisions that list codes of this shard, keyed by revision (committee approval date), oldest first.")
 
 
-class ShardListing(_Document):
+class ShardListing(ApiDocument):
     """How one policy lists a code (directly or inside a range) in one or more of its revisions."""
 
     policy: str = Field(description="Policy number: the key of the policy in the shard's `policies` table.")
@@ -177,7 +177,7 @@ class ShardListing(_Document):
     statements: list[str] = Field(description="IDs of the statements the flags point to (NMN: not medically necessary, E/I: investigational); their numbers are in each revision's `statements`.")
 
 
-class ShardCode(_Document):
+class ShardCode(ApiDocument):
     """A code and every listing of it."""
 
     code: str = Field(description=_CODE_DOC)
@@ -186,7 +186,7 @@ class ShardCode(_Document):
     listings: list[ShardListing] = Field(description=_LISTINGS_DOC)
 
 
-class CodeShardDocument(_Document):
+class CodeShardDocument(ApiDocument):
     """`api/v1/codes/<system>/<prefix>.json`: the codes of one system whose lookup key starts with `prefix`."""
 
     api_version: str
@@ -198,7 +198,7 @@ class CodeShardDocument(_Document):
     codes: list[ShardCode] = Field(description="By code.")
 
 
-class CodeShardInfo(_Document):
+class CodeShardInfo(ApiDocument):
     """One shard of the code index."""
 
     system: CodeSystem
@@ -207,7 +207,7 @@ class CodeShardInfo(_Document):
     code_count: int = Field(description="How many codes it holds.")
 
 
-class CodeShardIndexDocument(_Document):
+class CodeShardIndexDocument(ApiDocument):
     """`api/v1/codes/index.json`: the code index's shards, and how codes were checked."""
 
     api_version: str

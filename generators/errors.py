@@ -68,7 +68,11 @@ def sort_key(diagnostic: Diagnostic) -> tuple[str, int, int, str, str, str]:
     return (diagnostic.file, diagnostic.line or 0, diagnostic.column or 0, diagnostic.field_path, diagnostic.code, diagnostic.message)
 
 
-class PolicyDataError(Exception):
+class PolicyKbError(Exception):
+    """The root of every error policykb raises on purpose: catch this to catch them all."""
+
+
+class PolicyDataError(PolicyKbError):
     """Raised when policy data is invalid; carries every diagnostic of the run."""
 
     def __init__(self, diagnostics: list[Diagnostic]) -> None:

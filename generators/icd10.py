@@ -40,6 +40,7 @@ from itertools import accumulate
 from pathlib import Path
 from types import ModuleType
 
+from .errors import PolicyKbError
 from .write import write_file_atomically
 
 PACKAGE = "simple-icd-10-cm"
@@ -62,7 +63,7 @@ class IcdCode:
     description: str
 
 
-class RangeError(ValueError):
+class RangeError(PolicyKbError, ValueError):
     """A range whose ends are unknown or out of order in the code set."""
 
 

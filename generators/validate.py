@@ -41,12 +41,12 @@ _REVISION_FILE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\.yaml\Z", re.ASCII)
 
 #: Extra checks on a validated revision (e.g. the ICD-10-CM code set); each yields diagnostics.
 RevisionCheck = Callable[[Revision, LoadedDocument], Iterable[Diagnostic]]
-_extra_revision_checks: list[RevisionCheck] = []
+extra_revision_checks: list[RevisionCheck] = []
 
 
 def register_revision_check(check: RevisionCheck) -> RevisionCheck:
     """Add a check run on every validated revision (used as a decorator)."""
-    _extra_revision_checks.append(check)
+    extra_revision_checks.append(check)
     return check
 
 
@@ -242,7 +242,7 @@ def check_revision(revision: Revision, document: LoadedDocument) -> list[Diagnos
         problems.append(
             document.diagnostic(("provenance", "derived_from"), f"found {revision.provenance.derived_from}; expected a later revision than {revision.key} to reconstruct from", "provenance")
         )
-    for check in _extra_revision_checks:
+    for check in extra_revision_checks:
         try:
             problems += list(check(revision, document))
         except Exception as exc:  # noqa: BLE001 - a failing check must still give a located report

@@ -71,7 +71,7 @@ def test_a_registered_revision_check_changes_every_key(folder: Path) -> None:
     try:
         assert BuildCache().key(folder) != before
     finally:
-        validate._extra_revision_checks.remove(extra_check)  # type: ignore[arg-type]
+        validate.extra_revision_checks.remove(extra_check)  # type: ignore[arg-type]
     assert BuildCache().key(folder) == before
 
 

@@ -159,3 +159,17 @@ def test_the_ends_of_the_published_date_range_validate(edit: Callable[[str, str,
     edit("6.01.03/revisions/2026-01-22.yaml", "effective_date: 2026-05-15\n", "effective_date: 2099-12-31\n")
     code, _, err = run(capsys, "--data", str(data_copy), "validate")
     assert code == 0, err
+
+
+def test_every_error_policykb_raises_on_purpose_has_one_root() -> None:
+    """Callers catch `PolicyKbError` to catch them all (and still the built-in kinds they were)."""
+    from generators.authoring import AuthoringError
+    from generators.build import OutputClashError
+    from generators.cli import BuildFailed, UsageError
+    from generators.errors import PolicyDataError, PolicyKbError
+    from generators.icd10 import RangeError
+    from generators.render.standalone import ThemeNotFoundError
+
+    for error in (AuthoringError, OutputClashError, BuildFailed, UsageError, PolicyDataError, RangeError, ThemeNotFoundError):
+        assert issubclass(error, PolicyKbError), error
+    assert issubclass(OutputClashError, ValueError) and issubclass(RangeError, ValueError)

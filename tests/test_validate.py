@@ -99,11 +99,11 @@ def test_a_failing_extra_check_is_reported_against_the_file_not_raised(data_copy
     def explodes(revision: object, document: object) -> list:
         raise KeyError("C71.0")
 
-    validate._extra_revision_checks.append(explodes)
+    validate.extra_revision_checks.append(explodes)
     try:
         messages = problems(data_copy)
     finally:
-        validate._extra_revision_checks.remove(explodes)
+        validate.extra_revision_checks.remove(explodes)
     assert len(messages) == 2
     assert all("could not handle (KeyError: 'C71.0')" in m and m.endswith("[check-failed]") for m in messages)
     assert messages[0].startswith("policy_data/6.01.03/revisions/2025-01-23.yaml:")

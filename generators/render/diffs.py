@@ -16,7 +16,6 @@ All functions are pure; `generators.write` writes their output.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from importlib.resources import files as package_files
@@ -38,18 +37,18 @@ from ..lifecycle import PolicyTimeline
 from ..model import IsoDate, Library, Policy, Revision, RevisionStatus
 from ..text import to_plain
 from . import TerminalCode, render_terminal
-from .json_api import PolicyRef, _Document, dump_model, readable_json, schema_of
+from .json_api import PolicyRef, ApiDocument, dump_model, readable_json, schema_of
 from .standalone import DIFF_CSS_PATH, policy_breadcrumb, render_standalone_page
 
 
-class DiffLinks(_Document):
+class DiffLinks(ApiDocument):
     """Where to find this diff; null when no file or page is published for this pair."""
 
     json_url: str | None = Field(description="This diff as JSON (published for consecutive revisions).")
     html_url: str | None = Field(description="This diff as a web page (published for consecutive revisions).")
 
 
-class RevisionEnd(_Document):
+class RevisionEnd(ApiDocument):
     """One side of the comparison."""
 
     revision: IsoDate = Field(description="The revision's ID (committee approval date).")
@@ -59,7 +58,7 @@ class RevisionEnd(_Document):
     html_url: str = Field(description="The revision's page.")
 
 
-class DiffDocument(_Document):
+class DiffDocument(ApiDocument):
     """`api/v1/policies/<number>/diffs/<old>..<new>.json`: what changed between two revisions."""
 
     api_version: str
@@ -357,10 +356,3 @@ def diff_text(policy: Policy, diff: RevisionDiff, colour: bool = False) -> str:
         sections=sections(diff),
         c=COLOUR if colour else NO_COLOUR,
     )
-
-
-def iter_pairs(library: Library) -> Iterator[tuple[Policy, Revision, Revision]]:
-    """Every consecutive pair of every policy, for builders that link to the diff pages."""
-    for policy in library.policies:
-        for old, new in consecutive_pairs(policy):
-            yield policy, old, new

@@ -29,7 +29,9 @@ from ..model import History, IsoDate, Library, Policy, Retirement, Revision, Rev
 from ..timeline import Window
 
 
-class _Document(BaseModel):
+class ApiDocument(BaseModel):
+    """The base of every published JSON document: strict, closed (no unknown fields), immutable."""
+
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
@@ -39,14 +41,14 @@ _STATE_DOC = (
 )
 
 
-class Links(_Document):
+class Links(ApiDocument):
     """Where to find related files, as paths relative to the site root."""
 
     json_url: str = Field(description="This resource as JSON.")
     html_url: str = Field(description="This resource as a web page.")
 
 
-class UpcomingRevision(_Document):
+class UpcomingRevision(ApiDocument):
     """An approved revision that takes effect after the as-of date."""
 
     revision: IsoDate = Field(description="ID (committee approval date) of the revision.")
@@ -54,7 +56,7 @@ class UpcomingRevision(_Document):
     links: Links
 
 
-class PolicySummary(_Document):
+class PolicySummary(ApiDocument):
     """One row of the policy index, as of the build's as-of date."""
 
     number: str
@@ -75,7 +77,7 @@ class PolicySummary(_Document):
     links: Links
 
 
-class IndexDocument(_Document):
+class IndexDocument(ApiDocument):
     """`api/v1/index.json`: every policy of the knowledge base, as of one date."""
 
     api_version: str = Field(description="Version of the API layout, e.g. v1.")
@@ -84,7 +86,7 @@ class IndexDocument(_Document):
     policies: list[PolicySummary]
 
 
-class RevisionSummary(_Document):
+class RevisionSummary(ApiDocument):
     """A stored revision as listed in a policy file."""
 
     revision: IsoDate = Field(description="The committee approval date that identifies the revision.")
@@ -96,7 +98,7 @@ class RevisionSummary(_Document):
     links: Links
 
 
-class PolicyDocument(_Document):
+class PolicyDocument(ApiDocument):
     """`api/v1/policies/<number>.json`: a policy, its history and its revisions."""
 
     api_version: str
@@ -119,7 +121,7 @@ class PolicyDocument(_Document):
     links: Links
 
 
-class PolicyRef(_Document):
+class PolicyRef(ApiDocument):
     """The policy a revision belongs to."""
 
     number: str
@@ -128,7 +130,7 @@ class PolicyRef(_Document):
     json_url: str
 
 
-class RevisionDocument(_Document):
+class RevisionDocument(ApiDocument):
     """`api/v1/policies/<number>/revisions/<date>.json`: one revision's full snapshot."""
 
     api_version: str

@@ -25,6 +25,7 @@ from functools import cache
 from importlib.resources import files as package_files
 
 from .. import urls
+from ..errors import PolicyKbError
 from ..model import Policy
 from ..text import to_plain
 from . import render_template
@@ -43,7 +44,7 @@ PKB_STYLESHEETS = ("stylesheets/policykb.css", DIFF_CSS_PATH)
 FAVICON = "assets/images/favicon.png"
 
 
-class ThemeNotFoundError(RuntimeError):
+class ThemeNotFoundError(PolicyKbError, RuntimeError):
     """The installed `material` package does not hold the compiled stylesheets we expect."""
 
 
