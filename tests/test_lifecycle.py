@@ -170,7 +170,8 @@ def retired_library(tmp_path_factory: pytest.TempPathFactory) -> Library:
     shutil.copytree(DATA, data)
     identity = data / "6.01.03" / "policy.yaml"
     text = identity.read_text(encoding="utf-8")
-    identity.write_text(text.replace("category: Medical Policy\n", "category: Medical Policy\nformer_numbers: [\"6.01.99\"]\nretirements:\n  - retired: 2026-08-01\n"), encoding="utf-8")
+    text = text.replace("category: Medical Policy\n", "category: Medical Policy\nformer_numbers: [\"6.01.99\"]\n")
+    identity.write_text(text.replace("    reinstated: 2010-11-18\n", "    reinstated: 2010-11-18\n  - retired: 2026-08-01\n"), encoding="utf-8")
     return load_library(data)
 
 
@@ -180,6 +181,7 @@ def test_a_retired_policy_answers_only_for_the_dates_it_was_active(retired_libra
     assert revision_in_effect(policy, date(2026, 8, 1)) is None
     timeline = PolicyTimeline(policy, date(2026, 9, 1))
     assert timeline.in_effect is None and timeline.retirement == Retirement(retired=date(2026, 8, 1))
+    assert [r.retired for r in policy.retirements] == [date(2010, 5, 27), date(2026, 8, 1)]  # 6.01.03's own, and the fixture's
     assert timeline.state(policy.revisions[-1]) is RevisionState.RETIRED
     assert timeline.shown.key == "2026-01-22"
 
@@ -218,7 +220,7 @@ def test_show_speaks_of_retirement(retired_library: Library, tmp_path: Path, cap
     data = tmp_path / "policy_data"
     shutil.copytree(DATA, data)
     identity = data / "6.01.03" / "policy.yaml"
-    identity.write_text(identity.read_text(encoding="utf-8").replace("category: Medical Policy\n", "category: Medical Policy\nretirements:\n  - retired: 2026-08-01\n"), encoding="utf-8")
+    identity.write_text(identity.read_text(encoding="utf-8").replace("    reinstated: 2010-11-18\n", "    reinstated: 2010-11-18\n  - retired: 2026-08-01\n"), encoding="utf-8")
     assert main(["--data", str(data), "show", "6.01.03", "--as-of", "2026-09-01"]) == 1
     assert "policy 6.01.03 was retired on 2026-08-01 and has not been made active again: no revision applies on 2026-09-01" in capsys.readouterr().err
 
