@@ -50,7 +50,7 @@ class Window(BaseModel):
 
     revision: IsoDate = Field(description="The revision (committee approval date) in effect in this window.")
     start: IsoDate = Field(description="First day in effect.")
-    end: IsoDate | None = Field(description="Last day in effect (inclusive); null while it is still in effect.")
+    end: IsoDate | None = Field(description="Last day in effect (inclusive); null while no later revision or retirement ends it.")
     start_basis: StartBasis = Field(
         description=(
             "effective_date; approval_date when the effective date is not known and the approval date is used instead; "
@@ -69,7 +69,7 @@ class Window(BaseModel):
         """One line for people: `in effect 2025-01-23 to 2026-05-14 (start: ...)`."""
         if not self.in_effect:
             return f"never in effect: the next revision took effect on or before {self.start}"
-        until = f"to {self.end}" if self.end is not None else "onwards (still in effect)"
+        until = f"to {self.end}" if self.end is not None else "onwards (no later revision)"
         return f"in effect {self.start} {until}; the start is {self.start_basis.label}"
 
 

@@ -115,7 +115,7 @@ class PolicyDocument(ApiDocument):
     windows: list[Window] = Field(
         description=(
             "When each stored revision is in effect, oldest first: pick the window whose start <= date of service "
-            "<= end (end null: still in effect). No window before the first start: the text in effect then is not stored."
+            "<= end (end null: no later revision ends it; a start after the as-of date is an upcoming revision). No window before the first start: the text in effect then is not stored."
         )
     )
     links: Links
