@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from generators.cli import main
+from generators.write import MARKER_TEXT, OUTPUT_MARKER
 
 from .conftest import DATA
 from .corpus_support import RESULTS, Case, load_cases
@@ -43,6 +44,7 @@ def test_broken_input_is_rejected_with_a_located_message(case: Case, tmp_path: P
     case.apply(data)
     out = tmp_path / "out"
     out.mkdir()
+    (out / OUTPUT_MARKER).write_bytes(MARKER_TEXT)  # a folder policykb wrote
     (out / "index.html").write_text("the previous build\n", encoding="utf-8")
     before = snapshot(out)
 
