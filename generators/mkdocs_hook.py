@@ -208,7 +208,7 @@ def render_library(files: Files, config: MkDocsConfig) -> tuple[Path, list[str]]
         outputs, throwaway = Path(tempfile.mkdtemp(prefix=".policykb-pages-", dir=site.parent)) / "outputs", True
     _session.outputs, _session.throwaway = outputs, throwaway
     try:
-        report = build_tree(data, outputs, hand_written=sorted(_docs_files(files, config)), cache_dir=cache)
+        report = build_tree(data, outputs, hand_written=sorted(_docs_files(files, config)), cache_dir=cache, internal=True)
     except PolicyDataError as error:
         _discard_throwaway()
         count = len(error.diagnostics)
