@@ -190,7 +190,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     args.out.resolve().parent.mkdir(parents=True, exist_ok=True)
     with _output_guard(args), tempfile.TemporaryDirectory(prefix=staging_prefix(args.out.resolve(), "build"), dir=args.out.resolve().parent) as scratch:
         rendered = args.cache / "site-sources" if args.cache is not None else Path(scratch) / "rendered"
-        report = _build_tree(args, rendered, progress, hand_written=hand_written)
+        report = _build_tree(args, rendered, progress, hand_written=hand_written, internal=True)
         sources = [path for path in report.paths if is_site_source(path)]
         manifest = {"hand_written": hand_written, "sources": sources}
         write_file_atomically(rendered / PRERENDERED_MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())

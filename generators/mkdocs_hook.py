@@ -246,7 +246,7 @@ def render_library(files: Files, config: MkDocsConfig) -> tuple[Path, list[str]]
         outputs, throwaway = Path(tempfile.mkdtemp(prefix=".policykb-pages-", dir=site.parent)) / "outputs", True
     _session.outputs, _session.throwaway = outputs, throwaway
     try:
-        report = build_tree(data, outputs, hand_written=sorted(_docs_files(files, config)), cache_dir=cache, as_of=build_as_of(), drafts=shows_drafts())
+        report = build_tree(data, outputs, hand_written=sorted(_docs_files(files, config)), cache_dir=cache, internal=True, as_of=build_as_of(), drafts=shows_drafts())
     except PolicyDataError:
         _discard_throwaway()
         raise

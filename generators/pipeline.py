@@ -31,7 +31,8 @@ codes in it, the pages and `index.json` only when an index row changed); a file 
 (by renaming, so the linked file of `out_dir` is never written) only when its bytes change;
 files no longer produced, and files added by hand, are not linked. The copy then replaces
 `out_dir` in one swap (`write.replace_dir_atomically`): readers never see a mix, and a
-failure or a kill publishes nothing. The result is the tree a clean build makes (tested,
+failure or a kill publishes nothing. An `internal` folder (the pages MkDocs reads) is
+updated in place instead, without the copy. The result is the tree a clean build makes (tested,
 and checked by `benchmarks/run.py`). When many policies changed, or anything the update needs
 is missing, a clean build is made instead.
 """
@@ -61,7 +62,7 @@ from .model import policy_sort_key
 from .render.downloads import CSV_HEADER, CodeShardPart, DownloadsPart, ShardKey, assemble_downloads, assemble_feed, assemble_shard, code_index_file
 from .render.site import PolicyListing
 from .validate import cyclic_gc_paused, load_policy, policy_folders
-from .write import Stamp, fault_point, link_files_into, replace_dir_atomically, replace_file, write_file_atomically, write_files_stamped
+from .write import Stamp, fault_point, link_files_into, remove_files, replace_dir_atomically, replace_file, write_file_atomically, write_files_stamped
 
 #: Bump when the layout of a state file or of a stored part changes.
 STATE_FORMAT = 3
@@ -216,6 +217,7 @@ def build_tree(
     on_policy: Callable[[int, int], None] | None = None,
     as_of: date,
     drafts: bool = False,
+    internal: bool = False,
 ) -> BuildReport:
     """Write every output of the policy data under `data_dir` into `out_dir`, as of one date.
 
@@ -234,6 +236,10 @@ def build_tree(
         as_of: The date the outputs are made for (which revision is in effect, which are
             upcoming): part of the build settings, like the data.
         drafts: Publish draft revisions too, bannered (a preview); never for a real site.
+        internal: `out_dir` is a folder no reader sees while it changes (the pages MkDocs
+            reads, kept in the cache): an incremental build updates it in place, file by
+            file, without staging a copy (cheaper at scale; a kill leaves files the next
+            build finds not as it left them, and renders again).
 
     Raises:
         PolicyDataError: every problem of every policy; `out_dir` is left as it was.
@@ -243,7 +249,7 @@ def build_tree(
         raise PolicyDataError([Diagnostic(file=data_dir.as_posix(), message="found no policies; expected at least one policy folder", code="missing-file")])
     site = SiteContext(policy_numbers=frozenset(folder.name for folder in folders), as_of=as_of, hand_written=frozenset(hand_written), drafts=drafts)
     icd10.is_code("A00")  # loads the code set once, before the workers fork: they share it
-    plan = _Plan(data_dir=data_dir, out_dir=out_dir.resolve(), site=site, extra_files=dict(extra_files or {}), select=select, on_policy=on_policy)
+    plan = _Plan(data_dir=data_dir, out_dir=out_dir.resolve(), site=site, extra_files=dict(extra_files or {}), select=select, on_policy=on_policy, internal=internal)
     jobs = jobs or default_jobs()
     if cache_dir is None:
         return _clean_build(plan, folders, jobs, None)
@@ -281,6 +287,7 @@ class _Plan:
     extra_files: dict[str, bytes]
     select: Selection
     on_policy: Callable[[int, int], None] | None
+    internal: bool = False
 
     def keep(self, files: Mapping[str, bytes | str]) -> dict[str, bytes]:
         """The selected files of `files`, as bytes."""
@@ -605,7 +612,10 @@ def _update_in_place(plan: _Plan, state: BuildState, folders: list[Path], change
 
     def update(staging: Path) -> None:
         nonlocal written
-        link_files_into(plan.out_dir, staging, kept, missing_ok=True)  # a file deleted by hand: its policy is rendered again
+        if staging == plan.out_dir:  # an internal folder, updated in place
+            remove_files(staging, (previously - produced) | stale_library)
+        else:
+            link_files_into(plan.out_dir, staging, kept, missing_ok=True)  # a file deleted by hand: its policy is rendered again
         for name, (parts, files) in fresh.items():
             store.put(keys[name], parts.downloads)
             stamps: dict[str, Stamp] = {}
@@ -628,7 +638,10 @@ def _update_in_place(plan: _Plan, state: BuildState, folders: list[Path], change
             library_state[path] = (digest, replace_file(staging, path, content))
             written += 1
 
-    replace_dir_atomically(plan.out_dir, update)
+    if plan.internal:
+        update(plan.out_dir)
+    else:
+        replace_dir_atomically(plan.out_dir, update)
     for name in fresh:
         if state.policies[name].key != keys[name]:
             store.discard(state.policies[name].key)

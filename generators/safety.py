@@ -46,6 +46,8 @@ def check_output_folder(out_dir: Path, *, data_dir: Path, cache_dir: Path | None
     Raises:
         OutputFolderError: with a one-line message: the folder, what it is, what is expected.
     """
+    if cache_dir is not None:
+        check_cache_folder(cache_dir, data_dir=data_dir)
     out = out_dir.resolve()
 
     def refuse(found: str) -> OutputFolderError:
@@ -73,6 +75,27 @@ def check_output_folder(out_dir: Path, *, data_dir: Path, cache_dir: Path | None
         shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
         repository = " (a repository: it holds .git)" if os.path.lexists(out / ".git") else ""
         raise refuse(f"it is a folder policykb did not write{repository}, holding {shown}")
+
+
+def check_cache_folder(cache_dir: Path, *, data_dir: Path) -> None:
+    """Refuse a `--cache` that is or contains the current folder or the data, or lies inside the data.
+
+    The cache replaces folders of its own inside it (`site-sources/`, `parts/`): a cache at
+    `.` would replace a `site-sources/` of the user's, one inside the data would add folders
+    the loader reads as policies.
+    """
+    cache, data = cache_dir.resolve(), data_dir.resolve()
+
+    def refuse(found: str) -> OutputFolderError:
+        return OutputFolderError(f"--cache {cache_dir}: refusing to keep the cache there: {found}; expected a folder of its own (default: .policykb-cache)")
+
+    for what, folder in (("the current folder", Path.cwd().resolve()), ("the data folder (--data)", data)):
+        if cache == folder:
+            raise refuse(f"it is {what}, {folder}")
+        if cache in folder.parents:
+            raise refuse(f"it contains {what}, {folder}")
+    if data in cache.parents:
+        raise refuse(f"it is inside the data folder (--data), {data}")
 
 
 # --------------------------------------------------------------------------- one build at a time

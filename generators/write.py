@@ -346,3 +346,20 @@ def replace_file(out_dir: Path, path: str, content: bytes) -> Stamp:
     os.chmod(temporary, FILE_MODE)
     os.replace(temporary, target)
     return stamp(target)
+
+
+def remove_files(out_dir: Path, paths: Iterable[str]) -> int:
+    """Remove files of a folder updated in place and the folders they leave empty; how many were there."""
+    removed = 0
+    for path in sorted(paths):
+        target = _target(out_dir, path)
+        try:
+            target.unlink()
+        except FileNotFoundError:
+            continue
+        removed += 1
+        parent = target.parent
+        while parent != out_dir and not any(parent.iterdir()):
+            parent.rmdir()
+            parent = parent.parent
+    return removed

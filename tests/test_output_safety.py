@@ -83,6 +83,18 @@ def test_an_out_holding_what_policykb_did_not_write_is_refused_and_nothing_is_to
     assert everything_under(clone.parent) == before
 
 
+@pytest.mark.parametrize(
+    ("cache", "expected"),
+    [(".", "it is the current folder"), ("policy_data", "it is the data folder (--data)"), ("policy_data/cache", "it is inside the data folder (--data)"), ("..", "it contains the current folder")],
+)
+def test_a_cache_in_the_current_folder_or_the_data_is_refused(clone: Path, capsys: pytest.CaptureFixture[str], cache: str, expected: str) -> None:
+    before = everything_under(clone.parent)
+    code, err = export(capsys, "--out", "out", "--cache", cache)
+    assert code == 2 and err.count("\n") == 1, err
+    assert err.startswith(f"policykb: error: --cache {cache}: refusing to keep the cache there: {expected}")
+    assert everything_under(clone.parent) == before
+
+
 @pytest.mark.parametrize("command", ["build", "pages"])
 def test_build_and_pages_refuse_the_same_folders(clone: Path, capsys: pytest.CaptureFixture[str], command: str) -> None:
     (clone / "mkdocs.yml").write_text("site_name: x\n", encoding="utf-8")

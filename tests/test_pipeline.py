@@ -133,14 +133,15 @@ def resummarise(data: Path) -> None:
     _replace_in(_second_policy(data) / "policy.yaml", "    - Annual review.", "    - Annual review, reworded.")
 
 
+@pytest.mark.parametrize("internal", [False, True], ids=["published (staged, swapped)", "internal (in place)"])
 @pytest.mark.parametrize("edit", [retitle, reflag, drop_codes, resummarise, edit_one_policy])
-def test_each_kind_of_edit_updates_exactly_the_files_a_clean_build_would_make(data: Path, tmp_path: Path, edit: Callable[[Path], object]) -> None:
+def test_each_kind_of_edit_updates_exactly_the_files_a_clean_build_would_make(data: Path, tmp_path: Path, edit: Callable[[Path], object], internal: bool) -> None:
     out, cache = tmp_path / "out", tmp_path / "cache"
     build(data, out, cache)
     edit(data)
     expected = expected_tree(data)
     before = snapshot_tree(out)
-    report = build(data, out, cache)
+    report = build_tree(data, out, as_of=AS_OF, hand_written=HAND_WRITTEN, jobs=2, cache_dir=cache, internal=internal)
     assert (report.incremental, report.rendered) == (True, 1)
     assert tree_differences(snapshot_tree(out), expected) == []
     assert report.written == sum(1 for path, content in expected.items() if before.get(path) != content)
