@@ -76,14 +76,15 @@ def _display(row: Data) -> str:
 
 def _code_table(pattern: Any) -> st.SearchStrategy[Data]:
     code = st.from_regex(pattern, fullmatch=True)
-    order_key: Any = code_order_key
+    ends = st.tuples(code, code).map(lambda pair: tuple(sorted(pair, key=code_order_key)))
     if pattern is ICD10CM_CODE:
         # ICD-10-CM codes are checked against the official code set: draw billable codes, and
-        # order a range's ends as the code set does (not alphabetically: C84.ZA precedes C84.90).
+        # a range's ends in the code set's order (not alphabetical: C84.ZA precedes C84.90),
+        # covering at most 500 billable codes (a range may cover 10,000, a revision's 25,000).
         billable = icd10.billable_codes()
-        position = {c: i for i, c in enumerate(billable)}
         code = st.sampled_from(billable)
-        order_key = position.__getitem__
+        last = len(billable) - 1
+        ends = st.tuples(st.integers(0, last), st.integers(0, 499)).map(lambda drawn: (billable[drawn[0]], billable[min(drawn[0] + drawn[1], last)]))
 
     @st.composite
     def entry(draw: st.DrawFn) -> Data:
@@ -91,8 +92,7 @@ def _code_table(pattern: Any) -> st.SearchStrategy[Data]:
         if draw(st.booleans()):
             row["code"] = draw(code)
         else:
-            start, end = sorted([draw(code), draw(code)], key=order_key)
-            row["range_start"], row["range_end"] = start, end
+            row["range_start"], row["range_end"] = draw(ends)
         row["flags"] = draw(st.lists(st.sampled_from([f.value for f in Flag]), unique=True, max_size=2))
         row["description"] = draw(text)
         return row
