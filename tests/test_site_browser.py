@@ -68,8 +68,8 @@ def test_archived_revision_shows_its_banner_and_leads_to_the_current_one(page: A
     page.goto(site_url + ARCHIVED)
     banner = page.locator(".pkb-archived-banner")
     assert banner.is_visible()
-    assert "This is not the current revision" in banner.inner_text()
-    banner.get_by_role("link", name="read the current policy 6.01.03").click()
+    assert "This revision is not in effect" in banner.inner_text()
+    banner.get_by_role("link", name="read the policy 6.01.03 in effect").click()
     page.wait_for_url(site_url + POLICY)
     # Instant navigation changes the address before it swaps the content: wait for the content.
     expect(page.locator(".pkb-archived-banner")).to_have_count(0)
@@ -78,7 +78,7 @@ def test_archived_revision_shows_its_banner_and_leads_to_the_current_one(page: A
 
 def test_history_page_leads_to_the_archived_revision(page: Any, site_url: str) -> None:
     page.goto(site_url + HISTORY)
-    page.locator("#revision-2025-01-23").get_by_role("link", name="Archived page").click()
+    page.locator("#revision-2025-01-23").get_by_role("link", name="Superseded revision page").click()
     page.wait_for_url(site_url + ARCHIVED)
     expect(page.locator(".pkb-archived-banner")).to_be_visible()
 
@@ -144,9 +144,9 @@ def test_json_twin_link_returns_json(page: Any, site_url: str) -> None:
     page.wait_for_load_state("networkidle")
     page.locator("a.pkb-link--json").click()
     page.wait_for_url(twin)
-    expect(page.locator("body")).to_contain_text('"is_current":true')
+    expect(page.locator("body")).to_contain_text('"state":"in_effect"')
     shown = json.loads(page.locator("body").inner_text())
-    assert shown["policy"]["number"] == "6.01.03" and shown["is_current"] is True
+    assert shown["policy"]["number"] == "6.01.03" and shown["state"] == "in_effect"
     response = page.request.get(twin)
     assert response.ok and response.headers["content-type"].startswith("application/json")
 

@@ -207,4 +207,4 @@ def test_each_attribute_holds_its_whole_hostile_text(hostile_site: tuple[Path, s
     assert titles and set(titles) == {meaning}
     archived = tags_of(site / urls.page_revision(NUMBER, OLD) / "index.html")
     descriptions = [a["content"] for tag, a in archived.tags if tag == "meta" and a.get("name") == "description"]
-    assert descriptions == [f"Archived revision {OLD} of {' '.join(to_plain(POLICY_YAML['category']).split())} {NUMBER}"]
+    assert descriptions == [f"Superseded revision {OLD} of {' '.join(to_plain(POLICY_YAML['category']).split())} {NUMBER}"]
