@@ -43,11 +43,12 @@ from .model import (
     Flag,
     IsoDate,
     Library,
+    RomanNumeral,
     Revision,
     RevisionStatus,
     policy_sort_key,
 )
-from .render.json_api import Links, _Document
+from .render.json_api import ApiVersion, Links, _Document
 from .text import to_plain
 from .timeline import Window
 
@@ -85,7 +86,7 @@ class StatementRef(_Document):
     """A policy statement that a listing's flag points to."""
 
     id: str = Field(description="Stable ID of the statement.")
-    number: str = Field(description="Its number as printed in this revision (I, II, ...).")
+    number: RomanNumeral = Field(description="Its number as printed in this revision (I, II, ...).")
     determination: Determination
 
 
@@ -189,7 +190,7 @@ class ShardCode(_Document):
 class CodeShardDocument(_Document):
     """`api/v1/codes/<system>/<prefix>.json`: the codes of one system whose lookup key starts with `prefix`."""
 
-    api_version: str
+    api_version: ApiVersion
     schema_url: str
     system: CodeSystem
     system_uri: str = Field(description=_SYSTEM_URI_DOC)
@@ -210,7 +211,7 @@ class CodeShardInfo(_Document):
 class CodeShardIndexDocument(_Document):
     """`api/v1/codes/index.json`: the code index's shards, and how codes were checked."""
 
-    api_version: str
+    api_version: ApiVersion
     schema_url: str
     code_sets: list[CodeSetInfo]
     note: str = Field(description="How codes of each system were checked.")

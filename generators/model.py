@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from collections.abc import Iterator
+from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from annotated_types import GroupedMetadata
 
 from pydantic import (
     AfterValidator,
@@ -22,6 +26,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -50,7 +55,11 @@ def _parse_date(value: Any) -> Any:
     raise ValueError(f"found {shown}; expected a date written YYYY-MM-DD")
 
 
-IsoDate = Annotated[date, BeforeValidator(_parse_date)]
+IsoDate = Annotated[
+    date,
+    BeforeValidator(_parse_date),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": _ISO_DATE.pattern}),
+]
 
 
 def _check_year_month(value: str) -> str:
@@ -60,17 +69,27 @@ def _check_year_month(value: str) -> str:
     return value
 
 
-YearMonth = Annotated[str, AfterValidator(_check_year_month)]
+YearMonth = Annotated[str, AfterValidator(_check_year_month), WithJsonSchema({"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$"})]
 """A date of month precision, `YYYY-MM` ("January 2027" is `2027-01`)."""
 
 
-def _pattern(regex: re.Pattern[str], expected: str) -> AfterValidator:
-    def check(value: str) -> str:
-        if not regex.match(value):
-            raise ValueError(f"found {value!r}; expected {expected}")
-        return value
+@dataclass(frozen=True)
+class _pattern(GroupedMetadata):  # noqa: N801 - reads as the function it replaced: Annotated[str, _pattern(...)]
+    """A string that must match `regex` (`expected` says what it should look like); its JSON Schema gives the same pattern."""
 
-    return AfterValidator(check)
+    regex: re.Pattern[str]
+    expected: str
+
+    def __iter__(self) -> Iterator[Any]:
+        regex, expected = self.regex, self.expected
+
+        def check(value: str) -> str:
+            if not regex.match(value):
+                raise ValueError(f"found {value!r}; expected {expected}")
+            return value
+
+        yield AfterValidator(check)
+        yield WithJsonSchema({"type": "string", "pattern": regex.pattern})
 
 
 # Control characters (other than tab and line breaks) are invisible on a page and in print:
@@ -87,7 +106,9 @@ def _non_empty(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(_non_empty)]
+# The JSON Schema of `Text`: no control character, at least one character that is not white space.
+_NO_CONTROL = r"[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*"
+Text = Annotated[str, AfterValidator(_non_empty), WithJsonSchema({"type": "string", "pattern": f"^{_NO_CONTROL}\\S{_NO_CONTROL}$"})]
 """Non-empty text as published; may use the inline markup of `generators.text`."""
 Slug = Annotated[str, _pattern(SLUG, "a stable ID of lower-case words joined by hyphens, e.g. spine-not-medically-necessary")]
 PolicyNumber = Annotated[str, _pattern(POLICY_NUMBER, "a policy number such as 6.01.03")]
@@ -99,6 +120,18 @@ class Model(BaseModel):
     """Base of all policy models: strict types, no unknown fields, immutable."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+# The rules of the models' own validators that JSON Schema can say, for their published schemas.
+# A field with a default may be absent from a document; an optional one may be null.
+def _state_or_list(items: str) -> dict[str, Any]:
+    """`not_applicable: true` and no `items`, or a non-empty list of `items` (and `not_applicable` false or absent)."""
+    return {
+        "oneOf": [
+            {"required": ["not_applicable"], "properties": {"not_applicable": {"const": True}, items: {"maxItems": 0}}},
+            {"required": [items], "properties": {"not_applicable": {"const": False}, items: {"minItems": 1}}},
+        ]
+    }
 
 
 # --------------------------------------------------------------------------- closed sets
@@ -183,8 +216,12 @@ class Criterion(Model):
     id: Slug = Field(description="Stable ID of the criterion; never changes between revisions.")
     label: str = Field(description="The label as printed: A, B, 1, 2, ...", pattern=r"^[A-Za-z0-9]{1,4}$")
     text: Text = Field(description="The criterion's wording as published.")
-    one_of: list[Criterion] | None = Field(default=None, description="Sub-criteria of which one must be met.")
-    all_of: list[Criterion] | None = Field(default=None, description="Sub-criteria which must all be met.")
+    one_of: list[Criterion] | None = Field(default=None, description="Sub-criteria of which one must be met.", json_schema_extra={"minItems": 1})
+    all_of: list[Criterion] | None = Field(default=None, description="Sub-criteria which must all be met.", json_schema_extra={"minItems": 1})
+
+    model_config = ConfigDict(
+        json_schema_extra={"not": {"required": ["one_of", "all_of"], "properties": {"one_of": {"type": "array"}, "all_of": {"type": "array"}}}}
+    )
 
     @model_validator(mode="after")
     def _one_group_at_most(self) -> Criterion:
@@ -213,8 +250,17 @@ class Criterion(Model):
 class CriteriaGroup(Model):
     """The top of a statement's criteria tree: `all_of` or `one_of` its criteria."""
 
-    one_of: list[Criterion] | None = Field(default=None, description="Criteria of which one must be met.")
-    all_of: list[Criterion] | None = Field(default=None, description="Criteria which must all be met.")
+    one_of: list[Criterion] | None = Field(default=None, description="Criteria of which one must be met.", json_schema_extra={"minItems": 1})
+    all_of: list[Criterion] | None = Field(default=None, description="Criteria which must all be met.", json_schema_extra={"minItems": 1})
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["one_of"], "properties": {"one_of": {"type": "array"}, "all_of": {"type": "null"}}},
+                {"required": ["all_of"], "properties": {"all_of": {"type": "array"}, "one_of": {"type": "null"}}},
+            ]
+        }
+    )
 
     @model_validator(mode="after")
     def _exactly_one_group(self) -> CriteriaGroup:
@@ -299,6 +345,8 @@ class NotApplicableSection(Model):
     not_applicable: bool = Field(default=False, description="True when the section is printed as Not Applicable.")
     paragraphs: list[Text] = Field(default_factory=list, description="The section's text when it applies.")
 
+    model_config = ConfigDict(json_schema_extra=_state_or_list("paragraphs"))
+
     @model_validator(mode="after")
     def _state_or_text(self) -> NotApplicableSection:
         if self.not_applicable == bool(self.paragraphs):
@@ -311,6 +359,8 @@ class SearchTerms(Model):
 
     not_applicable: bool = Field(default=False, description="True when printed as Not Applicable.")
     terms: list[Text] = Field(default_factory=list, description="The terms when listed.")
+
+    model_config = ConfigDict(json_schema_extra=_state_or_list("terms"))
 
     @model_validator(mode="after")
     def _state_or_terms(self) -> SearchTerms:
@@ -350,8 +400,20 @@ class CodeEntry(_PerCodeSystem, Generic[CodeT]):
     code: CodeT | None = Field(default=None, description="A single code, e.g. 76390 or G03.9.")
     range_start: CodeT | None = Field(default=None, description="First code of an inclusive range, e.g. C71.0.")
     range_end: CodeT | None = Field(default=None, description="Last code of an inclusive range, e.g. C71.9.")
-    flags: list[Flag] = Field(default_factory=list, description="Flags printed beside the code (NMN, E/I).")
+    flags: list[Flag] = Field(default_factory=list, description="Flags printed beside the code (NMN, E/I).", json_schema_extra={"uniqueItems": True})
     description: Text = Field(description="The description as printed.")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["code"], "properties": {"code": {"type": "string"}, "range_start": {"type": "null"}, "range_end": {"type": "null"}}},
+                {
+                    "required": ["range_start", "range_end"],
+                    "properties": {"code": {"type": "null"}, "range_start": {"type": "string"}, "range_end": {"type": "string"}},
+                },
+            ]
+        }
+    )
 
     @model_validator(mode="after")
     def _code_or_range(self) -> CodeEntry[CodeT]:
@@ -385,6 +447,8 @@ class CodeTable(_PerCodeSystem, Generic[CodeT]):
     not_applicable: bool = Field(default=False, description="True when the table is printed as Not Applicable.")
     entries: list[CodeEntry[CodeT]] = Field(default_factory=list, description="The rows, in printed order.")
     copyright: str | None = Field(default=None, description="A copyright line printed under the table.")
+
+    model_config = ConfigDict(json_schema_extra=_state_or_list("entries"))
 
     @model_validator(mode="after")
     def _state_or_entries(self) -> CodeTable[CodeT]:
@@ -480,6 +544,13 @@ class Revision(Model):
         default=None,
         exclude=True,
         description="A draft's summary of changes, which `policykb publish` moves into the policy's history; drafts only.",
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"required": ["status"], "properties": {"status": {"const": "reconstructed"}}},
+            "then": {"required": ["provenance"], "properties": {"provenance": {"type": "object"}}},
+        }
     )
 
     @model_validator(mode="after")

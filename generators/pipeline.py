@@ -249,6 +249,7 @@ def build_tree(
         "select": _selection_name(select),
         "as_of": as_of.isoformat(),
         "drafts": drafts,
+        "site_url": urls.site_url(),  # the schemas' `$id` and the FHIR canonical URLs are under it
     }
     cache = BuildCache(config=settings)
     keys = _keys(cache, folders)

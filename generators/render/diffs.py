@@ -36,7 +36,7 @@ from ..lifecycle import PolicyTimeline
 from ..model import IsoDate, Library, Policy, Revision, RevisionStatus
 from ..text import to_plain
 from . import render_template
-from .json_api import PolicyRef, _Document, dump_model, readable_json, schema_of
+from .json_api import ApiVersion, PolicyRef, _Document, dump_model, readable_json, schema_of
 from .standalone import DIFF_CSS_PATH, policy_breadcrumb, render_standalone_page
 
 
@@ -60,7 +60,7 @@ class RevisionEnd(_Document):
 class DiffDocument(_Document):
     """`api/v1/policies/<number>/diffs/<old>..<new>.json`: what changed between two revisions."""
 
-    api_version: str
+    api_version: ApiVersion
     schema_url: str
     policy: PolicyRef
     old: RevisionEnd = Field(description="The revision compared from.")

@@ -446,9 +446,13 @@ def _assemble_shards(parts: list[DownloadsPart], only: Collection[str] | None) -
     return files
 
 
-@cache
 def _code_schemas() -> dict[str, bytes]:
-    # The schemas depend on the code only.
+    return _code_schemas_under(urls.site_url())
+
+
+@cache
+def _code_schemas_under(site_url: str) -> dict[str, bytes]:
+    # The schemas depend on the code and the site's URL (their `$id`) only.
     return {
         urls.api_schema("code-index"): readable_json(schema_of("code-index", CodeShardIndexDocument)),
         urls.api_schema("code-shard"): readable_json(schema_of("code-shard", CodeShardDocument)),

@@ -22,15 +22,21 @@ from functools import cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from .. import urls
 from ..lifecycle import PolicyTimeline, RevisionState
-from ..model import History, IsoDate, Library, Policy, Retirement, Revision, RevisionStatus, YearMonth
+from ..model import History, IsoDate, Library, Policy, PolicyNumber, Retirement, Revision, RevisionStatus, YearMonth
 from ..timeline import Window
 
 
 class _Document(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+ApiVersion = Literal["v1"]
+"""`urls.API_VERSION`: a file of another version does not validate against these schemas."""
 
 
 _STATE_DOC = (
@@ -57,7 +63,7 @@ class UpcomingRevision(_Document):
 class PolicySummary(_Document):
     """One row of the policy index, as of the build's as-of date."""
 
-    number: str
+    number: PolicyNumber
     title: str
     category: str
     status: Literal["active", "retired", "not_yet_in_effect"] = Field(
@@ -78,7 +84,7 @@ class PolicySummary(_Document):
 class IndexDocument(_Document):
     """`api/v1/index.json`: every policy of the knowledge base, as of one date."""
 
-    api_version: str = Field(description="Version of the API layout, e.g. v1.")
+    api_version: ApiVersion = Field(description="Version of the API layout: v1.")
     schema_url: str = Field(description="Path of the JSON Schema of this file.")
     as_of: IsoDate = Field(description="The date this build was made for: every state and in_effect field is as of this date.")
     policies: list[PolicySummary]
@@ -99,9 +105,9 @@ class RevisionSummary(_Document):
 class PolicyDocument(_Document):
     """`api/v1/policies/<number>.json`: a policy, its history and its revisions."""
 
-    api_version: str
+    api_version: ApiVersion
     schema_url: str
-    number: str
+    number: PolicyNumber
     title: str
     category: str
     as_of: IsoDate = Field(description="The date the build was made for.")
@@ -131,7 +137,7 @@ class PolicyRef(_Document):
 class RevisionDocument(_Document):
     """`api/v1/policies/<number>/revisions/<date>.json`: one revision's full snapshot."""
 
-    api_version: str
+    api_version: ApiVersion
     schema_url: str
     policy: PolicyRef
     as_of: IsoDate = Field(description="The date the build was made for.")
@@ -171,13 +177,45 @@ def dump_model(document: BaseModel) -> bytes:
     return (document.model_dump_json() + "\n").encode("utf-8")
 
 
+class SchemaGenerator(GenerateJsonSchema):
+    """Pydantic's JSON Schema generator, with each definition named after its model (`CodeEntryCpt`).
+
+    Pydantic names a definition after its core schema, and when two parametrisations of a
+    generic model look alike to it (`CodeEntry[CptCode]`, `CodeEntry[HcpcsCode]`) it falls back
+    to the Python path of their type parameters (`generators__model__CodeEntry_Annotated_...`):
+    client generators turn those into class names. A definition's title is its model's name
+    (`_PerCodeSystem.model_parametrized_name`); it becomes the key wherever it is unique.
+    """
+
+    def generate(self, schema: CoreSchema, mode: Literal["validation", "serialization"] = "validation") -> JsonSchemaValue:
+        """The schema, its definitions keyed by their titles."""
+        generated = super().generate(schema, mode)
+        definitions: dict[str, Any] = generated.get("$defs", {})
+        titles = [definition.get("title", key) for key, definition in definitions.items()]
+        renames = {key: title for key, title in zip(definitions, titles) if key != title and titles.count(title) == 1 and title not in definitions}
+        if not renames:
+            return generated
+        refs = {f"#/$defs/{old}": f"#/$defs/{new}" for old, new in renames.items()}
+
+        def rename(value: Any) -> Any:
+            if isinstance(value, dict):
+                return {key: refs.get(item, item) if key == "$ref" else rename(item) for key, item in value.items()}
+            if isinstance(value, list):
+                return [rename(item) for item in value]
+            return value
+
+        generated = rename(generated)
+        generated["$defs"] = dict(sorted((renames.get(key, key), definition) for key, definition in generated["$defs"].items()))
+        return generated
+
+
 def schema_of(name: str, model: type[BaseModel] | None = None) -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of one kind of API file."""
+    """The JSON Schema (draft 2020-12) of one kind of API file, identified by its absolute URL under the site's."""
     model = model or SCHEMAS[name]
-    body = model.model_json_schema(mode="serialization")
+    body = model.model_json_schema(mode="serialization", schema_generator=SchemaGenerator)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": urls.api_schema(name),
+        "$id": urls.absolute(urls.api_schema(name)),
         **body,
     }
 
@@ -298,13 +336,13 @@ def assemble_api(parts: list[PolicyApiPart], as_of: date) -> dict[str, bytes]:
     for part in parts:
         files.update(part.files)
     for name in SCHEMAS:
-        files[urls.api_schema(name)] = _schema_file(name)
+        files[urls.api_schema(name)] = _schema_file(name, urls.site_url())
     return dict(sorted(files.items()))
 
 
 @cache
-def _schema_file(name: str) -> bytes:
-    # The schemas depend on the code only; generating them is a third of an incremental build.
+def _schema_file(name: str, site_url: str) -> bytes:
+    # The schemas depend on the code and the site's URL only; generating them is a third of an incremental build.
     return readable_json(schema_of(name))
 
 
