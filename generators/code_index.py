@@ -48,7 +48,7 @@ from .model import (
     RevisionStatus,
     policy_sort_key,
 )
-from .render.json_api import ApiVersion, Links, _Document
+from .render.json_api import ApiVersion, ContentHash, Links, _Document
 from .text import to_plain
 from .timeline import Window
 
@@ -206,6 +206,7 @@ class CodeShardInfo(_Document):
     prefix: str
     url: str = Field(description="Path of the shard file.")
     code_count: int = Field(description="How many codes it holds.")
+    content_hash: ContentHash = Field(description="SHA-256 of the shard file's bytes: fetch the shard again only when it changed.")
 
 
 class CodeShardIndexDocument(_Document):

@@ -55,6 +55,7 @@ from .cache import BuildCache
 from .errors import Diagnostic, PolicyDataError
 from .model import policy_sort_key
 from .render.downloads import CSV_HEADER, CodeShardPart, DownloadsPart, ShardKey, assemble_downloads, assemble_feed, assemble_shard, code_index_file
+from .render.json_api import bytes_hash
 from .render.site import PolicyListing
 from .validate import cyclic_gc_paused, load_policy, policy_folders
 from .write import Stamp, remove_files, replace_dir_atomically, replace_file, write_file_atomically, write_files_stamped
@@ -671,7 +672,18 @@ def _changed_library_files(plan: _Plan, state: BuildState, fresh: dict[str, tupl
         for codes_by_shard in shard_codes.values():
             for shard, codes in codes_by_shard.items():
                 counts.setdefault(shard, set()).update(codes)
-        updated[urls.api_code_index()] = code_index_file({shard: len(codes) for shard, codes in counts.items()})
+        # Each shard's hash: of its new bytes, else of the bytes the last build wrote (their digest is in the state).
+        hashes = {}
+        for shard in counts:
+            path = urls.api_code_shard(*shard)
+            content = updated.get(path)
+            if isinstance(content, bytes):
+                hashes[shard] = bytes_hash(content)
+            elif path in state.library_files:
+                hashes[shard] = "sha256:" + state.library_files[path][0].hex()
+            else:
+                return None
+        updated[urls.api_code_index()] = code_index_file({shard: len(codes) for shard, codes in counts.items()}, hashes)
     return {
         path: content.encode("utf-8") if isinstance(content, str) else content
         for path, content in updated.items()

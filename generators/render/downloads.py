@@ -58,7 +58,7 @@ from ..lifecycle import PolicyTimeline, RevisionState
 from ..model import CodeSystem, Flag, Library, Policy, Revision, RevisionStatus, policy_sort_key
 from ..text import to_plain
 from . import render_template
-from .json_api import dump_json, dump_model, readable_json, schema_of
+from .json_api import bytes_hash, dump_json, dump_model, readable_json, schema_of
 
 CSV_COLUMNS = (
     "policy",
@@ -410,10 +410,16 @@ def assemble_shard(shard: ShardKey, pieces: list[CodeShardPart]) -> tuple[bytes,
     return b"".join(out), count
 
 
-def code_index_file(code_counts: Mapping[ShardKey, int]) -> bytes:
-    """`codes/index.json`: every shard with its number of codes, in shard order."""
+def code_index_file(code_counts: Mapping[ShardKey, int], hashes: Mapping[ShardKey, str]) -> bytes:
+    """`codes/index.json`: every shard with its number of codes and its content hash (`json_api.content_hash`), in shard order."""
     shards = [
-        CodeShardInfo(system=CodeSystem(system), prefix=prefix, url=urls.api_code_shard(system, prefix), code_count=code_counts[system, prefix])
+        CodeShardInfo(
+            system=CodeSystem(system),
+            prefix=prefix,
+            url=urls.api_code_shard(system, prefix),
+            code_count=code_counts[system, prefix],
+            content_hash=hashes[system, prefix],
+        )
         for system, prefix in sorted(code_counts, key=lambda shard: (_SYSTEM_ORDER[shard[0]], shard[1]))
     ]
     return dump_model(
@@ -436,13 +442,24 @@ def _assemble_shards(parts: list[DownloadsPart], only: Collection[str] | None) -
             pieces.setdefault(shard, []).append(piece)
     files: dict[str, bytes] = {}
     counts: dict[ShardKey, int] = {}
+    hashes: dict[ShardKey, str] = {}
+
+
+    def wanted(path: str) -> bool:
+        return only is None or path in only
+
+    # The code index holds every shard's hash: when it is wanted, every shard is assembled.
+    every_shard = wanted(urls.api_code_index())
     for shard, shard_pieces in pieces.items():
         url = urls.api_code_shard(*shard)
-        if only is not None and url not in only:
-            counts[shard] = len({code for piece in shard_pieces for code, *_ in piece.codes})
+        if not (every_shard or wanted(url)):
             continue
-        files[url], counts[shard] = assemble_shard(shard, shard_pieces)
-    files[urls.api_code_index()] = code_index_file(counts)
+        content, counts[shard] = assemble_shard(shard, shard_pieces)
+        hashes[shard] = bytes_hash(content)
+        if wanted(url):
+            files[url] = content
+    if every_shard:
+        files[urls.api_code_index()] = code_index_file(counts, hashes)
     return files
 
 
