@@ -196,6 +196,19 @@ def epoch_of(day: date) -> int:
     return int(datetime.combine(day, time(), tzinfo=UTC).timestamp())
 
 
+def output_mtime_ns(as_of: date) -> int:
+    """The modification time of every file a build writes: midnight UTC of its as-of date, in nanoseconds.
+
+    Every output is a function of the data and the as-of date (every JSON file states it), so a
+    second build of the same data for the same date leaves every file's bytes and time as they
+    were, and a web server's `Last-Modified` and `ETag` with them. The rule is one date for all
+    files, not the newest date each file depends on: a file's bytes change with the as-of date
+    (its `as_of`, its revisions' states), so no earlier date could be said to be its last change.
+    Data corrected without a new as-of date keeps the times: compare `content_hash`es, not times.
+    """
+    return epoch_of(as_of) * 1_000_000_000
+
+
 def read_hand_written(docs_dir: Path) -> dict[str, bytes]:
     """The hand-written files of the docs folder, keyed like the generated ones."""
     return {path.relative_to(docs_dir).as_posix(): path.read_bytes() for path in sorted(docs_dir.rglob("*")) if path.is_file()}

@@ -28,6 +28,7 @@ from .build import (
     epoch_of,
     is_data_file,
     is_site_source,
+    output_mtime_ns,
     read_hand_written,
 )
 from .code_index import build_code_index, lookup
@@ -42,7 +43,7 @@ from .render import render_template
 from .render.diffs import diff_json, diff_text
 from .timeline import first_window
 from .validate import load_library
-from .write import link_files_into, replace_dir_atomically, write_file_atomically
+from .write import link_files_into, replace_dir_atomically, set_mtimes, write_file_atomically
 
 DEFAULT_DATA = Path(os.environ.get("POLICYKB_DATA", "policy_data"))
 
@@ -184,6 +185,7 @@ def cmd_build(args: argparse.Namespace) -> int:
                 raise BuildFailed(f"mkdocs build --strict failed (see above); {args.out}/ was left as it was")
             # The other files need no processing by MkDocs: they join the site as they are.
             link_files_into(rendered, staging, [path for path in report.paths if not is_site_source(path)])
+            set_mtimes(staging, output_mtime_ns(args.as_of))  # MkDocs's pages too: see output_mtime_ns
 
         progress.step(f"Building {len(sources)} pages with mkdocs build --strict")
         replace_dir_atomically(args.out, run_mkdocs)

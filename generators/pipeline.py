@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from . import icd10, urls
-from .build import OutputClashError, PolicyParts, SiteContext, listing_from_plain, listing_to_plain, merge_outputs, newest_date, render_listing_files, render_listing_outputs, render_policy_outputs
+from .build import OutputClashError, PolicyParts, SiteContext, listing_from_plain, listing_to_plain, merge_outputs, newest_date, is_site_source, output_mtime_ns, render_listing_files, render_listing_outputs, render_policy_outputs
 from .cache import BuildCache
 from .errors import Diagnostic, PolicyDataError
 from .model import policy_sort_key
@@ -280,6 +280,14 @@ class _Plan:
     select: Selection
     on_policy: Callable[[int, int], None] | None
 
+    def mtime_of(self, path: str) -> int | None:
+        """The modification time of a file written (`generators.build.output_mtime_ns`).
+
+        None (the time of writing) for a page source that MkDocs converts: its dirty builds
+        convert again only the sources newer than their pages.
+        """
+        return None if is_site_source(path) else output_mtime_ns(self.site.as_of)
+
     def keep(self, files: Mapping[str, bytes | str]) -> dict[str, bytes]:
         """The selected files of `files`, as bytes."""
         return {path: content.encode("utf-8") if isinstance(content, str) else content for path, content in files.items() if self.select is None or self.select(path)}
@@ -361,7 +369,7 @@ def _render_into_staging(folder: Path) -> PolicyResult:
     key = caching.keys[folder.name] if caching is not None else ""
     if caching is not None:
         caching.store.put(key, parts.downloads)
-    return PolicyResult(name=folder.name, diagnostics=[], key=key, stamps=write_files_stamped(_worker["staging"], files), parts=parts)
+    return PolicyResult(name=folder.name, diagnostics=[], key=key, stamps=write_files_stamped(_worker["staging"], files, plan.mtime_of), parts=parts)
 
 
 class _Workers:
@@ -419,7 +427,7 @@ def _write_listing_files(listings: list[PolicyListing]) -> dict[str, tuple[bytes
     """A worker's task: render and write the listing half of the library files; each one's digest and stamp."""
     plan: _Plan = _worker["plan"]
     files = plan.keep(render_listing_outputs(listings, plan.site))
-    stamps = write_files_stamped(_worker["staging"], files)
+    stamps = write_files_stamped(_worker["staging"], files, plan.mtime_of)
     return {path: (_digest(content), stamps[path]) for path, content in files.items()}
 
 
@@ -450,7 +458,7 @@ def _clean_build(plan: _Plan, folders: list[Path], jobs: int, caching: _Caching 
             listing_files = workers.start_listing_files([part.listing for part in parts])
             downloads = merge_outputs(plan.keep(assemble_downloads([part.downloads for part in parts])), plan.extra_files)
             for path, content in downloads.items():
-                library_state[path] = (_digest(content), write_files_stamped(staging, {path: content})[path])
+                library_state[path] = (_digest(content), write_files_stamped(staging, {path: content}, plan.mtime_of)[path])
             listed = listing_files()
         # Checked once all is written: a clash leaves only the staging folder, which is discarded.
         _refuse_clashes(records.values(), library_state.keys() | listed.keys(), listed.keys() & library_state.keys())
@@ -582,7 +590,7 @@ def _update_in_place(plan: _Plan, state: BuildState, folders: list[Path], change
             if kept is not None and _holds(plan.out_dir, path, kept, content):
                 stamps[path] = kept  # same bytes: leave the file (and its time) alone
                 continue
-            stamps[path] = replace_file(plan.out_dir, path, content)
+            stamps[path] = replace_file(plan.out_dir, path, content, plan.mtime_of)
             written += 1
         records[name] = PolicyRecord.of(keys[name], stamps, parts)
         if state.policies[name].key != keys[name]:
@@ -595,7 +603,7 @@ def _update_in_place(plan: _Plan, state: BuildState, folders: list[Path], change
         kept = library_state.get(path)
         if kept is not None and kept[0] == digest and _is_as_left(str(plan.out_dir), path, kept[1]):
             continue
-        library_state[path] = (digest, replace_file(plan.out_dir, path, content))
+        library_state[path] = (digest, replace_file(plan.out_dir, path, content, plan.mtime_of))
         written += 1
     _save_state(state_file, BuildState(out_dir=str(plan.out_dir), settings=state.settings, policies=records, library_files=library_state))
     paths = _sorted_paths(records.values(), library_state)
