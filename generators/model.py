@@ -511,6 +511,14 @@ class Provenance(Model):
     notes: list[ProvenanceNote] = Field(default_factory=list, description="Every difference from the source revision.")
 
 
+class Correction(Model):
+    """A correction made in place to a revision after it was published (a typo, a missing flag), with no new committee approval."""
+
+    date: IsoDate = Field(description="The day the correction was made.")
+    what: Text = Field(description="What was changed, e.g. Added the NMN flag to CPT 76390.")
+    why: Text = Field(description="Why: the error it corrects, and its evidence.")
+
+
 class Revision(Model):
     """A full snapshot of the policy document as approved on one committee date."""
 
@@ -540,6 +548,10 @@ class Revision(Model):
     search_terms: SearchTerms
     disclaimer: list[Text] = Field(min_length=1, description="Bullets of the product disclaimer.")
     provenance: Provenance | None = Field(default=None, description="Required for reconstructed revisions.")
+    corrections: list[Correction] = Field(
+        default_factory=list,
+        description="Corrections made in place after the revision was published, oldest first; none in a draft (a draft is edited freely).",
+    )
     change_summary: list[Text] | None = Field(
         default=None,
         exclude=True,
@@ -557,6 +569,15 @@ class Revision(Model):
     def _provenance_when_reconstructed(self) -> Revision:
         if self.status is RevisionStatus.RECONSTRUCTED and self.provenance is None:
             raise ValueError("found a reconstructed revision without provenance; expected a provenance block saying what is known and inferred")
+        if self.corrections and self.status is RevisionStatus.DRAFT:
+            raise ValueError("found corrections in a draft revision; expected corrections only in a published or reconstructed revision (a draft is edited freely)")
+        for correction in self.corrections:
+            if correction.date < self.revision:
+                raise ValueError(
+                    f"found a correction dated {correction.date.isoformat()}, before the revision's approval {self.key}; expected the day the correction was made"
+                )
+        if [c.date for c in self.corrections] != sorted(c.date for c in self.corrections):
+            raise ValueError("found corrections out of order; expected them oldest first")
         if self.change_summary is not None and self.status is not RevisionStatus.DRAFT:
             raise ValueError(
                 f"found change_summary in a {self.status.value} revision; expected it only in a draft: a published revision's summary is in policy.yaml's history"

@@ -558,6 +558,7 @@ class FeedEntry:
 
     id: str
     title: str
+    published: str
     updated: str
     page_href: str
     json_href: str
@@ -568,7 +569,9 @@ class FeedEntry:
 
 
 def _timestamp(revision: Revision) -> str:
-    return f"{revision.key}T00:00:00Z"
+    """When the revision's entry was last updated: its approval, or its newest correction."""
+    newest = max([revision.revision, *(c.date for c in revision.corrections)])
+    return f"{newest.isoformat()}T00:00:00Z"
 
 
 def _entry_summary(timeline: PolicyTimeline, revision: Revision) -> str:
@@ -583,6 +586,7 @@ def _entry_summary(timeline: PolicyTimeline, revision: Revision) -> str:
         parts.append("Effective date not known.")
     if revision.status is RevisionStatus.RECONSTRUCTED:
         parts.append("This revision's text is reconstructed from a later one; see its provenance.")
+    parts += [f"Corrected on {c.date.isoformat()}: {to_plain(c.what)} ({to_plain(c.why)})" for c in revision.corrections]
     return " ".join(parts)
 
 
@@ -596,6 +600,7 @@ def policy_feed_entries(timeline: PolicyTimeline) -> list[tuple[tuple[int, ...],
         entry = FeedEntry(
             id=f"urn:policykb:policy:{policy.number}:revision:{revision.key}",
             title=f"{policy.number} {to_plain(policy.title)}: revision {revision.key}",
+            published=f"{revision.key}T00:00:00Z",
             updated=_timestamp(revision),
             page_href=page,
             json_href=urls.api_revision(policy.number, revision.key),
