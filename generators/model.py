@@ -177,7 +177,7 @@ class CodeSystem(str, Enum):
         """The HL7 code-system URI used by FHIR."""
         return {
             "cpt": "http://www.ama-assn.org/go/cpt",
-            "hcpcs": "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",
+            "hcpcs": "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",  # http, as in HL7's terminology
             "icd10cm": "http://hl7.org/fhir/sid/icd-10-cm",
         }[self.value]
 

@@ -99,6 +99,16 @@ def fhir_value_set(number: str, revision: str | None = None) -> str:
     return f"{API_ROOT}/fhir/ValueSet-{number}-{revision}.json"
 
 
+def fhir_identifier_system() -> str:
+    """The `identifier.system` of the policies' FHIR resources: policy numbers are identifiers under the list of policies (absolute)."""
+    return absolute(page_policies())
+
+
+def fhir_effective_period_extension() -> str:
+    """The URL of our FHIR extension that gives a ValueSet its revision's window in effect (R4 has no `effectivePeriod` element on ValueSet)."""
+    return absolute("fhir/StructureDefinition/effective-period")
+
+
 def feed_atom() -> str:
     """The Atom feed of policy revisions (at the root, so its relative links resolve to pages)."""
     return "feed.xml"

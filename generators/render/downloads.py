@@ -479,6 +479,10 @@ def _code_schemas_under(site_url: str) -> dict[str, bytes]:
 # --------------------------------------------------------------------------- FHIR
 
 
+#: Who publishes the site's files (the feed's author, the ValueSets' publisher).
+PUBLISHER = "Medical policy knowledge base"
+
+
 def _fhir_name(number: str) -> str:
     # FHIR's ValueSet.name is "computer friendly": ^[A-Z]([A-Za-z0-9_]){0,254}$
     return "Policy_" + re.sub(r"[^A-Za-z0-9]", "_", number) + "_Codes"
@@ -487,9 +491,15 @@ def _fhir_name(number: str) -> str:
 def value_set(timeline: PolicyTimeline, revision: Revision, codes: list[_Code] | None = None) -> dict[str, Any]:
     """The FHIR R4 ValueSet of the codes of one revision of the timeline's policy, as JSON data.
 
-    Its `status` follows the revision's state on the as-of date: `active` for the revision in
-    effect, `draft` for an upcoming one (approved, not yet in effect), `retired` otherwise.
-    `codes` is `_policy_codes(timeline)`, when the caller has it already.
+    A canonical resource: `url` is the absolute address of the policy's ValueSet file, `version`
+    the revision, `identifier` the policy number (system: `urls.fhir_identifier_system`). Its
+    `status` follows the revision's state on the as-of date: `active` for the revision in
+    effect, `draft` for an upcoming one (approved, not yet in effect), `retired` otherwise. Its
+    window in effect is the extension `urls.fhir_effective_period_extension` (a Period), as R4
+    has no `effectivePeriod` on ValueSet. `compose` has one include per code system (with the
+    ICD-10-CM release as its version); `expansion` lists every code, ICD-10-CM range members
+    included, stamped with the as-of date. `codes` is `_policy_codes(timeline)`, when the
+    caller has it already.
     """
     policy = timeline.policy
     if codes is None:
@@ -499,14 +509,13 @@ def value_set(timeline: PolicyTimeline, revision: Revision, codes: list[_Code] |
         if any(entry.revision.revision is revision for entry in code.entries):
             concepts.setdefault(code.system, []).append({"code": code.code, "display": code.description})
     include: list[dict[str, Any]] = []
+    contains: list[dict[str, str]] = []
     for system in CodeSystem:
         if system not in concepts:
             continue
-        block: dict[str, Any] = {"system": system.uri}
-        if system is CodeSystem.ICD10CM:
-            block["version"] = icd10.CODE_SET_RELEASE
-        block["concept"] = concepts[system]
-        include.append(block)
+        version = {"version": icd10.CODE_SET_RELEASE} if system is CodeSystem.ICD10CM else {}
+        include.append({"system": system.uri, **version, "concept": concepts[system]})
+        contains += [{"system": system.uri, **version, **concept} for concept in concepts[system]]
     state = timeline.state(revision)
     effective = revision.effective_date.isoformat() if revision.effective_date else "not known"
     description = (
@@ -517,22 +526,28 @@ def value_set(timeline: PolicyTimeline, revision: Revision, codes: list[_Code] |
         f"are in the code index, {urls.api_code_index()} and its shards. CPT and HCPCS codes are checked for format only."
     )
     copyrights = [table.copyright for _, table in revision.codes.tables() if table.copyright]
+    window = timeline.window_of(revision)
+    period = {"start": window.start.isoformat(), **({"end": window.end.isoformat()} if window.end else {})} if window is not None else None
     document: dict[str, Any] = {
         "resourceType": "ValueSet",
         "id": f"policy-{policy.number}",
-        "identifier": [{"use": "official", "value": policy.number}],
+        **({"extension": [{"url": urls.fhir_effective_period_extension(), "valuePeriod": period}]} if period is not None else {}),
+        "url": urls.absolute(urls.fhir_value_set(policy.number)),
+        "identifier": [{"use": "official", "system": urls.fhir_identifier_system(), "value": policy.number}],
         "version": revision.key,
         "name": _fhir_name(policy.number),
         "title": f"{policy.number} {to_plain(policy.title)}: codes",
         "status": _FHIR_STATUS.get(state, "retired"),
         "experimental": False,
-        "date": revision.key,
+        "date": _last_updated(revision).isoformat(),
+        "publisher": PUBLISHER,
         "description": description,
     }
     if copyrights:
         document["copyright"] = " ".join(copyrights)
     if include:  # FHIR requires at least one include; a policy without codes has no compose
         document["compose"] = {"include": include}
+        document["expansion"] = {"timestamp": f"{timeline.as_of.isoformat()}T00:00:00Z", "total": len(contains), "contains": contains}
     return document
 
 
@@ -568,10 +583,13 @@ class FeedEntry:
     summary: str
 
 
+def _last_updated(revision: Revision) -> date:
+    """When the revision was last changed: its approval, or its newest correction made in place."""
+    return max([revision.revision, *(c.date for c in revision.corrections)])
+
+
 def _timestamp(revision: Revision) -> str:
-    """When the revision's entry was last updated: its approval, or its newest correction."""
-    newest = max([revision.revision, *(c.date for c in revision.corrections)])
-    return f"{newest.isoformat()}T00:00:00Z"
+    return f"{_last_updated(revision).isoformat()}T00:00:00Z"
 
 
 def _entry_summary(timeline: PolicyTimeline, revision: Revision) -> str:
@@ -620,7 +638,7 @@ def _feed_head(updated: str) -> bytes:
         "title": "Medical policy revisions",
         "subtitle": "Each new revision of a medical policy, its summary of changes and what changed.",
         "updated": updated,
-        "author": "Medical policy knowledge base",
+        "author": PUBLISHER,
         "self_href": urls.feed_atom(),
         "home_href": "./",
     }
