@@ -109,8 +109,9 @@ def render_policy_outputs(policy: Policy, site: SiteContext) -> PolicyOutputs:
     """
     timeline = PolicyTimeline(policy, site.as_of)
     downloads = downloads_part(timeline)
-    files = merge_outputs(policy_api_part(timeline).files, render_policy_diffs(timeline), render_policy_pages(timeline, site), downloads.files)
-    parts = PolicyParts(listing=policy_listing(timeline), downloads=replace(downloads, files={}))
+    api = policy_api_part(timeline)
+    files = merge_outputs(api.files, render_policy_diffs(timeline), render_policy_pages(timeline, site), downloads.files)
+    parts = PolicyParts(listing=policy_listing(timeline, api.summary), downloads=replace(downloads, files={}))
     return PolicyOutputs(files=files, parts=parts)
 
 
@@ -194,6 +195,19 @@ def newest_date(listings: Iterable[PolicyListing]) -> date:
 def epoch_of(day: date) -> int:
     """Midnight UTC of `day` as seconds since the epoch."""
     return int(datetime.combine(day, time(), tzinfo=UTC).timestamp())
+
+
+def output_mtime_ns(as_of: date) -> int:
+    """The modification time of every file a build writes: midnight UTC of its as-of date, in nanoseconds.
+
+    Every output is a function of the data and the as-of date (every JSON file states it), so a
+    second build of the same data for the same date leaves every file's bytes and time as they
+    were, and a web server's `Last-Modified` and `ETag` with them. The rule is one date for all
+    files, not the newest date each file depends on: a file's bytes change with the as-of date
+    (its `as_of`, its revisions' states), so no earlier date could be said to be its last change.
+    Data corrected without a new as-of date keeps the times: compare `content_hash`es, not times.
+    """
+    return epoch_of(as_of) * 1_000_000_000
 
 
 def read_hand_written(docs_dir: Path) -> dict[str, bytes]:

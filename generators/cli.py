@@ -32,6 +32,7 @@ from .build import (
     epoch_of,
     is_data_file,
     is_site_source,
+    output_mtime_ns,
     read_hand_written,
 )
 from .code_index import build_code_index, lookup
@@ -48,7 +49,7 @@ from .safety import FolderBusyError, OutputFolderError, check_output_folder, cle
 from .text import for_terminal
 from .timeline import first_window
 from .validate import load_library
-from .write import link_files_into, replace_dir_atomically, staging_prefix, write_file_atomically
+from .write import link_files_into, replace_dir_atomically, set_mtimes, staging_prefix, write_file_atomically
 
 DEFAULT_DATA = Path(os.environ.get("POLICYKB_DATA", "policy_data"))
 #: The exit code of an error of the file system (disk full, read-only, permission denied).
@@ -210,6 +211,7 @@ def cmd_build(args: argparse.Namespace) -> int:
                 raise BuildFailed(f"mkdocs build --strict failed (see above); {args.out}/ was left as it was")
             # The other files need no processing by MkDocs: they join the site as they are.
             link_files_into(rendered, staging, [path for path in report.paths if not is_site_source(path)])
+            set_mtimes(staging, output_mtime_ns(args.as_of))  # MkDocs's pages too: see output_mtime_ns
 
         progress.step(f"Building {len(sources)} pages with mkdocs build --strict")
         replace_dir_atomically(args.out, run_mkdocs)

@@ -43,11 +43,12 @@ from .model import (
     Flag,
     IsoDate,
     Library,
+    RomanNumeral,
     Revision,
     RevisionStatus,
     policy_sort_key,
 )
-from .render.json_api import Links, ApiDocument
+from .render.json_api import ApiDocument, ApiVersion, ContentHash, Links
 from .text import to_plain
 from .timeline import Window
 
@@ -85,7 +86,7 @@ class StatementRef(ApiDocument):
     """A policy statement that a listing's flag points to."""
 
     id: str = Field(description="Stable ID of the statement.")
-    number: str = Field(description="Its number as printed in this revision (I, II, ...).")
+    number: RomanNumeral = Field(description="Its number as printed in this revision (I, II, ...).")
     determination: Determination
 
 
@@ -189,7 +190,7 @@ class ShardCode(ApiDocument):
 class CodeShardDocument(ApiDocument):
     """`api/v1/codes/<system>/<prefix>.json`: the codes of one system whose lookup key starts with `prefix`."""
 
-    api_version: str
+    api_version: ApiVersion
     schema_url: str
     system: CodeSystem
     system_uri: str = Field(description=_SYSTEM_URI_DOC)
@@ -205,12 +206,13 @@ class CodeShardInfo(ApiDocument):
     prefix: str
     url: str = Field(description="Path of the shard file.")
     code_count: int = Field(description="How many codes it holds.")
+    content_hash: ContentHash = Field(description="SHA-256 of the shard file's bytes: fetch the shard again only when it changed.")
 
 
 class CodeShardIndexDocument(ApiDocument):
     """`api/v1/codes/index.json`: the code index's shards, and how codes were checked."""
 
-    api_version: str
+    api_version: ApiVersion
     schema_url: str
     code_sets: list[CodeSetInfo]
     note: str = Field(description="How codes of each system were checked.")

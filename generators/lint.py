@@ -15,7 +15,12 @@ every rule is described on the authors' guide page `content/guide/lint.md`.
 - `draft-change-summary`: a draft revision whose summary of changes is still empty (`policykb
   publish` refuses it);
 - `heading-typo`: a heading of the published source text (`policy_data/<n>/source/*.txt`)
-  that is close to, but not, a known heading of the document format ("RELATED POLICIE(S)").
+  that is close to, but not, a known heading of the document format ("RELATED POLICIE(S)");
+- `flag-without-statement`: a code whose flag points to no statement of its revision (NMN
+  and no not-medically-necessary statement), so the code index cannot say which statement
+  decides it;
+- `code-listed-twice`: a code listed twice in one revision's table with different flags
+  (by itself and inside an ICD-10-CM range, or twice by itself).
 """
 
 from __future__ import annotations
@@ -25,9 +30,11 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from . import icd10
+from .code_index import FLAG_DETERMINATIONS
 from .errors import Diagnostic, Severity, display_path, sort_key
 from .load import FieldPath, LoadedDocument, load_yaml_file
-from .model import Library, Policy, Revision, RevisionStatus
+from .model import CodeSystem, Library, Policy, Revision, RevisionStatus
 from .text import to_plain
 
 #: The headings of the published document format, spelled correctly.
@@ -213,6 +220,60 @@ def check_draft_change_summary(revision: Revision, document: LoadedDocument) -> 
         )
 
 
+def check_flags_point_to_statements(revision: Revision, document: LoadedDocument) -> Iterator[Diagnostic]:
+    """`flag-without-statement`: a flag whose determination no statement of the revision has."""
+    determinations = {statement.determination for statement in revision.statements}
+    for system, table in revision.codes.tables():
+        for index, entry in enumerate(table.entries):
+            for flag in entry.flags:
+                wanted = FLAG_DETERMINATIONS.get(flag)
+                if wanted is not None and wanted not in determinations:
+                    yield _warning(
+                        document,
+                        ("codes", system.value, "entries", index, "flags"),
+                        f"found the flag {flag.value} beside {entry.display}, but no statement of this revision is {wanted.label}; "
+                        "expected a statement the flag points to (or a different flag)",
+                        "flag-without-statement",
+                    )
+
+
+def _listed_codes(system: CodeSystem, start: str, end: str) -> list[str]:
+    """The codes an entry lists: an ICD-10-CM range's billable members, else the ends as printed."""
+    if system is CodeSystem.ICD10CM:
+        try:
+            return [member.code for member in icd10.expand_range(start, end)]
+        except icd10.RangeError:  # validation reports it; lint looks only at valid data
+            return []
+    return [start, end]
+
+
+def _flags_text(flags: list[str]) -> str:
+    return ", ".join(flags) or "no flag"
+
+
+def check_codes_listed_twice(revision: Revision, document: LoadedDocument) -> Iterator[Diagnostic]:
+    """`code-listed-twice`: the same code in two entries of one table with different flags (one warning per entry)."""
+    for system, table in revision.codes.tables():
+        first: dict[str, tuple[str, list[str]]] = {}
+        for index, entry in enumerate(table.entries):
+            codes = [str(entry.code)] if entry.code is not None else _listed_codes(system, str(entry.range_start), str(entry.range_end))
+            flags = sorted(flag.value for flag in entry.flags)
+            clashes = []
+            for code in codes:
+                seen = first.setdefault(code, (entry.display, flags))
+                if seen[1] != flags and seen[0] != entry.display:
+                    clashes.append((code, seen))
+            if clashes:
+                code, (where, other) = clashes[0]
+                yield _warning(
+                    document,
+                    ("codes", system.value, "entries", index),
+                    f"found {code} listed as {entry.display} with {_flags_text(flags)}, and as {where} with {_flags_text(other)}"
+                    f"{f' ({len(clashes)} codes in all)' if len(clashes) > 1 else ''}; expected one listing per code, or the same flags",
+                    "code-listed-twice",
+                )
+
+
 def lint_library(library: Library, data_dir: Path) -> list[Diagnostic]:
     """Every lint warning of a validated library whose data is in `data_dir`, sorted."""
     root = data_dir.parent
@@ -231,6 +292,8 @@ def lint_library(library: Library, data_dir: Path) -> list[Diagnostic]:
             warnings += check_related_policies(library, revision, document)
             warnings += check_uncited_references(revision, document)
             warnings += check_draft_change_summary(revision, document)
+            warnings += check_flags_point_to_statements(revision, document)
+            warnings += check_codes_listed_twice(revision, document)
         for source in sorted((folder / "source").glob("*.txt")):
             warnings += check_source_headings(source, root)
     return sorted(warnings, key=sort_key)

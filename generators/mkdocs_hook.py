@@ -66,6 +66,7 @@ from generators.errors import Diagnostic, PolicyDataError
 from generators.lifecycle import today_utc
 from generators.html_blocks import html_block_anchors, protect_html_blocks, restore_html_blocks, search_view
 from generators.pipeline import build_tree
+from generators.urls import SITE_URL_VARIABLE
 from generators.write import link_files_into
 
 try:
@@ -185,7 +186,11 @@ def _dirty_build_notice(record: logging.LogRecord) -> bool:
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
-    """Watch the data folder too, wherever `$POLICYKB_DATA` puts it (`mkdocs serve`); tell the theme the build's date and drafts."""
+    """Watch the data folder too, wherever `$POLICYKB_DATA` puts it (`mkdocs serve`); tell the theme the build's date and drafts, the generators the site's URL."""
+    # The generators read the site's URL (schema `$id`s) from the environment: give them MkDocs's,
+    # which `mkdocs serve` sets to the address it serves at.
+    if config.site_url:
+        os.environ[SITE_URL_VARIABLE] = config.site_url
     config.extra["policykb_as_of"] = build_as_of().isoformat()
     # The banner of a preview with drafts: set again once the outputs show how many there are.
     config.extra["policykb_drafts"] = shows_drafts()

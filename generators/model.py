@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from collections.abc import Iterator
+from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from annotated_types import GroupedMetadata
 
 from pydantic import (
     AfterValidator,
@@ -22,6 +26,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -75,7 +80,11 @@ def _parse_date(value: Any) -> Any:
     raise ValueError(f"found {shown}; expected a date written YYYY-MM-DD")
 
 
-IsoDate = Annotated[date, BeforeValidator(_parse_date)]
+IsoDate = Annotated[
+    date,
+    BeforeValidator(_parse_date),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": _ISO_DATE.pattern}),
+]
 
 
 def _check_year_month(value: str) -> str:
@@ -87,17 +96,27 @@ def _check_year_month(value: str) -> str:
     return value
 
 
-YearMonth = Annotated[str, AfterValidator(_check_year_month)]
+YearMonth = Annotated[str, AfterValidator(_check_year_month), WithJsonSchema({"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$"})]
 """A date of month precision, `YYYY-MM` ("January 2027" is `2027-01`)."""
 
 
-def _pattern(regex: re.Pattern[str], expected: str) -> AfterValidator:
-    def check(value: str) -> str:
-        if not regex.match(value):
-            raise ValueError(f"found {value!r}; expected {expected}")
-        return value
+@dataclass(frozen=True)
+class _pattern(GroupedMetadata):  # noqa: N801 - reads as the function it replaced: Annotated[str, _pattern(...)]
+    """A string that must match `regex` (`expected` says what it should look like); its JSON Schema gives the same pattern."""
 
-    return AfterValidator(check)
+    regex: re.Pattern[str]
+    expected: str
+
+    def __iter__(self) -> Iterator[Any]:
+        regex, expected = self.regex, self.expected
+
+        def check(value: str) -> str:
+            if not regex.match(value):
+                raise ValueError(f"found {value!r}; expected {expected}")
+            return value
+
+        yield AfterValidator(check)
+        yield WithJsonSchema({"type": "string", "pattern": regex.pattern})
 
 
 def _printable_text(value: str) -> str:
@@ -115,7 +134,10 @@ def _printable_text(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(_printable_text)]
+# The JSON Schema of `Text` (what a schema can say of `_printable_text`): no control character, and at least one
+# character that is not white space.
+_NO_CONTROL = r"[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*"
+Text = Annotated[str, AfterValidator(_printable_text), WithJsonSchema({"type": "string", "pattern": f"^{_NO_CONTROL}\\S{_NO_CONTROL}$"})]
 """Non-blank printable text as published; may use the inline markup of `generators.text`.
 
 Every free-text field of the model is `Text` (or `Text | None`), so the rule holds everywhere."""
@@ -132,6 +154,18 @@ class Model(BaseModel):
     """Base of all policy models: strict types, no unknown fields, immutable."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+# The rules of the models' own validators that JSON Schema can say, for their published schemas.
+# A field with a default may be absent from a document; an optional one may be null.
+def _state_or_list(items: str) -> dict[str, Any]:
+    """`not_applicable: true` and no `items`, or a non-empty list of `items` (and `not_applicable` false or absent)."""
+    return {
+        "oneOf": [
+            {"required": ["not_applicable"], "properties": {"not_applicable": {"const": True}, items: {"maxItems": 0}}},
+            {"required": [items], "properties": {"not_applicable": {"const": False}, items: {"minItems": 1}}},
+        ]
+    }
 
 
 # --------------------------------------------------------------------------- closed sets
@@ -177,7 +211,7 @@ class CodeSystem(str, Enum):
         """The HL7 code-system URI used by FHIR."""
         return {
             "cpt": "http://www.ama-assn.org/go/cpt",
-            "hcpcs": "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",
+            "hcpcs": "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",  # http, as in HL7's terminology
             "icd10cm": "http://hl7.org/fhir/sid/icd-10-cm",
         }[self.value]
 
@@ -216,8 +250,12 @@ class Criterion(Model):
     id: Slug = Field(description="Stable ID of the criterion; never changes between revisions.")
     label: str = Field(description="The label as printed: A, B, 1, 2, ...", pattern=r"^[A-Za-z0-9]{1,4}$")
     text: Text = Field(description="The criterion's wording as published.")
-    one_of: list[Criterion] | None = Field(default=None, description="Sub-criteria of which one must be met.")
-    all_of: list[Criterion] | None = Field(default=None, description="Sub-criteria which must all be met.")
+    one_of: list[Criterion] | None = Field(default=None, description="Sub-criteria of which one must be met.", json_schema_extra={"minItems": 1})
+    all_of: list[Criterion] | None = Field(default=None, description="Sub-criteria which must all be met.", json_schema_extra={"minItems": 1})
+
+    model_config = ConfigDict(
+        json_schema_extra={"not": {"required": ["one_of", "all_of"], "properties": {"one_of": {"type": "array"}, "all_of": {"type": "array"}}}}
+    )
 
     @model_validator(mode="after")
     def _one_group_at_most(self) -> Criterion:
@@ -246,8 +284,17 @@ class Criterion(Model):
 class CriteriaGroup(Model):
     """The top of a statement's criteria tree: `all_of` or `one_of` its criteria."""
 
-    one_of: list[Criterion] | None = Field(default=None, description="Criteria of which one must be met.")
-    all_of: list[Criterion] | None = Field(default=None, description="Criteria which must all be met.")
+    one_of: list[Criterion] | None = Field(default=None, description="Criteria of which one must be met.", json_schema_extra={"minItems": 1})
+    all_of: list[Criterion] | None = Field(default=None, description="Criteria which must all be met.", json_schema_extra={"minItems": 1})
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["one_of"], "properties": {"one_of": {"type": "array"}, "all_of": {"type": "null"}}},
+                {"required": ["all_of"], "properties": {"all_of": {"type": "array"}, "one_of": {"type": "null"}}},
+            ]
+        }
+    )
 
     @model_validator(mode="after")
     def _exactly_one_group(self) -> CriteriaGroup:
@@ -332,6 +379,8 @@ class NotApplicableSection(Model):
     not_applicable: bool = Field(default=False, description="True when the section is printed as Not Applicable.")
     paragraphs: list[Text] = Field(default_factory=list, description="The section's text when it applies.")
 
+    model_config = ConfigDict(json_schema_extra=_state_or_list("paragraphs"))
+
     @model_validator(mode="after")
     def _state_or_text(self) -> NotApplicableSection:
         if self.not_applicable == bool(self.paragraphs):
@@ -344,6 +393,8 @@ class SearchTerms(Model):
 
     not_applicable: bool = Field(default=False, description="True when printed as Not Applicable.")
     terms: list[Text] = Field(default_factory=list, description="The terms when listed.")
+
+    model_config = ConfigDict(json_schema_extra=_state_or_list("terms"))
 
     @model_validator(mode="after")
     def _state_or_terms(self) -> SearchTerms:
@@ -383,8 +434,20 @@ class CodeEntry(_PerCodeSystem, Generic[CodeT]):
     code: CodeT | None = Field(default=None, description="A single code, e.g. 76390 or G03.9.")
     range_start: CodeT | None = Field(default=None, description="First code of an inclusive range, e.g. C71.0.")
     range_end: CodeT | None = Field(default=None, description="Last code of an inclusive range, e.g. C71.9.")
-    flags: list[Flag] = Field(default_factory=list, description="Flags printed beside the code (NMN, E/I).")
+    flags: list[Flag] = Field(default_factory=list, description="Flags printed beside the code (NMN, E/I).", json_schema_extra={"uniqueItems": True})
     description: Text = Field(description="The description as printed.")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["code"], "properties": {"code": {"type": "string"}, "range_start": {"type": "null"}, "range_end": {"type": "null"}}},
+                {
+                    "required": ["range_start", "range_end"],
+                    "properties": {"code": {"type": "null"}, "range_start": {"type": "string"}, "range_end": {"type": "string"}},
+                },
+            ]
+        }
+    )
 
     @model_validator(mode="after")
     def _code_or_range(self) -> CodeEntry[CodeT]:
@@ -418,6 +481,8 @@ class CodeTable(_PerCodeSystem, Generic[CodeT]):
     not_applicable: bool = Field(default=False, description="True when the table is printed as Not Applicable.")
     entries: list[CodeEntry[CodeT]] = Field(default_factory=list, description="The rows, in printed order.")
     copyright: Text | None = Field(default=None, description="A copyright line printed under the table.")
+
+    model_config = ConfigDict(json_schema_extra=_state_or_list("entries"))
 
     @model_validator(mode="after")
     def _state_or_entries(self) -> CodeTable[CodeT]:
@@ -480,6 +545,14 @@ class Provenance(Model):
     notes: list[ProvenanceNote] = Field(default_factory=list, description="Every difference from the source revision.")
 
 
+class Correction(Model):
+    """A correction made in place to a revision after it was published (a typo, a missing flag), with no new committee approval."""
+
+    date: IsoDate = Field(description="The day the correction was made.")
+    what: Text = Field(description="What was changed, e.g. Added the NMN flag to CPT 76390.")
+    why: Text = Field(description="Why: the error it corrects, and its evidence.")
+
+
 class Revision(Model):
     """A full snapshot of the policy document as approved on one committee date."""
 
@@ -509,10 +582,21 @@ class Revision(Model):
     search_terms: SearchTerms
     disclaimer: list[Text] = Field(min_length=1, description="Bullets of the product disclaimer.")
     provenance: Provenance | None = Field(default=None, description="Required for reconstructed revisions.")
+    corrections: list[Correction] = Field(
+        default_factory=list,
+        description="Corrections made in place after the revision was published, oldest first; none in a draft (a draft is edited freely).",
+    )
     change_summary: list[Text] | None = Field(
         default=None,
         exclude=True,
         description="A draft's summary of changes, which `policykb publish` moves into the policy's history; drafts only.",
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"required": ["status"], "properties": {"status": {"const": "reconstructed"}}},
+            "then": {"required": ["provenance"], "properties": {"provenance": {"type": "object"}}},
+        }
     )
 
     @field_validator("statements", mode="before")
@@ -529,6 +613,15 @@ class Revision(Model):
     def _provenance_when_reconstructed(self) -> Revision:
         if self.status is RevisionStatus.RECONSTRUCTED and self.provenance is None:
             raise ValueError("found a reconstructed revision without provenance; expected a provenance block saying what is known and inferred")
+        if self.corrections and self.status is RevisionStatus.DRAFT:
+            raise ValueError("found corrections in a draft revision; expected corrections only in a published or reconstructed revision (a draft is edited freely)")
+        for correction in self.corrections:
+            if correction.date < self.revision:
+                raise ValueError(
+                    f"found a correction dated {correction.date.isoformat()}, before the revision's approval {self.key}; expected the day the correction was made"
+                )
+        if [c.date for c in self.corrections] != sorted(c.date for c in self.corrections):
+            raise ValueError("found corrections out of order; expected them oldest first")
         if self.change_summary is not None and self.status is not RevisionStatus.DRAFT:
             raise ValueError(
                 f"found change_summary in a {self.status.value} revision; expected it only in a draft: a published revision's summary is in policy.yaml's history"

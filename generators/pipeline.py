@@ -55,11 +55,12 @@ from pathlib import Path
 from typing import Any
 
 from . import icd10, urls
-from .build import OutputClashError, PolicyParts, SiteContext, listing_from_plain, listing_to_plain, merge_outputs, newest_date, render_listing_files, render_listing_outputs, render_policy_outputs
+from .build import OutputClashError, PolicyParts, SiteContext, listing_from_plain, listing_to_plain, merge_outputs, newest_date, is_site_source, output_mtime_ns, render_listing_files, render_listing_outputs, render_policy_outputs
 from .cache import BuildCache
 from .errors import Diagnostic, PolicyDataError
 from .model import policy_sort_key
 from .render.downloads import CSV_HEADER, CodeShardPart, DownloadsPart, ShardKey, assemble_downloads, assemble_feed, assemble_shard, code_index_file
+from .render.json_api import bytes_hash
 from .render.site import PolicyListing
 from .validate import cyclic_gc_paused, load_policy, policy_folders
 from .write import Stamp, fault_point, link_files_into, remove_files, replace_dir_atomically, replace_file, write_file_atomically, write_files_stamped
@@ -259,6 +260,7 @@ def build_tree(
         "select": _selection_name(select),
         "as_of": as_of.isoformat(),
         "drafts": drafts,
+        "site_url": urls.site_url(),  # the schemas' `$id` and the FHIR canonical URLs are under it
     }
     cache = BuildCache(config=settings)
     keys = _keys(cache, folders)
@@ -288,6 +290,14 @@ class _Plan:
     select: Selection
     on_policy: Callable[[int, int], None] | None
     internal: bool = False
+
+    def mtime_of(self, path: str) -> int | None:
+        """The modification time of a file written (`generators.build.output_mtime_ns`).
+
+        None (the time of writing) for a page source that MkDocs converts: its dirty builds
+        convert again only the sources newer than their pages.
+        """
+        return None if is_site_source(path) else output_mtime_ns(self.site.as_of)
 
     def keep(self, files: Mapping[str, bytes | str]) -> dict[str, bytes]:
         """The selected files of `files`, as bytes."""
@@ -391,7 +401,7 @@ def _render_into_staging(folder: Path) -> PolicyResult:
     key = caching.keys[folder.name] if caching is not None else ""
     if caching is not None:
         caching.store.put(key, parts.downloads)
-    return PolicyResult(name=folder.name, diagnostics=[], key=key, stamps=write_files_stamped(_worker["staging"], files), parts=parts)
+    return PolicyResult(name=folder.name, diagnostics=[], key=key, stamps=write_files_stamped(_worker["staging"], files, plan.mtime_of), parts=parts)
 
 
 class _Workers:
@@ -449,7 +459,7 @@ def _write_listing_files(listings: list[PolicyListing]) -> dict[str, tuple[bytes
     """A worker's task: render and write the listing half of the library files; each one's digest and stamp."""
     plan: _Plan = _worker["plan"]
     files = plan.keep(render_listing_outputs(listings, plan.site))
-    stamps = write_files_stamped(_worker["staging"], files)
+    stamps = write_files_stamped(_worker["staging"], files, plan.mtime_of)
     return {path: (_digest(content), stamps[path]) for path, content in files.items()}
 
 
@@ -480,7 +490,7 @@ def _clean_build(plan: _Plan, folders: list[Path], jobs: int, caching: _Caching 
             listing_files = workers.start_listing_files([part.listing for part in parts])
             downloads = merge_outputs(plan.keep(assemble_downloads([part.downloads for part in parts])), plan.extra_files)
             for path, content in downloads.items():
-                library_state[path] = (_digest(content), write_files_stamped(staging, {path: content})[path])
+                library_state[path] = (_digest(content), write_files_stamped(staging, {path: content}, plan.mtime_of)[path])
             listed = listing_files()
         # Checked once all is written: a clash leaves only the staging folder, which is discarded.
         _refuse_clashes(records.values(), library_state.keys() | listed.keys(), listed.keys() & library_state.keys())
@@ -624,7 +634,7 @@ def _update_in_place(plan: _Plan, state: BuildState, folders: list[Path], change
                 if kept_stamp is not None and _holds(staging, path, kept_stamp, content):
                     stamps[path] = kept_stamp  # same bytes: leave the file (and its time) alone
                     continue
-                stamps[path] = replace_file(staging, path, content)
+                stamps[path] = replace_file(staging, path, content, plan.mtime_of)
                 written += 1
                 fault_point("mid-update")  # (for the fault-injection tests) after the first file
             records[name] = PolicyRecord.of(keys[name], stamps, parts)
@@ -635,7 +645,7 @@ def _update_in_place(plan: _Plan, state: BuildState, folders: list[Path], change
             kept_stamp = library_state.get(path)
             if kept_stamp is not None and kept_stamp[0] == digest and _is_as_left(str(staging), path, kept_stamp[1]):
                 continue
-            library_state[path] = (digest, replace_file(staging, path, content))
+            library_state[path] = (digest, replace_file(staging, path, content, plan.mtime_of))
             written += 1
 
     if plan.internal:
@@ -720,7 +730,18 @@ def _changed_library_files(plan: _Plan, state: BuildState, fresh: dict[str, tupl
         for codes_by_shard in shard_codes.values():
             for shard, codes in codes_by_shard.items():
                 counts.setdefault(shard, set()).update(codes)
-        updated[urls.api_code_index()] = code_index_file({shard: len(codes) for shard, codes in counts.items()})
+        # Each shard's hash: of its new bytes, else of the bytes the last build wrote (their digest is in the state).
+        hashes = {}
+        for shard in counts:
+            path = urls.api_code_shard(*shard)
+            content = updated.get(path)
+            if isinstance(content, bytes):
+                hashes[shard] = bytes_hash(content)
+            elif path in state.library_files:
+                hashes[shard] = "sha256:" + state.library_files[path][0].hex()
+            else:
+                return None
+        updated[urls.api_code_index()] = code_index_file({shard: len(codes) for shard, codes in counts.items()}, hashes)
     return {
         path: content.encode("utf-8") if isinstance(content, str) else content
         for path, content in updated.items()

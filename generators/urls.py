@@ -7,8 +7,29 @@ with a new API version.
 
 from __future__ import annotations
 
+import os
+
 API_VERSION = "v1"
 API_ROOT = f"api/{API_VERSION}"
+#: The environment variable that says where the site is published; `mkdocs.yml`'s `site_url` reads it too.
+SITE_URL_VARIABLE = "POLICYKB_SITE_URL"
+#: Where the site is published when `$POLICYKB_SITE_URL` is not set (the same default as `mkdocs.yml`'s, tested).
+DEFAULT_SITE_URL = "https://policies.example.org/"
+
+
+def site_url() -> str:
+    """The absolute URL the site is published at, ending in `/`: `$POLICYKB_SITE_URL`, else `DEFAULT_SITE_URL`.
+
+    Only identifiers that must be absolute use it (schema `$id`s, FHIR canonical URLs); links
+    between published files stay relative to the site root, so a copy of the site works anywhere.
+    """
+    url = os.environ.get(SITE_URL_VARIABLE) or DEFAULT_SITE_URL
+    return url if url.endswith("/") else url + "/"
+
+
+def absolute(path: str) -> str:
+    """`path` (relative to the site root) as an absolute URL under `site_url()`."""
+    return site_url() + path
 
 
 def api_index() -> str:
@@ -76,6 +97,16 @@ def fhir_value_set(number: str, revision: str | None = None) -> str:
     if revision is None:
         return f"{API_ROOT}/fhir/ValueSet-{number}.json"
     return f"{API_ROOT}/fhir/ValueSet-{number}-{revision}.json"
+
+
+def fhir_identifier_system() -> str:
+    """The `identifier.system` of the policies' FHIR resources: policy numbers are identifiers under the list of policies (absolute)."""
+    return absolute(page_policies())
+
+
+def fhir_effective_period_extension() -> str:
+    """The URL of our FHIR extension that gives a ValueSet its revision's window in effect (R4 has no `effectivePeriod` element on ValueSet)."""
+    return absolute("fhir/StructureDefinition/effective-period")
 
 
 def feed_atom() -> str:

@@ -304,14 +304,28 @@ def _target(out_dir: Path, path: str) -> Path:
     return out_dir.joinpath(*safe_relative(path).parts)
 
 
-def write_files_stamped(out_dir: Path, files: Mapping[str, bytes]) -> dict[str, Stamp]:
-    """Write files into a folder being filled (not yet published); their stamps."""
+MtimeOf = Callable[[str], int | None]
+"""The modification time (nanoseconds) to give the file at a path; None: the time of writing."""
+
+
+def write_files_stamped(out_dir: Path, files: Mapping[str, bytes], mtime_of: MtimeOf | None = None) -> dict[str, Stamp]:
+    """Write files into a folder being filled (not yet published), modified at `mtime_of(path)` if given; their stamps."""
     stamps: dict[str, Stamp] = {}
     for path, content in files.items():
         target = _target(out_dir, path)
         _write_bytes(target, content)
+        mtime_ns = mtime_of(path) if mtime_of is not None else None
+        if mtime_ns is not None:
+            os.utime(target, ns=(mtime_ns, mtime_ns))
         stamps[path] = stamp(target)
     return stamps
+
+
+def set_mtimes(folder: Path, mtime_ns: int) -> None:
+    """Give every file under `folder` the modification (and access) time `mtime_ns`: see `generators.build.output_mtime_ns`."""
+    for where, _, names in os.walk(folder):
+        for name in names:
+            os.utime(os.path.join(where, name), ns=(mtime_ns, mtime_ns), follow_symlinks=False)
 
 
 def _write_bytes(target: Path, content: bytes) -> None:
@@ -338,12 +352,15 @@ def _make_folders(folder: Path) -> None:
         os.chmod(made, FOLDER_MODE)
 
 
-def replace_file(out_dir: Path, path: str, content: bytes) -> Stamp:
-    """Replace one file of a published folder atomically (readers see old or new bytes); its stamp."""
+def replace_file(out_dir: Path, path: str, content: bytes, mtime_of: MtimeOf | None = None) -> Stamp:
+    """Replace one file of a published folder atomically (readers see old or new bytes), modified at `mtime_of(path)` if given; its stamp."""
     target = _target(out_dir, path)
     temporary = target.with_name(f".{target.name}.policykb-new")
     _write_bytes(temporary, content)
     os.chmod(temporary, FILE_MODE)
+    mtime_ns = mtime_of(path) if mtime_of is not None else None
+    if mtime_ns is not None:
+        os.utime(temporary, ns=(mtime_ns, mtime_ns))
     os.replace(temporary, target)
     return stamp(target)
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import shutil
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from generators.build import epoch_of
 from generators.render.json_api import render_api
 from generators.validate import load_library
 
@@ -42,6 +44,20 @@ def test_exporting_again_over_the_previous_output_changes_nothing(tmp_path: Path
     assert run_policykb("--data", DATA, "export", "--out", out, hash_seed="3").returncode == 0
     assert tree_differences(before, snapshot_tree(out)) == []
     assert [p.name for p in tmp_path.iterdir()] == ["out"], "staging or retired folders were left behind"
+
+
+def _mtimes(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_second_export_keeps_every_files_bytes_and_modification_time(tmp_path: Path) -> None:
+    """A web server's Last-Modified and ETag stay the same for unchanged data: each file's time is the as-of date."""
+    out = tmp_path / "out"
+    assert run_policykb("--data", DATA, "export", "--out", out, "--as-of", "2026-03-01").returncode == 0
+    before, times = snapshot_tree(out), _mtimes(out)
+    assert set(times.values()) == {epoch_of(date(2026, 3, 1)) * 1_000_000_000}
+    assert run_policykb("--data", DATA, "export", "--out", out, "--as-of", "2026-03-01", hash_seed="4").returncode == 0
+    assert tree_differences(before, snapshot_tree(out)) == [] and _mtimes(out) == times
 
 
 def test_a_failed_export_in_a_real_process_leaves_the_previous_output_intact(tmp_path: Path) -> None:
@@ -86,6 +102,7 @@ def test_two_site_builds_in_separate_processes_are_byte_identical(two_site_build
         assert expected in one, expected
     assert tree_differences(one, two) == []
     assert not any(str(root).encode() in content for content in one.values()), "a build path leaked into the site"
+    assert set(_mtimes(first_site).values()) == set(_mtimes(second_site).values()) == {epoch_of(date(2026, 3, 1)) * 1_000_000_000}
 
 
 def test_a_failed_site_build_leaves_the_previous_real_site_byte_for_byte_intact(two_site_builds: tuple[Path, Path, Path], tmp_path: Path) -> None:

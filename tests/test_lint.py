@@ -122,3 +122,23 @@ def test_lint_of_invalid_data_reports_the_errors(capsys: pytest.CaptureFixture[s
     edit(REV, "determination: investigational\n", "determination: experimental\n")
     code, _, err = run(capsys, "--data", str(data_copy), "lint")
     assert code == 1 and "statements[2].determination" in err
+
+
+def test_a_flag_that_points_to_no_statement_is_flagged(edit: Callable[[str, str, str], Path], data_copy: Path) -> None:
+    # Statement II of 2026-01-22 no longer not medically necessary: the NMN flags of 0609T-0612T point nowhere.
+    edit(REV, "determination: not_medically_necessary\n", "determination: not_covered\n")
+    found = [w for w in lint(data_copy) if w.code == "flag-without-statement"]
+    assert [(w.file, w.field_path) for w in found] == [(f"policy_data/{REV}", f"codes.cpt.entries[{index}].flags") for index in range(1, 5)]
+    assert found[0].message.startswith("found the flag NMN beside 0609T, but no statement of this revision is not medically necessary")
+
+
+def test_a_code_listed_twice_with_different_flags_is_flagged(edit: Callable[[str, str, str], Path], data_copy: Path) -> None:
+    edit(REV, "      - range_start: C71.0\n", "      - code: C71.3\n        flags: [NMN]\n        description: Parietal lobe\n      - range_start: C71.0\n")
+    [found] = [w for w in lint(data_copy) if w.code == "code-listed-twice"]
+    assert found.field_path.startswith("codes.icd10cm.entries[")
+    assert "found C71.3 listed as C71.0-C71.9 with no flag, and as C71.3 with NMN" in found.message
+
+
+def test_the_same_code_listed_twice_alike_is_not_flagged(edit: Callable[[str, str, str], Path], data_copy: Path) -> None:
+    edit(REV, "      - range_start: C71.0\n", "      - code: C71.3\n        description: Parietal lobe\n      - range_start: C71.0\n")
+    assert [w for w in lint(data_copy) if w.code == "code-listed-twice"] == []

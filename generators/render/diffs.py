@@ -37,7 +37,7 @@ from ..lifecycle import PolicyTimeline
 from ..model import IsoDate, Library, Policy, Revision, RevisionStatus
 from ..text import to_plain
 from . import TerminalCode, render_terminal
-from .json_api import PolicyRef, ApiDocument, dump_model, readable_json, schema_of
+from .json_api import ApiDocument, ApiVersion, PolicyRef, dump_model, readable_json, schema_of
 from .standalone import DIFF_CSS_PATH, policy_breadcrumb, render_standalone_page
 
 
@@ -61,7 +61,7 @@ class RevisionEnd(ApiDocument):
 class DiffDocument(ApiDocument):
     """`api/v1/policies/<number>/diffs/<old>..<new>.json`: what changed between two revisions."""
 
-    api_version: str
+    api_version: ApiVersion
     schema_url: str
     policy: PolicyRef
     old: RevisionEnd = Field(description="The revision compared from.")

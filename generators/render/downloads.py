@@ -60,7 +60,7 @@ from ..lifecycle import PolicyTimeline, RevisionState
 from ..model import CodeSystem, Flag, Library, Policy, Revision, RevisionStatus, policy_sort_key
 from ..text import to_plain
 from . import render_template
-from .json_api import dump_json, dump_model, readable_json, schema_of
+from .json_api import bytes_hash, dump_json, dump_model, readable_json, schema_of
 
 CSV_COLUMNS = (
     "policy",
@@ -453,10 +453,16 @@ def assemble_shard(shard: ShardKey, pieces: list[CodeShardPart]) -> tuple[bytes,
     return b"".join(out), count
 
 
-def code_index_file(code_counts: Mapping[ShardKey, int]) -> bytes:
-    """`codes/index.json`: every shard with its number of codes, in shard order."""
+def code_index_file(code_counts: Mapping[ShardKey, int], hashes: Mapping[ShardKey, str]) -> bytes:
+    """`codes/index.json`: every shard with its number of codes and its content hash (`json_api.content_hash`), in shard order."""
     shards = [
-        CodeShardInfo(system=CodeSystem(system), prefix=prefix, url=urls.api_code_shard(system, prefix), code_count=code_counts[system, prefix])
+        CodeShardInfo(
+            system=CodeSystem(system),
+            prefix=prefix,
+            url=urls.api_code_shard(system, prefix),
+            code_count=code_counts[system, prefix],
+            content_hash=hashes[system, prefix],
+        )
         for system, prefix in sorted(code_counts, key=lambda shard: (_SYSTEM_ORDER[shard[0]], shard[1]))
     ]
     return dump_model(
@@ -479,19 +485,34 @@ def _assemble_shards(parts: list[DownloadsPart], only: Collection[str] | None) -
             pieces.setdefault(shard, []).append(piece)
     files: dict[str, bytes] = {}
     counts: dict[ShardKey, int] = {}
+    hashes: dict[ShardKey, str] = {}
+
+
+    def wanted(path: str) -> bool:
+        return only is None or path in only
+
+    # The code index holds every shard's hash: when it is wanted, every shard is assembled.
+    every_shard = wanted(urls.api_code_index())
     for shard, shard_pieces in pieces.items():
         url = urls.api_code_shard(*shard)
-        if only is not None and url not in only:
-            counts[shard] = len({code for piece in shard_pieces for code, *_ in piece.codes})
+        if not (every_shard or wanted(url)):
             continue
-        files[url], counts[shard] = assemble_shard(shard, shard_pieces)
-    files[urls.api_code_index()] = code_index_file(counts)
+        content, counts[shard] = assemble_shard(shard, shard_pieces)
+        hashes[shard] = bytes_hash(content)
+        if wanted(url):
+            files[url] = content
+    if every_shard:
+        files[urls.api_code_index()] = code_index_file(counts, hashes)
     return files
 
 
-@cache
 def _code_schemas() -> dict[str, bytes]:
-    # The schemas depend on the code only.
+    return _code_schemas_under(urls.site_url())
+
+
+@cache
+def _code_schemas_under(site_url: str) -> dict[str, bytes]:
+    # The schemas depend on the code and the site's URL (their `$id`) only.
     return {
         urls.api_schema("code-index"): readable_json(schema_of("code-index", CodeShardIndexDocument)),
         urls.api_schema("code-shard"): readable_json(schema_of("code-shard", CodeShardDocument)),
@@ -499,6 +520,10 @@ def _code_schemas() -> dict[str, bytes]:
 
 
 # --------------------------------------------------------------------------- FHIR
+
+
+#: Who publishes the site's files (the feed's author, the ValueSets' publisher).
+PUBLISHER = "Medical policy knowledge base"
 
 
 def _fhir_name(number: str) -> str:
@@ -509,9 +534,15 @@ def _fhir_name(number: str) -> str:
 def value_set(timeline: PolicyTimeline, revision: Revision, codes: list[_Code] | None = None) -> dict[str, Any]:
     """The FHIR R4 ValueSet of the codes of one revision of the timeline's policy, as JSON data.
 
-    Its `status` follows the revision's state on the as-of date: `active` for the revision in
-    effect, `draft` for an upcoming one (approved, not yet in effect), `retired` otherwise.
-    `codes` is `_policy_codes(timeline)`, when the caller has it already.
+    A canonical resource: `url` is the absolute address of the policy's ValueSet file, `version`
+    the revision, `identifier` the policy number (system: `urls.fhir_identifier_system`). Its
+    `status` follows the revision's state on the as-of date: `active` for the revision in
+    effect, `draft` for an upcoming one (approved, not yet in effect), `retired` otherwise. Its
+    window in effect is the extension `urls.fhir_effective_period_extension` (a Period), as R4
+    has no `effectivePeriod` on ValueSet. `compose` has one include per code system (with the
+    ICD-10-CM release as its version); `expansion` lists every code, ICD-10-CM range members
+    included, stamped with the as-of date. `codes` is `_policy_codes(timeline)`, when the
+    caller has it already.
     """
     policy = timeline.policy
     if codes is None:
@@ -521,14 +552,13 @@ def value_set(timeline: PolicyTimeline, revision: Revision, codes: list[_Code] |
         if any(entry.revision.revision is revision for entry in code.entries):
             concepts.setdefault(code.system, []).append({"code": code.code, "display": code.description})
     include: list[dict[str, Any]] = []
+    contains: list[dict[str, str]] = []
     for system in CodeSystem:
         if system not in concepts:
             continue
-        block: dict[str, Any] = {"system": system.uri}
-        if system is CodeSystem.ICD10CM:
-            block["version"] = icd10.CODE_SET_RELEASE
-        block["concept"] = concepts[system]
-        include.append(block)
+        version = {"version": icd10.CODE_SET_RELEASE} if system is CodeSystem.ICD10CM else {}
+        include.append({"system": system.uri, **version, "concept": concepts[system]})
+        contains += [{"system": system.uri, **version, **concept} for concept in concepts[system]]
     state = timeline.state(revision)
     effective = revision.effective_date.isoformat() if revision.effective_date else "not known"
     description = (
@@ -539,22 +569,28 @@ def value_set(timeline: PolicyTimeline, revision: Revision, codes: list[_Code] |
         f"are in the code index, {urls.api_code_index()} and its shards. CPT and HCPCS codes are checked for format only."
     )
     copyrights = [table.copyright for _, table in revision.codes.tables() if table.copyright]
+    window = timeline.window_of(revision)
+    period = {"start": window.start.isoformat(), **({"end": window.end.isoformat()} if window.end else {})} if window is not None else None
     document: dict[str, Any] = {
         "resourceType": "ValueSet",
         "id": f"policy-{policy.number}",
-        "identifier": [{"use": "official", "value": policy.number}],
+        **({"extension": [{"url": urls.fhir_effective_period_extension(), "valuePeriod": period}]} if period is not None else {}),
+        "url": urls.absolute(urls.fhir_value_set(policy.number)),
+        "identifier": [{"use": "official", "system": urls.fhir_identifier_system(), "value": policy.number}],
         "version": revision.key,
         "name": _fhir_name(policy.number),
         "title": f"{policy.number} {to_plain(policy.title)}: codes",
         "status": _FHIR_STATUS.get(state, "retired"),
         "experimental": False,
-        "date": revision.key,
+        "date": _last_updated(revision).isoformat(),
+        "publisher": PUBLISHER,
         "description": description,
     }
     if copyrights:
         document["copyright"] = " ".join(copyrights)
     if include:  # FHIR requires at least one include; a policy without codes has no compose
         document["compose"] = {"include": include}
+        document["expansion"] = {"timestamp": f"{timeline.as_of.isoformat()}T00:00:00Z", "total": len(contains), "contains": contains}
     return document
 
 
@@ -580,6 +616,7 @@ class FeedEntry:
 
     id: str
     title: str
+    published: str
     updated: str
     page_href: str
     json_href: str
@@ -589,8 +626,13 @@ class FeedEntry:
     summary: str
 
 
+def _last_updated(revision: Revision) -> date:
+    """When the revision was last changed: its approval, or its newest correction made in place."""
+    return max([revision.revision, *(c.date for c in revision.corrections)])
+
+
 def _timestamp(revision: Revision) -> str:
-    return f"{revision.key}T00:00:00Z"
+    return f"{_last_updated(revision).isoformat()}T00:00:00Z"
 
 
 def _entry_summary(timeline: PolicyTimeline, revision: Revision) -> str:
@@ -605,6 +647,7 @@ def _entry_summary(timeline: PolicyTimeline, revision: Revision) -> str:
         parts.append("Effective date not known.")
     if revision.status is RevisionStatus.RECONSTRUCTED:
         parts.append("This revision's text is reconstructed from a later one; see its provenance.")
+    parts += [f"Corrected on {c.date.isoformat()}: {to_plain(c.what)} ({to_plain(c.why)})" for c in revision.corrections]
     return " ".join(parts)
 
 
@@ -618,6 +661,7 @@ def policy_feed_entries(timeline: PolicyTimeline) -> list[tuple[tuple[int, ...],
         entry = FeedEntry(
             id=f"urn:policykb:policy:{policy.number}:revision:{revision.key}",
             title=f"{policy.number} {to_plain(policy.title)}: revision {revision.key}",
+            published=f"{revision.key}T00:00:00Z",
             updated=_timestamp(revision),
             page_href=page,
             json_href=urls.api_revision(policy.number, revision.key),
@@ -637,7 +681,7 @@ def _feed_head(updated: str) -> bytes:
         "title": "Medical policy revisions",
         "subtitle": "Each new revision of a medical policy, its summary of changes and what changed.",
         "updated": updated,
-        "author": "Medical policy knowledge base",
+        "author": PUBLISHER,
         "self_href": urls.feed_atom(),
         "home_href": "./",
     }

@@ -48,7 +48,7 @@ from ..model import CodeEntry, CodeSystem, Determination, Library, Policy, Revis
 from ..text import long_date, to_attribute, to_plain
 from . import environment, render_template
 from .diffs import is_published_pair
-from .json_api import PolicySummary, policy_summary, readable_json
+from .json_api import PolicySummary, policy_api_part, readable_json
 from .standalone import policy_breadcrumb, relative_url, render_standalone_page
 
 TEMPLATES = "site"
@@ -167,11 +167,11 @@ class PolicyListing:
         return list(zip(self.revision_keys, self.revision_keys[1:], strict=False))
 
 
-def policy_listing(timeline: PolicyTimeline) -> PolicyListing:
-    """The listing of the timeline's policy for `render_library_pages`."""
+def policy_listing(timeline: PolicyTimeline, summary: PolicySummary | None = None) -> PolicyListing:
+    """The listing of the timeline's policy for `render_library_pages`; `summary` is its `policy_api_part`'s, when the caller has it."""
     policy = timeline.policy
     return PolicyListing(
-        summary=policy_summary(timeline),
+        summary=summary if summary is not None else policy_api_part(timeline).summary,
         revision_keys=tuple(r.key for r in policy.revisions),
         approval_count=len(policy.history.committee_approval_dates),
         upcoming=tuple(_upcoming_change(timeline, revision) for revision in timeline.upcoming),
