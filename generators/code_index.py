@@ -5,9 +5,11 @@ systems. Every CPT, HCPCS and ICD-10-CM code of every stored revision is indexed
 ICD-10-CM range is expanded to the billable codes it covers (`generators.icd10`), each with
 its official description and the range it matched inside.
 
-The statement context of a listing is derived from its flags, without extra data: the flag
-NMN points to the statements whose determination is `not_medically_necessary`, E/I to those
-that are `investigational`. An unflagged code has no derivable statement context.
+Which statements a listing belongs to, and how that is known, is its `basis`: `stated` when
+the code's entry names them (`statements:` in the data); else `flag` when its flags point to
+some (NMN to the statements whose determination is `not_medically_necessary`, E/I to those
+that are `investigational`); else `policy`: the code is listed by the policy as a whole, and
+no statement is named.
 
 `build_code_index(library)` gives the whole index in memory (`policykb lookup` reads it). It
 is published as shards (see `generators.render.downloads`), so the code lookup page fetches
@@ -69,6 +71,13 @@ _SYSTEM_URI_DOC = "The HL7 code-system URI."
 _CODE_DOC = "The code as written in the code set (ICD-10-CM with its dot)."
 _DESCRIPTION_DOC = "Official description for ICD-10-CM; for CPT and HCPCS the one printed beside the code by itself in the newest such listing (policies by number, then revisions), else the range description of the newest listing."
 _LISTINGS_DOC = "Listings, by policy number then revision (oldest first)."
+_BASIS_DOC = (
+    "How the statements are known: stated (the policy's data names them), flag (the flags point to them: NMN to the "
+    "not-medically-necessary statements, E/I to the investigational ones), or policy (no statement: the code is listed "
+    "by the policy as a whole)."
+)
+StatementBasis = Literal["stated", "flag", "policy"]
+"""How a listing's statements are known (see `_BASIS_DOC`)."""
 _STATE_DOC = (
     "The revision's state on the build's as-of date (index.json as_of): in_effect, upcoming (approved, takes effect later), "
     "superseded, never_in_effect or retired."
@@ -103,7 +112,8 @@ class CodeListing(ApiDocument):
     via_range: str | None = Field(description="The range the code matched inside, e.g. C71.0-C71.9; null for a code listed by itself.")
     listed_description: str = Field(description="The description printed beside the code or range (plain text).")
     flags: list[FlagUse] = Field(description="Flags printed beside the code or range.")
-    statements: list[StatementRef] = Field(description="Statements the flags point to (NMN: not medically necessary, E/I: investigational).")
+    statements: list[StatementRef] = Field(description="Statements the code belongs to: named by the data, else those its flags point to; see basis.")
+    basis: StatementBasis = Field(description=_BASIS_DOC)
     links: Links = Field(description="The revision as JSON and as a page.")
 
 
@@ -149,7 +159,7 @@ class ShardRevision(ApiDocument):
     state: RevisionState = Field(description=_STATE_DOC)
     window: Window = Field(description="When this revision is in effect (see the policy file's windows).")
     flags: list[FlagUse] = Field(description="The legend's meaning of each flag that its listings in this shard carry.")
-    statements: list[StatementRef] = Field(description="The statements those flags point to, in the revision's order.")
+    statements: list[StatementRef] = Field(description="The statements its listings in this shard belong to (named or pointed to by flags), in the revision's order.")
     links: Links = Field(description="The revision as JSON and as a page.")
 
 
@@ -175,7 +185,8 @@ class ShardListing(ApiDocument):
     via_range: str | None = Field(description="The range the code matched inside, e.g. C71.0-C71.9; null for a code listed by itself.")
     listed_description: str = Field(description="The description printed beside the code or range (plain text).")
     flags: list[Flag] = Field(description="Flags printed beside the code or range; their meanings are in each revision's `flags`.")
-    statements: list[str] = Field(description="IDs of the statements the flags point to (NMN: not medically necessary, E/I: investigational); their numbers are in each revision's `statements`.")
+    statements: list[str] = Field(description="IDs of the statements the code belongs to (see basis); their numbers are in each revision's `statements`.")
+    basis: StatementBasis = Field(description=_BASIS_DOC)
 
 
 class ShardCode(ApiDocument):
@@ -259,6 +270,7 @@ def records_from_shard(shard: CodeShardDocument) -> list[CodeRecord]:
                         listed_description=listing.listed_description,
                         flags=[FlagUse(flag=flag, meaning=meanings[flag]) for flag in listing.flags],
                         statements=[statements[id_] for id_ in listing.statements],
+                        basis=listing.basis,
                         links=revision.links,
                     )
                 )
@@ -313,6 +325,7 @@ class ListedRevision:
     links: Links
     meanings: dict[Flag, str]
     _refs: dict[tuple[Flag, ...], tuple[list[FlagUse], list[StatementRef]]] = field(default_factory=dict, init=False, repr=False)
+    _named: dict[tuple[str, ...], list[StatementRef]] = field(default_factory=dict, init=False, repr=False)
 
     def revision_fields(self) -> dict[str, Any]:
         """The fields of a shard's `ShardRevision` that come from the revision alone (all but flags and statements)."""
@@ -334,6 +347,22 @@ class ListedRevision:
             refs = self._refs[flags] = (uses, _statements_for(self.revision, list(flags)))
         return refs
 
+    def statement_refs(self, ids: tuple[str, ...]) -> list[StatementRef]:
+        """The statements with these IDs, in the revision's order; built once per set of IDs, like `flag_refs`."""
+        refs = self._named.get(ids)
+        if refs is None:
+            refs = self._named[ids] = [
+                StatementRef(id=s.id, number=s.number, determination=s.determination) for s in self.revision.statements if s.id in ids
+            ]
+        return refs
+
+    def listing_basis(self, flags: tuple[Flag, ...], named: tuple[str, ...]) -> tuple[list[FlagUse], list[StatementRef], StatementBasis]:
+        """An entry's flags with their meanings, its statements and how they are known: named, else by its flags, else none."""
+        uses, flagged = self.flag_refs(flags)
+        if named:
+            return uses, self.statement_refs(named), "stated"
+        return (uses, flagged, "flag") if flagged else (uses, [], "policy")
+
 
 @dataclass(eq=False, slots=True)
 class ListedEntry:
@@ -349,7 +378,8 @@ class ListedEntry:
         via_range: The range as printed; None for a code listed by itself.
         listed_description: The description printed beside it (plain text).
         flags: Flags printed beside it, with their meanings.
-        statements: The statements the flags point to.
+        statements: The statements it belongs to (see `basis`).
+        basis: How they are known: `stated`, `flag` or `policy`.
     """
 
     revision: ListedRevision
@@ -358,6 +388,7 @@ class ListedEntry:
     listed_description: str
     flags: list[FlagUse]
     statements: list[StatementRef]
+    basis: StatementBasis
 
 
 PolicyEntries = dict[tuple[CodeSystem, str], list[ListedEntry]]
@@ -393,7 +424,7 @@ def policy_entries(timeline: PolicyTimeline) -> PolicyEntries:
                     codes, via_range = [str(entry.code)], None
                 else:
                     codes, via_range = _members(system, entry.range_start, entry.range_end)
-                flags, statements = listed.flag_refs(tuple(entry.flags))
+                flags, statements, basis = listed.listing_basis(tuple(entry.flags), tuple(entry.statements))
                 item = ListedEntry(
                     revision=listed,
                     listed_as=entry.display,
@@ -401,6 +432,7 @@ def policy_entries(timeline: PolicyTimeline) -> PolicyEntries:
                     listed_description=to_plain(entry.description),
                     flags=flags,
                     statements=statements,
+                    basis=basis,
                 )
                 for code in codes:
                     found.setdefault((system, code), []).append(item)
@@ -427,6 +459,7 @@ def policy_listings(timeline: PolicyTimeline) -> dict[tuple[CodeSystem, str], li
                 listed_description=entry.listed_description,
                 flags=entry.flags,
                 statements=entry.statements,
+                basis=entry.basis,
             )
         return found
 

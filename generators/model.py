@@ -436,6 +436,14 @@ class CodeEntry(_PerCodeSystem, Generic[CodeT]):
     range_end: CodeT | None = Field(default=None, description="Last code of an inclusive range, e.g. C71.9.")
     flags: list[Flag] = Field(default_factory=list, description="Flags printed beside the code (NMN, E/I).", json_schema_extra={"uniqueItems": True})
     description: Text = Field(description="The description as printed.")
+    statements: list[Slug] = Field(
+        default_factory=list,
+        description=(
+            "IDs of the statements of this revision the code belongs to, when the document says so. Left empty, the build "
+            "derives them from the flags (basis flag), or the code is listed by the policy as a whole (basis policy)."
+        ),
+        json_schema_extra={"uniqueItems": True},
+    )
 
     model_config = ConfigDict(
         json_schema_extra={

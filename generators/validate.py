@@ -218,6 +218,7 @@ def check_revision(revision: Revision, document: LoadedDocument) -> list[Diagnos
                 )
 
     legend = {entry.flag for entry in revision.codes.legend}
+    statement_ids = [statement.id for statement in revision.statements]
     for system, table in revision.codes.tables():
         seen: Counter[str] = Counter(entry.display for entry in table.entries)
         for e_index, entry in enumerate(table.entries):
@@ -228,6 +229,15 @@ def check_revision(revision: Revision, document: LoadedDocument) -> list[Diagnos
                 if flag not in legend:
                     problems.append(
                         document.diagnostic(base + ("flags", f_index), f"found the flag {flag.value}, which the legend does not explain; expected a legend entry for it in codes.legend", "flag-without-legend")
+                    )
+            for s_index, statement_id in enumerate(entry.statements):
+                if statement_id not in statement_ids:
+                    problems.append(
+                        document.diagnostic(
+                            base + ("statements", s_index),
+                            f"found the statement {statement_id!r}, which is not a statement of this revision; expected one of: {', '.join(statement_ids)}",
+                            "unknown-reference",
+                        )
                     )
     if revision.effective_date is not None and revision.effective_date < revision.revision and not revision.effective_before_approval_allowed:
         problems.append(

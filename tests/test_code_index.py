@@ -241,3 +241,41 @@ def test_lookup_of_an_unlisted_code_says_so_and_fails(capsys: pytest.CaptureFixt
     code, out, err = run(capsys, "lookup", query)
     assert code == 1 and out == ""
     assert words in err and "Traceback" not in err
+
+
+def test_every_listing_says_how_its_statements_are_known(index: CodeIndexDocument) -> None:
+    (record,) = lookup(index, "0611T")
+    assert sorted((listing.revision.isoformat(), listing.basis, tuple(s.id for s in listing.statements)) for listing in record.listings) == [
+        ("2025-01-23", "flag", ("investigational-other-indications",)),
+        ("2026-01-22", "flag", ("spine-not-medically-necessary",)),
+    ]
+    for query in ("76390", "C71.3"):  # unflagged: listed by the policy as a whole
+        (record,) = lookup(index, query)
+        assert {(listing.basis, tuple(listing.statements)) for listing in record.listings} == {("policy", ())}
+
+
+UNFLAGGED = '      - code: "76390"\n        description: Magnetic resonance spectroscopy\n'
+
+
+def test_statements_named_in_the_data_are_stated(edit: Callable[[str, str, str], Path], data_copy: Path) -> None:
+    from generators.validate import load_library
+
+    edit("6.01.03/revisions/2026-01-22.yaml", UNFLAGGED, UNFLAGGED + "        statements: [mrs-medically-appropriate]\n")
+    library = load_library(data_copy)
+    (record,) = lookup(build_code_index(library, AS_OF), "76390")
+    current = next(listing for listing in record.listings if listing.revision.isoformat() == "2026-01-22")
+    assert (current.basis, [(s.number, s.id) for s in current.statements]) == ("stated", [("I", "mrs-medically-appropriate")])
+    shard = json.loads(render_downloads(library, AS_OF)["api/v1/codes/cpt/763.json"])
+    assert shard["policies"]["6.01.03"]["revisions"]["2026-01-22"]["statements"] == [
+        {"id": "mrs-medically-appropriate", "number": "I", "determination": "medically_appropriate"}
+    ]
+    assert [(listing["basis"], listing["statements"]) for listing in shard["codes"][0]["listings"]] == [("policy", []), ("stated", ["mrs-medically-appropriate"])]
+
+
+def test_a_statement_the_revision_does_not_have_is_refused_with_its_location(
+    edit: Callable[[str, str, str], Path], data_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit("6.01.03/revisions/2026-01-22.yaml", UNFLAGGED, UNFLAGGED + "        statements: [no-such-statement]\n")
+    assert main(["--data", str(data_copy), "validate"]) == 1
+    err = capsys.readouterr().err
+    assert "2026-01-22.yaml:" in err and "codes.cpt.entries[0].statements[0]" in err and "'no-such-statement'" in err

@@ -114,7 +114,7 @@ def _hostile_entry(library: Library, text: str) -> ListedEntry:
     listed = replace(next(iter(policy_entries(timeline(library.policies[0])).values()))[0].revision, policy=text)
     flags = [FlagUse(flag=Flag.EI, meaning=text), FlagUse(flag=Flag.NMN, meaning=text)]
     statements = [StatementRef(id=text, number="I", determination=Determination.INVESTIGATIONAL)]
-    return ListedEntry(revision=listed, listed_as=text, via_range=text, listed_description=text, flags=flags, statements=statements)
+    return ListedEntry(revision=listed, listed_as=text, via_range=text, listed_description=text, flags=flags, statements=statements, basis="flag")
 
 
 @pytest.mark.parametrize("text", [HOSTILE_TEXT, "".join(chr(i) for i in range(1, 0x3000)) + "\U0001f600\u2028\u2029\ufeff"])
@@ -129,10 +129,11 @@ def test_listing_lines_and_code_heads_are_what_the_shard_models_write(library: L
         listed_description=text,
         flags=[Flag.EI, Flag.NMN],
         statements=[text],
+        basis="flag",
     )
     assert _listing_line((entry, later)) == listing.model_dump_json().encode("utf-8")
-    alone = ShardListing(policy=entry.revision.policy, revisions=[entry.revision.revision.revision], listed_as="0611T", via_range=None, listed_description="", flags=[], statements=[])
-    assert _listing_line((ListedEntry(entry.revision, "0611T", None, "", [], []),)) == alone.model_dump_json().encode("utf-8")
+    alone = ShardListing(policy=entry.revision.policy, revisions=[entry.revision.revision.revision], listed_as="0611T", via_range=None, listed_description="", flags=[], statements=[], basis="policy")
+    assert _listing_line((ListedEntry(entry.revision, "0611T", None, "", [], [], "policy"),)) == alone.model_dump_json().encode("utf-8")
     for source in ("code_set", "policy"):
         code = _Code(CodeSystem.CPT, text, [entry], text, source)  # type: ignore[arg-type]
         record = ShardCode(code=text, description=text, description_source=source, listings=[])  # type: ignore[arg-type]

@@ -328,6 +328,7 @@ def _same_listing(entry: ListedEntry, other: ListedEntry) -> bool:
         and entry.listed_description == other.listed_description
         and [use.flag for use in entry.flags] == [use.flag for use in other.flags]
         and [statement.id for statement in entry.statements] == [statement.id for statement in other.statements]
+        and entry.basis == other.basis
     )
 
 
@@ -357,6 +358,7 @@ def _listing_line(run: tuple[ListedEntry, ...]) -> bytes:
         "listed_description": entry.listed_description,
         "flags": [use.flag.value for use in entry.flags],
         "statements": [statement.id for statement in entry.statements],
+        "basis": entry.basis,
     }
     return _json(listing)
 
@@ -367,13 +369,13 @@ def _code_head(code: _Code) -> bytes:
     return _json(record).removesuffix(b"]}")
 
 
-def _shard_revision(listed: ListedRevision, flags: Collection[Flag]) -> bytes:
-    """The entry (`"<revision>":{...}`) of a policy's `revisions` in a shard, for a revision whose listings there carry `flags`.
+def _shard_revision(listed: ListedRevision, flags: Collection[Flag], statement_ids: Collection[str]) -> bytes:
+    """The entry (`"<revision>":{...}`) of a policy's `revisions` in a shard, for a revision whose listings there carry `flags` and name `statement_ids`.
 
-    Its flags are in the order of `Flag`; the statements they point to are in the revision's
-    order, so they are those that the listings point to.
+    Its flags are in the order of `Flag`, its statements in the revision's order.
     """
-    uses, statements = listed.flag_refs(tuple(sorted(flags, key=_FLAG_ORDER.__getitem__)))
+    uses, _ = listed.flag_refs(tuple(sorted(flags, key=_FLAG_ORDER.__getitem__)))
+    statements = listed.statement_refs(tuple(sorted(statement_ids)))
     revision = ShardRevision(**listed.revision_fields(), flags=uses, statements=statements)
     return b'"' + listed.revision.key.encode("ascii") + b'":' + revision.model_dump_json().encode("utf-8")
 
@@ -387,9 +389,9 @@ def _shard_policy(revisions: list[bytes], policy: str, title: str) -> bytes:
 def _shard_parts(policy: Policy, codes: list[_Code]) -> dict[ShardKey, CodeShardPart]:
     """`policy`'s part of every shard it lists codes in (`codes`: its codes by system then code)."""
     shard_codes: dict[ShardKey, list[tuple[str, bool, bytes, bytes]]] = {}
-    shard_flags: dict[ShardKey, dict[ListedRevision, set[Flag]]] = {}
+    shard_flags: dict[ShardKey, dict[ListedRevision, tuple[set[Flag], set[str]]]] = {}
     # The codes of a range share their runs of entries: each run is serialised once.
-    run_lines: dict[tuple[ListedEntry, ...], tuple[bytes, frozenset[Flag]]] = {}
+    run_lines: dict[tuple[ListedEntry, ...], tuple[bytes, frozenset[Flag], frozenset[str]]] = {}
     for code in codes:
         shard = (code.system.value, shard_prefix(code.code))
         flags_by_revision = shard_flags.setdefault(shard, {})
@@ -397,22 +399,25 @@ def _shard_parts(policy: Policy, codes: list[_Code]) -> dict[ShardKey, CodeShard
         for run in _listing_runs(code.entries):
             found = run_lines.get(run)
             if found is None:
-                found = run_lines[run] = (_listing_line(run), frozenset(use.flag for use in run[0].flags))
-            line, flags = found
+                found = run_lines[run] = (_listing_line(run), frozenset(use.flag for use in run[0].flags), frozenset(s.id for s in run[0].statements))
+            line, flags, statement_ids = found
             lines.append(line)
             for entry in run:
-                flags_by_revision.setdefault(entry.revision, set()).update(flags)
+                revision_flags, revision_statements = flags_by_revision.setdefault(entry.revision, (set(), set()))
+                revision_flags.update(flags)
+                revision_statements.update(statement_ids)
         listed_alone = any(entry.via_range is None for entry in code.entries)
         shard_codes.setdefault(shard, []).append((code.code, listed_alone, _code_head(code), b",\n".join(lines)))
-    # A revision's entry depends only on the flags its listings in the shard carry: few kinds per revision.
-    entries: dict[tuple[ListedRevision, frozenset[Flag]], bytes] = {}
+    # A revision's entry depends only on the flags and statements of its listings in the shard: few kinds per revision.
+    entries: dict[tuple[ListedRevision, frozenset[Flag], frozenset[str]], bytes] = {}
     parts = {}
     for shard, flags_by_revision in shard_flags.items():
         table = []
         for listed in sorted(flags_by_revision, key=operator.attrgetter("index")):
-            key = (listed, frozenset(flags_by_revision[listed]))
+            revision_flags, revision_statements = flags_by_revision[listed]
+            key = (listed, frozenset(revision_flags), frozenset(revision_statements))
             if key not in entries:
-                entries[key] = _shard_revision(listed, key[1])
+                entries[key] = _shard_revision(listed, key[1], key[2])
             table.append(entries[key])
         parts[shard] = CodeShardPart(policy=_shard_policy(table, policy.number, policy.title), codes=tuple(shard_codes[shard]))
     return parts
