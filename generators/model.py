@@ -51,6 +51,11 @@ MAX_STATEMENTS = 399
 LAST_STATEMENT_NUMBER = "CCCXCIX"
 
 
+def json_schema_pattern(regex: re.Pattern[str]) -> str:
+    """A pattern of ours as JSON Schema writes it (ECMA-262): `\\Z` (end of text, in Python) is `$` there."""
+    return regex.pattern.replace("\\Z", "$")
+
+
 #: The dates policykb publishes. The build stamps its files with the newest date of the data
 #: (`SOURCE_DATE_EPOCH`; the sitemap's gzip header holds an unsigned 32-bit time, 1970 to
 #: 2106-02-07) and computes the day before a date (`generators.timeline`): a date outside this
@@ -83,7 +88,7 @@ def _parse_date(value: Any) -> Any:
 IsoDate = Annotated[
     date,
     BeforeValidator(_parse_date),
-    WithJsonSchema({"type": "string", "format": "date", "pattern": _ISO_DATE.pattern}),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": json_schema_pattern(_ISO_DATE)}),
 ]
 
 
@@ -116,7 +121,7 @@ class _pattern(GroupedMetadata):  # noqa: N801 - reads as the function it replac
             return value
 
         yield AfterValidator(check)
-        yield WithJsonSchema({"type": "string", "pattern": regex.pattern})
+        yield WithJsonSchema({"type": "string", "pattern": json_schema_pattern(regex)})
 
 
 def _printable_text(value: str) -> str:
@@ -577,7 +582,7 @@ class Revision(Model):
     )
     next_review: YearMonth | None = Field(description="Next review date (month precision); null when not known.")
     preamble: Preamble
-    statements: list[Statement] = Field(min_length=1, description=f"Policy statements in printed order, at most {MAX_STATEMENTS}.")
+    statements: list[Statement] = Field(min_length=1, description=f"Policy statements in printed order, at most {MAX_STATEMENTS}.", json_schema_extra={"maxItems": MAX_STATEMENTS})
     related_policies: list[RelatedPolicyGroup] = Field(default_factory=list)
     policy_guidelines: list[Text] = Field(default_factory=list, description="Paragraphs of the policy guidelines.")
     description: list[Text] = Field(min_length=1, description="Paragraphs of the description.")

@@ -201,11 +201,11 @@ def test_a_failure_during_an_incremental_update_publishes_nothing(data: Path, tm
     replaced: list[str] = []
     real_replace_file = pipeline_module.replace_file
 
-    def disk_full_after_one_file(out_dir: Path, path: str, content: bytes) -> tuple[int, int]:
+    def disk_full_after_one_file(out_dir: Path, path: str, content: bytes, mtime_of: object = None) -> tuple[int, int]:
         if replaced:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(out_dir / path))
         replaced.append(path)
-        return real_replace_file(out_dir, path, content)
+        return real_replace_file(out_dir, path, content, mtime_of)
 
     monkeypatch.setattr(pipeline_module, "replace_file", disk_full_after_one_file)
     with pytest.raises(OSError):
