@@ -24,7 +24,6 @@ from generators.model import Library
 from generators.render.json_api import render_api
 from generators.render.site import render_site_pages
 from generators.search import BUNDLE_FOLDER
-from generators.text import to_plain
 
 from .conftest import DATA, ROOT, AS_OF
 
@@ -102,30 +101,6 @@ def test_every_json_link_leads_to_a_json_document(built_site: Path) -> None:
     for page, links in found.items():
         for link in links:
             json.loads((built_site / page).parent.joinpath(link).read_text(encoding="utf-8"))
-
-
-def test_search_index_holds_codes_whole_and_leaves_archived_revisions_out(built_site: Path) -> None:
-    index = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))
-    separator = re.compile(index["config"]["separator"])
-    policy_text = " ".join(doc["title"] + " " + doc["text"] for doc in index["docs"] if doc["location"].startswith("policies/6.01.03/#"))
-    tokens = {token.lower() for token in separator.split(policy_text) if token}
-    for code in ("76390", "0611T", "C71.3", "C79.40", "G46.4", "Spectroscopy"):
-        assert code.lower() in tokens, code
-    assert not [doc["location"] for doc in index["docs"] if "/revisions/" in doc["location"]]
-
-
-def test_search_index_is_lean_policies_by_title_statements_and_codes(library: Library, built_site: Path) -> None:
-    """Diff and history pages and the long reading sections stay out: at 1,000 policies they were most of the index."""
-    index = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))
-    locations = [doc["location"] for doc in index["docs"]]
-    assert not [location for location in locations if "/diffs/" in location or "/history/" in location]
-    policy_sections = {location.partition("#")[2] for location in locations if location.startswith("policies/6.01.03/")}
-    assert {"policy-statements", "codes", "search-terms"} <= policy_sections
-    assert not policy_sections & {"description", "supportive-literature", "references", "cms", "regulatory-status", "policy-guidelines"}
-    statements = next(doc["text"] for doc in index["docs"] if doc["location"] == "policies/6.01.03/#policy-statements")
-    with_criteria = next(s for s in library.policies[0].newest.statements if s.criteria)
-    assert to_plain(with_criteria.text)[:40] in statements
-    assert to_plain(with_criteria.criteria.children[0].text)[:40] not in statements  # criteria trees stay out
 
 
 def test_sitemap_dates_come_from_the_data(library: Library, built_site: Path) -> None:
