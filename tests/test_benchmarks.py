@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .conftest import ROOT
 
 
@@ -30,3 +32,12 @@ def test_downloads_parts_benchmark_prints_its_figures() -> None:
     assert f"1 policies, 2 revisions, {os.cpu_count()} cores" in done.stdout
     assert "assemble:" in done.stdout and "assemble only what one policy's edit can change" in done.stdout
     assert "code index (api/v1/codes/):" in done.stdout and "shards: median" in done.stdout
+
+
+@pytest.mark.browser
+def test_search_benchmark_prints_bytes_before_and_during_the_first_search_and_times(built_site: Path) -> None:
+    command = [sys.executable, str(ROOT / "benchmarks" / "search.py"), "--site", str(built_site), "--query", "glioma", "--query", "C71.3"]
+    done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
+    assert "before a search:" in done.stdout and "of which search index 0.0 KB" in done.stdout  # nothing of the index before a search
+    assert "first search 'glioma':" in done.stdout and "ms after the last key" in done.stdout
+    assert "then 'C71.3': results" in done.stdout

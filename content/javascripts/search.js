@@ -4,6 +4,7 @@
 // key, and each search fetches only the chunks of the words typed. "/" focuses the box; Escape
 // closes it. A result shows the policy's number and title, then the sections that matched,
 // each linking to the nearest anchor before the match (a code's row, a criterion, a guideline).
+// The extracts of five results are fetched at first (each is a request), five more on demand.
 // A query with no match is tried again with its words shortened by up to three letters, so
 // a typo near the end of a word ("gliomma", "spectroscpy") still finds the page.
 (function () {
@@ -18,7 +19,7 @@
   // Resolved once: Material's instant navigation changes the address but not the header.
   var bundle = new URL(box.getAttribute("data-pkb-search-bundle"), document.baseURI).href;
   var siteRoot = new URL("..", bundle).pathname;
-  var MAX_RESULTS = 10;
+  var PAGE_SIZE = 5;
   var MAX_SECTIONS = 3;
   var PROMPT = meta.textContent;
   var loading = null;
@@ -71,9 +72,38 @@
     return node.innerHTML;
   }
 
-  function render(results, note) {
-    list.textContent = "";
-    meta.textContent = (results.length === 0 ? "No matching policy" : results.length === 1 ? "1 matching policy" : results.length + " matching policies") + (note || "");
+  function summary(total, note) {
+    return (total === 0 ? "No matching policy" : total === 1 ? "1 matching policy" : total + " matching policies") + (note || "");
+  }
+
+  // Show the next results of `found` (their extracts fetched now), with a button for more if any;
+  // with a `heading`, replace the results shown (a new search) once the extracts are in.
+  function more(found, ticket, heading) {
+    var shown = heading === undefined ? list.querySelectorAll(".pkb-search-result").length : 0;
+    var next = found.search.results.slice(shown, shown + PAGE_SIZE);
+    return Promise.all(next.map(function (result) { return result.data(); })).then(function (results) {
+      if (ticket !== latest) return;
+      if (heading !== undefined) {
+        list.textContent = "";
+        meta.textContent = heading;
+      }
+      var button = list.querySelector(".pkb-search-more");
+      if (button) button.remove();
+      append(results);
+      var remaining = found.search.results.length - shown - results.length;
+      if (remaining > 0) {
+        var item = element("li", "md-search-result__item pkb-search-more");
+        var show = element("button", "md-button");
+        show.type = "button";
+        show.textContent = "Show " + Math.min(PAGE_SIZE, remaining) + " more of " + remaining;
+        show.addEventListener("click", function () { more(found, ticket); });
+        item.appendChild(show);
+        list.appendChild(item);
+      }
+    });
+  }
+
+  function append(results) {
     results.forEach(function (data) {
       var item = element("li", "md-search-result__item pkb-search-result");
       var page = element("a", "md-search-result__link");
@@ -128,12 +158,14 @@
         return run(pagefind, query, 1);
       });
     }).then(function (found) {
-      if (!found || ticket !== latest) return null;
-      return Promise.all(found.search.results.slice(0, MAX_RESULTS).map(function (result) { return result.data(); })).then(function (results) {
-        if (ticket !== latest) return;
-        var note = found.tried !== query && results.length ? " for \u201c" + found.tried + "\u2026\u201d (no exact match for \u201c" + query + "\u201d)" : "";
-        render(results, note);
-      });
+      if (ticket !== latest) return null;
+      if (!found || found.search.results.length === 0) {
+        list.textContent = "";
+        meta.textContent = summary(0);
+        return null;
+      }
+      var note = found.tried !== query ? " for \u201c" + found.tried + "\u2026\u201d (no exact match for \u201c" + query + "\u201d)" : "";
+      return more(found, ticket, summary(found.search.results.length, note));
     }).catch(function () {
       if (ticket === latest) meta.textContent = "Search is not available on this copy of the site";
     });
