@@ -14,7 +14,7 @@ stage in a fresh Python process, so that one stage's memory does not inflate the
 - `incremental`: a rebuild of every output after editing one policy, from the state of the
   last build (`--cache`), in-process and through the command line, checked against a clean build;
 - `mkdocs`: `policykb build` (the whole site with `mkdocs build`), its size on disk and the
-  size of its search index (needs `generators.build`).
+  size of its Pagefind search bundle (needs `generators.build`).
 
 A stage whose code is not importable yet is printed as skipped with the reason, so the same
 script runs before and after the site, diff and code-index work is merged.
@@ -265,8 +265,8 @@ def stage_mkdocs(data: Path) -> dict[str, Any]:
         size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
         breakdown = _site_breakdown(out)
         pages = sum(1 for _ in out.rglob("*.html"))
-        index = out / "search" / "search_index.json"
-        index_mb = round(index.stat().st_size / 1e6, 2) if index.exists() else None
+        bundle = out / "pagefind"  # generators.search.BUNDLE_FOLDER: the Pagefind search bundle: on disk, not what a visitor downloads (benchmarks/search.py)
+        index_mb = round(sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file()) / 1e6, 2) if bundle.is_dir() else None
         child = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "seconds": seconds,

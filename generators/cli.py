@@ -47,6 +47,7 @@ from .render import render_terminal
 from .render.diffs import diff_json, diff_text
 from .safety import FolderBusyError, OutputFolderError, check_output_folder, clean_stale_staging, folder_lock
 from .text import for_terminal
+from .search import SearchIndexFailed, index_site
 from .timeline import first_window
 from .validate import load_library
 from .write import link_files_into, replace_dir_atomically, set_mtimes, staging_prefix, write_file_atomically
@@ -181,11 +182,13 @@ def cmd_build(args: argparse.Namespace) -> int:
     `generators.mkdocs_hook`), the other files join the finished site as they are, without
     passing through MkDocs. The site is the same as the hook alone makes (tested). With
     `--cache`, that folder is kept in the cache and only changed policies are rendered again.
+    Pagefind then indexes the finished site for the search box (`generators.search`), before
+    the swap: a site is never published without its search.
     """
     config = args.config.resolve()
     if not config.is_file():
         raise UsageError(f"no MkDocs configuration at {args.config}; run from the repository root or pass --config")
-    progress = Progress(steps=3)
+    progress = Progress(steps=4)
     progress.step(f"Loading, validating and rendering {args.data}/ as of {args.as_of.isoformat()}")
     hand_written = sorted(read_hand_written_paths(mkdocs_docs_dir(config)))
     args.out.resolve().parent.mkdir(parents=True, exist_ok=True)
@@ -211,6 +214,11 @@ def cmd_build(args: argparse.Namespace) -> int:
                 raise BuildFailed(f"mkdocs build --strict failed (see above); {args.out}/ was left as it was")
             # The other files need no processing by MkDocs: they join the site as they are.
             link_files_into(rendered, staging, [path for path in report.paths if not is_site_source(path)])
+            progress.step("Indexing the policy pages for search with Pagefind")
+            try:
+                index_site(staging)
+            except SearchIndexFailed as error:
+                raise BuildFailed(f"{error}\n{args.out}/ was left as it was") from None
             set_mtimes(staging, output_mtime_ns(args.as_of))  # MkDocs's pages too: see output_mtime_ns
 
         progress.step(f"Building {len(sources)} pages with mkdocs build --strict")

@@ -32,9 +32,9 @@ they are hard-linked into the finished site (`on_post_build`), as `policykb buil
 `mkdocs serve --dirty`, MkDocs converts only the pages whose source files the rebuild
 replaced, and the hook links again only the files that changed.
 
-Two savings for generated pages, neither changing a built file (`generators.html_blocks`):
-Markdown converts a stub with the finished HTML blocks set aside, and Material's search
-plugin reads a search view of the page without the text it would drop anyway.
+A saving for generated pages that changes no built file (`generators.html_blocks`): Markdown
+converts a stub with the finished HTML blocks set aside. The site's search is not MkDocs':
+`policykb build` runs Pagefind over the finished site (`generators.search`).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ from typing import IO
 from jinja2 import Environment
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import CombinedEvent, event_priority, get_plugin_logger
+from mkdocs.plugins import get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
@@ -64,7 +64,7 @@ from generators.build import PRERENDERED_MANIFEST, is_site_source
 from generators import urls
 from generators.errors import Diagnostic, PolicyDataError
 from generators.lifecycle import today_utc
-from generators.html_blocks import html_block_anchors, protect_html_blocks, restore_html_blocks, search_view
+from generators.html_blocks import html_block_anchors, protect_html_blocks, restore_html_blocks
 from generators.pipeline import build_tree
 from generators.urls import SITE_URL_VARIABLE
 from generators.write import link_files_into
@@ -204,15 +204,12 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
 # converts a page (see `generators.html_blocks`: Markdown only passes them through).
 _generated_pages: set[str] = set()
 _set_aside: dict[str, list[str]] = {}
-# The full content of a generated page while Material's search plugin reads its search view.
-_full_content: dict[str, tuple[str, str]] = {}
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     """Add the generated pages (and note the other outputs); refuse to shadow a hand-written file."""
     _generated_pages.clear()
     _set_aside.clear()
-    _full_content.clear()
     _session.outputs, _session.to_link, _session.problems_page = None, [], None
     ready = prerendered(files, config)
     if ready is None:
@@ -385,39 +382,6 @@ def on_page_content(html: str, page: Page, **_: object) -> str:
     if page.present_anchor_ids is not None:
         page.present_anchor_ids |= html_block_anchors(blocks)
     return restored
-
-
-# Material's search plugin indexes a page in its `on_page_context` (priority 0): it parses the
-# whole page with Python's `HTMLParser` and then drops what is marked `data-search-exclude`,
-# the long reading sections of a policy page. Just before it, the page's content becomes its
-# search view (`generators.html_blocks.search_view`, the same index without parsing the
-# dropped text); just after it, the full content is back for the theme.
-@event_priority(1)
-def _show_search_view(context: dict[str, object], page: Page, **_: object) -> dict[str, object]:
-    if page.file.src_uri not in _generated_pages or page.content is None or (page.meta.get("search") or {}).get("exclude"):
-        return context
-    view = search_view(page.content)
-    if view is not None and view is not page.content:
-        _full_content[page.file.src_uri] = (page.content, view)
-        page.content = view
-    return context
-
-
-@event_priority(-1)
-def _restore_full_content(context: dict[str, object], page: Page, **_: object) -> dict[str, object]:
-    full = _full_content.pop(page.file.src_uri, None)
-    if full is None:
-        return context
-    content, view = full
-    # The search plugin deletes `data-search-*` attributes that have a value; a page holding
-    # one never gets a search view, so the view must come back untouched.
-    if page.content != view:
-        raise PluginError(f"{page.file.src_uri}: a plugin changed the page between the search view and the full content")
-    page.content = content
-    return context
-
-
-on_page_context = CombinedEvent(_show_search_view, _restore_full_content)
 
 
 def _refuse_shadowing(files: Files, config: MkDocsConfig, path: str) -> None:

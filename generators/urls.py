@@ -134,6 +134,11 @@ def page_downloads() -> str:
     return "downloads/"
 
 
+def page_search_help() -> str:
+    """The page that says how search works and what it covers (hand-written `content/search.md`)."""
+    return "search/"
+
+
 def page_code_lookup() -> str:
     """The code lookup page (hand-written `content/lookup.md` over the shards of `api/v1/codes/`)."""
     return "lookup/"

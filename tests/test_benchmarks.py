@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .conftest import ROOT
 
 
@@ -38,3 +40,12 @@ def test_large_revision_benchmark_prints_a_line_per_size() -> None:
     lines = done.stdout.splitlines()
     assert "validate s" in lines[0] and "per 1,000 items" in lines[0]
     assert lines[1].split()[:2] == ["20", "references"] and lines[2].split()[:2] == ["20", "codes"]
+
+
+@pytest.mark.browser
+def test_search_benchmark_prints_bytes_before_and_during_the_first_search_and_times(built_site: Path) -> None:
+    command = [sys.executable, str(ROOT / "benchmarks" / "search.py"), "--site", str(built_site), "--query", "glioma", "--query", "C71.3"]
+    done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
+    assert "before a search:" in done.stdout and "of which search index 0.0 KB" in done.stdout  # nothing of the index before a search
+    assert "first search 'glioma':" in done.stdout and "ms after the last key" in done.stdout
+    assert "then 'C71.3': results" in done.stdout

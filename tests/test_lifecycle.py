@@ -289,5 +289,6 @@ def test_a_drafts_build_banners_every_page_and_a_plain_build_none(with_draft: Pa
     for page in [*generated, published / "feed.xml", published / "index.html"]:
         text = page.read_text(encoding="utf-8")
         assert "DRAFT PREVIEW" not in text and DRAFT_KEY not in text and "DRAFTWORD" not in text, page
-    # the search index has no draft text (the authors' guide, indexed too, speaks of drafts in general)
-    assert "DRAFTWORD" not in (published / "search" / "search_index.json").read_text(encoding="utf-8")
+    # the search indexes the policy page in effect only, never a draft
+    entry = json.loads((published / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
+    assert [language["page_count"] for language in entry["languages"].values()] == [1]  # the one policy page, not the draft's

@@ -127,7 +127,7 @@ def test_icd10_ranges_expand_to_their_billable_codes(pages: dict[str, str], star
     block = html.split(f'<tr id="code-{start}-{end}">', 1)[1].split("</details>", 1)[0]
     assert f"{len(members)} billable codes in {start}-{end}" in block
     for member in members:
-        assert f'<td class="pkb-code">{member.code}</td> <td data-search-exclude>{member.description}</td>' in block  # the code is indexed, its description is not
+        assert f'<td class="pkb-code">{member.code}</td> <td>{member.description}</td>' in block
 
 
 def test_citations_and_in_page_links_land_on_an_anchor(pages: dict[str, str]) -> None:
@@ -179,15 +179,16 @@ def test_pages_of_a_policy_depend_only_on_the_policy_and_the_site_context(librar
     assert alone == whole
 
 
-def test_archived_revision_is_a_finished_page_with_a_banner_and_no_script(pages: dict[str, str]) -> None:
-    """Archived pages are finished HTML outside MkDocs: not in the search index, still reachable."""
+def test_archived_revision_is_a_finished_page_with_a_banner_and_only_the_search_script(pages: dict[str, str]) -> None:
+    """Archived pages are finished HTML outside MkDocs: not in the search index, still reachable, with the site's search box."""
     html = pages[ARCHIVED]
     assert html.startswith("<!doctype html>\n<html lang=\"en\">")
     assert "<title>6.01.03 Magnetic Resonance Spectroscopy (MRS) (revision 2025-01-23) - Medical Policy Library</title>" in html
     assert "This revision is not in effect" in html
     assert 'href="../../">read the policy 6.01.03 in effect</a>' in html
     assert "this revision is <strong>superseded</strong>" in html
-    assert "<script" not in html and "noindex" not in html
+    assert re.findall(r"<script[^>]*>", html) == ['<script src="../../../../javascripts/search.js" defer>'] and "noindex" not in html
+    assert 'data-pkb-search-bundle="../../../../pagefind/pagefind.js"' in html
     breadcrumb = html.split('<nav class="md-path"', 1)[1].split("</nav>", 1)[0]
     assert re.findall(r'href="([^"]+)"', breadcrumb) == ["../../../", "../../", "../../history/"]
     # The sections of the policy page, with the same ids, then how the revision was reconstructed.

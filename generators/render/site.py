@@ -262,9 +262,9 @@ class PageFragments:
             html = self._statements[key] = self._statement_macro(statement, DETERMINATION_STYLES[statement.determination])
         return html
 
-    def heading(self, level: int, title: str, anchor: str, search_exclude: bool = False, *, html_page: bool) -> Markup:
+    def heading(self, level: int, title: str, anchor: str, *, html_page: bool) -> Markup:
         """A section heading: Markdown for MkDocs pages, HTML for the finished ones."""
-        return _section_heading(self._heading_template, level, title, anchor, search_exclude, html_page)
+        return _section_heading(self._heading_template, level, title, anchor, html_page)
 
     def icd10_range_details(self, entry: CodeEntry[str]) -> Markup:
         """The `<details>` listing the billable codes of an ICD-10-CM range entry."""
@@ -273,8 +273,8 @@ class PageFragments:
 
 # Process-wide, keyed by the template too: a template edited under `mkdocs serve` is a new one.
 @lru_cache(maxsize=256)
-def _section_heading(template: jinja2.Template, level: int, title: str, anchor: str, search_exclude: bool, html_page: bool) -> Markup:
-    return Markup(template.render(level=level, title=title, id=anchor, search_exclude=search_exclude, html_page=html_page))
+def _section_heading(template: jinja2.Template, level: int, title: str, anchor: str, html_page: bool) -> Markup:
+    return Markup(template.render(level=level, title=title, id=anchor, html_page=html_page))
 
 
 @lru_cache(maxsize=1 << 12)

@@ -10,10 +10,10 @@ data files (`generators.build.is_site_source` is False for them): MkDocs only co
 The layout (`templates/standalone/layout.html`) links the stylesheets the rest of the site
 uses, so the pages look the same: Material's compiled stylesheets, found in the installed
 `material` package (their file names carry a hash that changes with Material's version), and
-ours (`PKB_STYLESHEETS`). It has a header (the site name, linking home), a breadcrumb, print
-and phone styles from those stylesheets, and no JavaScript. Not being MkDocs pages, these
-pages are in neither the search index nor the sitemap; they are reached through the links of
-the policy and history pages.
+ours (`PKB_STYLESHEETS`). It has a header (the site name, linking home, and the site's search
+box with its one script), a breadcrumb, and print and phone styles from those stylesheets.
+These pages are in neither the search index (`generators.search`) nor the sitemap; they are
+reached through the links of the policy and history pages.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from importlib.resources import files as package_files
 from .. import urls
 from ..errors import PolicyKbError
 from ..model import Policy
+from ..search import BUNDLE_FOLDER
 from ..text import to_plain
 from . import render_template
 
@@ -39,6 +40,12 @@ DIFF_CSS_PATH = "assets/stylesheets/diff.css"
 #: Our stylesheets, as mkdocs.yml `extra_css` lists them for the MkDocs pages: the hand-written
 #: `content/stylesheets/policykb.css` (policy pages, print and phone layouts) and the diff pages'.
 PKB_STYLESHEETS = ("stylesheets/policykb.css", DIFF_CSS_PATH)
+
+#: Our scripts on these pages: the header's search box (hand-written `content/javascripts/search.js`, in mkdocs.yml `extra_javascript` too).
+PKB_SCRIPTS = ("javascripts/search.js",)
+
+#: The script of the search bundle Pagefind writes into the site.
+SEARCH_BUNDLE = f"{BUNDLE_FOLDER}/pagefind.js"
 
 #: The theme's favicon, published by Material.
 FAVICON = "assets/images/favicon.png"
@@ -121,6 +128,8 @@ def render_standalone_page(template: str, page_url: str, breadcrumb: list[Crumb]
         "site_name": SITE_NAME,
         "stylesheets": (*theme_stylesheets(), *PKB_STYLESHEETS),
         "favicon": FAVICON,
+        "scripts": PKB_SCRIPTS,
+        "search_bundle": SEARCH_BUNDLE,
         "breadcrumb": breadcrumb,
     }
     return render_template(template, **{**context, **layout})
