@@ -109,7 +109,21 @@ def test_policy_page_follows_the_order_of_the_published_document(pages: dict[str
         "Centers for Medicare and Medicaid Services (CMS)",
         "Search terms",
         "Product disclaimer",
+        "Policy history",
     ]
+
+
+def test_policy_page_ends_with_the_published_history_as_of_its_revision(pages: dict[str, str]) -> None:
+    # The published document's POLICY HISTORY/REVISION: every committee approval, then the summary of changes.
+    history = pages[POLICY].split("## Policy history", 1)[1]
+    assert history.index("Committee approval dates") < history.index("Summary of changes")
+    assert '<time datetime="2001-10-18">October 18, 2001</time>; <time datetime="2002-09-19">' in history
+    assert history.count("<time datetime=") == 17 + 6
+    assert "Annual review, policy statement added for MRS for the spine as not medically necessary." in history
+    # A revision's own page prints the history as its document did: nothing approved after it.
+    archived = pages[ARCHIVED].split('id="policy-history"', 1)[1].split('id="provenance"', 1)[0]
+    assert "January 23, 2025" in archived and "Annual review. Policy intent unchanged." in archived
+    assert "January 22, 2026" not in archived and "spine" not in archived
 
 
 def test_one_of_logic_stays_visible(pages: dict[str, str]) -> None:

@@ -308,6 +308,7 @@ def _revision_context(timeline: PolicyTimeline, revision: Revision, site: SiteCo
         "following": following,
         "next_diff_url": _diff_url(policy, revision, following) if following is not None else None,
         "reference_numbers": numbers,
+        "history": policy.history.until(revision.revision),
         "statement_html": fragments.statement,
         "heading": partial(fragments.heading, html_page=context.html_page),
         "icd10_range_details": fragments.icd10_range_details,
