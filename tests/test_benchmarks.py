@@ -38,3 +38,12 @@ def test_large_revision_benchmark_prints_a_line_per_size() -> None:
     lines = done.stdout.splitlines()
     assert "validate s" in lines[0] and "per 1,000 items" in lines[0]
     assert lines[1].split()[:2] == ["20", "references"] and lines[2].split()[:2] == ["20", "codes"]
+
+
+def test_home_size_benchmark_prints_the_home_page_and_policy_list_figures(tmp_path: Path) -> None:
+    command = [sys.executable, str(ROOT / "benchmarks" / "home_size.py"), "--policies", "3", "--revisions", "1", "--work", str(tmp_path)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    lines = done.stdout.splitlines()
+    assert lines[-3] == "N = 3 policies x R = 1 revisions, as of 2026-12-04"
+    assert lines[-2].startswith("home: ") and "KB gzipped" in lines[-2] and lines[-2].endswith(" elements")
+    assert lines[-1].startswith("policy list: ")
