@@ -265,7 +265,7 @@
   }
 
   function init() {
-    var page = document.getElementById("code-lookup");
+    var page = document.getElementById("code-lookup-tool");
     if (!page || page.getAttribute("data-ready") === "true") return;
     page.setAttribute("data-ready", "true");
     var form = document.getElementById("code-lookup-form");
