@@ -671,6 +671,16 @@ class History(Model):
     committee_approval_dates: list[IsoDate] = Field(min_length=1, description="All committee approval dates, in printed order.")
     change_summaries: list[ChangeSummary] = Field(default_factory=list, description="Summary of changes, newest first as printed.")
 
+    def until(self, day: date) -> History:
+        """The history as the document approved on `day` prints it: the approvals and summaries dated on or before `day`."""
+        # A copy, not a new validated model: a draft may come before every approval.
+        return self.model_copy(
+            update={
+                "committee_approval_dates": [approved for approved in self.committee_approval_dates if approved <= day],
+                "change_summaries": [summary for summary in self.change_summaries if summary.date <= day],
+            }
+        )
+
 
 class Retirement(Model):
     """A period during which the policy was retired (deleted) and applied to no date of service."""

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what policykb needs on a fresh machine: a virtualenv with the package and, with
-# --test, the test tools and Debian's Chromium for the browser tests. Safe to run again.
+# --test, the test tools (Python, and axe-core from npm) and Debian's Chromium for the browser tests. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +16,10 @@ if [ "${1:-}" = "--test" ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
   fi
+fi
+if [ "${1:-}" = "--test" ]; then
+  # Browser-test tools pinned in package.json / package-lock.json (axe-core for the accessibility audits).
+  npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extras}" 2>&1 | grep -v "^WARNING: Location" || true
 .venv/bin/python -c "import generators" # fails loudly if the install did not work

@@ -49,3 +49,12 @@ def test_search_benchmark_prints_bytes_before_and_during_the_first_search_and_ti
     assert "before a search:" in done.stdout and "of which search index 0.0 KB" in done.stdout  # nothing of the index before a search
     assert "first search 'glioma':" in done.stdout and "ms after the last key" in done.stdout
     assert "then 'C71.3': results" in done.stdout
+
+
+def test_home_size_benchmark_prints_the_home_page_and_policy_list_figures(tmp_path: Path) -> None:
+    command = [sys.executable, str(ROOT / "benchmarks" / "home_size.py"), "--policies", "3", "--revisions", "1", "--work", str(tmp_path)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    lines = done.stdout.splitlines()
+    assert lines[-3] == "N = 3 policies x R = 1 revisions, as of 2026-12-04"
+    assert lines[-2].startswith("home: ") and "KB gzipped" in lines[-2] and lines[-2].endswith(" elements")
+    assert lines[-1].startswith("policy list: ")

@@ -132,7 +132,7 @@ def test_typing_a_code_without_the_dot_finds_the_policy_and_the_range(page: Page
     expect(first.locator(".policykb-lookup__range")).to_have_text("inside range C71.0-C71.9")
     link = first.locator("a")
     expect(link).to_have_text("6.01.03 Magnetic Resonance Spectroscopy (MRS), revision 2026-01-22 (in effect)")
-    expect(link).to_have_attribute("href", f"{site}/plain/policies/6.01.03/")
+    expect(link).to_have_attribute("href", f"{site}/plain/policies/6.01.03/#code-C71.0-C71.9")  # the range's row
     expect(page.locator("a[data-site-path='api/v1/codes.csv']")).to_have_attribute("href", f"{site}/plain/api/v1/codes.csv")
 
 

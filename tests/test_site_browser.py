@@ -242,11 +242,11 @@ def test_code_tables_fit_a_phone_screen(chromium: Any, site_url: str) -> None:
         context.close()
 
 
-def test_home_lists_the_policies_and_leads_to_them(page: Any, site_url: str) -> None:
+def test_home_lists_the_recent_changes_and_leads_to_them(page: Any, site_url: str) -> None:
     page.goto(site_url)
-    row = page.locator(".pkb-policy-table tbody tr").first
-    assert "Magnetic Resonance Spectroscopy (MRS)" in row.inner_text()
-    row.get_by_role("link", name="6.01.03").click()
+    entry = page.locator(".pkb-recent li").first
+    assert entry.inner_text().startswith("January 22, 2026: 6.01.03 Magnetic Resonance Spectroscopy (MRS)")
+    entry.get_by_role("link", name="6.01.03 Magnetic Resonance Spectroscopy (MRS)").click()
     page.wait_for_url(site_url + POLICY)
     expect(page.locator("h1.pkb-title")).to_contain_text("6.01.03 Magnetic Resonance Spectroscopy (MRS)")
 
@@ -255,7 +255,27 @@ def test_instant_navigation_keeps_the_page_loaded(page: Any, site_url: str) -> N
     page.goto(site_url)
     page.wait_for_load_state("networkidle")  # the sitemap that instant navigation needs
     page.evaluate("window.pkbNotReloaded = true")
-    page.locator(".pkb-policy-table a", has_text="6.01.03").click()
+    page.locator(".pkb-recent a", has_text="6.01.03").click()
     page.wait_for_url(site_url + POLICY)
     page.locator("li.pkb-statement").first.wait_for()
     assert page.evaluate("window.pkbNotReloaded") is True
+
+
+def test_the_policy_list_filters_by_number_and_title_words(page: Any, site_url: str) -> None:
+    page.goto(site_url + "policies/")
+    field = page.get_by_label("Number or title words")
+    count = page.locator(".pkb-filter__count")
+    row = page.locator(".pkb-policy-group tr", has_text="6.01.03")
+    field.press_sequentially("6.01", delay=20)
+    expect(count).to_have_text("1 of 1 policy")
+    field.fill("")
+    field.press_sequentially("resonance spectro", delay=20)
+    expect(row).to_be_visible()
+    field.fill("")
+    field.press_sequentially("knee", delay=20)
+    expect(count).to_have_text("0 of 1 policy")
+    expect(page.locator("#section-6-01")).to_be_hidden()
+    expect(page.locator(".pkb-sections")).to_be_hidden()
+    field.fill("")
+    expect(row).to_be_visible()
+    expect(count).to_have_text("")

@@ -107,7 +107,11 @@ def test_lookup_finds_a_code_inside_a_range_on_the_built_site(page: Any, site_ur
     current = results.locator("li.policykb-lookup__listing").first
     expect(current.locator("a")).to_have_text(f"{NUMBER} Magnetic Resonance Spectroscopy (MRS), revision 2026-01-22 (in effect)")
     expect(current.locator(".policykb-lookup__range")).to_have_text("inside range C71.0-C71.9")
-    assert current.locator("a").evaluate("a => a.href") == site_url + urls.page_policy(NUMBER)
+    # The link leads to the range's row of the code table, not to the top of the policy.
+    assert current.locator("a").evaluate("a => a.href") == site_url + urls.page_policy(NUMBER) + "#code-C71.0-C71.9"
+    current.locator("a").click()
+    page.wait_for_url(site_url + urls.page_policy(NUMBER) + "#code-C71.0-C71.9")
+    expect(page.locator("tr#code-C71\\.0-C71\\.9")).to_be_in_viewport()
     assert errors == []
 
 

@@ -208,3 +208,12 @@ def test_each_attribute_holds_its_whole_hostile_text(hostile_site: tuple[Path, s
     archived = tags_of(site / urls.page_revision(NUMBER, OLD) / "index.html")
     descriptions = [a["content"] for tag, a in archived.tags if tag == "meta" and a.get("name") == "description"]
     assert descriptions == [f"Superseded revision {OLD} of {' '.join(to_plain(POLICY_YAML['category']).split())} {NUMBER}"]
+
+
+def test_the_printed_running_head_is_one_css_string(hostile_site: tuple[Path, str]) -> None:
+    # The plan's name and the policy's title at the top of every printed page (overrides/main.html).
+    site, _ = hostile_site
+    page = (site / urls.page_policy(NUMBER) / "index.html").read_text(encoding="utf-8")
+    styles = re.findall(r'<style>@page \{ @top-left \{ content: "(.*)"; \} \}</style>', page)
+    assert len(styles) == 1
+    assert '"' not in styles[0] and "<" not in styles[0] and "\\3c /script>" in styles[0]

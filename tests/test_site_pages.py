@@ -7,9 +7,11 @@ review the diff.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pickle
 import re
+from datetime import date, timedelta
 from pathlib import Path
 
 import markdown
@@ -23,6 +25,7 @@ from generators.render.json_api import render_api
 from generators.render.diffs import render_policy_diffs
 from generators.render.standalone import PKB_STYLESHEETS, SITE_NAME, theme_stylesheets
 from generators.render.site import (
+    HOME_RECENT,
     SiteContext,
     meta_title,
     policy_listing,
@@ -109,7 +112,21 @@ def test_policy_page_follows_the_order_of_the_published_document(pages: dict[str
         "Centers for Medicare and Medicaid Services (CMS)",
         "Search terms",
         "Product disclaimer",
+        "Policy history",
     ]
+
+
+def test_policy_page_ends_with_the_published_history_as_of_its_revision(pages: dict[str, str]) -> None:
+    # The published document's POLICY HISTORY/REVISION: every committee approval, then the summary of changes.
+    history = pages[POLICY].split("## Policy history", 1)[1]
+    assert history.index("Committee approval dates") < history.index("Summary of changes")
+    assert '<time datetime="2001-10-18">October 18, 2001</time>; <time datetime="2002-09-19">' in history
+    assert history.count("<time datetime=") == 17 + 6
+    assert "Annual review, policy statement added for MRS for the spine as not medically necessary." in history
+    # A revision's own page prints the history as its document did: nothing approved after it.
+    archived = pages[ARCHIVED].split('id="policy-history"', 1)[1].split('id="provenance"', 1)[0]
+    assert "January 23, 2025" in archived and "Annual review. Policy intent unchanged." in archived
+    assert "January 22, 2026" not in archived and "spine" not in archived
 
 
 def test_one_of_logic_stays_visible(pages: dict[str, str]) -> None:
@@ -216,11 +233,11 @@ def test_pages_link_their_json_twin(pages: dict[str, str]) -> None:
     assert 'href="../../../api/v1/policies/6.01.03.json" type="application/json">JSON of this history</a>' in pages[HISTORY]
 
 
-def test_home_lists_every_policy_and_the_ways_to_find_one(library: Library, pages: dict[str, str]) -> None:
+def test_home_lists_recent_and_upcoming_changes_and_the_ways_to_find_a_policy(library: Library, pages: dict[str, str]) -> None:
     home = pages["index.md"]
-    for policy in library.policies:
-        assert f'<a href="policies/{policy.number}/">{policy.number}</a>' in home
-    assert "May 15, 2026" in home and "January 2027" in home and "January 22, 2026" in home
+    assert '<li><time datetime="2026-01-22">January 22, 2026</time>: <a href="policies/6.01.03/"><span class="pkb-policy-number">6.01.03</span> Magnetic Resonance Spectroscopy (MRS)</a>' in home
+    assert "No approved revision takes effect after December 4, 2026." in home
+    assert 'href="policies/">The full policy list (1 policy)</a>' in home
     assert 'href="downloads/"' in home
     assert 'href="lookup/">Code lookup</a>' in home  # the hand-written content/lookup.md
     without_lookup = render_site_pages(library, AS_OF, published=set())
@@ -275,3 +292,35 @@ def test_outputs_hold_the_pages_and_the_api_once(library: Library) -> None:
     assert set(render_site_pages(library, AS_OF)) <= set(outputs)
     with pytest.raises(OutputClashError, match="index.md"):
         merge_outputs({"index.md": "a"}, {"index.md": "b"})
+
+
+def _library_of(library: Library, count: int) -> list:
+    """`count` listings shaped like 6.01.03's, numbered across sections, changed on successive days."""
+    base = policy_listing(timeline(library.policies[0]))
+    numbers = [f"{6 + i // 200}.{(i // 20) % 10:02d}.{i % 20:02d}" for i in range(count)]
+    return [
+        dataclasses.replace(base, summary=base.summary.model_copy(update={"number": number, "title": f"Policy {i}", "last_change": date(2020, 1, 1) + timedelta(days=i)}))
+        for i, number in enumerate(numbers)
+    ]
+
+
+def test_home_stays_the_same_size_however_many_policies(library: Library) -> None:
+    site = SiteContext.of(library, AS_OF, {"lookup.md"})
+    homes = {count: render_library_pages(_library_of(library, count), site)["index.md"] for count in (20, 1000)}
+    assert len(homes[1000]) - len(homes[20]) < 100  # only the counts differ
+    recent = re.findall(r'<li><time datetime="([0-9-]+)">', homes[1000])
+    assert len(recent) == HOME_RECENT
+    assert recent == sorted(recent, reverse=True) and recent[0] == (date(2020, 1, 1) + timedelta(days=999)).isoformat()
+    assert "The full policy list (1000 policies)" in homes[1000]
+
+
+def test_policy_list_groups_every_policy_by_section_with_a_filter(library: Library) -> None:
+    site = SiteContext.of(library, AS_OF, {"lookup.md"})
+    listings = _library_of(library, 1000)
+    page = render_library_pages(listings, site)["policies/index.md"]
+    sections = re.findall(r'<section class="pkb-policy-group" id="section-([0-9-]+)">', page)
+    assert len(sections) == 50 and sections[:2] == ["6-00", "6-01"]
+    assert re.findall(r'<li><a href="#section-([0-9-]+)">', page) == sections  # the index of sections
+    assert page.count('<tr data-pkb-filter="') == 1000
+    assert '<tr data-pkb-filter="6.01.03 policy 23" data-pkb-category="Medical Policy">' in page
+    assert '<form class="pkb-filter" hidden role="search"' in page  # shown by its script

@@ -179,6 +179,44 @@ def policy_listing(timeline: PolicyTimeline, summary: PolicySummary | None = Non
     )
 
 
+#: How many recently changed policies the home page lists: the home page stays small at any library size.
+HOME_RECENT = 10
+#: How many upcoming changes the home page lists (the Upcoming changes page lists them all).
+HOME_UPCOMING = 10
+
+
+@dataclass(frozen=True)
+class PolicyGroup:
+    """The policies of one section of the numbering (`6.01` for 6.01.03), as the policy list groups them."""
+
+    section: str
+    summaries: tuple[PolicySummary, ...]
+
+    @property
+    def anchor(self) -> str:
+        """The id of the group on the policy list: `section-6-01`."""
+        return "section-" + self.section.replace(".", "-")
+
+
+def policy_section(number: str) -> str:
+    """The section of a policy number, its first two parts: `6.01` for 6.01.03."""
+    return number.rsplit(".", 1)[0]
+
+
+def policy_groups(summaries: list[PolicySummary]) -> list[PolicyGroup]:
+    """`summaries` (in policy-number order) grouped by section, in the same order."""
+    groups: dict[str, list[PolicySummary]] = {}
+    for summary in summaries:
+        groups.setdefault(policy_section(summary.number), []).append(summary)
+    return [PolicyGroup(section, tuple(members)) for section, members in groups.items()]
+
+
+def recent_changes(summaries: list[PolicySummary], count: int = HOME_RECENT) -> list[PolicySummary]:
+    """The `count` policies with the newest entries in their summary of changes, newest first (then by number)."""
+    changed = sorted((s for s in summaries if s.last_change), key=lambda s: policy_sort_key(s.number))
+    return sorted(changed, key=lambda s: s.last_change, reverse=True)[:count]  # type: ignore[arg-type, return-value]
+
+
 def _upcoming_change(timeline: PolicyTimeline, revision: Revision) -> UpcomingChange:
     policy = timeline.policy
     index = policy.revisions.index(revision)
@@ -308,6 +346,7 @@ def _revision_context(timeline: PolicyTimeline, revision: Revision, site: SiteCo
         "following": following,
         "next_diff_url": _diff_url(policy, revision, following) if following is not None else None,
         "reference_numbers": numbers,
+        "history": policy.history.until(revision.revision),
         "statement_html": fragments.statement,
         "heading": partial(fragments.heading, html_page=context.html_page),
         "icd10_range_details": fragments.icd10_range_details,
@@ -425,6 +464,10 @@ def render_policy_pages(timeline: PolicyTimeline, site: SiteContext) -> dict[str
 def render_library_pages(listings: list[PolicyListing], site: SiteContext) -> dict[str, str]:
     """The pages about the whole library: home, the policy list, downloads.
 
+    The home page holds a bounded number of entries at any library size (`HOME_RECENT`,
+    `HOME_UPCOMING`) and links to the policy list, which lists every policy grouped by section
+    (`policy_groups`) with a filter (`content/assets/javascripts/policy-filter.js`).
+
     Args:
         listings: Every policy's `policy_listing`, in policy-number order.
         site: The site context (for the link to the hand-written code lookup).
@@ -441,8 +484,18 @@ def render_library_pages(listings: list[PolicyListing], site: SiteContext) -> di
     )
     pages = dict(
         [
-            _page(urls.page_home(), "home.md", site, lambda c: {**c.as_dict(), "summaries": active, "upcoming": upcoming}),
-            _page(urls.page_policies(), "policies.md", site, lambda c: {**c.as_dict(), "summaries": active, "retired": retired, "policies": listings}),
+            _page(
+                urls.page_home(),
+                "home.md",
+                site,
+                lambda c: {**c.as_dict(), "recent": recent_changes(active), "upcoming": upcoming, "upcoming_shown": HOME_UPCOMING, "policy_count": len(active)},
+            ),
+            _page(
+                urls.page_policies(),
+                "policies.md",
+                site,
+                lambda c: {**c.as_dict(), "groups": policy_groups(active), "categories": sorted({s.category for s in active}), "retired": retired, "policies": listings},
+            ),
             _page(urls.page_upcoming(), "upcoming.md", site, lambda c: {**c.as_dict(), "upcoming": upcoming}),
             _page(urls.page_downloads(), "downloads.md", site, lambda c: {**c.as_dict(), "policies": listings, "example": _download_example(summaries[0])}),
         ]

@@ -150,7 +150,9 @@
     var item = el("li", "policykb-lookup__listing");
     var state = listing.state.replace(/_/g, " ");
     var link = el("a", null, listing.policy + " " + listing.policy_title + ", revision " + listing.revision + " (" + state + ")");
-    link.href = new URL(listing.links.html_url, root).href;
+    // To the code's row (or its range's row) on the revision's page: the rows' ids are
+    // "code-" + the code or range as listed (generators/templates/site/_revision.md).
+    link.href = new URL(listing.links.html_url, root).href + "#code-" + encodeURIComponent(listing.listed_as);
     item.appendChild(link);
     item.appendChild(document.createTextNode(" · " + listing.revision_status + ", " + windowText(listing.window)));
     if (day) {
@@ -265,7 +267,7 @@
   }
 
   function init() {
-    var page = document.getElementById("code-lookup");
+    var page = document.getElementById("code-lookup-tool");
     if (!page || page.getAttribute("data-ready") === "true") return;
     page.setAttribute("data-ready", "true");
     var form = document.getElementById("code-lookup-form");
