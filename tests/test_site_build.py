@@ -219,3 +219,10 @@ def test_a_build_into_a_gh_pages_checkout_keeps_its_git_and_cname_and_publishes_
     modes = {oct(p.stat().st_mode & 0o777) for p in site.rglob("*") if ".git" not in p.parts and not p.is_symlink()}
     assert modes == {"0o644", "0o755"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_the_not_found_page_says_where_to_look(built_site: Path, site_url: str) -> None:
+    page = (built_site / "404.html").read_text(encoding="utf-8")
+    assert "<h1>Page not found</h1>" in page
+    for target in ("policies/", "lookup/", "upcoming/"):
+        assert f'href="{site_url}{target}"' in page, target
