@@ -409,15 +409,8 @@ def load_policy(folder: Path, root: Path | None = None) -> tuple[Policy | None, 
         problems += check_stable_ids((older, documents[older.key]), (newer, documents[newer.key]))
     if problems or identity is None:
         return None, problems
-    policy = Policy(
-        number=identity.number,
-        title=identity.title,
-        category=identity.category,
-        former_numbers=identity.former_numbers,
-        retirements=identity.retirements,
-        history=identity.history,
-        revisions=revisions,
-    )
+    # Every field of policy.yaml is a field of the policy: a new one reaches it without a line here.
+    policy = Policy(**dict(identity), revisions=revisions)
     return policy, []
 
 
