@@ -150,8 +150,8 @@ def render_outputs(library: Library, as_of: date, hand_written: Collection[str] 
         drafts: A preview: publish the drafts too, bannered.
     """
     site = SiteContext.of(library, as_of, hand_written, drafts)
-    published = [policy if drafts else policy.without_drafts() for policy in library.policies]
-    outputs = [render_policy_outputs(policy, site) for policy in published if policy is not None]
+    published = library if drafts else library.without_drafts()
+    outputs = [render_policy_outputs(policy, site) for policy in published.policies]
     return merge_outputs(*(output.files for output in outputs), render_library_outputs([output.parts for output in outputs], site))
 
 

@@ -364,8 +364,7 @@ _SYSTEM_NAMES = {CodeSystem.CPT.value: "CPT", CodeSystem.HCPCS.value: "HCPCS Lev
 def cmd_lookup(args: argparse.Namespace) -> int:
     """Print the policies and revisions that list a code, with flags and matching range."""
     library = load_library(args.data)
-    published = [p for p in (policy.without_drafts() for policy in library.policies) if p is not None]
-    index = build_code_index(Library(policies=published), args.as_of or today_utc())
+    index = build_code_index(library.without_drafts(), args.as_of or today_utc())
     records = lookup(index, args.code)
     if not records:
         raise UsageError(_unlisted(args.code, len(index.codes)))

@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import Enum
+from functools import cached_property
 
 from . import urls
 from .model import Policy, Retirement, Revision, RevisionStatus
@@ -55,6 +56,9 @@ def today_utc() -> date:
 class PolicyTimeline:
     """A policy seen on one date: each revision's state, and which revision each page shows.
 
+    Immutable: what it derives (the revision in effect, the upcoming ones, the one shown) is
+    computed once per timeline, however many pages and files ask.
+
     Attributes:
         policy: The policy (with its drafts, in a preview build).
         as_of: The date the build is made for.
@@ -85,29 +89,29 @@ class PolicyTimeline:
             return RevisionState.RETIRED
         return RevisionState.SUPERSEDED
 
-    @property
+    @cached_property
     def in_effect(self) -> Revision | None:
         """The revision in effect on the as-of date (None before the first one, or while retired)."""
         window = next((w for w in self.windows if w.contains(self.as_of)), None)
         return self.policy.revision(window.revision.isoformat()) if window is not None else None
 
-    @property
+    @cached_property
     def upcoming(self) -> list[Revision]:
         """The approved revisions that take effect after the as-of date, soonest first."""
         found = [r for r in self.policy.revisions if self.state(r) is RevisionState.UPCOMING]
         return sorted(found, key=self.start)
 
-    @property
+    @cached_property
     def newest_approved(self) -> Revision | None:
         """The revision with the newest committee approval date (drafts are not approved)."""
         return next((r for r in reversed(self.policy.revisions) if r.status is not RevisionStatus.DRAFT), None)
 
-    @property
+    @cached_property
     def retirement(self) -> Retirement | None:
         """The retirement in force on the as-of date, if the policy is retired then."""
         return self.policy.retirement_on(self.as_of)
 
-    @property
+    @cached_property
     def _retired_with(self) -> Revision | None:
         """The revision that was in effect the day before the policy was retired, if it is retired now."""
         retirement = self.retirement
@@ -123,7 +127,7 @@ class PolicyTimeline:
 
     # ---------------------------------------------------------------- where each revision is shown
 
-    @property
+    @cached_property
     def shown(self) -> Revision:
         """The revision the policy page shows.
 

@@ -760,6 +760,11 @@ class Library(Model):
 
     policies: list[Policy]
 
+    def without_drafts(self) -> Library:
+        """The library as published: each policy's drafts left out, and a policy with nothing else left out whole."""
+        published = [p for p in (policy.without_drafts() for policy in self.policies) if p is not None]
+        return self if published == self.policies else self.model_copy(update={"policies": published})
+
     def policy(self, number: str) -> Policy | None:
         """The policy with this number, if any."""
         return next((p for p in self.policies if p.number == number), None)

@@ -340,7 +340,6 @@ def _revision_context(timeline: PolicyTimeline, revision: Revision, site: SiteCo
         "retirement": timeline.retirement,
         "review_overdue": timeline.review_overdue(revision),
         "window": timeline.window_of(revision),
-        "timeline_data": _timeline_data(timeline, context),
         "previous": previous,
         "diff_url": _diff_url(policy, previous, revision) if previous is not None else None,
         "following": following,
@@ -444,7 +443,7 @@ def render_policy_pages(timeline: PolicyTimeline, site: SiteContext) -> dict[str
     fragments = PageFragments()
     pages = dict(
         [
-            _page(urls.page_policy(number), "policy.md", site, lambda c: _revision_context(timeline, timeline.shown, site, c, fragments)),
+            _page(urls.page_policy(number), "policy.md", site, lambda c: {**_revision_context(timeline, timeline.shown, site, c, fragments), "timeline_data": _timeline_data(timeline, c)}),
             _page(urls.page_history(number), "history.md", site, lambda c: _history_context(timeline, c)),
         ]
     )
