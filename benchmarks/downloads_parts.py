@@ -29,9 +29,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from generators.lifecycle import PolicyTimeline  # noqa: E402
-from generators.render.downloads import assemble_downloads, downloads_part, render_downloads  # noqa: E402
-from generators.validate import load_library  # noqa: E402
+from generators.domain.lifecycle import PolicyTimeline  # noqa: E402
+from generators.outputs.downloads import assemble_downloads, downloads_part, render_downloads  # noqa: E402
+from generators.load.validate import load_library  # noqa: E402
 
 
 #: The date the parts are made for: fixed, so figures of different days compare.

@@ -4,7 +4,7 @@ Generates a synthetic library (`benchmarks/synthetic.py`, `model` profile), buil
 site with `policykb build` for a fixed as-of date, and prints for the home page and the policy
 list: bytes, gzipped bytes and the number of HTML elements. The home page's budget (issue 18):
 at most about 50 KB gzipped and 1,500 elements at 1,000 policies; it lists a bounded number of
-recent and upcoming changes (`generators.render.site.HOME_RECENT`, `HOME_UPCOMING`), whatever
+recent and upcoming changes (`generators.outputs.site.HOME_RECENT`, `HOME_UPCOMING`), whatever
 the size of the library.
 
 Usage: `python benchmarks/home_size.py [--policies 1000] [--revisions 2] [--work DIR]`
@@ -58,7 +58,7 @@ def page_size(path: Path) -> PageSize:
 def measure(policies: int, revisions: int, work: Path) -> dict[str, PageSize]:
     """Build the synthetic library of `policies` x `revisions` in `work` and measure its pages."""
     from benchmarks.synthetic import PROFILES, generate_library
-    from generators.cli import main
+    from generators.adapters.cli import main
 
     data = work / f"library-{policies}x{revisions}"
     if not data.exists():

@@ -30,10 +30,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from generators.build import render_policy_outputs  # noqa: E402
-from generators.diff import diff_revisions  # noqa: E402
-from generators.render.site import SiteContext  # noqa: E402
-from generators.validate import load_library  # noqa: E402
+from generators.build.assemble import render_policy_outputs  # noqa: E402
+from generators.domain.diff import diff_revisions  # noqa: E402
+from generators.outputs.site import SiteContext  # noqa: E402
+from generators.load.validate import load_library  # noqa: E402
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 POLICY = "6.01.03"

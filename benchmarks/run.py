@@ -5,16 +5,16 @@ synthetic library (`benchmarks/synthetic.py`, cached in the work folder) and run
 stage in a fresh Python process, so that one stage's memory does not inflate the next's:
 
 - `floor`: read every YAML file and parse it with `yaml.load(..., CSafeLoader)`, nothing else;
-- `load_validate`: `generators.validate.load_library`;
+- `load_validate`: `generators.load.validate.load_library`;
 - `render_json`, `render_site`, `render_diffs`, `render_codes`: each render function alone,
   on a library loaded before the clock starts;
-- `total`: load + validate + render + write every output (`generators.pipeline.build_tree`,
+- `total`: load + validate + render + write every output (`generators.build.pipeline.build_tree`,
   what `policykb pages` does) with one worker per core; `ratio` = total / floor;
   `total_one_process` is the same work in one process;
 - `incremental`: a rebuild of every output after editing one policy, from the state of the
   last build (`--cache`), in-process and through the command line, checked against a clean build;
 - `mkdocs`: `policykb build` (the whole site with `mkdocs build`), its size on disk and the
-  size of its Pagefind search bundle (needs `generators.build`).
+  size of its Pagefind search bundle (needs `generators.build.assemble`).
 
 A stage whose code is not importable yet is printed as skipped with the reason, so the same
 script runs before and after the site, diff and code-index work is merged.
@@ -69,22 +69,22 @@ def optional(module: str, *names: str) -> tuple[Any, ...] | str:
 
 def site_renderer() -> tuple[Any, ...] | str:
     """`render_outputs(library, AS_OF)` of the site lane."""
-    return optional("generators.build", "render_outputs")
+    return optional("generators.build.assemble", "render_outputs")
 
 
 def diff_renderers() -> tuple[Any, ...] | str:
     """`render_diff_api(library, AS_OF)` and `render_diff_pages(library, AS_OF)` of the diff lane."""
-    return optional("generators.render.diffs", "render_diff_api", "render_diff_pages")
+    return optional("generators.outputs.diffs", "render_diff_api", "render_diff_pages")
 
 
 def code_index_renderer() -> tuple[Any, ...] | str:
     """`render_downloads(library, AS_OF)` of the code-index lane (writes `api/v1/codes.json`)."""
-    return optional("generators.render.downloads", "render_downloads")
+    return optional("generators.outputs.downloads", "render_downloads")
 
 
 def renders() -> dict[str, Callable[[Any], dict[str, Any]] | str]:
     """Every render stage: name -> function of the library, or the note why it is skipped."""
-    from generators.render.json_api import render_api
+    from generators.outputs.json_api import render_api
 
     stages: dict[str, Callable[[Any], dict[str, Any]] | str] = {"render_json": lambda library: render_api(library, AS_OF)}
     site = site_renderer()
@@ -121,7 +121,7 @@ def stage_floor(data: Path) -> dict[str, Any]:
 
 
 def stage_load_validate(data: Path) -> dict[str, Any]:
-    from generators.validate import load_library
+    from generators.load.validate import load_library
 
     start = time.perf_counter()
     library = load_library(data)
@@ -130,7 +130,7 @@ def stage_load_validate(data: Path) -> dict[str, Any]:
 
 def stage_render(name: str) -> Callable[[Path], dict[str, Any]]:
     def run(data: Path) -> dict[str, Any]:
-        from generators.validate import load_library
+        from generators.load.validate import load_library
 
         render = renders()[name]
         if isinstance(render, str):
@@ -145,7 +145,7 @@ def stage_render(name: str) -> Callable[[Path], dict[str, Any]]:
 
 def _content() -> dict[str, Any]:
     """The hand-written pages, as `policykb pages --with-content content` adds them."""
-    from generators.build import read_hand_written
+    from generators.build.assemble import read_hand_written
 
     files = read_hand_written(REPOSITORY / "content")
     return {"hand_written": sorted(files), "extra_files": files}
@@ -189,7 +189,7 @@ def _cpu_seconds(before: os.times_result) -> dict[str, float]:
 
 def stage_total(data: Path, jobs: int | None = None) -> dict[str, Any]:
     """Load, validate, render and write every output, as `policykb pages` does (`pipeline.build_tree`)."""
-    found = optional("generators.pipeline", "build_tree", "default_jobs")
+    found = optional("generators.build.pipeline", "build_tree", "default_jobs")
     if isinstance(found, str):
         return {"skipped": found}
     build_tree, default_jobs = found
@@ -213,7 +213,7 @@ def stage_total_one_process(data: Path) -> dict[str, Any]:
 
 def stage_incremental(data: Path) -> dict[str, Any]:
     """Rebuild every output after editing one policy, from the last build's state (`--cache`)."""
-    found = optional("generators.pipeline", "build_tree", "default_jobs")
+    found = optional("generators.build.pipeline", "build_tree", "default_jobs")
     if isinstance(found, str):
         return {"skipped": found}
     build_tree, default_jobs = found
@@ -232,7 +232,7 @@ def stage_incremental(data: Path) -> dict[str, Any]:
         seconds = time.perf_counter() - start
         # The same edit again, through the command line: the time a person waits, Python's start included.
         edited.write_text(text.replace("\ndescription:\n- ", "\ndescription:\n- Edited again. ", 1), encoding="utf-8")
-        command = [sys.executable, "-m", "generators.cli", "--data", str(copy), "pages", "--out", str(out), "--with-content", str(REPOSITORY / "content"), "--cache", str(cache)]
+        command = [sys.executable, "-m", "generators.adapters.cli", "--data", str(copy), "pages", "--out", str(out), "--with-content", str(REPOSITORY / "content"), "--cache", str(cache)]
         command_start = time.perf_counter()
         done = subprocess.run(command, cwd=REPOSITORY, capture_output=True, text=True, check=False)
         command_seconds = time.perf_counter() - command_start
@@ -256,7 +256,7 @@ def stage_mkdocs(data: Path) -> dict[str, Any]:
         return {"skipped": found}
     with scratch_folder() as scratch:
         out = scratch / "site"
-        command = [sys.executable, "-m", "generators.cli", "--data", str(data), "build", "--out", str(out)]
+        command = [sys.executable, "-m", "generators.adapters.cli", "--data", str(data), "build", "--out", str(out)]
         start = time.perf_counter()
         done = subprocess.run(command, cwd=REPOSITORY, capture_output=True, text=True, check=False)
         seconds = time.perf_counter() - start
@@ -265,7 +265,7 @@ def stage_mkdocs(data: Path) -> dict[str, Any]:
         size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
         breakdown = _site_breakdown(out)
         pages = sum(1 for _ in out.rglob("*.html"))
-        bundle = out / "pagefind"  # generators.search.BUNDLE_FOLDER: the Pagefind search bundle: on disk, not what a visitor downloads (benchmarks/search.py)
+        bundle = out / "pagefind"  # generators.outputs.search.BUNDLE_FOLDER: the Pagefind search bundle: on disk, not what a visitor downloads (benchmarks/search.py)
         index_mb = round(sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file()) / 1e6, 2) if bundle.is_dir() else None
         child = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {

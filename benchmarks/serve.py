@@ -52,7 +52,7 @@ def free_port() -> int:
 def config_copy(work: Path) -> Path:
     """`mkdocs.yml` in `work`, every path in it pointing back into the repository."""
     text = (REPOSITORY / "mkdocs.yml").read_text(encoding="utf-8")
-    for relative in ("generators/mkdocs_hook.py", "overrides", "policy_data", "generators"):
+    for relative in ("generators/adapters/mkdocs_hook.py", "overrides", "policy_data", "generators"):
         text = text.replace(f" {relative}\n", f" {REPOSITORY / relative}\n")
     text = text.replace("docs_dir: content\n", f"docs_dir: {REPOSITORY / 'content'}\n").replace("paths: [.]", f"paths: [{REPOSITORY}]")
     target = work / "mkdocs.yml"

@@ -118,7 +118,7 @@ class IcdPools:
 @cache
 def icd_pools() -> IcdPools:
     """Billable codes and category ranges of the shipped ICD-10-CM release, in tabular order."""
-    from generators import icd10
+    from generators.domain import icd10
     from generators.model import ICD10CM_CODE, code_order_key
 
     with warnings.catch_warnings():
@@ -141,8 +141,8 @@ def icd_pools() -> IcdPools:
 
 
 def icd_description(code: str) -> str:
-    """The official description of a code (through `generators.icd10`)."""
-    from generators import icd10
+    """The official description of a code (through `generators.domain.icd10`)."""
+    from generators.domain import icd10
 
     return icd10.description(code)
 

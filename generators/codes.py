@@ -7,7 +7,7 @@ checked for format there too; membership in the official code set is a separate 
 
 from __future__ import annotations
 
-from .model import HCPCS_CODE
+from generators.model import HCPCS_CODE
 
 
 def normalize(code: str) -> str:

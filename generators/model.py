@@ -31,7 +31,7 @@ from pydantic import (
     model_validator,
 )
 
-from .text import UNPRINTABLE, describe_character
+from generators.text import UNPRINTABLE, describe_character
 
 # --------------------------------------------------------------------------- scalar types
 
@@ -58,7 +58,7 @@ def json_schema_pattern(regex: re.Pattern[str]) -> str:
 
 #: The dates policykb publishes. The build stamps its files with the newest date of the data
 #: (`SOURCE_DATE_EPOCH`; the sitemap's gzip header holds an unsigned 32-bit time, 1970 to
-#: 2106-02-07) and computes the day before a date (`generators.timeline`): a date outside this
+#: 2106-02-07) and computes the day before a date (`generators.domain.timeline`): a date outside this
 #: range is refused where it is written, never left to crash a build.
 EARLIEST_DATE = date(1970, 1, 1)
 LATEST_DATE = date(2099, 12, 31)
@@ -226,7 +226,7 @@ class RevisionStatus(str, Enum):
 
     A draft is validated like any revision and can be previewed (`mkdocs serve`,
     `policykb build --drafts`), but is never published. What state a published revision is
-    in on a date (upcoming, in effect, ...) is not authored: `generators.lifecycle` derives it.
+    in on a date (upcoming, in effect, ...) is not authored: it follows from the dates.
     """
 
     PUBLISHED = "published"
@@ -469,7 +469,7 @@ class CodeEntry(_PerCodeSystem, Generic[CodeT]):
         if single == ranged or (ranged and (self.range_start is None or self.range_end is None)):
             raise ValueError("expected either code, or both range_start and range_end")
         # ICD-10-CM ranges are ordered by the official code set, not alphabetically (C84.ZA comes
-        # before C84.90 there): `generators.codeset_check` checks them against it.
+        # before C84.90 there): `generators.load.codeset_check` checks them against it.
         is_icd = ranged and bool(ICD10CM_CODE.match(str(self.range_start)))
         if ranged and not is_icd and code_order_key(str(self.range_end)) < code_order_key(str(self.range_start)):
             raise ValueError(f"found the range {self.display}, whose end comes before its start; expected start <= end")
@@ -735,7 +735,7 @@ class Policy(Model):
         """The newest stored revision (the newest approved one once drafts are left out).
 
         Which revision is in effect on a date, and which one each page shows, is not this:
-        see `generators.lifecycle.PolicyTimeline`.
+        see `generators.domain.lifecycle.PolicyTimeline`.
         """
         return self.revisions[-1]
 

@@ -58,7 +58,7 @@ def api_schema(name: str) -> str:
 
 
 def page_policy(number: str) -> str:
-    """The policy page: the revision in effect on the build's as-of date (`generators.lifecycle`)."""
+    """The policy page: the revision in effect on the build's as-of date (`generators.domain.lifecycle`)."""
     return f"policies/{number}/"
 
 

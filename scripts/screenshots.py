@@ -69,7 +69,7 @@ def main() -> int:
     parser.add_argument("--code", default="C71.3", help="the code typed into the code lookup page")
     args = parser.parse_args()
     if not (args.site / "index.html").is_file():
-        subprocess.run([sys.executable, "-m", "generators.cli", "build", "--out", str(args.site)], check=True)
+        subprocess.run([sys.executable, "-m", "generators.adapters.cli", "build", "--out", str(args.site)], check=True)
     args.out.mkdir(parents=True, exist_ok=True)
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(args.site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from generators import icd10
-from generators.lifecycle import PolicyTimeline
+from generators.domain import icd10
+from generators.domain.lifecycle import PolicyTimeline
 from generators.model import Library, Policy
-from generators.render.json_api import readable_json
-from generators.render.standalone import theme_stylesheets
-from generators.validate import load_library
+from generators.outputs.json_api import readable_json
+from generators.outputs.standalone import theme_stylesheets
+from generators.load.validate import load_library
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "policy_data"
@@ -146,7 +146,7 @@ def site_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path
 @pytest.fixture(scope="session")
 def built_site(site_server: tuple[Path, str]) -> Path:
     """The whole site as `policykb build` makes it: validation, then `mkdocs build --strict`."""
-    from generators.cli import main
+    from generators.adapters.cli import main
 
     out, url = site_server
     with pytest.MonkeyPatch.context() as patch:

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from generators.load import MAX_FILE_BYTES
+from generators.load.yaml_files import MAX_FILE_BYTES
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 CASES_FILE = CORPUS / "cases.yaml"

@@ -12,7 +12,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from generators import icd10
+from generators.domain import icd10
 from generators.model import CPT_CODE, HCPCS_CODE, ICD10CM_CODE, Basis, Determination, Flag, code_order_key
 
 Data = dict[str, Any]

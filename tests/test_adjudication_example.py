@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from generators import urls
-from generators.cli import main
+from generators.adapters.cli import main
 
 from .conftest import AS_OF, DATA, ROOT
 

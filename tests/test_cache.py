@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from generators import validate
-from generators.cache import PACKAGE_DIR, BuildCache, code_version
+from generators.load import validate
+from generators.build.cache import PACKAGE_DIR, BuildCache, code_version
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,7 @@ def test_code_version_changes_with_any_file_of_the_package(tmp_path: Path) -> No
     package = tmp_path / "generators"
     shutil.copytree(PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
     before = code_version(package)
-    template = next(package.glob("templates/**/*.j2"))
+    template = next(package.glob("outputs/templates/**/*.j2"))
     template.write_text(template.read_text(encoding="utf-8") + " ", encoding="utf-8")
     assert code_version(package) != before
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from generators import cli
-from generators.cli import main
+from generators.adapters import cli
+from generators.adapters.cli import main
 from generators.text import UNPRINTABLE
-from generators.validate import load_library
+from generators.load.validate import load_library
 
 from .conftest import DATA
 
@@ -127,8 +127,8 @@ def test_printed_data_never_sends_control_characters_to_the_terminal(
 
 
 def test_diff_colours_stay_and_data_escapes_do_not() -> None:
-    from generators.diff import diff_revisions
-    from generators.render.diffs import diff_text
+    from generators.domain.diff import diff_revisions
+    from generators.outputs.diffs import diff_text
 
     policy = load_library(DATA).policies[0]
     old, new = policy.revisions
@@ -163,12 +163,12 @@ def test_the_ends_of_the_published_date_range_validate(edit: Callable[[str, str,
 
 def test_every_error_policykb_raises_on_purpose_has_one_root() -> None:
     """Callers catch `PolicyKbError` to catch them all (and still the built-in kinds they were)."""
-    from generators.authoring import AuthoringError
-    from generators.build import OutputClashError
-    from generators.cli import BuildFailed, UsageError
+    from generators.adapters.authoring import AuthoringError
+    from generators.build.assemble import OutputClashError
+    from generators.adapters.cli import BuildFailed, UsageError
     from generators.errors import PolicyDataError, PolicyKbError
-    from generators.icd10 import RangeError
-    from generators.render.standalone import ThemeNotFoundError
+    from generators.domain.icd10 import RangeError
+    from generators.outputs.standalone import ThemeNotFoundError
 
     for error in (AuthoringError, OutputClashError, BuildFailed, UsageError, PolicyDataError, RangeError, ThemeNotFoundError):
         assert issubclass(error, PolicyKbError), error

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from generators import icd10
-from generators.cli import main
+from generators.domain import icd10
+from generators.adapters.cli import main
 from generators import urls
-from generators.code_index import CodeIndexDocument, CodeShardDocument, build_code_index, lookup, lookup_key, records_from_shard, shard_prefix
+from generators.domain.code_index import CodeIndexDocument, CodeShardDocument, build_code_index, lookup, lookup_key, records_from_shard, shard_prefix
 from generators.model import Library
-from generators.render.downloads import render_downloads
+from generators.outputs.downloads import render_downloads
 
 from .conftest import DATA, AS_OF
 
@@ -27,7 +27,7 @@ def index(library: Library) -> CodeIndexDocument:
 @pytest.fixture(scope="module")
 def synthetic(synthetic_library: Callable[[int, int, int], Path]) -> Library:
     """The benchmarks' synthetic library at 3 x 3: several policies share codes and shards."""
-    from generators.validate import load_library
+    from generators.load.validate import load_library
 
     return load_library(synthetic_library(3, 3, 7))
 
@@ -258,7 +258,7 @@ UNFLAGGED = '      - code: "76390"\n        description: Magnetic resonance spec
 
 
 def test_statements_named_in_the_data_are_stated(edit: Callable[[str, str, str], Path], data_copy: Path) -> None:
-    from generators.validate import load_library
+    from generators.load.validate import load_library
 
     edit("6.01.03/revisions/2026-01-22.yaml", UNFLAGGED, UNFLAGGED + "        statements: [mrs-medically-appropriate]\n")
     library = load_library(data_copy)

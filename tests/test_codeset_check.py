@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from generators import icd10
-from generators.codeset_check import MAX_RANGE_CODES, MAX_REVISION_RANGE_CODES
+from generators.domain import icd10
+from generators.load.codeset_check import MAX_RANGE_CODES, MAX_REVISION_RANGE_CODES
 from generators.errors import PolicyDataError
-from generators.validate import load_library
+from generators.load.validate import load_library
 
 REV = "6.01.03/revisions/2026-01-22.yaml"
 
@@ -53,7 +53,7 @@ def test_the_recorded_release_is_the_one_the_installed_package_ships() -> None:
     # version may ship another release, and every export would then name the wrong one.
     assert icd10.package_version() == "1.5.0", (
         f"simple-icd-10-cm {icd10.package_version()} is installed; check which ICD-10-CM release it ships, "
-        "update generators/icd10.py CODE_SET_RELEASE and this test together"
+        "update generators/domain/icd10.py CODE_SET_RELEASE and this test together"
     )
     assert icd10.CODE_SET_RELEASE.startswith("ICD-10-CM April 1, 2026")
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from generators.cli import main
-from generators.write import MARKER_TEXT, OUTPUT_MARKER
+from generators.adapters.cli import main
+from generators.build.write import MARKER_TEXT, OUTPUT_MARKER
 
 from .conftest import DATA
 from .corpus_support import RESULTS, Case, load_cases

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from generators.cli import main
-from generators.render.downloads import render_downloads
-from generators.render.json_api import render_api
-from generators.render.site import render_site_pages
-from generators.validate import load_library
+from generators.adapters.cli import main
+from generators.outputs.downloads import render_downloads
+from generators.outputs.json_api import render_api
+from generators.outputs.site import render_site_pages
+from generators.load.validate import load_library
 
 from .conftest import AS_OF
 

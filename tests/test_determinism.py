@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from generators.build import epoch_of
-from generators.render.json_api import render_api
-from generators.validate import load_library
-from generators.write import OUTPUT_MARKER
+from generators.build.assemble import epoch_of
+from generators.outputs.json_api import render_api
+from generators.load.validate import load_library
+from generators.build.write import OUTPUT_MARKER
 
 from .conftest import AS_OF, DATA
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generators.diff import Change, ChangeKind, SequenceMatcher, WordSegment, _similar, diff_revisions, mirror_words, word_diff
+from generators.domain.diff import Change, ChangeKind, SequenceMatcher, WordSegment, _similar, diff_revisions, mirror_words, word_diff
 from generators.model import Determination, Library, Revision
 from generators.text import to_plain
 

@@ -1,6 +1,6 @@
 """The "what changed" page in real Chromium: summary first, marked insertions, readable in print.
 
-The page is finished HTML published outside MkDocs (`generators.render.standalone`); this
+The page is finished HTML published outside MkDocs (`generators.outputs.standalone`); this
 opens it in the site `policykb build` makes (the session's `built_site`, served at `site_url`),
 where every link it holds resolves (`test_site_build`).
 """

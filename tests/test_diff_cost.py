@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from generators.diff import diff_revisions
+from generators.domain.diff import diff_revisions
 from generators.model import Library, Reference, Revision
-from generators.render.diffs import sections
+from generators.outputs.diffs import sections
 
 
 class _Counted(str):

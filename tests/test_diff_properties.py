@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generators.diff import Change, diff_revisions
+from generators.domain.diff import Change, diff_revisions
 from generators.model import Determination, Flag, Library, Revision
 from generators.text import to_plain
 

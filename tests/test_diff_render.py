@@ -19,10 +19,10 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from generators import urls
-from generators.cli import main
-from generators.diff import diff_revisions
+from generators.adapters.cli import main
+from generators.domain.diff import diff_revisions
 from generators.model import Library, Policy
-from generators.render.diffs import (
+from generators.outputs.diffs import (
     DIFF_CSS_PATH,
     DiffDocument,
     diff_json,
@@ -31,7 +31,7 @@ from generators.render.diffs import (
     render_diff_assets,
     render_diff_pages,
 )
-from generators.render.json_api import dump_json
+from generators.outputs.json_api import dump_json
 
 from .conftest import DATA, ROOT, check_golden, without_theme_hashes, AS_OF, timeline
 from .diff_helpers import with_statement
@@ -224,7 +224,7 @@ def test_cli_uses_colour_only_on_a_terminal() -> None:
     controller, terminal = pty.openpty()
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     process = subprocess.run(
-        [sys.executable, "-m", "generators.cli", "--data", str(DATA), "diff", "6.01.03", *PAIR],
+        [sys.executable, "-m", "generators.adapters.cli", "--data", str(DATA), "diff", "6.01.03", *PAIR],
         stdout=terminal, stderr=subprocess.PIPE, cwd=ROOT, env=env, timeout=60, check=False,
     )  # fmt: skip
     os.close(terminal)

@@ -29,10 +29,11 @@ from hypothesis import strategies as st
 from fhir.resources.R4B.valueset import ValueSet
 from pydantic import ValidationError
 
-from generators import icd10, urls
-from generators.code_index import build_code_index, shard_prefix
+from generators.domain import icd10
+from generators import urls
+from generators.domain.code_index import build_code_index, shard_prefix
 from generators.model import Library, Policy
-from generators.render.downloads import (
+from generators.outputs.downloads import (
     CSV_COLUMNS,
     DownloadsPart,
     assemble_downloads,
@@ -41,8 +42,8 @@ from generators.render.downloads import (
     spreadsheet_safe,
     spreadsheet_value,
 )
-from generators.render.json_api import dump_json
-from generators.validate import load_library, load_policy, policy_folders
+from generators.outputs.json_api import dump_json
+from generators.load.validate import load_library, load_policy, policy_folders
 
 from .conftest import DATA, check_golden, AS_OF, timeline
 

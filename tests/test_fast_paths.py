@@ -15,11 +15,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from generators.code_index import FlagUse, ListedEntry, ShardCode, ShardListing, StatementRef, policy_entries
-from generators.load import _Builder, _ComposeLoader, parse_yaml
+from generators.domain.code_index import FlagUse, ListedEntry, ShardCode, ShardListing, StatementRef, policy_entries
+from generators.load.yaml_files import _Builder, _ComposeLoader, parse_yaml
 from generators.model import CodeSystem, Determination, Flag, Library, Reference
-from generators.render.downloads import _code_head, _Code, _csv_fields, _listing_line
-from generators.render.json_api import dump_json, dump_model, policy_document, revision_document
+from generators.outputs.downloads import _code_head, _Code, _csv_fields, _listing_line
+from generators.outputs.json_api import dump_json, dump_model, policy_document, revision_document
 
 from .conftest import DATA, timeline
 
@@ -80,7 +80,7 @@ def test_whole_documents_serialise_the_same(library: Library) -> None:
 
 
 def test_synthetic_library_serialises_the_same(synthetic_library: Callable[[int, int, int], Path]) -> None:
-    from generators.validate import load_library
+    from generators.load.validate import load_library
 
     test_whole_documents_serialise_the_same(load_library(synthetic_library(2, 2, 3)))
 

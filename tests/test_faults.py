@@ -1,7 +1,7 @@
 """A build killed at any point leaves the previous output or the new one, whole; the next build cleans up.
 
 The fault-injection helper: `killed_at(point, ...)` runs `policykb` in a subprocess with
-`$POLICYKB_FAULT` naming a point of `generators/write.py` (`write.fault_point`); the process
+`$POLICYKB_FAULT` naming a point of `generators/build/write.py` (`write.fault_point`); the process
 ends there at once, as `kill -9` would end it, with no clean-up. Then the test checks what
 is left, and what the next build makes of it. Also here: the lock of the output folder
 (one build at a time) and Ctrl-C (a build ends within seconds).
@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from generators.safety import folder_lock
-from generators.write import FAULT_EXIT, FAULT_VARIABLE, OUTPUT_MARKER
+from generators.build.safety import folder_lock
+from generators.build.write import FAULT_EXIT, FAULT_VARIABLE, OUTPUT_MARKER
 
 from .conftest import DATA
 from .trees import ROOT, run_policykb, snapshot_tree, tree_differences
@@ -33,7 +33,7 @@ def killed_at(point: str, *args: str | Path, exchange: bool = True) -> subproces
     With `exchange=False` the swap is made as where `renameat2` is not available (two renames).
     """
     env = {**os.environ, FAULT_VARIABLE: point, "NO_MKDOCS_2_WARNING": "1"}
-    script = "import sys, generators.write as w\n" + ("" if exchange else "w._renameat2 = None\n") + "from generators.cli import main\nsys.exit(main(sys.argv[1:]))\n"
+    script = "import sys, generators.build.write as w\n" + ("" if exchange else "w._renameat2 = None\n") + "from generators.adapters.cli import main\nsys.exit(main(sys.argv[1:]))\n"
     result = subprocess.run([sys.executable, "-c", script, *map(str, args)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == FAULT_EXIT, f"the build did not reach the fault point {point!r}:\n{result.stderr}"
     return result
@@ -156,7 +156,7 @@ def test_ctrl_c_ends_a_build_within_seconds_and_leaves_the_previous_output(synth
     before = snapshot_tree(out)
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "generators.cli", "--data", str(data), "export", "--out", str(out), "--jobs", "2"],
+        [sys.executable, "-m", "generators.adapters.cli", "--data", str(data), "export", "--out", str(out), "--jobs", "2"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
     )
     deadline = time.monotonic() + 60

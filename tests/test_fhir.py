@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from fhir.resources.R4B.valueset import ValueSet
 
-from generators import icd10, urls
+from generators.domain import icd10
+from generators import urls
 from generators.model import CodeSystem, Library
-from generators.render.downloads import render_downloads
+from generators.outputs.downloads import render_downloads
 
 from .conftest import AS_OF
 

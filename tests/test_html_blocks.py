@@ -1,7 +1,7 @@
 """Setting aside the finished HTML blocks of generated pages changes nothing in the built HTML.
 
 The MkDocs hook hands Markdown only the headings and text of a generated page and puts the
-finished HTML blocks back afterwards (`generators.html_blocks`), because Python-Markdown only
+finished HTML blocks back afterwards (`generators.outputs.html_blocks`), because Python-Markdown only
 passes them through, slowly. These tests convert pages both ways with the site's own Markdown
 configuration and compare the HTML, the table of contents and the anchors MkDocs would see.
 """
@@ -19,9 +19,9 @@ import markdown
 import pytest
 from mkdocs.config import load_config
 
-from generators.build import render_outputs
-from generators.html_blocks import html_block_anchors, protect_html_blocks, restore_html_blocks
-from generators.validate import load_library
+from generators.build.assemble import render_outputs
+from generators.outputs.html_blocks import html_block_anchors, protect_html_blocks, restore_html_blocks
+from generators.load.validate import load_library
 
 from .conftest import DATA, ROOT, AS_OF
 
@@ -134,7 +134,7 @@ def _site_with_a_link(tmp_path: Path, target: str) -> Path:
     shutil.copytree(ROOT / "content", tmp_path / "content")
     (tmp_path / "content" / "anchor-link.md").write_text(f"# Link\n\n[a statement]({target})\n", encoding="utf-8")
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
-    for relative in ("generators/mkdocs_hook.py", "overrides", "policy_data", "generators"):
+    for relative in ("generators/adapters/mkdocs_hook.py", "overrides", "policy_data", "generators"):
         config = config.replace(f" {relative}\n", f" {ROOT / relative}\n")
     config = config.replace("paths: [.]", f"paths: [{ROOT}]")
     (tmp_path / "mkdocs.yml").write_text(config, encoding="utf-8")

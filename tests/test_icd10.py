@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from generators import icd10
+from generators.domain import icd10
 
 
 @pytest.mark.parametrize(("start", "end", "expected"), [

@@ -1,6 +1,6 @@
 """The ICD-10-CM snapshot answers exactly as the simple-icd-10-cm package does, and is kept safely.
 
-The reference answers below are the functions of `generators.icd10` as they were written
+The reference answers below are the functions of `generators.domain.icd10` as they were written
 against the package itself, before the snapshot.
 """
 
@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from generators import icd10
-from generators.icd10 import IcdCode
+from generators.domain import icd10
+from generators.domain.icd10 import IcdCode
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from generators.model import Library, Revision
-from generators.render.json_api import SCHEMAS, render_api
+from generators.outputs.json_api import SCHEMAS, render_api
 
 from .conftest import AS_OF
 

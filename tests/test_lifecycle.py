@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from generators.build import render_outputs
-from generators.cli import main
-from generators.lifecycle import PolicyTimeline, RevisionState
+from generators.build.assemble import render_outputs
+from generators.adapters.cli import main
+from generators.domain.lifecycle import PolicyTimeline, RevisionState
 from generators.model import Library, Policy, Retirement
-from generators.timeline import StartBasis, revision_in_effect, windows
-from generators.validate import load_library
+from generators.domain.timeline import StartBasis, revision_in_effect, windows
+from generators.load.validate import load_library
 
 from .conftest import DATA
 

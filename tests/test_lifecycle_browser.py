@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from generators.cli import main
+from generators.adapters.cli import main
 
 from .conftest import DATA, ROOT
 

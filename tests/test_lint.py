@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from generators.cli import main
+from generators.adapters.cli import main
 from generators.errors import Diagnostic, Severity
-from generators.lint import lint_library
+from generators.lint.rules import lint_library
 from generators.model import Library
-from generators.validate import load_library
+from generators.load.validate import load_library
 
 from .conftest import DATA
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generators.load import MAX_FILE_BYTES, LoadedDocument, load_yaml_file, parse_yaml
+from generators.load.yaml_files import MAX_FILE_BYTES, LoadedDocument, load_yaml_file, parse_yaml
 
 
 def codes_of(result: LoadedDocument | list) -> list[str]:

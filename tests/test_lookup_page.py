@@ -22,7 +22,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from generators import urls
 from generators.model import Library
-from generators.render.downloads import render_downloads
+from generators.outputs.downloads import render_downloads
 
 from .conftest import ROOT, AS_OF
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from generators.cli import EXIT_IO, main
-from generators.write import OUTPUT_MARKER
+from generators.adapters.cli import EXIT_IO, main
+from generators.build.write import OUTPUT_MARKER
 
 from .conftest import DATA
 from .trees import snapshot_tree

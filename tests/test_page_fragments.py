@@ -1,7 +1,7 @@
 """Parts of the site pages that are rendered once and reused show the data of the page they are on.
 
 A policy's pages share the HTML of the statements its revisions repeat, and every page the
-same section headings (`generators.render.site`): a statement edited in a later revision, or a
+same section headings (`generators.outputs.site`): a statement edited in a later revision, or a
 heading on a Markdown page beside an HTML one, must still show what that page holds.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from generators import urls
 from generators.model import Library, Policy, Revision
-from generators.render.site import SiteContext, render_policy_pages
+from generators.outputs.site import SiteContext, render_policy_pages
 
 from .conftest import AS_OF, timeline
 

@@ -20,14 +20,14 @@ from pathlib import Path
 
 import pytest
 
-from generators import cache as cache_module
-from generators import pipeline as pipeline_module
-from generators.build import OutputClashError, render_outputs
-from generators.cli import main
+from generators.build import cache as cache_module
+from generators.build import pipeline as pipeline_module
+from generators.build.assemble import OutputClashError, render_outputs
+from generators.adapters.cli import main
 from generators.errors import PolicyDataError
-from generators.pipeline import BuildReport, _PartStore, build_tree, worker_start_method
-from generators.render.downloads import DownloadsPart
-from generators.validate import load_library
+from generators.build.pipeline import BuildReport, _PartStore, build_tree, worker_start_method
+from generators.outputs.downloads import DownloadsPart
+from generators.load.validate import load_library
 
 from .conftest import AS_OF
 
@@ -313,7 +313,7 @@ def test_a_corrupt_state_means_a_clean_build(data: Path, tmp_path: Path) -> None
 
 def test_cache_keys_are_the_same_in_every_process() -> None:
     """A key computed in one process must be found by the next (it once held a memory address)."""
-    script = "from pathlib import Path; from generators.cache import BuildCache; print(BuildCache().prefix)"
+    script = "from pathlib import Path; from generators.build.cache import BuildCache; print(BuildCache().prefix)"
     prefixes = {subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
     assert len(prefixes) == 1
 
@@ -354,7 +354,7 @@ def another_thread_running() -> Iterator[None]:
 
 def test_workers_are_forked_only_while_no_other_thread_runs() -> None:
     # A fresh process runs one thread (this one may not: the session's site server runs in one).
-    alone = subprocess.run([sys.executable, "-c", "from generators.pipeline import worker_start_method; print(worker_start_method())"], cwd=ROOT, capture_output=True, text=True, check=True)
+    alone = subprocess.run([sys.executable, "-c", "from generators.build.pipeline import worker_start_method; print(worker_start_method())"], cwd=ROOT, capture_output=True, text=True, check=True)
     assert alone.stdout.strip() == "fork"
     with another_thread_running():
         assert worker_start_method() == "forkserver"

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from generators.cli import main
-from generators.progress import Progress
+from generators.adapters.cli import main
+from generators.build.progress import Progress
 
 from .conftest import DATA, ROOT
 
@@ -59,7 +59,7 @@ def test_export_piped_prints_only_its_result(capsys: pytest.CaptureFixture[str],
 def test_export_on_a_terminal_shows_counted_steps_on_stderr(tmp_path: Path) -> None:
     """Run the real command with its standard error on a pseudo-terminal."""
     controller, terminal = pty.openpty()
-    command = [sys.executable, "-m", "generators.cli", "--data", str(DATA), "export", "--out", str(tmp_path / "out")]
+    command = [sys.executable, "-m", "generators.adapters.cli", "--data", str(DATA), "export", "--out", str(tmp_path / "out")]
     chunks: list[bytes] = []
 
     def read_terminal() -> None:  # read while the command runs: a closed terminal drops what is unread

@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 
 from generators import urls
 from generators.errors import Diagnostic, PolicyDataError
-from generators.load import LoadedDocument, parse_yaml
+from generators.load.yaml_files import LoadedDocument, parse_yaml
 from generators.model import Library, Policy, PolicyIdentity, Revision
-from generators.render.json_api import IndexDocument, PolicyDocument, RevisionDocument, render_api
-from generators.validate import check_revision, load_library, validate_document
+from generators.outputs.json_api import IndexDocument, PolicyDocument, RevisionDocument, render_api
+from generators.load.validate import check_revision, load_library, validate_document
 
 from . import strategies
 from .conftest import DATA, AS_OF

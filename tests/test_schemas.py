@@ -23,8 +23,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from generators import urls
-from generators.cli import main
-from generators.render.json_api import schema_of
+from generators.adapters.cli import main
+from generators.outputs.json_api import schema_of
 
 from .conftest import AS_OF, DATA, ROOT, check_golden
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from generators.search import BUNDLE_FOLDER
+from generators.outputs.search import BUNDLE_FOLDER
 
 pytestmark = pytest.mark.browser
 
@@ -62,7 +62,7 @@ def test_a_result_leads_to_the_section_that_matched(page: Any, site_url: str, qu
 
 
 def test_only_the_policy_pages_in_effect_are_indexed(built_site: Path) -> None:
-    """Revision, diff and history pages, listings, help and developer pages stay out (see `generators.search`)."""
+    """Revision, diff and history pages, listings, help and developer pages stay out (see `generators.outputs.search`)."""
     entry = json.loads((built_site / BUNDLE_FOLDER / "pagefind-entry.json").read_text(encoding="utf-8"))
     assert [language["page_count"] for language in entry["languages"].values()] == [1]
 

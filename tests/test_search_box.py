@@ -9,7 +9,7 @@ from pathlib import Path
 from .conftest import ROOT
 
 BOX = ROOT / "overrides" / "partials" / "pkb-search.html"
-STANDALONE_BOX = ROOT / "generators" / "templates" / "standalone" / "_search.html"
+STANDALONE_BOX = ROOT / "generators" / "outputs" / "templates" / "standalone" / "_search.html"
 HEADER = ROOT / "overrides" / "partials" / "header.html"
 
 

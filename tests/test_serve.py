@@ -23,7 +23,7 @@ import pytest
 
 from benchmarks.serve import REBUILT, ServerLog, config_copy, edit_title, free_port
 from benchmarks.synthetic import generate_library
-from generators.mkdocs_hook import _link_outputs
+from generators.adapters.mkdocs_hook import _link_outputs
 
 from .trees import snapshot_tree, tree_differences
 

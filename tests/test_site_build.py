@@ -18,13 +18,13 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from generators.build import read_hand_written, render_outputs, source_date_epoch
-from generators.cli import main
+from generators.build.assemble import read_hand_written, render_outputs, source_date_epoch
+from generators.adapters.cli import main
 from generators.model import Library
-from generators.render.json_api import render_api
-from generators.render.site import render_site_pages
-from generators.search import BUNDLE_FOLDER
-from generators.write import MARKER_TEXT, OUTPUT_MARKER
+from generators.outputs.json_api import render_api
+from generators.outputs.site import render_site_pages
+from generators.outputs.search import BUNDLE_FOLDER
+from generators.build.write import MARKER_TEXT, OUTPUT_MARKER
 
 from .conftest import DATA, ROOT, AS_OF
 

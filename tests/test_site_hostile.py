@@ -24,9 +24,9 @@ import yaml
 from playwright.sync_api import expect
 
 from generators import urls
-from generators.cli import main
+from generators.adapters.cli import main
 from generators.text import to_plain
-from generators.validate import load_library
+from generators.load.validate import load_library
 
 from .conftest import ROOT
 from .test_text import HOSTILE_DATA, PAYLOADS

@@ -18,13 +18,14 @@ import markdown
 import pytest
 import yaml
 
-from generators import icd10, urls
-from generators.build import OutputClashError, is_site_source, merge_outputs, read_hand_written, render_outputs
+from generators.domain import icd10
+from generators import urls
+from generators.build.assemble import OutputClashError, is_site_source, merge_outputs, read_hand_written, render_outputs
 from generators.model import Library
-from generators.render.json_api import render_api
-from generators.render.diffs import render_policy_diffs
-from generators.render.standalone import PKB_STYLESHEETS, SITE_NAME, theme_stylesheets
-from generators.render.site import (
+from generators.outputs.json_api import render_api
+from generators.outputs.diffs import render_policy_diffs
+from generators.outputs.standalone import PKB_STYLESHEETS, SITE_NAME, theme_stylesheets
+from generators.outputs.site import (
     HOME_RECENT,
     SiteContext,
     meta_title,

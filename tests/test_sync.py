@@ -13,8 +13,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from generators.cli import main
-from generators.render.json_api import SYNC_NOTE
+from generators.adapters.cli import main
+from generators.outputs.json_api import SYNC_NOTE
 
 from .conftest import AS_OF
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from benchmarks.synthetic import LARGE, MODEL, generate_library
-from generators import icd10
-from generators.cli import main
+from generators.domain import icd10
+from generators.adapters.cli import main
 from generators.model import Library
-from generators.validate import load_library
+from generators.load.validate import load_library
 
 from .conftest import DATA
 

@@ -18,9 +18,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generators.render.json_api import render_api
+from generators.outputs.json_api import render_api
 from generators.text import to_attribute, to_html, to_markdown_html, to_plain
-from generators.validate import load_library
+from generators.load.validate import load_library
 
 from .conftest import AS_OF
 
@@ -179,7 +179,7 @@ def test_attribute_text_stays_inside_its_quotes(payload: str) -> None:
 
 
 def test_templates_get_the_helper_as_a_filter() -> None:
-    from generators.render import environment
+    from generators.outputs.templating import environment
 
     template = environment().from_string("{{ text | markdown_safe }}")
     assert template.render(text="[x](javascript:alert(1))") == "&#91;x&#93;&#40;javascript&#58;alert&#40;1&#41;&#41;"

@@ -7,10 +7,10 @@ from datetime import date
 
 import pytest
 
-from generators.cli import main
+from generators.adapters.cli import main
 from generators.model import Library, Policy
-from generators.render.json_api import render_api
-from generators.timeline import StartBasis, revision_in_effect, windows
+from generators.outputs.json_api import render_api
+from generators.domain.timeline import StartBasis, revision_in_effect, windows
 
 from .conftest import DATA, AS_OF
 

@@ -14,7 +14,7 @@ from datetime import datetime
 import pytest
 
 from generators.model import Library
-from generators.render.json_api import render_api
+from generators.outputs.json_api import render_api
 from generators.text import to_plain
 
 from .conftest import SHARED_SOURCE, SOURCE, AS_OF

@@ -10,9 +10,9 @@ import pytest
 
 from generators import model
 from generators.errors import PolicyDataError, format_path
-from generators.load import load_yaml_file
+from generators.load.yaml_files import load_yaml_file
 from generators.text import UNPRINTABLE
-from generators.validate import load_library, validate_document
+from generators.load.validate import load_library, validate_document
 
 from .conftest import DATA
 
@@ -94,7 +94,7 @@ def test_folder_that_is_not_a_policy_number(data_copy: Path) -> None:
 
 
 def test_a_failing_extra_check_is_reported_against_the_file_not_raised(data_copy: Path) -> None:
-    from generators import validate
+    from generators.load import validate
 
     def explodes(revision: object, document: object) -> list:
         raise KeyError("C71.0")
@@ -145,7 +145,7 @@ def test_every_text_field_refuses_control_characters(character: str, name: str, 
 
 
 def _validation_patterns() -> list[tuple[str, re.Pattern[str]]]:
-    from generators import load, validate
+    from generators.load import yaml_files as load, validate
 
     return [
         (f"{module.__name__}.{name}", value)
@@ -184,7 +184,7 @@ def test_codes_numbers_and_ids_are_ascii_without_a_final_line_break(pattern: re.
 
 
 def test_the_last_statement_number_is_the_last_numeral_the_checker_writes() -> None:
-    from generators.validate import _roman
+    from generators.load.validate import _roman
 
     assert _roman(model.MAX_STATEMENTS) == model.LAST_STATEMENT_NUMBER == "CCCXCIX"
     assert model.ROMAN.match(model.LAST_STATEMENT_NUMBER) and not model.ROMAN.match(_roman(model.MAX_STATEMENTS + 1))
@@ -192,7 +192,7 @@ def test_the_last_statement_number_is_the_last_numeral_the_checker_writes() -> N
 
 def test_a_revision_of_399_statements_is_numbered_up_to_cccxcix(data_copy: Path) -> None:
     """Issue 17, item 18: the limit is reachable, and one more is refused with the limit named."""
-    from generators.validate import _roman
+    from generators.load.validate import _roman
 
     path = data_copy / REV
     text = path.read_text(encoding="utf-8")

@@ -1,4 +1,4 @@
-"""Only `generators.write` writes, and it never writes outside the output folder."""
+"""Only `generators.build.write` writes, and it never writes outside the output folder."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from generators import urls, write
-from generators.write import OUTPUT_MARKER, UnsafePathError, link_files_into, replace_dir_atomically, replace_file, safe_relative, write_files, write_tree
+from generators import urls
+from generators.build import write
+from generators.build.write import OUTPUT_MARKER, UnsafePathError, link_files_into, replace_dir_atomically, replace_file, safe_relative, write_files, write_tree
 
 
 @pytest.mark.parametrize(

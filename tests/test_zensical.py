@@ -1,7 +1,7 @@
 """Engine independence: the site built by Zensical from `policykb pages`, indexed by Pagefind, searches the same.
 
 Zensical reads `mkdocs.yml` and the theme overrides but runs no MkDocs hooks, so it builds the
-complete docs folder that `policykb pages --with-content` writes; `python -m generators.search`
+complete docs folder that `policykb pages --with-content` writes; `python -m generators.outputs.search`
 then indexes the result as `policykb build` indexes MkDocs' site.
 """
 
@@ -29,7 +29,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 def build_with_zensical(data: Path, folder: Path) -> Path:
     """The site of `data` built by Zensical in `folder` and indexed for search; its site folder."""
     folder.mkdir(parents=True, exist_ok=True)
-    pages = [sys.executable, "-m", "generators.cli", "--data", str(data), "pages", "--out", str(folder / "docs"), "--with-content", str(ROOT / "content"), "--as-of", AS_OF.isoformat()]
+    pages = [sys.executable, "-m", "generators.adapters.cli", "--data", str(data), "pages", "--out", str(folder / "docs"), "--with-content", str(ROOT / "content"), "--as-of", AS_OF.isoformat()]
     subprocess.run(pages, check=True, capture_output=True, cwd=ROOT)
     # Zensical wants the docs folder inside the folder of its configuration.
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
@@ -39,7 +39,7 @@ def build_with_zensical(data: Path, folder: Path) -> Path:
     shutil.copytree(ROOT / "overrides", folder / "overrides")
     built = subprocess.run([sys.executable, "-m", "zensical", "build", "--config-file", "mkdocs.yml"], cwd=folder, capture_output=True, text=True, check=False)
     assert built.returncode == 0, built.stdout + built.stderr
-    indexed = subprocess.run([sys.executable, "-m", "generators.search", str(folder / "site")], cwd=ROOT, capture_output=True, text=True, check=False)
+    indexed = subprocess.run([sys.executable, "-m", "generators.outputs.search", str(folder / "site")], cwd=ROOT, capture_output=True, text=True, check=False)
     assert indexed.returncode == 0, indexed.stdout + indexed.stderr
     return folder / "site"
 

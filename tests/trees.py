@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from generators.write import OUTPUT_MARKER
+from generators.build.write import OUTPUT_MARKER
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,7 +41,7 @@ def run_policykb(*args: str | Path, hash_seed: str = "0", cwd: Path = ROOT, extr
     """Run `policykb` in a fresh interpreter (its own hash seed), capturing its output."""
     env = {**os.environ, "PYTHONHASHSEED": hash_seed, "NO_MKDOCS_2_WARNING": "1", **(extra_env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "generators.cli", *map(str, args)],
+        [sys.executable, "-m", "generators.adapters.cli", *map(str, args)],
         cwd=cwd,
         env=env,
         capture_output=True,

@@ -1,5 +1,5 @@
 // The header search box (partials/pkb-search.html) over the Pagefind bundle that `policykb build`
-// writes into pagefind/ (generators/search.py). Nothing of the index is fetched before the box
+// writes into pagefind/ (generators/outputs/search.py). Nothing of the index is fetched before the box
 // is used: Pagefind's script, its WebAssembly and the index chunks load on the first focus or
 // key, and each search fetches only the chunks of the words typed. "/" focuses the box; Escape
 // closes it. A result shows the policy's number and title, then the sections that matched,

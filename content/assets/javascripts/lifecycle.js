@@ -4,7 +4,7 @@
  *
  * The page carries its policy's windows as JSON (the data-pkb-timeline attribute of the
  * .pkb-lifecycle block, written
- * by generators/templates/site/_lifecycle.md from generators.lifecycle): each stored revision's
+ * by generators/outputs/templates/site/_lifecycle.md from generators.domain.lifecycle): each stored revision's
  * first and last day in effect, where its page is, and the periods the policy was retired.
  * Progressive enhancement: the page is right without this script, as of its build date.
  *

@@ -1,7 +1,7 @@
 /*
  * Code lookup page: which policy speaks to a CPT, HCPCS or ICD-10-CM code.
  *
- * Reads the small api/v1/codes/index.json (built by `generators.render.downloads`) once, then
+ * Reads the small api/v1/codes/index.json (built by `generators.outputs.downloads`) once, then
  * only the shard a typed code can be in: api/v1/codes/<system>/<prefix>.json, where <prefix>
  * is the first `prefix_length` (3) characters of the code without dot, upper case (C71.3 and
  * c713 -> icd10cm/C71.json; 0611T -> cpt/061.json). Every code that starts with what was typed
@@ -151,7 +151,7 @@
     var state = listing.state.replace(/_/g, " ");
     var link = el("a", null, listing.policy + " " + listing.policy_title + ", revision " + listing.revision + " (" + state + ")");
     // To the code's row (or its range's row) on the revision's page: the rows' ids are
-    // "code-" + the code or range as listed (generators/templates/site/_revision.md).
+    // "code-" + the code or range as listed (generators/outputs/templates/site/_revision.md).
     link.href = new URL(listing.links.html_url, root).href + "#code-" + encodeURIComponent(listing.listed_as);
     item.appendChild(link);
     item.appendChild(document.createTextNode(" · " + listing.revision_status + ", " + windowText(listing.window)));

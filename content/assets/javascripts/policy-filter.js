@@ -1,5 +1,5 @@
 /*
- * The policy list's filter (generators/templates/site/policies.md): by number, title words and
+ * The policy list's filter (generators/outputs/templates/site/policies.md): by number, title words and
  * category, as the reader types. Progressive enhancement: the form is hidden until this script
  * shows it, and without it the list is whole. Each row carries its number and title in lower
  * case (data-pkb-filter) and its category (data-pkb-category); a row is shown when every typed

@@ -1,0 +1,1 @@
+"""Lint: advice on valid data (a policy that loads may still read badly)."""

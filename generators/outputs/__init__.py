@@ -1,0 +1,10 @@
+"""Stage 3, outputs: models to files, one module per format, templates in `templates/`.
+
+- `json_api`: the JSON API (policy, revision files, index, schemas);
+- `downloads`: code shards, CSV, FHIR, the feed, the downloads page;
+- `site`: the MkDocs pages (home, policy list, policy and revision pages);
+- `standalone`: pages published outside MkDocs (archived revisions, diffs);
+- `diffs`: diff pages and JSON;
+- `search`: the Pagefind index of the built site;
+- `templating`: the Jinja2 environments shared by all of them.
+"""

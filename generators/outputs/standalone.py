@@ -1,0 +1,135 @@
+"""Finished HTML pages published outside MkDocs, in a small layout of our own.
+
+Archived revision pages and "what changed" pages are 8,000 of the 10,013 pages of a library of
+1,000 policies with 5 revisions each. Given to MkDocs, each was parsed as Markdown, indexed
+by the search plugin and wrapped in Material's whole page chrome (header, navigation, table
+of contents, scripts): most of the build's time and of the site's size. They are rendered here
+instead as finished HTML (`index.html` at the same directory URL as before) and published as
+data files (`generators.build.assemble.is_site_source` is False for them): MkDocs only copies them.
+
+The layout (`templates/standalone/layout.html`) links the stylesheets the rest of the site
+uses, so the pages look the same: Material's compiled stylesheets, found in the installed
+`material` package (their file names carry a hash that changes with Material's version), and
+ours (`PKB_STYLESHEETS`). It has a header (the site name, linking home, and the site's search
+box with its one script), a breadcrumb, and print and phone styles from those stylesheets.
+These pages are in neither the search index (`generators.outputs.search`) nor the sitemap; they are
+reached through the links of the policy and history pages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files as package_files
+
+from generators import urls
+from generators.errors import PolicyKbError
+from generators.model import Policy
+from generators.outputs.search import BUNDLE_FOLDER
+from generators.text import to_plain
+from generators.outputs.templating import render_template
+
+#: The site's name, as `site_name` in mkdocs.yml (a test keeps the two equal).
+SITE_NAME = "Medical Policy Library"
+
+#: Where the diff pages' stylesheet goes in the site (listed in mkdocs.yml `extra_css` too).
+DIFF_CSS_PATH = "assets/stylesheets/diff.css"
+
+#: Our stylesheets, as mkdocs.yml `extra_css` lists them for the MkDocs pages: the hand-written
+#: `content/stylesheets/policykb.css` (policy pages, print and phone layouts) and the diff pages'.
+PKB_STYLESHEETS = ("stylesheets/policykb.css", DIFF_CSS_PATH)
+
+#: Our scripts on these pages: the header's search box (hand-written `content/javascripts/search.js`, in mkdocs.yml `extra_javascript` too).
+PKB_SCRIPTS = ("javascripts/search.js",)
+
+#: The script of the search bundle Pagefind writes into the site.
+SEARCH_BUNDLE = f"{BUNDLE_FOLDER}/pagefind.js"
+
+#: The theme's favicon, published by Material.
+FAVICON = "assets/images/favicon.png"
+
+
+class ThemeNotFoundError(PolicyKbError, RuntimeError):
+    """The installed `material` package does not hold the compiled stylesheets we expect."""
+
+
+@dataclass(frozen=True)
+class Crumb:
+    """One step of a page's breadcrumb: a label and the URL of its page (relative to the site root)."""
+
+    label: str
+    url: str
+
+
+def relative_url(from_page: str, target: str) -> str:
+    """The link from the page at URL `from_page` to `target` (a page URL or a file path).
+
+    Both are relative to the site root; page URLs end with `/` (the home page is `""`).
+    Computed from the path segments (what `posixpath.relpath` gives, without asking the
+    file system for the working folder on each of the thousands of links of a page).
+    """
+    path, _, fragment = target.partition("#")
+    base = [segment for segment in from_page.split("/") if segment]
+    parts = [segment for segment in path.split("/") if segment]
+    common = 0
+    while common < min(len(base), len(parts)) and base[common] == parts[common]:
+        common += 1
+    link = "/".join([".."] * (len(base) - common) + parts[common:]) or "."
+    if path == "" or path.endswith("/"):
+        link = "./" if link == "." else f"{link}/"
+    return f"{link}#{fragment}" if fragment else link
+
+
+def policy_breadcrumb(policy: Policy) -> list[Crumb]:
+    """The breadcrumb of the pages under a policy's history: policy list > policy > history."""
+    return [
+        Crumb("All policies", urls.page_policies()),
+        Crumb(f"{policy.number} {to_plain(policy.title)}", urls.page_policy(policy.number)),
+        Crumb("Revision history", urls.page_history(policy.number)),
+    ]
+
+
+@cache
+def theme_stylesheets() -> tuple[str, ...]:
+    """Material's compiled stylesheets as the theme publishes them: `assets/stylesheets/main.<hash>.min.css`, then the palette's.
+
+    Raises:
+        ThemeNotFoundError: When the installed theme has not exactly one of each.
+    """
+    folder = package_files("material").joinpath("templates", "assets", "stylesheets")
+    names = sorted(entry.name for entry in folder.iterdir())
+    found = []
+    for stem in ("main", "palette"):
+        matches = [name for name in names if re.fullmatch(rf"{stem}\.[0-9a-f]+\.min\.css", name)]
+        if len(matches) != 1:
+            raise ThemeNotFoundError(f"expected one {stem}.<hash>.min.css in {folder}, found {matches or 'none'}")
+        found.append(f"assets/stylesheets/{matches[0]}")
+    return tuple(found)
+
+
+def render_standalone_page(template: str, page_url: str, breadcrumb: list[Crumb], context: Mapping[str, object]) -> str:
+    """A finished HTML page at `page_url` from a template that extends `standalone/layout.html`.
+
+    Args:
+        template: The page's template, under `generators/outputs/templates/`.
+        page_url: The page's directory URL (relative to the site root); its links are relative to it.
+        breadcrumb: The pages above this one, from the top.
+        context: What the template shows (the layout's names win: `href`, `page_url`...).
+    """
+
+    def href(target: str) -> str:
+        return relative_url(page_url, target)
+
+    layout = {
+        "page_url": page_url,
+        "href": href,
+        "site_name": SITE_NAME,
+        "stylesheets": (*theme_stylesheets(), *PKB_STYLESHEETS),
+        "favicon": FAVICON,
+        "scripts": PKB_SCRIPTS,
+        "search_bundle": SEARCH_BUNDLE,
+        "breadcrumb": breadcrumb,
+    }
+    return render_template(template, **{**context, **layout})
