@@ -40,7 +40,7 @@ Example:
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 # The public name -> the module that defines it (and documents it in the API reference).
 _EXPORTS = {
@@ -88,32 +88,6 @@ _EXPORTS = {
 
 __all__ = list(_EXPORTS)
 
-if TYPE_CHECKING:  # what type checkers and editors see; at run time `__getattr__` imports
-    from generators.build.assemble import render_outputs
-    from generators.build.pipeline import BuildReport, build_tree
-    from generators.domain.code_index import build_code_index, lookup
-    from generators.domain.diff import Change, ChangeKind, RevisionDiff, diff_revisions
-    from generators.domain.lifecycle import PolicyTimeline, RevisionState
-    from generators.domain.timeline import Window, revision_in_effect, windows
-    from generators.errors import Diagnostic, PolicyDataError, PolicyKbError, Severity
-    from generators.lint.rules import lint_library
-    from generators.load.validate import load_library, load_policy
-    from generators.model import (
-        Codes,
-        CodeSystem,
-        CriteriaGroup,
-        Criterion,
-        Determination,
-        Flag,
-        History,
-        Library,
-        Policy,
-        Reference,
-        Revision,
-        RevisionStatus,
-        Statement,
-    )
-
 
 def __getattr__(name: str) -> Any:
     """Import a public name from its module on first use (the build stages are slow to import)."""
@@ -126,4 +100,5 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
+    """The module's names and the public API, imported or not."""
     return sorted(set(globals()) | set(__all__))
