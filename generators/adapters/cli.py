@@ -16,7 +16,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from datetime import date
 from pathlib import Path
@@ -60,9 +60,6 @@ EXIT_BUSY = 4
 #: The exit code of a build interrupted by Ctrl-C (SIGINT), as shells report it.
 EXIT_INTERRUPTED = 130
 
-Command = Callable[[argparse.Namespace], int]
-
-
 class UsageError(PolicyKbError):
     """A request the data cannot answer (unknown policy or revision); exit code 1."""
 
@@ -98,11 +95,6 @@ def find_revision(policy: Policy, key: str) -> Revision:
         known = ", ".join(r.key for r in policy.revisions)
         raise UsageError(f"policy {policy.number} has no revision {key!r}; stored revisions: {known}")
     return revision
-
-
-def _load_with_progress(data: Path, progress: Progress) -> Library:
-    """`load_library`, counting policies on the progress line."""
-    return load_library(data, on_policy=lambda done, total: progress.count(done, total, "policies"))
 
 
 # --------------------------------------------------------------------------- commands
