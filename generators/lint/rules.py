@@ -119,8 +119,11 @@ class SourceFile:
         )
 
 
+#: The kinds of file a rule reads.
 LintTarget = PolicyFile | RevisionFile | SourceFile
 Target = TypeVar("Target", PolicyFile, RevisionFile, SourceFile)
+#: A rule's check: what it finds in one file of its kind.
+Check = Callable[[Target], Iterable[Finding]]
 
 
 @dataclass(frozen=True)
@@ -135,7 +138,7 @@ class LintRule(Generic[Target]):
 
     code: str
     reads: type[Target]
-    check: Callable[[Target], Iterable[Finding]]
+    check: Check[Target]
 
     @property
     def summary(self) -> str:
@@ -160,10 +163,10 @@ class LintRule(Generic[Target]):
 _RULES: list[LintRule] = []  # type: ignore[type-arg]
 
 
-def rule(code: str, reads: type[Target]) -> Callable[[Callable[[Target], Iterable[Finding]]], Callable[[Target], Iterable[Finding]]]:
+def rule(code: str, reads: type[Target]) -> Callable[[Check[Target]], Check[Target]]:
     """Register the decorated check as the lint rule `code`, run on every file of the kind `reads`."""
 
-    def register(check: Callable[[Target], Iterable[Finding]]) -> Callable[[Target], Iterable[Finding]]:
+    def register(check: Check[Target]) -> Check[Target]:
         if any(known.code == code for known in _RULES):
             raise ValueError(f"lint rule {code!r} is declared twice")
         _RULES.append(LintRule(code, reads, check))
