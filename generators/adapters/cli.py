@@ -16,7 +16,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from datetime import date
 from pathlib import Path
@@ -60,9 +60,6 @@ EXIT_BUSY = 4
 #: The exit code of a build interrupted by Ctrl-C (SIGINT), as shells report it.
 EXIT_INTERRUPTED = 130
 
-Command = Callable[[argparse.Namespace], int]
-
-
 class UsageError(PolicyKbError):
     """A request the data cannot answer (unknown policy or revision); exit code 1."""
 
@@ -98,11 +95,6 @@ def find_revision(policy: Policy, key: str) -> Revision:
         known = ", ".join(r.key for r in policy.revisions)
         raise UsageError(f"policy {policy.number} has no revision {key!r}; stored revisions: {known}")
     return revision
-
-
-def _load_with_progress(data: Path, progress: Progress) -> Library:
-    """`load_library`, counting policies on the progress line."""
-    return load_library(data, on_policy=lambda done, total: progress.count(done, total, "policies"))
 
 
 # --------------------------------------------------------------------------- commands
@@ -262,8 +254,13 @@ def cmd_pages(args: argparse.Namespace) -> int:
 
 def cmd_lint(args: argparse.Namespace) -> int:
     """Validate, then print content warnings; exit 1 on warnings only with `--strict`."""
-    from generators.lint.rules import lint_library
+    from generators.lint.rules import RULES, lint_library
 
+    if args.rules:
+        width = max(len(rule.code) for rule in RULES)
+        for rule in RULES:
+            print(f"{rule.code:<{width}}  {rule.summary}")
+        return 0
     library = load_library(args.data)
     warnings = lint_library(library, args.data)
     if args.format == "json":
@@ -457,6 +454,7 @@ def build_parser() -> argparse.ArgumentParser:
     lint = sub.add_parser("lint", help="validate, then warn about content that is probably wrong")
     lint.add_argument("--strict", action="store_true", help="exit 1 when there is any warning")
     lint.add_argument("--format", choices=("text", "json"), default="text")
+    lint.add_argument("--rules", action="store_true", help="list the rules (code and what each finds) and exit")
     lint.set_defaults(func=cmd_lint)
     pages = sub.add_parser("pages", help="write the generated page sources and data files into a folder")
     pages.add_argument("--out", type=Path, default=Path("build/docs"), help="output folder (replaced atomically)")

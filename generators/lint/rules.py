@@ -2,33 +2,24 @@
 
 Validation (`generators.load.validate`) refuses data that cannot be published; lint points at data
 that can be published but that an author should look at, because published documents do
-contain such slips and the knowledge base transcribes them as printed. Each rule has a code;
-every rule is described on the authors' guide page `content/guide/lint.md`.
+contain such slips and the knowledge base transcribes them as printed.
 
-- `other-technology`: a CMS or regulatory sentence "X is not addressed/covered/approved ..."
-  whose subject X shares no word with the policy's title (a sentence copied from another policy);
-- `next-review-not-after-approval`: the next review month is not after the approval month;
-- `history-order`: change summaries not newest first, or approval dates not oldest first;
-- `related-policy-missing`: a related policy that is not in the knowledge base;
-- `reference-not-cited`: references no literature paragraph or guideline cites (one warning
-  per revision, listing them);
-- `draft-change-summary`: a draft revision whose summary of changes is still empty (`policykb
-  publish` refuses it);
-- `heading-typo`: a heading of the published source text (`policy_data/<n>/source/*.txt`)
-  that is close to, but not, a known heading of the document format ("RELATED POLICIE(S)");
-- `flag-without-statement`: a code whose flag points to no statement of its revision (NMN
-  and no not-medically-necessary statement), so the code index cannot say which statement
-  decides it;
-- `code-listed-twice`: a code listed twice in one revision's table with different flags
-  (by itself and inside an ICD-10-CM range, or twice by itself).
+Each rule is declared once, with `@rule`: its code, the kind of file it reads (`PolicyFile`,
+`RevisionFile` or `SourceFile`) and its check, whose docstring is the rule's description (first
+line: what it finds; the rest: how it looks and how to fix it). `RULES` lists them in the order
+they are declared; `lint_library` runs each on the files it reads, and `generators.lint.docs`
+writes the rules' section of the authors' page `content/guide/lint.md` from them.
 """
 
 from __future__ import annotations
 
 import difflib
+import inspect
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from generators.domain import icd10
 from generators.domain.code_index import FLAG_DETERMINATIONS
@@ -71,17 +62,120 @@ _GENERIC_WORDS = frozenset(
 )
 
 
-def _warning(document: LoadedDocument, path: FieldPath, message: str, code: str) -> Diagnostic:
-    located = document.diagnostic(path, message, code)
-    return Diagnostic(
-        file=located.file,
-        line=located.line,
-        column=located.column,
-        field_path=located.field_path,
-        message=message,
-        code=code,
-        severity=Severity.WARNING,
-    )
+# --- What a rule reads, what it finds, and the registry -------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a check found: a message, and where (a field path, or a line and column of a text file)."""
+
+    message: str
+    at: FieldPath = ()
+    line: int | None = None
+    column: int | None = None
+
+
+@dataclass(frozen=True)
+class _DataFile:
+    """A YAML file of a policy, with its policy and library; a finding is located at its field path."""
+
+    library: Library
+    policy: Policy
+    document: LoadedDocument
+
+    def warning(self, finding: Finding, code: str) -> Diagnostic:
+        """The finding as a warning with the rule's code, located at its field path in the file."""
+        return replace(self.document.diagnostic(finding.at, finding.message, code), severity=Severity.WARNING)
+
+
+@dataclass(frozen=True)
+class PolicyFile(_DataFile):
+    """A policy's `policy.yaml` (its identity and history), with its library."""
+
+
+@dataclass(frozen=True)
+class RevisionFile(_DataFile):
+    """One revision file of a policy, with its policy and library."""
+
+    revision: Revision
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A published source text of a policy (`policy_data/<number>/source/*.txt`)."""
+
+    path: Path
+    root: Path | None
+
+    def warning(self, finding: Finding, code: str) -> Diagnostic:
+        """The finding as a warning with the rule's code, located at its line and column."""
+        return Diagnostic(
+            file=display_path(self.path, self.root),
+            line=finding.line,
+            column=finding.column,
+            message=finding.message,
+            code=code,
+            severity=Severity.WARNING,
+        )
+
+
+#: The kinds of file a rule reads.
+LintTarget = PolicyFile | RevisionFile | SourceFile
+Target = TypeVar("Target", PolicyFile, RevisionFile, SourceFile)
+#: A rule's check: what it finds in one file of its kind.
+Check = Callable[[Target], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class LintRule(Generic[Target]):
+    """One lint rule: its code, the kind of file it reads and its check.
+
+    Attributes:
+        code: The stable code printed with each warning, e.g. `history-order`.
+        reads: The kind of file the check is run on.
+        check: Yields what it finds in one such file; its docstring describes the rule.
+    """
+
+    code: str
+    reads: type[Target]
+    check: Check[Target]
+
+    @property
+    def summary(self) -> str:
+        """What the rule finds, in one line (the first line of the check's docstring)."""
+        return self._description()[0]
+
+    @property
+    def explanation(self) -> str:
+        """How the rule looks, why, and how to fix what it finds (the rest of the docstring)."""
+        return self._description()[1]
+
+    def _description(self) -> tuple[str, str]:
+        summary, _, rest = (inspect.getdoc(self.check) or "").partition("\n")
+        return summary.strip(), rest.strip()
+
+    def run(self, target: Target) -> Iterator[Diagnostic]:
+        """The rule's warnings for one file."""
+        for finding in self.check(target):
+            yield target.warning(finding, self.code)
+
+
+_RULES: list[LintRule] = []  # type: ignore[type-arg]
+
+
+def rule(code: str, reads: type[Target]) -> Callable[[Check[Target]], Check[Target]]:
+    """Register the decorated check as the lint rule `code`, run on every file of the kind `reads`."""
+
+    def register(check: Check[Target]) -> Check[Target]:
+        if any(known.code == code for known in _RULES):
+            raise ValueError(f"lint rule {code!r} is declared twice")
+        _RULES.append(LintRule(code, reads, check))
+        return check
+
+    return register
+
+
+# --- The rules, in the order of the authors' page --------------------------------------------
 
 
 def _stems(text: str) -> set[str]:
@@ -101,8 +195,20 @@ def _title_vocabulary(policy: Policy, revision: Revision) -> set[str]:
     return vocabulary
 
 
-def check_other_technology(policy: Policy, revision: Revision, document: LoadedDocument) -> Iterator[Diagnostic]:
-    """`other-technology`: a coverage sentence about something the policy is not about."""
+@rule("other-technology", reads=RevisionFile)
+def check_other_technology(file: RevisionFile) -> Iterator[Finding]:
+    """A sentence of the CMS or regulatory status section about another technology than the policy's, usually copied from another policy.
+
+    Lint reads each sentence "X is/are (not) addressed / covered / approved / cleared /
+    regulated ..." and warns when its subject X shares no significant word with the policy's
+    title (words are compared on their first six letters, so *spectroscopic* matches
+    *spectroscopy*) and is not the title's abbreviation (its initials count too: *MRS*).
+
+    To fix it, name the policy's own technology, or remove the sentence if it belongs to
+    another policy. If the published document prints it so, keep it as transcribed and tell
+    the policy's owner.
+    """
+    policy, revision = file.policy, file.revision
     vocabulary = _title_vocabulary(policy, revision)
     sections: list[tuple[FieldPath, str]] = [(("cms", i), text) for i, text in enumerate(revision.cms)]
     sections += [(("regulatory_status", "paragraphs", i), text) for i, text in enumerate(revision.regulatory_status.paragraphs)]
@@ -110,130 +216,131 @@ def check_other_technology(policy: Policy, revision: Revision, document: LoadedD
         for match in _COVERAGE_SENTENCE.finditer(to_plain(text)):
             subject = match.group("subject").strip()
             if _stems(subject) and not _stems(subject) & vocabulary:
-                yield _warning(
-                    document,
-                    path,
+                yield Finding(
                     f"found {subject!r} as the subject of a coverage sentence, which shares no word with the "
                     f"policy title {revision.title!r}; expected the policy's own technology (copied from another policy?)",
-                    "other-technology",
+                    at=path,
                 )
 
 
-def check_next_review(revision: Revision, document: LoadedDocument) -> Iterator[Diagnostic]:
-    """`next-review-not-after-approval`: the next review must come after the approval month."""
+@rule("next-review-not-after-approval", reads=RevisionFile)
+def check_next_review(file: RevisionFile) -> Iterator[Finding]:
+    """A next review date in the same month as the committee approval, or before it.
+
+    Lint compares `next_review` (YYYY-MM) with the month of `revision`. To fix it, correct
+    the month (usually a year after the approval), or remove `next_review` if the document
+    gives none.
+    """
+    revision = file.revision
     if revision.next_review is None:
         return
     year, month = (int(part) for part in revision.next_review.split("-"))
     if (year, month) <= (revision.revision.year, revision.revision.month):
-        yield _warning(
-            document,
-            ("next_review",),
-            f"found the next review {revision.next_review}, not after the committee approval {revision.key}; "
-            "expected a later month",
-            "next-review-not-after-approval",
+        yield Finding(
+            f"found the next review {revision.next_review}, not after the committee approval {revision.key}; expected a later month",
+            at=("next_review",),
         )
 
 
-def check_history_order(policy: Policy, document: LoadedDocument) -> Iterator[Diagnostic]:
-    """`history-order`: summaries newest first, approval dates oldest first, as printed."""
-    summaries = policy.history.change_summaries
+@rule("history-order", reads=PolicyFile)
+def check_history_order(file: PolicyFile) -> Iterator[Finding]:
+    """A summary of changes not newest first, or committee approval dates not oldest first (or listed twice).
+
+    Lint compares each date of the history in `policy.yaml` with the one before it, in the
+    order the published document prints them. To fix it, put the entries in that order, or
+    correct the mistyped date.
+    """
+    summaries = file.policy.history.change_summaries
     for index in range(1, len(summaries)):
         if summaries[index].date >= summaries[index - 1].date:
-            yield _warning(
-                document,
-                ("history", "change_summaries", index, "date"),
+            yield Finding(
                 f"found {summaries[index].date} after {summaries[index - 1].date}; expected the summary of changes newest first",
-                "history-order",
+                at=("history", "change_summaries", index, "date"),
             )
-    approvals = policy.history.committee_approval_dates
+    approvals = file.policy.history.committee_approval_dates
     for index in range(1, len(approvals)):
         if approvals[index] <= approvals[index - 1]:
-            yield _warning(
-                document,
-                ("history", "committee_approval_dates", index),
+            yield Finding(
                 f"found {approvals[index]} after {approvals[index - 1]}; expected committee approval dates oldest first, each once",
-                "history-order",
+                at=("history", "committee_approval_dates", index),
             )
 
 
-def check_related_policies(library: Library, revision: Revision, document: LoadedDocument) -> Iterator[Diagnostic]:
-    """`related-policy-missing`: a related policy the knowledge base does not hold (no link)."""
-    known = {policy.number for policy in library.policies}
-    for g_index, group in enumerate(revision.related_policies):
+@rule("related-policy-missing", reads=RevisionFile)
+def check_related_policies(file: RevisionFile) -> Iterator[Finding]:
+    """A related policy that is not in the knowledge base, so the site cannot link to it.
+
+    Lint looks the number up among the policies in `policy_data/`. The policy is shown without
+    a link until its data is added; the warning goes away then. A mistyped number is fixed in
+    the revision file.
+    """
+    known = {policy.number for policy in file.library.policies}
+    for g_index, group in enumerate(file.revision.related_policies):
         for p_index, related in enumerate(group.policies):
             if related.number not in known:
-                yield _warning(
-                    document,
-                    ("related_policies", g_index, "policies", p_index, "number"),
+                yield Finding(
                     f"found the related policy {related.number} ({related.title}), which is not in the knowledge base; "
                     "expected its data under policy_data/ (until then it is shown without a link)",
-                    "related-policy-missing",
+                    at=("related_policies", g_index, "policies", p_index, "number"),
                 )
 
 
-def check_uncited_references(revision: Revision, document: LoadedDocument) -> Iterator[Diagnostic]:
-    """`reference-not-cited`: one warning per revision listing every reference nobody cites."""
+@rule("reference-not-cited", reads=RevisionFile)
+def check_uncited_references(file: RevisionFile) -> Iterator[Finding]:
+    """References that no supportive literature paragraph or professional guideline cites.
+
+    One warning per revision lists every such reference. Published documents often list
+    references they do not cite in the text: the warning is a reminder to link each one from
+    the paragraph or guideline that relies on it (its `cites`), not an error; a reference the
+    document lists but never uses stays, as printed.
+    """
+    revision = file.revision
     cited = {c for p in revision.supportive_literature for c in p.cites}
     cited |= {c for g in revision.professional_guidelines for c in g.cites}
     uncited = [reference.id for reference in revision.references if reference.id not in cited]
     if uncited:
-        yield _warning(
-            document,
-            ("references",),
+        yield Finding(
             f"found {len(uncited)} of {len(revision.references)} references cited by no literature paragraph or "
             f"guideline: {', '.join(uncited)}; expected each reference to be cited (in `cites`) or removed",
-            "reference-not-cited",
+            at=("references",),
         )
 
 
-def check_source_headings(source: Path, root: Path | None) -> Iterator[Diagnostic]:
-    """`heading-typo`: a heading line of a source text close to a known heading but not it."""
-    name = display_path(source, root)
-    try:
-        lines = source.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return  # sources are reference material; validation does not depend on them
-    for number, line in enumerate(lines, start=1):
-        heading = line.strip()
-        if not _HEADING_LINE.match(heading) or heading in KNOWN_HEADINGS:
-            continue
-        close = difflib.get_close_matches(heading, KNOWN_HEADINGS, n=1, cutoff=HEADING_SIMILARITY)
-        if close:
-            yield Diagnostic(
-                file=name,
-                line=number,
-                column=line.index(heading) + 1,
-                message=f"found the heading {heading!r}; expected {close[0]!r}",
-                code="heading-typo",
-                severity=Severity.WARNING,
-            )
+@rule("draft-change-summary", reads=RevisionFile)
+def check_draft_change_summary(file: RevisionFile) -> Iterator[Finding]:
+    """A draft revision whose `change_summary` is still empty.
 
-
-def check_draft_change_summary(revision: Revision, document: LoadedDocument) -> Iterator[Diagnostic]:
-    """A draft whose summary of changes is empty: `policykb publish` needs it."""
+    `policykb revise` writes the draft with `change_summary: []`, and `policykb publish`
+    refuses a draft without a summary of changes, so lint reminds about it first. To fix it,
+    write the summary of changes, one bullet per line.
+    """
+    revision = file.revision
     if revision.status is RevisionStatus.DRAFT and not revision.change_summary:
-        yield _warning(
-            document,
-            ("change_summary",) if revision.change_summary is not None else ("status",),
+        yield Finding(
             f"found draft {revision.key} with an empty change_summary; expected the summary of changes (one bullet per line) before `policykb publish`",
-            "draft-change-summary",
+            at=("change_summary",) if revision.change_summary is not None else ("status",),
         )
 
 
-def check_flags_point_to_statements(revision: Revision, document: LoadedDocument) -> Iterator[Diagnostic]:
-    """`flag-without-statement`: a flag whose determination no statement of the revision has."""
-    determinations = {statement.determination for statement in revision.statements}
-    for system, table in revision.codes.tables():
+@rule("flag-without-statement", reads=RevisionFile)
+def check_flags_point_to_statements(file: RevisionFile) -> Iterator[Finding]:
+    """A code whose flag points to no statement of its revision, e.g. NMN beside a code while no statement is *not medically necessary*.
+
+    A flag points to the statements whose determination is its meaning (NMN:
+    `not_medically_necessary`, E/I: `investigational`), as in the code index; with none, the
+    code index cannot say which statement decides the code. To fix it, correct the flag, or
+    the determination of the statement it should point to.
+    """
+    determinations = {statement.determination for statement in file.revision.statements}
+    for system, table in file.revision.codes.tables():
         for index, entry in enumerate(table.entries):
             for flag in entry.flags:
                 wanted = FLAG_DETERMINATIONS.get(flag)
                 if wanted is not None and wanted not in determinations:
-                    yield _warning(
-                        document,
-                        ("codes", system.value, "entries", index, "flags"),
+                    yield Finding(
                         f"found the flag {flag.value} beside {entry.display}, but no statement of this revision is {wanted.label}; "
                         "expected a statement the flag points to (or a different flag)",
-                        "flag-without-statement",
+                        at=("codes", system.value, "entries", index, "flags"),
                     )
 
 
@@ -251,9 +358,17 @@ def _flags_text(flags: list[str]) -> str:
     return ", ".join(flags) or "no flag"
 
 
-def check_codes_listed_twice(revision: Revision, document: LoadedDocument) -> Iterator[Diagnostic]:
-    """`code-listed-twice`: the same code in two entries of one table with different flags (one warning per entry)."""
-    for system, table in revision.codes.tables():
+@rule("code-listed-twice", reads=RevisionFile)
+def check_codes_listed_twice(file: RevisionFile) -> Iterator[Finding]:
+    """A code listed twice in one revision's table with different flags: twice by itself, or by itself and inside an ICD-10-CM range (e.g. C71.3 flagged NMN beside the unflagged C71.0-C71.9).
+
+    Lint compares the flags of every code of each table entry (ICD-10-CM ranges expanded to
+    their billable codes; CPT and HCPCS ranges by their ends), with one warning per later
+    entry that disagrees with an earlier one. A claims system reading the code index would
+    find two answers for the code. To fix it, list the code once, or give both entries the
+    same flags.
+    """
+    for system, table in file.revision.codes.tables():
         first: dict[str, tuple[str, list[str]]] = {}
         for index, entry in enumerate(table.entries):
             codes = [str(entry.code)] if entry.code is not None else _listed_codes(system, str(entry.range_start), str(entry.range_end))
@@ -265,35 +380,64 @@ def check_codes_listed_twice(revision: Revision, document: LoadedDocument) -> It
                     clashes.append((code, seen))
             if clashes:
                 code, (where, other) = clashes[0]
-                yield _warning(
-                    document,
-                    ("codes", system.value, "entries", index),
+                yield Finding(
                     f"found {code} listed as {entry.display} with {_flags_text(flags)}, and as {where} with {_flags_text(other)}"
                     f"{f' ({len(clashes)} codes in all)' if len(clashes) > 1 else ''}; expected one listing per code, or the same flags",
-                    "code-listed-twice",
+                    at=("codes", system.value, "entries", index),
                 )
 
 
-def lint_library(library: Library, data_dir: Path) -> list[Diagnostic]:
-    """Every lint warning of a validated library whose data is in `data_dir`, sorted."""
+@rule("heading-typo", reads=SourceFile)
+def check_source_headings(file: SourceFile) -> Iterator[Finding]:
+    """A misspelt section heading in the published source text.
+
+    Headings are not stored in the data (the site prints its own), so the check reads
+    `policy_data/<number>/source/*.txt`: a line in capitals that is close to a known heading
+    (`KNOWN_HEADINGS`, listed on the lint page; similarity at least 0.85) but not one of them, e.g.
+    `RELATED POLICIE(S)` for `RELATED POLICIES`. The source text is kept as published, so
+    the warning is for the policy's owner, whose next edition can correct it.
+    """
+    try:
+        lines = file.path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return  # sources are reference material; validation does not depend on them
+    for number, line in enumerate(lines, start=1):
+        heading = line.strip()
+        if not _HEADING_LINE.match(heading) or heading in KNOWN_HEADINGS:
+            continue
+        close = difflib.get_close_matches(heading, KNOWN_HEADINGS, n=1, cutoff=HEADING_SIMILARITY)
+        if close:
+            yield Finding(f"found the heading {heading!r}; expected {close[0]!r}", line=number, column=line.index(heading) + 1)
+
+
+#: Every lint rule, in the order they are declared (and described on the authors' page).
+RULES: tuple[LintRule, ...] = tuple(_RULES)  # type: ignore[type-arg]
+
+
+# --- Running them ---------------------------------------------------------------------------
+
+
+def lint_files(library: Library, data_dir: Path) -> Iterator[LintTarget]:
+    """The files of a validated library that lint reads: each policy's `policy.yaml`, revisions and source texts."""
     root = data_dir.parent
-    warnings: list[Diagnostic] = []
     for policy in library.policies:
         folder = data_dir / policy.number
         identity = load_yaml_file(folder / "policy.yaml", root)
         if isinstance(identity, LoadedDocument):
-            warnings += check_history_order(policy, identity)
+            yield PolicyFile(library, policy, identity)
         for revision in policy.revisions:
             document = load_yaml_file(folder / "revisions" / f"{revision.key}.yaml", root)
-            if not isinstance(document, LoadedDocument):
-                continue  # cannot happen for a library that validated; nothing to locate
-            warnings += check_other_technology(policy, revision, document)
-            warnings += check_next_review(revision, document)
-            warnings += check_related_policies(library, revision, document)
-            warnings += check_uncited_references(revision, document)
-            warnings += check_draft_change_summary(revision, document)
-            warnings += check_flags_point_to_statements(revision, document)
-            warnings += check_codes_listed_twice(revision, document)
+            if isinstance(document, LoadedDocument):  # always, for a library that validated
+                yield RevisionFile(library, policy, document, revision)
         for source in sorted((folder / "source").glob("*.txt")):
-            warnings += check_source_headings(source, root)
+            yield SourceFile(source, root)
+
+
+def lint_library(library: Library, data_dir: Path) -> list[Diagnostic]:
+    """Every lint warning of a validated library whose data is in `data_dir`, sorted."""
+    warnings: list[Diagnostic] = []
+    for file in lint_files(library, data_dir):
+        for lint_rule in RULES:
+            if isinstance(file, lint_rule.reads):
+                warnings += lint_rule.run(file)
     return sorted(warnings, key=sort_key)
