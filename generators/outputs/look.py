@@ -139,7 +139,8 @@ def site_look(site_name: object, settings: object, *, source: str, docs_dir: Pat
         site_name: `site_name`; None or empty for the default.
         settings: The `extra.policykb` mapping; None when the block is absent.
         source: The configuration's file name, for messages.
-        docs_dir: The docs folder, where `logo` and `favicon` must be; None: not checked.
+        docs_dir: The docs folder, where a `logo` or `favicon` set in the settings must be; None:
+            not checked. (The defaults are the project's own `content/assets/images/logo.svg`.)
 
     Raises:
         SiteLookError: Every problem, one a line: the file, the key, what was found, what is expected.
@@ -157,7 +158,7 @@ def site_look(site_name: object, settings: object, *, source: str, docs_dir: Pat
         missing = [
             f"{source}: {SETTINGS_KEY}.{key}: found {path!r}, which is not a file of {docs_dir}; expected the path of an image in the docs folder, or an https:// address"
             for key, path in (("logo", look.logo), ("favicon", look.favicon))
-            if not _is_web_address(path) and not (docs_dir / path).is_file()
+            if key in settings and not _is_web_address(path) and not (docs_dir / path).is_file()
         ]
         if missing:
             raise SiteLookError("\n".join(missing))
