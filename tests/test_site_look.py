@@ -129,3 +129,11 @@ def test_every_setting_is_documented_in_the_authors_guide() -> None:
     guide = (ROOT / "content/guide/authors.md").read_text(encoding="utf-8").split("## The plan's own look", 1)[1].split("\n## ", 1)[0]
     documented = re.findall(r"(?m)^\| `(\w+)` \|", guide)
     assert documented == [name for name in SiteLook.model_fields if name != "site_name"]
+
+
+def test_the_pages_command_uses_the_plans_look_too(tmp_path: Path) -> None:
+    config = plan_config(tmp_path, '    plan_name: "Example Health Plan"\n')
+    out = tmp_path / "docs"
+    assert main(["--data", str(DATA), "pages", "--out", str(out), "--config", str(config), "--as-of", AS_OF.isoformat()]) == 0
+    page = (out / "policies/6.01.03/revisions/2025-01-23/index.html").read_text(encoding="utf-8")
+    assert '<span class="pkb-site-footer__owner">Example Health Plan</span>' in page

@@ -245,9 +245,13 @@ def cmd_pages(args: argparse.Namespace) -> int:
     progress = Progress(steps=1)
     progress.step(f"Loading, validating and rendering {args.data}/ into {args.out}/")
     hand_written = read_hand_written(args.with_content) if args.with_content is not None else {}
+    config = args.config if args.config is not None else Path("mkdocs.yml")
+    if args.config is not None and not config.is_file():
+        raise UsageError(f"no MkDocs configuration at {args.config}")
+    look = read_site_look(config) if config.is_file() else None
     try:
         with _output_guard(args):
-            report = _build_tree(args, args.out, progress, hand_written=hand_written.keys(), extra_files=hand_written)
+            report = _build_tree(args, args.out, progress, hand_written=hand_written.keys(), extra_files=hand_written, look=look)
     except OutputClashError as error:
         raise UsageError(f"{error}: a hand-written file in {args.with_content}/ has the path of a generated one") from None
     progress.done("Wrote the pages")
@@ -456,6 +460,7 @@ def build_parser() -> argparse.ArgumentParser:
     pages = sub.add_parser("pages", help="write the generated page sources and data files into a folder")
     pages.add_argument("--out", type=Path, default=Path("build/docs"), help="output folder (replaced atomically)")
     _optional_folder(pages, "--with-content", Path("content"), "also copy the hand-written pages (default DIR: content), making --out a complete docs folder")
+    pages.add_argument("--config", type=Path, default=None, help="MkDocs configuration whose extra.policykb sets the plan's look (default: mkdocs.yml when there is one)")
     _add_build_options(pages)
     _add_drafts_option(pages)
     pages.set_defaults(func=cmd_pages)

@@ -12,7 +12,7 @@ contact and no disclaimer (nothing made up), and the related-policy marker alone
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -123,9 +123,9 @@ class SiteLook(BaseModel):
         """The name the footer and the printed pages give: the plan's, else the site's."""
         return self.plan_name or self.site_name
 
-    def asset_href(self, path: str, href: Any) -> str:
+    def asset_href(self, path: str, href: Callable[[str], str]) -> str:
         """The link to an image of the look (`logo`, `favicon`) from a page, whose `href` links to site paths."""
-        return path if _is_web_address(path) else str(href(path))
+        return path if _is_web_address(path) else href(path)
 
     def footer(self, as_of: date) -> Markup:
         """The site's footer for a build as of `as_of` ("last built on"), the same on every page."""

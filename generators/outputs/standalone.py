@@ -28,6 +28,8 @@ from datetime import date
 from functools import cache, lru_cache
 from importlib.resources import files as package_files
 
+from markupsafe import Markup
+
 from generators import urls
 from generators.errors import PolicyKbError
 from generators.model import Policy
@@ -124,7 +126,7 @@ def theme_stylesheets() -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=8)
-def site_footer(look: SiteLook, as_of: date) -> str:
+def site_footer(look: SiteLook, as_of: date) -> Markup:
     """The footer of every page of a build (`SiteLook.footer`), rendered once."""
     return look.footer(as_of)
 
