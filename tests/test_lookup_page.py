@@ -74,7 +74,7 @@ class QuietHandler(SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def site(library: Library, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A server with three copies of the page: plain, with a Material-like document$, with hostile data."""
+    """A server with four copies of the page: plain, with a Material-like document$, with hostile data, with an unflagged code tied to statements."""
     served = tmp_path_factory.mktemp("lookup-site")
     codes = {path: content for path, content in render_downloads(library, AS_OF).items() if path.startswith("api/v1/codes/")}
     lay_out_site(served / "plain", codes)
@@ -86,6 +86,17 @@ def site(library: Library, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     for policy in hostile["policies"].values():
         policy["policy_title"] = "<b>bold</b> & title"
     lay_out_site(served / "hostile", {**codes, shard_path: json.dumps(hostile).encode("utf-8")})
+    # 76390 (unflagged) tied to two statements, as `statements:` in a code table entry ties it.
+    cpt_path = urls.api_code_shard("cpt", "763")
+    tied = json.loads(codes[cpt_path])
+    for listing in next(r for r in tied["codes"] if r["code"] == "76390")["listings"]:
+        listing["statements"] = ["mrs-medically-appropriate", "spine-not-medically-necessary"]
+    for revision in tied["policies"]["6.01.03"]["revisions"].values():
+        revision["statements"] = [
+            {"id": "mrs-medically-appropriate", "number": "I", "determination": "medically_appropriate"},
+            {"id": "spine-not-medically-necessary", "number": "II", "determination": "not_medically_necessary"},
+        ]
+    lay_out_site(served / "tied", {**codes, cpt_path: json.dumps(tied).encode("utf-8")})
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(served)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -179,8 +190,14 @@ def test_a_cpt_code_shows_its_flag_and_statement(page: Page, site: str) -> None:
 def test_a_code_without_a_flag_says_what_that_means(page: Page, site: str) -> None:
     page.goto(f"{site}/plain/lookup/?code=C71.3")
     flags = page.locator("li.policykb-lookup__listing").first.locator(".policykb-lookup__flags")
+    expect(flags).to_have_text("No flag: listed by the policy without a coverage flag, for the policy as a whole: its statements say when the code is covered")
+
+
+def test_a_code_without_a_flag_names_the_statements_it_belongs_to(page: Page, site: str) -> None:
+    page.goto(f"{site}/tied/lookup/?code=76390")
+    flags = page.locator("li.policykb-lookup__listing").first.locator(".policykb-lookup__flags")
     expect(flags).to_have_text(
-        "No flag: listed by the policy without a coverage flag, and not tied to one statement: the policy's statements say when it is covered"
+        "No flag: listed by the policy without a coverage flag; it belongs to statement I (medically appropriate) and statement II (not medically necessary)"
     )
 
 

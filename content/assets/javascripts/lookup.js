@@ -188,7 +188,7 @@
       // What an unflagged code means, in words, and where its coverage is said instead.
       flags.appendChild(el("span", "policykb-lookup__no-flag", "No flag"));
       flags.appendChild(document.createTextNode(": listed by the policy without a coverage flag" +
-        (listing.statements.length ? "; it belongs to " : ", and not tied to one statement: the policy's statements say when it is covered")));
+        (listing.statements.length ? "; it belongs to " : ", for the policy as a whole: its statements say when the code is covered")));
     }
     listing.statements.forEach(function (statement, position) {
       if (listing.flags.length === 0 && position > 0) {
