@@ -32,8 +32,9 @@ PAGE_TYPES = {
     "downloads of codes": "downloads-codes/",
     "upcoming": "upcoming/",
 }
-#: Where the project's own markup is: the article of every page, the footer of the standalone pages.
-PROJECT_OWNED = "article, .md-content__inner, body.pkb-standalone .md-footer"
+#: Where the project's own markup is: the article of every page, the site's footer, and the
+#: header, menu, breadcrumb and footer of the standalone pages.
+PROJECT_OWNED = "article, .md-content__inner, .pkb-site-footer, body.pkb-standalone .md-footer, body.pkb-standalone .md-header, body.pkb-standalone .md-path"
 
 AUDIT = """async ([tags, owned]) => {
   const result = await axe.run(document, {runOnly: {type: "tag", values: tags}});
@@ -65,6 +66,16 @@ def test_no_axe_violation_on_project_owned_elements(audited: Any, site_url: str,
             print(f"theme-owned: {page_type}: {finding['rule']} at {finding['target']}")
     owned = [f"{f['rule']} at {f['target']}: {f['summary']}" for f in findings if f["owned"]]
     assert owned == []
+
+
+@pytest.mark.parametrize("audited", ["light", "dark"], indirect=True)
+@pytest.mark.parametrize("page_type", ["revision page", "diff page"])
+def test_no_axe_violation_in_the_open_menu_of_a_standalone_page(audited: Any, site_url: str, page_type: str) -> None:
+    audited.goto(site_url + PAGE_TYPES[page_type])
+    audited.locator("details.pkb-menu summary").click()
+    audited.add_script_tag(path=str(AXE))
+    findings = audited.evaluate(AUDIT, [WCAG, PROJECT_OWNED])
+    assert [f"{f['rule']} at {f['target']}: {f['summary']}" for f in findings if f["owned"]] == []
 
 
 @pytest.mark.parametrize("page_type", sorted(PAGE_TYPES))

@@ -74,7 +74,7 @@ class QuietHandler(SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def site(library: Library, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A server with three copies of the page: plain, with a Material-like document$, with hostile data."""
+    """A server with four copies of the page: plain, with a Material-like document$, with hostile data, with an unflagged code tied to statements."""
     served = tmp_path_factory.mktemp("lookup-site")
     codes = {path: content for path, content in render_downloads(library, AS_OF).items() if path.startswith("api/v1/codes/")}
     lay_out_site(served / "plain", codes)
@@ -86,6 +86,17 @@ def site(library: Library, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     for policy in hostile["policies"].values():
         policy["policy_title"] = "<b>bold</b> & title"
     lay_out_site(served / "hostile", {**codes, shard_path: json.dumps(hostile).encode("utf-8")})
+    # 76390 (unflagged) tied to two statements, as `statements:` in a code table entry ties it.
+    cpt_path = urls.api_code_shard("cpt", "763")
+    tied = json.loads(codes[cpt_path])
+    for listing in next(r for r in tied["codes"] if r["code"] == "76390")["listings"]:
+        listing["statements"] = ["mrs-medically-appropriate", "spine-not-medically-necessary"]
+    for revision in tied["policies"]["6.01.03"]["revisions"].values():
+        revision["statements"] = [
+            {"id": "mrs-medically-appropriate", "number": "I", "determination": "medically_appropriate"},
+            {"id": "spine-not-medically-necessary", "number": "II", "determination": "not_medically_necessary"},
+        ]
+    lay_out_site(served / "tied", {**codes, cpt_path: json.dumps(tied).encode("utf-8")})
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(served)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -148,17 +159,17 @@ def test_a_typed_code_fetches_only_the_index_and_its_shard(page: Page, site: str
     assert [url for url in fetched if url.startswith("api/")] == [urls.api_code_index(), urls.api_code_shard("icd10cm", "C71")]
 
 
-@pytest.mark.parametrize(("day", "applies", "not_then"), [
-    ("2026-03-01", "2025-01-23", "2026-01-22"),  # approved in January, in effect from May 15
-    ("2026-06-01", "2026-01-22", "2025-01-23"),
+@pytest.mark.parametrize(("day", "long_day", "applies", "not_then"), [
+    ("2026-03-01", "March 1, 2026", "2025-01-23", "2026-01-22"),  # approved in January, in effect from May 15
+    ("2026-06-01", "June 1, 2026", "2026-01-22", "2025-01-23"),
 ])
-def test_a_date_of_service_puts_the_revision_that_applied_then_first(page: Page, site: str, day: str, applies: str, not_then: str) -> None:
+def test_a_date_of_service_puts_the_revision_that_applied_then_first(page: Page, site: str, day: str, long_day: str, applies: str, not_then: str) -> None:
     page.goto(f"{site}/plain/lookup/?code=0611T")
     page.locator("#code-lookup-date").fill(day)
     listings = page.locator("li.policykb-lookup__listing")
-    expect(listings.first.locator(".policykb-lookup__on-date")).to_have_text(f"Applied on the date of service {day}")
+    expect(listings.first.locator(".policykb-lookup__on-date")).to_have_text(f"Applied on the date of service ({long_day})")
     expect(listings.first.locator("a")).to_contain_text(f"revision {applies}")
-    expect(listings.nth(1).locator(".policykb-lookup__on-date")).to_have_text(f"Not in effect on {day}")
+    expect(listings.nth(1).locator(".policykb-lookup__on-date")).to_have_text(f"Not in effect on {long_day}")
     expect(listings.nth(1).locator("a")).to_contain_text(f"revision {not_then}")
 
 
@@ -170,6 +181,24 @@ def test_a_cpt_code_shows_its_flag_and_statement(page: Page, site: str) -> None:
     expect(listings.nth(0)).to_contain_text("statement II (not medically necessary)")
     expect(listings.nth(1).locator(".policykb-lookup__flag")).to_have_text("E/I")
     expect(listings.nth(1)).to_contain_text("from the approval date: effective date not known")
+    # Dates as the site's pages write them.
+    expect(listings.nth(0)).to_contain_text("published, in effect from May 15, 2026")
+    expect(listings.nth(1)).to_contain_text("reconstructed, in effect from January 23, 2025 to May 14, 2026 (from the approval date")
+    expect(listings.nth(0).locator(".policykb-lookup__no-flag")).to_have_count(0)
+
+
+def test_a_code_without_a_flag_says_what_that_means(page: Page, site: str) -> None:
+    page.goto(f"{site}/plain/lookup/?code=C71.3")
+    flags = page.locator("li.policykb-lookup__listing").first.locator(".policykb-lookup__flags")
+    expect(flags).to_have_text("No flag: listed by the policy without a coverage flag, for the policy as a whole: its statements say when the code is covered")
+
+
+def test_a_code_without_a_flag_names_the_statements_it_belongs_to(page: Page, site: str) -> None:
+    page.goto(f"{site}/tied/lookup/?code=76390")
+    flags = page.locator("li.policykb-lookup__listing").first.locator(".policykb-lookup__flags")
+    expect(flags).to_have_text(
+        "No flag: listed by the policy without a coverage flag; it belongs to statement I (medically appropriate) and statement II (not medically necessary)"
+    )
 
 
 def test_an_unlisted_code_says_so_and_a_prefix_offers_listed_codes(page: Page, site: str) -> None:

@@ -17,6 +17,9 @@ pytestmark = pytest.mark.browser
 POLICY = "policies/6.01.03/"
 ARCHIVED = "policies/6.01.03/revisions/2025-01-23/"
 HISTORY = "policies/6.01.03/history/"
+DIFF = "policies/6.01.03/diffs/2025-01-23..2026-01-22/"
+#: The pages written outside MkDocs, in their own layout (generators/outputs/standalone.py).
+STANDALONE = {"archived revision": ARCHIVED, "diff page": DIFF}
 
 
 def search(page: Any, query: str) -> Any:
@@ -171,7 +174,7 @@ def test_archived_revision_looks_like_the_policy_page_without_the_theme_chrome(p
     assert _look(page) == current
     assert page.title() == "6.01.03 Magnetic Resonance Spectroscopy (MRS) (revision 2025-01-23) - Medical Policy Library"
     assert page.locator("html").get_attribute("lang") == "en"
-    assert page.locator("script").count() == 1 and page.locator("meta[name=robots]").count() == 0  # the search box's
+    assert page.locator("script").count() == 2 and page.locator("meta[name=robots]").count() == 0  # the palette's, the search box's
     assert page.locator(".md-sidebar").count() == 0 and page.locator(".pkb-search").count() == 1  # no navigation, the search box
     crumbs = page.locator("nav.md-path a")
     assert crumbs.all_inner_texts() == ["All policies", "6.01.03 Magnetic Resonance Spectroscopy (MRS)", "Revision history"]
@@ -279,3 +282,71 @@ def test_the_policy_list_filters_by_number_and_title_words(page: Any, site_url: 
     field.fill("")
     expect(row).to_be_visible()
     expect(count).to_have_text("")
+
+
+# --------------------------------------------------------------------------- standalone pages: phones, palettes
+
+
+@pytest.fixture(params=[(390, "light"), (390, "dark"), (1280, "light"), (1280, "dark")], ids=lambda p: f"{p[0]}px-{p[1]}")
+def screen(chromium: Any, request: pytest.FixtureRequest) -> Any:
+    """A tab of a phone's or a desktop's width, in the light or dark system palette."""
+    width, scheme = request.param
+    context = chromium.new_context(viewport={"width": width, "height": 844 if width < 500 else 900}, color_scheme=scheme, is_mobile=width < 500)
+    tab = context.new_page()
+    tab.scheme = scheme
+    yield tab
+    context.close()
+
+
+@pytest.mark.parametrize("kind", sorted(STANDALONE))
+def test_a_standalone_page_fits_the_screen_in_the_readers_palette(screen: Any, site_url: str, kind: str) -> None:
+    screen.goto(site_url + STANDALONE[kind])
+    assert screen.locator("body").get_attribute("data-md-color-scheme") == ("slate" if screen.scheme == "dark" else "default")
+    assert screen.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    # The breadcrumb's steps wrap rather than hide: each is shown whole, inside the screen.
+    width = screen.viewport_size["width"]
+    for crumb in screen.locator("nav.md-path .md-ellipsis").all():
+        box = crumb.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, crumb.inner_text()
+        assert crumb.evaluate("node => node.scrollWidth <= node.clientWidth"), f"{crumb.inner_text()} is cut off"
+    # The footer names the plan and says when the site was built.
+    expect(screen.locator(".md-footer .pkb-site-footer")).to_contain_text("Last built on December 4, 2026")
+
+
+def test_the_menu_of_a_standalone_page_leads_to_the_main_pages_on_a_phone(screen: Any, site_url: str) -> None:
+    screen.goto(site_url + ARCHIVED)
+    menu = screen.locator(".md-header details.pkb-menu")
+    panel = menu.locator(".pkb-menu__panel")
+    expect(panel).to_be_hidden()
+    menu.locator("summary").click()
+    expect(panel).to_be_visible()
+    assert panel.locator("a").all_inner_texts() == ["Home", "All policies", "Upcoming changes", "Code lookup", "Downloads", "How search works"]
+    box = panel.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= screen.viewport_size["width"]
+    panel.get_by_role("link", name="Code lookup").click()
+    screen.wait_for_url(site_url + "lookup/")
+
+
+def test_a_standalone_page_keeps_the_palette_chosen_on_the_other_pages(page: Any, site_url: str) -> None:
+    page.goto(site_url + POLICY)  # the system palette is light
+    page.locator(".md-header [title='Switch to dark mode']").click()
+    expect(page.locator("body")).to_have_attribute("data-md-color-scheme", "slate")
+    for address in STANDALONE.values():
+        page.goto(site_url + address)
+        assert page.locator("body").get_attribute("data-md-color-scheme") == "slate"
+
+
+def test_provenance_field_names_wrap_between_words_only(screen: Any, site_url: str) -> None:
+    screen.goto(site_url + ARCHIVED)
+    fields = screen.locator("table.pkb-provenance-table td[data-label='Field'] code")
+    assert fields.count() > 5
+    # Each piece between two break opportunities (<wbr> after "_" or ".") stays on one line.
+    split = fields.evaluate_all(
+        """codes => codes.flatMap(code => [...code.childNodes].filter(n => n.nodeType === Node.TEXT_NODE).map(text => {
+            const range = document.createRange();
+            range.selectNodeContents(text);
+            const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+            return lines.size > 1 ? text.textContent : null;
+        })).filter(Boolean)"""
+    )
+    assert split == []

@@ -224,5 +224,6 @@ def test_a_build_into_a_gh_pages_checkout_keeps_its_git_and_cname_and_publishes_
 def test_the_not_found_page_says_where_to_look(built_site: Path, site_url: str) -> None:
     page = (built_site / "404.html").read_text(encoding="utf-8")
     assert "<h1>Page not found</h1>" in page
+    assert 'class="md-search pkb-search"' in page  # the search box, in the header like on every page
     for target in ("policies/", "lookup/", "upcoming/"):
         assert f'href="{site_url}{target}"' in page, target

@@ -24,7 +24,8 @@ from generators.build.assemble import OutputClashError, is_site_source, merge_ou
 from generators.model import Library
 from generators.outputs.json_api import render_api
 from generators.outputs.diffs import render_policy_diffs
-from generators.outputs.standalone import PKB_STYLESHEETS, SITE_NAME, theme_stylesheets
+from generators.outputs.look import SiteLook, read_site_look
+from generators.outputs.standalone import PALETTE_SCRIPT, PKB_STYLESHEETS, theme_stylesheets
 from generators.outputs.site import (
     HOME_RECENT,
     SiteContext,
@@ -205,7 +206,8 @@ def test_archived_revision_is_a_finished_page_with_a_banner_and_only_the_search_
     assert "This revision is not in effect" in html
     assert 'href="../../">read the policy 6.01.03 in effect</a>' in html
     assert "this revision is <strong>superseded</strong>" in html
-    assert re.findall(r"<script[^>]*>", html) == ['<script src="../../../../javascripts/search.js" defer>'] and "noindex" not in html
+    scripts = re.findall(r"<script[^>]*>", html)
+    assert scripts == ['<script src="../../../../javascripts/standalone-palette.js" data-pkb-site="../../../../">', '<script src="../../../../javascripts/search.js" defer>'] and "noindex" not in html
     assert 'data-pkb-search-bundle="../../../../pagefind/pagefind.js"' in html
     breadcrumb = html.split('<nav class="md-path"', 1)[1].split("</nav>", 1)[0]
     assert re.findall(r'href="([^"]+)"', breadcrumb) == ["../../../", "../../", "../../history/"]
@@ -221,7 +223,9 @@ def test_archived_revision_is_a_finished_page_with_a_banner_and_only_the_search_
 
 def test_archived_and_diff_pages_link_the_stylesheets_of_the_site(pages: dict[str, str]) -> None:
     config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_IgnoreTags)
-    assert SITE_NAME == config["site_name"]
+    # The project's configuration is the neutral look: pages rendered without it (`policykb pages`) match the site's.
+    assert read_site_look(ROOT / "mkdocs.yml") == SiteLook() and SiteLook().site_name == config["site_name"]
+    assert (ROOT / "content" / PALETTE_SCRIPT).is_file()  # published as it is (not in extra_javascript: the theme's pages have their own)
     assert set(PKB_STYLESHEETS) <= set(config["extra_css"])
     stylesheets = re.findall(r'<link rel="stylesheet" href="\.\./\.\./\.\./\.\./([^"]+)">', pages[ARCHIVED])
     assert stylesheets == [*theme_stylesheets(), *PKB_STYLESHEETS]

@@ -22,7 +22,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from generators.domain import icd10
 from generators.adapters.authoring import AuthoringError, publish, revise
@@ -45,6 +44,7 @@ from generators.build.pipeline import BuildReport, build_tree, default_jobs
 from generators.build.progress import Progress
 from generators.outputs.templating import render_terminal
 from generators.outputs.diffs import diff_json, diff_text
+from generators.outputs.look import SiteLookError, mkdocs_settings, read_site_look
 from generators.build.safety import FolderBusyError, OutputFolderError, check_output_folder, clean_stale_staging, folder_lock
 from generators.text import for_terminal
 from generators.outputs.search import SearchIndexFailed, index_site
@@ -180,13 +180,14 @@ def cmd_build(args: argparse.Namespace) -> int:
     config = args.config.resolve()
     if not config.is_file():
         raise UsageError(f"no MkDocs configuration at {args.config}; run from the repository root or pass --config")
+    look = read_site_look(config)  # before any work: a mistake in the plan's look fails at once
     progress = Progress(steps=4)
     progress.step(f"Loading, validating and rendering {args.data}/ as of {args.as_of.isoformat()}")
     hand_written = sorted(read_hand_written_paths(mkdocs_docs_dir(config)))
     args.out.resolve().parent.mkdir(parents=True, exist_ok=True)
     with _output_guard(args), tempfile.TemporaryDirectory(prefix=staging_prefix(args.out.resolve(), "build"), dir=args.out.resolve().parent) as scratch:
         rendered = args.cache / "site-sources" if args.cache is not None else Path(scratch) / "rendered"
-        report = _build_tree(args, rendered, progress, hand_written=hand_written, internal=True)
+        report = _build_tree(args, rendered, progress, hand_written=hand_written, internal=True, look=look)
         sources = [path for path in report.paths if is_site_source(path)]
         manifest = {"hand_written": hand_written, "sources": sources}
         write_file_atomically(rendered / PRERENDERED_MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())
@@ -223,13 +224,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def mkdocs_docs_dir(config: Path) -> Path:
     """The `docs_dir` of an MkDocs configuration (read without running MkDocs; tags such as `!ENV` ignored)."""
-
-    class _TolerantLoader(yaml.SafeLoader):
-        pass
-
-    _TolerantLoader.add_multi_constructor("", lambda loader, suffix, node: None)
-    settings = yaml.load(config.read_text(encoding="utf-8"), Loader=_TolerantLoader) or {}  # noqa: S506 - SafeLoader subclass
-    return config.parent / str(settings.get("docs_dir") or "docs")
+    return config.parent / str(mkdocs_settings(config).get("docs_dir") or "docs")
 
 
 def read_hand_written_paths(docs_dir: Path) -> list[str]:
@@ -242,9 +237,13 @@ def cmd_pages(args: argparse.Namespace) -> int:
     progress = Progress(steps=1)
     progress.step(f"Loading, validating and rendering {args.data}/ into {args.out}/")
     hand_written = read_hand_written(args.with_content) if args.with_content is not None else {}
+    config = args.config if args.config is not None else Path("mkdocs.yml")
+    if args.config is not None and not config.is_file():
+        raise UsageError(f"no MkDocs configuration at {args.config}")
+    look = read_site_look(config) if config.is_file() else None
     try:
         with _output_guard(args):
-            report = _build_tree(args, args.out, progress, hand_written=hand_written.keys(), extra_files=hand_written)
+            report = _build_tree(args, args.out, progress, hand_written=hand_written.keys(), extra_files=hand_written, look=look)
     except OutputClashError as error:
         raise UsageError(f"{error}: a hand-written file in {args.with_content}/ has the path of a generated one") from None
     progress.done("Wrote the pages")
@@ -459,6 +458,7 @@ def build_parser() -> argparse.ArgumentParser:
     pages = sub.add_parser("pages", help="write the generated page sources and data files into a folder")
     pages.add_argument("--out", type=Path, default=Path("build/docs"), help="output folder (replaced atomically)")
     _optional_folder(pages, "--with-content", Path("content"), "also copy the hand-written pages (default DIR: content), making --out a complete docs folder")
+    pages.add_argument("--config", type=Path, default=None, help="MkDocs configuration whose extra.policykb sets the plan's look (default: mkdocs.yml when there is one)")
     _add_build_options(pages)
     _add_drafts_option(pages)
     pages.set_defaults(func=cmd_pages)
@@ -501,7 +501,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PolicyDataError as error:
         _print_diagnostics(error, getattr(args, "format", "text"))
         return 1
-    except (UsageError, BuildFailed, AuthoringError) as error:
+    except (UsageError, BuildFailed, AuthoringError, SiteLookError) as error:
         print(for_terminal(f"policykb: error: {error}"), file=sys.stderr)
         return 1
     except OutputFolderError as error:

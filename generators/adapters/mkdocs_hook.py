@@ -64,6 +64,7 @@ from generators.build.assemble import PRERENDERED_MANIFEST, is_site_source
 from generators import urls
 from generators.errors import Diagnostic, PolicyDataError
 from generators.domain.lifecycle import today_utc
+from generators.outputs.look import SiteLook, SiteLookError, site_look
 from generators.outputs.html_blocks import html_block_anchors, protect_html_blocks, restore_html_blocks
 from generators.build.pipeline import build_tree
 from generators.urls import SITE_URL_VARIABLE
@@ -97,6 +98,18 @@ def build_as_of() -> date:
 def shows_drafts() -> bool:
     """True for a preview that shows drafts: `mkdocs serve`, or `policykb build --drafts` (`$POLICYKB_DRAFTS`)."""
     return _session.serving or os.environ.get("POLICYKB_DRAFTS") == "1"
+
+
+def site_look_of(config: MkDocsConfig) -> SiteLook:
+    """The plan's look this configuration sets (`site_name`, `extra.policykb`), its images checked in the docs folder.
+
+    Raises:
+        PluginError: the settings are not valid; every problem, with its key.
+    """
+    try:
+        return site_look(config.site_name, config.extra.get("policykb"), source=Path(config.config_file_path or "mkdocs.yml").name, docs_dir=Path(config.docs_dir))
+    except SiteLookError as error:
+        raise PluginError(str(error)) from None
 
 
 def serve_cache_dir(config: MkDocsConfig) -> Path:
@@ -186,12 +199,18 @@ def _dirty_build_notice(record: logging.LogRecord) -> bool:
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
-    """Watch the data folder too, wherever `$POLICYKB_DATA` puts it (`mkdocs serve`); tell the theme the build's date and drafts, the generators the site's URL."""
+    """Watch the data folder too, wherever `$POLICYKB_DATA` puts it (`mkdocs serve`); tell the theme the build's date, drafts and the plan's look, the generators the site's URL."""
     # The generators read the site's URL (schema `$id`s) from the environment: give them MkDocs's,
     # which `mkdocs serve` sets to the address it serves at.
     if config.site_url:
         os.environ[SITE_URL_VARIABLE] = config.site_url
     config.extra["policykb_as_of"] = build_as_of().isoformat()
+    # The plan's look: the theme shows the logo and favicon, overrides/ the footer and the name
+    # on printed pages; the standalone pages get the same look from the build (render_library).
+    look = site_look_of(config)
+    config.theme["logo"], config.theme["favicon"] = look.logo, look.favicon
+    config.extra["policykb_footer"] = look.footer(build_as_of())
+    config.extra["policykb_owner"] = look.owner
     # The banner of a preview with drafts: set again once the outputs show how many there are.
     config.extra["policykb_drafts"] = shows_drafts()
     folder = data_dir(config)
@@ -248,7 +267,7 @@ def render_library(files: Files, config: MkDocsConfig) -> tuple[Path, list[str]]
         outputs, throwaway = Path(tempfile.mkdtemp(prefix=".policykb-pages-", dir=site.parent)) / "outputs", True
     _session.outputs, _session.throwaway = outputs, throwaway
     try:
-        report = build_tree(data, outputs, hand_written=sorted(_docs_files(files, config)), cache_dir=cache, internal=True, as_of=build_as_of(), drafts=shows_drafts())
+        report = build_tree(data, outputs, hand_written=sorted(_docs_files(files, config)), cache_dir=cache, internal=True, as_of=build_as_of(), drafts=shows_drafts(), look=site_look_of(config))
     except PolicyDataError:
         _discard_throwaway()
         raise

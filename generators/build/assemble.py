@@ -110,7 +110,7 @@ def render_policy_outputs(policy: Policy, site: SiteContext) -> PolicyOutputs:
     timeline = PolicyTimeline(policy, site.as_of)
     downloads = downloads_part(timeline)
     api = policy_api_part(timeline)
-    files = merge_outputs(api.files, render_policy_diffs(timeline), render_policy_pages(timeline, site), downloads.files)
+    files = merge_outputs(api.files, render_policy_diffs(timeline, site.look), render_policy_pages(timeline, site), downloads.files)
     parts = PolicyParts(listing=policy_listing(timeline, api.summary), downloads=replace(downloads, files={}))
     return PolicyOutputs(files=files, parts=parts)
 

@@ -62,6 +62,7 @@ from generators.errors import Diagnostic, PolicyDataError
 from generators.model import policy_sort_key
 from generators.outputs.downloads import CSV_HEADER, CodeShardPart, DownloadsPart, ShardKey, assemble_downloads, assemble_feed, assemble_shard, code_index_file
 from generators.outputs.json_api import bytes_hash
+from generators.outputs.look import SiteLook
 from generators.outputs.site import PolicyListing
 from generators.load.validate import cyclic_gc_paused, load_policy, policy_folders
 from generators.build.write import Stamp, fault_point, link_files_into, remove_files, replace_dir_atomically, replace_file, write_file_atomically, write_files_stamped
@@ -220,6 +221,7 @@ def build_tree(
     as_of: date,
     drafts: bool = False,
     internal: bool = False,
+    look: SiteLook | None = None,
 ) -> BuildReport:
     """Write every output of the policy data under `data_dir` into `out_dir`, as of one date.
 
@@ -242,6 +244,7 @@ def build_tree(
             reads, kept in the cache): an incremental build updates it in place, file by
             file, without staging a copy (cheaper at scale; a kill leaves files the next
             build finds not as it left them, and renders again).
+        look: The plan's look (`generators.outputs.look`, from `mkdocs.yml`); None: the neutral defaults.
 
     Raises:
         PolicyDataError: every problem of every policy; `out_dir` is left as it was.
@@ -249,7 +252,7 @@ def build_tree(
     folders = policy_folders(data_dir)
     if not folders:
         raise PolicyDataError([Diagnostic(file=data_dir.as_posix(), message="found no policies; expected at least one policy folder", code="missing-file")])
-    site = SiteContext(policy_numbers=frozenset(folder.name for folder in folders), as_of=as_of, hand_written=frozenset(hand_written), drafts=drafts)
+    site = SiteContext(policy_numbers=frozenset(folder.name for folder in folders), as_of=as_of, hand_written=frozenset(hand_written), drafts=drafts, look=look or SiteLook())
     icd10.is_code("A00")  # loads the code set once, before the workers fork: they share it
     plan = _Plan(data_dir=data_dir, out_dir=out_dir.resolve(), site=site, extra_files=dict(extra_files or {}), select=select, on_policy=on_policy, internal=internal)
     jobs = jobs or default_jobs()
@@ -262,6 +265,7 @@ def build_tree(
         "as_of": as_of.isoformat(),
         "drafts": drafts,
         "site_url": urls.site_url(),  # the schemas' `$id` and the FHIR canonical URLs are under it
+        "look": site.look.model_dump(mode="json"),  # the standalone pages' header and footer
     }
     cache = BuildCache(config=settings)
     keys = _keys(cache, folders)

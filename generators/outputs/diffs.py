@@ -38,7 +38,11 @@ from generators.model import IsoDate, Library, Policy, Revision, RevisionStatus
 from generators.text import to_plain
 from generators.outputs.templating import TerminalCode, render_terminal
 from generators.outputs.json_api import ApiDocument, ApiVersion, PolicyRef, dump_model, readable_json, schema_of
+from generators.outputs.look import SiteLook
 from generators.outputs.standalone import DIFF_CSS_PATH, policy_breadcrumb, render_standalone_page
+
+#: The look of pages rendered without a configuration (`mkdocs.yml`): the neutral defaults.
+DEFAULT_LOOK = SiteLook()
 
 
 class DiffLinks(ApiDocument):
@@ -249,8 +253,8 @@ def sections(diff: RevisionDiff) -> list[SectionView]:
     return [SectionView(title, views) for title, views in sorted(grouped.items(), key=lambda item: order[item[0]])]
 
 
-def diff_page(timeline: PolicyTimeline, diff: RevisionDiff) -> str:
-    """The "what changed" page of two revisions: a finished HTML page (see `render_standalone_page`)."""
+def diff_page(timeline: PolicyTimeline, diff: RevisionDiff, look: SiteLook = DEFAULT_LOOK) -> str:
+    """The "what changed" page of two revisions: a finished HTML page (see `render_standalone_page`) in the plan's `look`."""
     policy = timeline.policy
     here = urls.page_diff(policy.number, diff.old.key, diff.new.key)
     return render_standalone_page(
@@ -271,21 +275,23 @@ def diff_page(timeline: PolicyTimeline, diff: RevisionDiff) -> str:
             "new_state": timeline.state(diff.new),
             "shown": timeline.shown,
         },
+        look=look,
+        as_of=timeline.as_of,
     )
 
 
-def render_diff_pages(library: Library, as_of: date) -> dict[str, str]:
+def render_diff_pages(library: Library, as_of: date, look: SiteLook = DEFAULT_LOOK) -> dict[str, str]:
     """The "what changed" page (HTML) of each consecutive pair, keyed by its path in the site."""
     pages: dict[str, str] = {}
     for policy in library.policies:
         timeline = PolicyTimeline(policy, as_of)
         for old, new in consecutive_pairs(policy):
-            pages[urls.page_html(urls.page_diff(policy.number, old.key, new.key))] = diff_page(timeline, diff_revisions(old, new))
+            pages[urls.page_html(urls.page_diff(policy.number, old.key, new.key))] = diff_page(timeline, diff_revisions(old, new), look)
     return dict(sorted(pages.items()))
 
 
-def render_policy_diffs(timeline: PolicyTimeline) -> dict[str, bytes | str]:
-    """One policy's diff JSON files and "what changed" pages, each diff computed once.
+def render_policy_diffs(timeline: PolicyTimeline, look: SiteLook = DEFAULT_LOOK) -> dict[str, bytes | str]:
+    """One policy's diff JSON files and "what changed" pages (in the plan's `look`), each diff computed once.
 
     The same files as `render_diff_api` (without the schema) and `render_diff_pages` give for
     this policy; a build that publishes both uses this, so no pair is compared twice.
@@ -295,7 +301,7 @@ def render_policy_diffs(timeline: PolicyTimeline) -> dict[str, bytes | str]:
     for old, new in consecutive_pairs(policy):
         diff = diff_revisions(old, new)
         files[urls.api_diff(policy.number, old.key, new.key)] = diff_json(timeline, diff)
-        files[urls.page_html(urls.page_diff(policy.number, old.key, new.key))] = diff_page(timeline, diff)
+        files[urls.page_html(urls.page_diff(policy.number, old.key, new.key))] = diff_page(timeline, diff, look)
     return files
 
 

@@ -50,6 +50,7 @@ from generators.text import long_date, to_attribute, to_plain
 from generators.outputs.templating import environment, render_template
 from generators.outputs.diffs import is_published_pair
 from generators.outputs.json_api import PolicySummary, policy_api_part, readable_json
+from generators.outputs.look import SiteLook
 from generators.outputs.standalone import policy_breadcrumb, relative_url, render_standalone_page
 
 TEMPLATES = "site"
@@ -120,11 +121,13 @@ class SiteContext:
     hand_written: frozenset[str] = frozenset()
     #: True for a preview that shows draft revisions (`policykb build --drafts`, `mkdocs serve`).
     drafts: bool = False
+    #: The plan's look (`mkdocs.yml`): the standalone pages' header and footer, the related-policy note.
+    look: SiteLook = SiteLook()
 
     @classmethod
-    def of(cls, library: Library, as_of: date, hand_written: Collection[str] = (), drafts: bool = False) -> SiteContext:
+    def of(cls, library: Library, as_of: date, hand_written: Collection[str] = (), drafts: bool = False, look: SiteLook | None = None) -> SiteContext:
         """The context of `library` built for `as_of` beside the hand-written files `hand_written`."""
-        return cls(policy_numbers=frozenset(p.number for p in library.policies), as_of=as_of, hand_written=frozenset(hand_written), drafts=drafts)
+        return cls(policy_numbers=frozenset(p.number for p in library.policies), as_of=as_of, hand_written=frozenset(hand_written), drafts=drafts, look=look or SiteLook())
 
 
 @dataclass(frozen=True)
@@ -260,6 +263,7 @@ class _PageContext:
             "html_page": self.html_page,
             "as_of": self.site.as_of,
             "drafts": self.site.drafts,
+            "related_policy_note": self.site.look.related_policy_note,
         }
 
 
@@ -453,11 +457,11 @@ def render_policy_pages(timeline: PolicyTimeline, site: SiteContext) -> dict[str
             continue
         page_url = urls.page_revision(number, revision.key)
         context = _revision_context(timeline, revision, site, _PageContext(site, page_url, html_page=True), fragments)
-        pages[urls.page_html(page_url)] = render_standalone_page("site/revision.html", page_url, policy_breadcrumb(policy), context)
+        pages[urls.page_html(page_url)] = render_standalone_page("site/revision.html", page_url, policy_breadcrumb(policy), context, look=site.look, as_of=site.as_of)
     for former in policy.former_numbers:
         page_url = urls.page_policy(former)
         context = {**_PageContext(site, page_url, html_page=True).as_dict(), "policy": policy, "former": former}
-        pages[urls.page_html(page_url)] = render_standalone_page("site/moved.html", page_url, policy_breadcrumb(policy), context)
+        pages[urls.page_html(page_url)] = render_standalone_page("site/moved.html", page_url, policy_breadcrumb(policy), context, look=site.look, as_of=site.as_of)
     return dict(sorted(pages.items()))
 
 
@@ -503,7 +507,7 @@ def render_library_pages(listings: list[PolicyListing], site: SiteContext) -> di
     return dict(sorted(pages.items()))
 
 
-def render_site_pages(library: Library, as_of: date, published: Collection[str] = frozenset()) -> dict[str, str]:
+def render_site_pages(library: Library, as_of: date, published: Collection[str] = frozenset(), look: SiteLook | None = None) -> dict[str, str]:
     """Every generated page of the site: `render_library_pages` and each policy's `render_policy_pages`.
 
     Args:
@@ -511,13 +515,14 @@ def render_site_pages(library: Library, as_of: date, published: Collection[str] 
         as_of: The date the site is built for.
         published: Paths of the hand-written files of the docs folder, or of every other
             output of the build: the code lookup page is linked only when it is among them.
+        look: The plan's look (`generators.outputs.look`); None: the neutral defaults.
 
     Returns:
         Page sources keyed by their path under the docs folder, in a stable order: Markdown
         for MkDocs (`policies/6.01.03/index.md`), finished HTML for archived revisions
         (`policies/6.01.03/revisions/2025-01-23/index.html`).
     """
-    site = SiteContext.of(library, as_of, published)
+    site = SiteContext.of(library, as_of, published, look=look)
     timelines = [PolicyTimeline(p, as_of) for p in sorted(library.policies, key=lambda p: policy_sort_key(p.number))]
     pages = render_library_pages([policy_listing(t) for t in timelines], site)
     for timeline in timelines:

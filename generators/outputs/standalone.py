@@ -10,8 +10,11 @@ data files (`generators.build.assemble.is_site_source` is False for them): MkDoc
 The layout (`templates/standalone/layout.html`) links the stylesheets the rest of the site
 uses, so the pages look the same: Material's compiled stylesheets, found in the installed
 `material` package (their file names carry a hash that changes with Material's version), and
-ours (`PKB_STYLESHEETS`). It has a header (the site name, linking home, and the site's search
-box with its one script), a breadcrumb, and print and phone styles from those stylesheets.
+ours (`PKB_STYLESHEETS`). It has a header (the plan's logo and the site name, linking home, a
+menu of the site's main pages, and the site's search box with its one script), a breadcrumb,
+the site's footer, and print and phone styles from those stylesheets. The plan's look (name,
+logo, favicon, footer) is the `SiteLook` read from `mkdocs.yml` (`generators.outputs.look`), as
+on the MkDocs pages; the palette is the reader's (`PALETTE_SCRIPT`).
 These pages are in neither the search index (`generators.outputs.search`) nor the sitemap; they are
 reached through the links of the policy and history pages.
 """
@@ -21,18 +24,19 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from datetime import date
+from functools import cache, lru_cache
 from importlib.resources import files as package_files
+
+from markupsafe import Markup
 
 from generators import urls
 from generators.errors import PolicyKbError
 from generators.model import Policy
+from generators.outputs.look import SiteLook
 from generators.outputs.search import BUNDLE_FOLDER
 from generators.text import to_plain
 from generators.outputs.templating import render_template
-
-#: The site's name, as `site_name` in mkdocs.yml (a test keeps the two equal).
-SITE_NAME = "Medical Policy Library"
 
 #: Where the diff pages' stylesheet goes in the site (listed in mkdocs.yml `extra_css` too).
 DIFF_CSS_PATH = "assets/stylesheets/diff.css"
@@ -44,11 +48,23 @@ PKB_STYLESHEETS = ("stylesheets/policykb.css", DIFF_CSS_PATH)
 #: Our scripts on these pages: the header's search box (hand-written `content/javascripts/search.js`, in mkdocs.yml `extra_javascript` too).
 PKB_SCRIPTS = ("javascripts/search.js",)
 
+#: The script that gives the page the reader's palette before it is shown (light or dark: the
+#: one chosen on the MkDocs pages, else the system's), loaded first in the body, not deferred.
+PALETTE_SCRIPT = "javascripts/standalone-palette.js"
+
+#: The site's main pages, in the header's menu: (label, URL relative to the site root).
+MENU = (
+    ("Home", ""),
+    ("All policies", "policies/"),
+    ("Upcoming changes", "upcoming/"),
+    ("Code lookup", "lookup/"),
+    ("Downloads", "downloads/"),
+    ("How search works", "search/"),
+)
+
 #: The script of the search bundle Pagefind writes into the site.
 SEARCH_BUNDLE = f"{BUNDLE_FOLDER}/pagefind.js"
 
-#: The theme's favicon, published by Material.
-FAVICON = "assets/images/favicon.png"
 
 
 class ThemeNotFoundError(PolicyKbError, RuntimeError):
@@ -109,7 +125,13 @@ def theme_stylesheets() -> tuple[str, ...]:
     return tuple(found)
 
 
-def render_standalone_page(template: str, page_url: str, breadcrumb: list[Crumb], context: Mapping[str, object]) -> str:
+@lru_cache(maxsize=8)
+def site_footer(look: SiteLook, as_of: date) -> Markup:
+    """The footer of every page of a build (`SiteLook.footer`), rendered once."""
+    return look.footer(as_of)
+
+
+def render_standalone_page(template: str, page_url: str, breadcrumb: list[Crumb], context: Mapping[str, object], *, look: SiteLook, as_of: date) -> str:
     """A finished HTML page at `page_url` from a template that extends `standalone/layout.html`.
 
     Args:
@@ -117,6 +139,8 @@ def render_standalone_page(template: str, page_url: str, breadcrumb: list[Crumb]
         page_url: The page's directory URL (relative to the site root); its links are relative to it.
         breadcrumb: The pages above this one, from the top.
         context: What the template shows (the layout's names win: `href`, `page_url`...).
+        look: The plan's look (site name, logo, favicon, footer).
+        as_of: The date the site is built for (the footer's "last built on").
     """
 
     def href(target: str) -> str:
@@ -125,9 +149,13 @@ def render_standalone_page(template: str, page_url: str, breadcrumb: list[Crumb]
     layout = {
         "page_url": page_url,
         "href": href,
-        "site_name": SITE_NAME,
+        "site_name": look.site_name,
+        "logo": look.asset_href(look.logo, href),
+        "favicon": look.asset_href(look.favicon, href),
+        "site_footer": site_footer(look, as_of),
+        "menu": MENU,
         "stylesheets": (*theme_stylesheets(), *PKB_STYLESHEETS),
-        "favicon": FAVICON,
+        "palette_script": PALETTE_SCRIPT,
         "scripts": PKB_SCRIPTS,
         "search_bundle": SEARCH_BUNDLE,
         "breadcrumb": breadcrumb,

@@ -6,6 +6,7 @@ Nothing here touches the file system; `generators.build.write` does.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from functools import cache
 
@@ -47,6 +48,7 @@ Data text inside an attribute value goes through `attribute` (one line, quotes e
     env.filters["attribute"] = to_attribute
     env.filters["long_date"] = long_date
     env.filters["path_breaks"] = path_breaks
+    env.filters["name_breaks"] = name_breaks
     env.filters["month_year"] = month_year
     env.filters["json_attribute"] = json_attribute
     env.filters["iso_long_date"] = lambda value: long_date(date.fromisoformat(value))
@@ -61,6 +63,19 @@ def json_attribute(data: object) -> str:
 def path_breaks(path: str) -> Markup:
     """A file path, escaped, that may wrap after each `/` (a long path must not widen a table)."""
     return Markup("/<wbr>").join(escape(part) for part in escape(path).split("/"))
+
+
+#: Where a field name or path may wrap: after these characters (`effective_date`, `codes.cpt.entries`).
+_NAME_BREAK = re.compile(r"(?<=[_./])")
+
+
+def name_breaks(name: str) -> Markup:
+    """A field name or path, escaped, that may wrap after each `_`, `.` or `/`, never inside a word.
+
+    With `word-break: normal` in the stylesheet a narrow table column then breaks
+    `effective_<wbr>date` between its words, not `effec`/`tive_`/`date`.
+    """
+    return Markup("<wbr>").join(escape(part) for part in _NAME_BREAK.split(name))
 
 
 def render_template(name: str, **context: object) -> str:

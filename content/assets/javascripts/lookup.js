@@ -139,9 +139,17 @@
     return w.in_effect && w.start <= day && (w.end === null || day <= w.end);
   }
 
+  var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+  /* "2026-05-15" -> "May 15, 2026", as the site's pages write dates (generators.text.long_date); independent of the locale and time zone. */
+  function longDate(iso) {
+    var parts = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
+    return parts ? MONTHS[Number(parts[2]) - 1] + " " + Number(parts[3]) + ", " + parts[1] : iso;
+  }
+
   function windowText(window_) {
     if (!window_.in_effect) return "never in effect";
-    var text = "in effect " + window_.start + (window_.end ? " to " + window_.end : " onwards");
+    var text = "in effect from " + longDate(window_.start) + (window_.end ? " to " + longDate(window_.end) : "");
     if (window_.start_basis === "approval_date") text += " (from the approval date: effective date not known)";
     return text;
   }
@@ -159,7 +167,7 @@
       var applies = appliesOn(listing, day);
       item.classList.add(applies ? "policykb-lookup__listing--applies" : "policykb-lookup__listing--not-then");
       item.appendChild(el("div", "policykb-lookup__on-date",
-        applies ? "Applied on the date of service " + day : "Not in effect on " + day));
+        applies ? "Applied on the date of service (" + longDate(day) + ")" : "Not in effect on " + longDate(day)));
     }
 
     var how = el("div", "policykb-lookup__how");
@@ -172,14 +180,20 @@
     item.appendChild(how);
 
     var flags = el("div", "policykb-lookup__flags");
-    if (listing.flags.length === 0) {
-      flags.appendChild(document.createTextNode("No flag"));
-    }
     listing.flags.forEach(function (use) {
       flags.appendChild(el("strong", "policykb-lookup__flag", use.flag));
       flags.appendChild(document.createTextNode(" " + use.meaning + " "));
     });
-    listing.statements.forEach(function (statement) {
+    if (listing.flags.length === 0) {
+      // What an unflagged code means, in words, and where its coverage is said instead.
+      flags.appendChild(el("span", "policykb-lookup__no-flag", "No flag"));
+      flags.appendChild(document.createTextNode(": listed by the policy without a coverage flag" +
+        (listing.statements.length ? "; it belongs to " : ", for the policy as a whole: its statements say when the code is covered")));
+    }
+    listing.statements.forEach(function (statement, position) {
+      if (listing.flags.length === 0 && position > 0) {
+        flags.appendChild(document.createTextNode(position === listing.statements.length - 1 ? " and " : ", "));
+      }
       flags.appendChild(el("span", "policykb-lookup__statement",
         "statement " + statement.number + " (" + statement.determination.replace(/_/g, " ") + ")"));
     });

@@ -1,0 +1,202 @@
+"""The plan's own look: site name, logo, favicon, footer and the related-policy note, in one place.
+
+They are configuration, read once from `mkdocs.yml` (`site_name` and the block
+`extra.policykb`, documented in the authors' guide, "The plan's own look") into a `SiteLook`,
+and used by both layouts: the MkDocs pages (the hook hands the logo and favicon to the theme
+and the footer to `overrides/partials/copyright.html`) and the standalone pages
+(`generators.outputs.standalone`). The footer is one template, `look/footer.html`, for both.
+
+Defaults are neutral: the site's name, a plain logo (`content/assets/images/logo.svg`), no
+contact and no disclaimer (nothing made up), and the related-policy marker alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from markupsafe import Markup
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from generators.errors import PolicyKbError
+from generators.outputs.templating import render_template
+from generators.text import long_date
+
+#: Where the settings live in `mkdocs.yml`.
+SETTINGS_KEY = "extra.policykb"
+
+#: The site's name when `mkdocs.yml` names none.
+DEFAULT_SITE_NAME = "Medical Policy Library"
+
+#: The neutral logo and favicon, a file of the docs folder (`content/`).
+DEFAULT_LOGO = "assets/images/logo.svg"
+
+
+class SiteLookError(PolicyKbError, ValueError):
+    """`mkdocs.yml` holds settings of the plan's look that are not valid; one line per problem."""
+
+
+def _is_web_address(value: str) -> bool:
+    return value.startswith(("https://", "http://"))
+
+
+def _web_address(value: str) -> str:
+    if not _is_web_address(value) or any(character.isspace() for character in value):
+        raise ValueError("an address starting with https:// (or http://), without spaces")
+    return value
+
+
+def _site_file(value: str) -> str:
+    if _is_web_address(value):
+        return value
+    if not value or value.startswith("/") or "\\" in value or ".." in value.split("/") or ":" in value:
+        raise ValueError("the path of an image in the docs folder (e.g. assets/images/logo.svg), or an https:// address")
+    return value
+
+
+class Contact(BaseModel):
+    """Whom a provider office contacts about the policies: a text, and an address or an email."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    text: str = Field(min_length=1, description="What the footer shows, e.g. `Provider services`.")
+    url: str | None = Field(default=None, description="A web address (https://) the text links to.")
+    email: str | None = Field(default=None, description="An email address the text links to (`mailto:`).")
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return None if value is None else _web_address(value)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and (value.count("@") != 1 or value.startswith("@") or value.endswith("@") or any(c.isspace() or c in "<>\"'?" for c in value)):
+            raise ValueError("an email address such as policies@plan.example")
+        return value
+
+    @model_validator(mode="after")
+    def _one_address(self) -> Contact:
+        if self.url is not None and self.email is not None:
+            raise ValueError("either url or email, not both")
+        return self
+
+    @property
+    def href(self) -> str | None:
+        """Where the contact text links to: the web address, or `mailto:` the email; None for text alone."""
+        if self.email is not None:
+            return f"mailto:{self.email}"
+        return self.url
+
+
+class SiteLook(BaseModel):
+    """The plan's look as `mkdocs.yml` sets it (`site_name` and `extra.policykb`); plain, picklable data."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    site_name: str = Field(default=DEFAULT_SITE_NAME, min_length=1, description="The site's name (`site_name`), in every page's header and title.")
+    plan_name: str = Field(default="", description="The health plan's name: in the footer and at the top of every printed page of a policy. Empty: the site name.")
+    logo: str = Field(default=DEFAULT_LOGO, description="The logo in the header: the path of an image in the docs folder (`content/`), or an https:// address.")
+    favicon: str = Field(default=DEFAULT_LOGO, description="The browser tab's icon: the path of an image in the docs folder, or an https:// address.")
+    contact: Contact | None = Field(default=None, description="Whom to contact, in the footer: `text` with a `url` or an `email` (or neither). None: no contact line.")
+    disclaimer_url: str = Field(default="", description="The plan's disclaimer, linked from the footer: an https:// address. Empty: no link.")
+    related_policy_note: str = Field(
+        default="",
+        description="Shown beside a related policy that is not in this knowledge base, after the marker; the data's inline formatting (`**strong**`, `*emphasis*`, web addresses become links). Empty: the marker alone.",
+    )
+
+    @field_validator("logo", "favicon")
+    @classmethod
+    def _file(cls, value: str) -> str:
+        return _site_file(value)
+
+    @field_validator("disclaimer_url")
+    @classmethod
+    def _disclaimer(cls, value: str) -> str:
+        return value and _web_address(value)
+
+    @property
+    def owner(self) -> str:
+        """The name the footer and the printed pages give: the plan's, else the site's."""
+        return self.plan_name or self.site_name
+
+    def asset_href(self, path: str, href: Callable[[str], str]) -> str:
+        """The link to an image of the look (`logo`, `favicon`) from a page, whose `href` links to site paths."""
+        return path if _is_web_address(path) else href(path)
+
+    def footer(self, as_of: date) -> Markup:
+        """The site's footer for a build as of `as_of` ("last built on"), the same on every page."""
+        return Markup(render_template("look/footer.html", look=self, built_on=as_of, built_on_text=long_date(as_of)))
+
+
+def site_look(site_name: object, settings: object, *, source: str, docs_dir: Path | None = None) -> SiteLook:
+    """The look from `site_name` and the `extra.policykb` block of an MkDocs configuration.
+
+    Args:
+        site_name: `site_name`; None or empty for the default.
+        settings: The `extra.policykb` mapping; None when the block is absent.
+        source: The configuration's file name, for messages.
+        docs_dir: The docs folder, where a `logo` or `favicon` set in the settings must be; None:
+            not checked. (The defaults are the project's own `content/assets/images/logo.svg`.)
+
+    Raises:
+        SiteLookError: Every problem, one a line: the file, the key, what was found, what is expected.
+    """
+    if settings is None:
+        settings = {}
+    if not isinstance(settings, Mapping):
+        raise SiteLookError(f"{source}: {SETTINGS_KEY}: found {settings!r}; expected a mapping of settings ({', '.join(_SETTINGS)})")
+    raw = {**settings, **({"site_name": site_name} if site_name else {})}
+    try:
+        look = SiteLook.model_validate(raw)
+    except ValidationError as error:
+        raise SiteLookError("\n".join(_problem(source, item) for item in error.errors())) from None
+    if docs_dir is not None:
+        missing = [
+            f"{source}: {SETTINGS_KEY}.{key}: found {path!r}, which is not a file of {docs_dir}; expected the path of an image in the docs folder, or an https:// address"
+            for key, path in (("logo", look.logo), ("favicon", look.favicon))
+            if key in settings and not _is_web_address(path) and not (docs_dir / path).is_file()
+        ]
+        if missing:
+            raise SiteLookError("\n".join(missing))
+    return look
+
+
+_SETTINGS = [name for name in SiteLook.model_fields if name != "site_name"]
+
+
+def _problem(source: str, item: Mapping[str, Any]) -> str:
+    """One pydantic problem as `mkdocs.yml: extra.policykb.contact.url: found ...; expected ...`."""
+    location = [str(part) for part in item["loc"]]
+    key = "site_name" if location[:1] == ["site_name"] else ".".join([SETTINGS_KEY, *location])
+    message = str(item["msg"]).removeprefix("Value error, ").removeprefix("Input should be ")
+    if item["type"] == "extra_forbidden":
+        known = _SETTINGS if len(location) == 1 else list(Contact.model_fields)
+        return f"{source}: {key}: found an unknown setting; expected one of {', '.join(known)}"
+    if item["type"] == "missing":
+        return f"{source}: {key}: found nothing; expected a text"
+    return f"{source}: {key}: found {item['input']!r}; expected {message[:1].lower()}{message[1:]}"
+
+
+class _TolerantLoader(yaml.SafeLoader):
+    """YAML's safe loader that reads MkDocs' tags (`!ENV`, `!!python/name:`) as None."""
+
+
+_TolerantLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+
+
+def mkdocs_settings(config: Path) -> dict[str, Any]:
+    """An MkDocs configuration's settings, read without running MkDocs (tags such as `!ENV` read as None)."""
+    settings = yaml.load(config.read_text(encoding="utf-8"), Loader=_TolerantLoader) or {}  # noqa: S506 - SafeLoader subclass
+    return settings if isinstance(settings, dict) else {}
+
+
+def read_site_look(config: Path) -> SiteLook:
+    """The look an MkDocs configuration file sets (see `site_look`), its images checked in its docs folder."""
+    settings = mkdocs_settings(config)
+    extra = settings.get("extra") or {}
+    docs_dir = config.parent / str(settings.get("docs_dir") or "docs")
+    return site_look(settings.get("site_name"), extra.get("policykb") if isinstance(extra, dict) else None, source=config.name, docs_dir=docs_dir)

@@ -1,0 +1,139 @@
+"""The plan's own look (`extra.policykb` in mkdocs.yml): one configuration for both layouts.
+
+Promises: the plan's name, contact, disclaimer, logo and favicon set in `mkdocs.yml` reach the
+MkDocs pages and the standalone pages alike; the footer says when the site was built (its
+as-of date, so the same data and date give the same bytes); a related policy outside the
+knowledge base carries the plan's note; a mistake in the settings stops the build at once
+with the file, the key, what was found and what is expected.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from generators.adapters.cli import main
+from generators.model import Library
+from generators.outputs.look import SiteLook, SiteLookError, read_site_look, site_look
+from generators.outputs.site import render_site_pages
+from tests.conftest import AS_OF, DATA, ROOT
+
+PLAN = {
+    "plan_name": "Example Health Plan",
+    "contact": {"text": "Provider services", "email": "policies@plan.example"},
+    "disclaimer_url": "https://plan.example/disclaimer",
+    "related_policy_note": "See the plan's policy library: https://plan.example/policies",
+}
+
+
+def plan_config(tmp_path: Path, settings: str) -> Path:
+    """A copy of the project's mkdocs.yml in `tmp_path` with `settings` as its `extra.policykb` block."""
+    text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    for relative in ("content", "overrides", "generators/adapters/mkdocs_hook.py", "policy_data", "generators"):
+        text = re.sub(rf"(?m)(^\s*(?:-|docs_dir:|custom_dir:)\s*){re.escape(relative)}$", rf"\g<1>{ROOT / relative}", text)
+    text = text.replace("paths: [.]", f"paths: [{ROOT}]")
+    head, _, _ = text.partition("\nextra:\n")
+    config = tmp_path / "mkdocs.yml"
+    config.write_text(f"{head}\nextra:\n  policykb:\n{settings}", encoding="utf-8")
+    return config
+
+
+def test_the_projects_configuration_is_the_neutral_look() -> None:
+    look = read_site_look(ROOT / "mkdocs.yml")
+    assert look == SiteLook()
+    assert look.owner == "Medical Policy Library" and look.contact is None and look.disclaimer_url == ""
+    assert (ROOT / "content" / look.logo).is_file() and (ROOT / "content" / look.favicon).is_file()
+
+
+def test_the_footer_names_the_plan_its_contact_its_disclaimer_and_the_build_date() -> None:
+    footer = site_look("Policies", PLAN, source="mkdocs.yml").footer(AS_OF)
+    assert '<span class="pkb-site-footer__owner">Example Health Plan</span>' in footer
+    assert '<a href="mailto:policies@plan.example">Provider services</a>' in footer
+    assert '<a href="https://plan.example/disclaimer">Disclaimer</a>' in footer
+    assert 'Last built on <time datetime="2026-12-04">December 4, 2026</time>' in footer
+    neutral = SiteLook().footer(AS_OF)
+    assert "Disclaimer" not in neutral and "mailto:" not in neutral and "Medical Policy Library" in neutral
+
+
+def test_a_related_policy_outside_the_knowledge_base_carries_the_plans_note(library: Library) -> None:
+    look = site_look(None, PLAN, source="mkdocs.yml")
+    page = render_site_pages(library, AS_OF, look=look)["policies/6.01.03/index.md"]
+    absent = page.split('<span class="pkb-policy-number">11.01.03</span>', 1)[1].split("</li>", 1)[0]
+    assert "not in this knowledge base</span>" in absent
+    assert '<span class="pkb-related__note">See the plan&#x27;s policy library: <a href="https://plan.example/policies" rel="noopener">https://plan.example/policies</a></span>' in absent
+    assert "pkb-related__note" not in render_site_pages(library, AS_OF)["policies/6.01.03/index.md"]
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        pytest.param({"plan_name": 3}, "mkdocs.yml: extra.policykb.plan_name: found 3; expected a valid string", id="not-text"),
+        pytest.param({"contact": {"text": "Call us", "url": "plan.example"}}, "mkdocs.yml: extra.policykb.contact.url: found 'plan.example'; expected an address starting with https://", id="url-without-scheme"),
+        pytest.param({"contact": {"text": "Call us", "email": "nobody"}}, "mkdocs.yml: extra.policykb.contact.email: found 'nobody'; expected an email address", id="email"),
+        pytest.param({"contact": {"url": "https://plan.example"}}, "mkdocs.yml: extra.policykb.contact.text: found nothing; expected a text", id="contact-without-text"),
+        pytest.param({"disclaimer_url": "javascript:alert(1)"}, "mkdocs.yml: extra.policykb.disclaimer_url: found 'javascript:alert(1)'; expected an address starting with https://", id="script-url"),
+        pytest.param({"logo": "/etc/logo.svg"}, "mkdocs.yml: extra.policykb.logo: found '/etc/logo.svg'; expected the path of an image in the docs folder", id="absolute-logo"),
+        pytest.param({"plan_nam": "Typo"}, "mkdocs.yml: extra.policykb.plan_nam: found an unknown setting; expected one of plan_name, logo, favicon, contact, disclaimer_url, related_policy_note", id="typo"),
+    ],
+)
+def test_a_mistake_in_the_settings_names_the_file_the_key_what_was_found_and_what_is_expected(settings: dict[str, object], expected: str) -> None:
+    with pytest.raises(SiteLookError) as error:
+        site_look(None, settings, source="mkdocs.yml")
+    assert str(error.value).startswith(expected), str(error.value)
+
+
+def test_every_problem_is_reported_at_once_and_a_missing_image_is_one() -> None:
+    with pytest.raises(SiteLookError) as error:
+        site_look(None, {"plan_name": 3, "disclaimer_url": "plan.example"}, source="mkdocs.yml")
+    assert [line.split(":")[1].strip() for line in str(error.value).splitlines()] == ["extra.policykb.plan_name", "extra.policykb.disclaimer_url"]
+    with pytest.raises(SiteLookError, match=r"extra.policykb.logo: found 'assets/images/ours.svg', which is not a file of .*content"):
+        site_look(None, {"logo": "assets/images/ours.svg"}, source="mkdocs.yml", docs_dir=ROOT / "content")
+
+
+def test_the_build_stops_at_once_on_a_mistake_in_the_settings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = plan_config(tmp_path, '    contact: {text: "Call us", url: "www.plan.example"}\n')
+    code = main(["--data", str(DATA), "build", "--out", str(tmp_path / "site"), "--config", str(config), "--as-of", AS_OF.isoformat()])
+    assert code == 1
+    assert "policykb: error: mkdocs.yml: extra.policykb.contact.url: found 'www.plan.example'; expected an address starting with https://" in capsys.readouterr().err
+    assert not (tmp_path / "site").exists()
+
+
+def test_the_plans_look_reaches_the_mkdocs_pages_and_the_standalone_pages(tmp_path: Path) -> None:
+    settings = (
+        '    plan_name: "Example Health Plan"\n'
+        '    contact: {text: "Provider services", email: "policies@plan.example"}\n'
+        '    disclaimer_url: "https://plan.example/disclaimer"\n'
+        "    logo: assets/images/logo.svg\n"
+    )
+    site = tmp_path / "site"
+    code = main(["--data", str(DATA), "build", "--out", str(site), "--config", str(plan_config(tmp_path, settings)), "--as-of", AS_OF.isoformat()])
+    assert code == 0
+    mkdocs_page = (site / "policies/6.01.03/index.html").read_text(encoding="utf-8")
+    standalone_page = (site / "policies/6.01.03/revisions/2025-01-23/index.html").read_text(encoding="utf-8")
+    for page in (mkdocs_page, standalone_page):
+        assert '<span class="pkb-site-footer__owner">Example Health Plan</span>' in page
+        assert '<a href="mailto:policies@plan.example">Provider services</a>' in page
+        assert '<a href="https://plan.example/disclaimer">Disclaimer</a>' in page
+        assert 'Last built on <time datetime="2026-12-04">December 4, 2026</time>' in page
+        assert "Made with" not in page
+    assert '<link rel="icon" href="../../assets/images/logo.svg">' in mkdocs_page
+    assert '<img src="../../assets/images/logo.svg" alt="logo">' in mkdocs_page
+    assert '<link rel="icon" href="../../../../assets/images/logo.svg">' in standalone_page
+    assert '<img src="../../../../assets/images/logo.svg" alt="">' in standalone_page
+    assert 'content: "Example Health Plan · ' in mkdocs_page  # the running head of printed pages
+
+
+def test_every_setting_is_documented_in_the_authors_guide() -> None:
+    guide = (ROOT / "content/guide/authors.md").read_text(encoding="utf-8").split("## The plan's own look", 1)[1].split("\n## ", 1)[0]
+    documented = re.findall(r"(?m)^\| `(\w+)` \|", guide)
+    assert documented == [name for name in SiteLook.model_fields if name != "site_name"]
+
+
+def test_the_pages_command_uses_the_plans_look_too(tmp_path: Path) -> None:
+    config = plan_config(tmp_path, '    plan_name: "Example Health Plan"\n')
+    out = tmp_path / "docs"
+    assert main(["--data", str(DATA), "pages", "--out", str(out), "--config", str(config), "--as-of", AS_OF.isoformat()]) == 0
+    page = (out / "policies/6.01.03/revisions/2025-01-23/index.html").read_text(encoding="utf-8")
+    assert '<span class="pkb-site-footer__owner">Example Health Plan</span>' in page
