@@ -77,11 +77,6 @@ def test_every_public_module_says_what_it_is_for() -> None:
     assert undocumented == []
 
 
-# Exceptions defined before the root existed, in modules being reworked as this test was written:
-# move each under PolicyKbError and remove it here.
-NOT_YET_UNDER_THE_ROOT = {"SearchIndexFailed", "OutputFolderError", "FolderBusyError", "UnsafePathError"}
-
-
 def test_every_error_policykb_raises_on_purpose_has_one_root() -> None:
     # A private exception (`_Refused`) is control flow inside its module and never leaves it.
     outside = []
@@ -89,6 +84,6 @@ def test_every_error_policykb_raises_on_purpose_has_one_root() -> None:
         module = importlib.import_module(name)
         for value in vars(module).values():
             if inspect.isclass(value) and issubclass(value, Exception) and value.__module__ == name:
-                if not value.__name__.startswith("_") and not issubclass(value, generators.PolicyKbError) and value.__name__ not in NOT_YET_UNDER_THE_ROOT:
+                if not value.__name__.startswith("_") and not issubclass(value, generators.PolicyKbError):
                     outside.append(f"{name}.{value.__name__}")
     assert outside == [], "derive them from generators.errors.PolicyKbError"

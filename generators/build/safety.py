@@ -28,9 +28,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from generators.build.write import OUTPUT_MARKER, is_kept_entry
+from generators.errors import PolicyKbError
 
 
-class OutputFolderError(ValueError):
+class OutputFolderError(PolicyKbError, ValueError):
     """An output folder a build must not write into; the message names it and says why."""
 
 
@@ -101,7 +102,7 @@ def check_cache_folder(cache_dir: Path, *, data_dir: Path) -> None:
 # --------------------------------------------------------------------------- one build at a time
 
 
-class FolderBusyError(RuntimeError):
+class FolderBusyError(PolicyKbError, RuntimeError):
     """Another build holds the lock of a folder this one would write."""
 
 

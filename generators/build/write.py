@@ -23,6 +23,8 @@ import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path, PurePosixPath
 
+from generators.errors import PolicyKbError
+
 
 #: (size in bytes, modification time in nanoseconds) of a file as a build left it.
 Stamp = tuple[int, int]
@@ -44,7 +46,7 @@ FAULT_VARIABLE = "POLICYKB_FAULT"
 FAULT_EXIT = 86
 
 
-class UnsafePathError(ValueError):
+class UnsafePathError(PolicyKbError, ValueError):
     """A generated path would land outside the output folder."""
 
 

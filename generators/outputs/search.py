@@ -35,6 +35,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from generators.errors import PolicyKbError
+
 #: The folder of the search bundle in the site (Pagefind's default; the search box loads `pagefind/pagefind.js`).
 BUNDLE_FOLDER = "pagefind"
 
@@ -49,7 +51,7 @@ ROOT_SELECTOR = "article.md-content__inner"
 EXCLUDED_SELECTORS = ".headerlink"
 
 
-class SearchIndexFailed(RuntimeError):
+class SearchIndexFailed(PolicyKbError, RuntimeError):
     """Pagefind stopped with an error; its own output says why."""
 
 
