@@ -221,17 +221,20 @@ def test_a_failure_during_an_incremental_update_publishes_nothing(data: Path, tm
 
 def test_a_cached_part_that_is_not_what_was_stored_under_its_key_is_never_used(tmp_path: Path) -> None:
     store = _PartStore(tmp_path / "parts")
-    first = {"downloads": DownloadsPart(number="1.01.01", sort_key=(1, 1, 1), csv_rows=b"", shards={}, feed_entries=(), feed_updated="2026-01-01T00:00:00Z", files={}).as_marshal_data()}
-    second = {"downloads": DownloadsPart(number="1.01.02", sort_key=(1, 1, 2), csv_rows=b"", shards={}, feed_entries=(), feed_updated="2026-01-01T00:00:00Z", files={}).as_marshal_data()}
-    store.put("a" * 64, first)
-    store.put("b" * 64, second)
-    assert store.get("a" * 64) == first
-    shutil.copyfile(store.path("a" * 64), store.path("b" * 64))  # a valid part, under another key
-    assert store.get("b" * 64) is None
-    damaged = bytearray(store.path("a" * 64).read_bytes())
+    first = DownloadsPart(number="1.01.01", sort_key=(1, 1, 1), csv_rows=b"", shards={}, feed_entries=(), feed_updated="2026-01-01T00:00:00Z", files={}).as_marshal_data()
+    second = DownloadsPart(number="1.01.02", sort_key=(1, 1, 2), csv_rows=b"", shards={}, feed_entries=(), feed_updated="2026-01-01T00:00:00Z", files={}).as_marshal_data()
+    store.put("a" * 64, {"downloads": first, "diffs": None})
+    store.put("b" * 64, {"downloads": second})
+    assert (store.get("a" * 64, "downloads"), store.get("a" * 64, "diffs")) == (first, None)
+    assert store.get("a" * 64, "api") is pipeline_module._MISSING
+    shutil.copyfile(store.path("a" * 64, "downloads"), store.path("b" * 64, "downloads"))  # a valid part, under another key
+    assert store.get("b" * 64, "downloads") is pipeline_module._MISSING
+    shutil.copyfile(store.path("a" * 64, "diffs"), store.path("a" * 64, "api"))  # a valid part, of another format
+    assert store.get("a" * 64, "api") is pipeline_module._MISSING
+    damaged = bytearray(store.path("a" * 64, "downloads").read_bytes())
     damaged[-1] ^= 1
-    store.path("a" * 64).write_bytes(bytes(damaged))
-    assert store.get("a" * 64) is None
+    store.path("a" * 64, "downloads").write_bytes(bytes(damaged))
+    assert store.get("a" * 64, "downloads") is pipeline_module._MISSING
 
 
 def test_invalid_data_is_reported_in_full_and_changes_nothing(data: Path, tmp_path: Path) -> None:
@@ -278,7 +281,8 @@ def poison_kept_parts(cache: Path, old: bytes, new: bytes) -> None:
     for path in (cache / "parts").rglob("*.marshal"):
         stored_format, _, payload = marshal.loads(path.read_bytes())
         payload = payload.replace(old, new)
-        path.write_bytes(marshal.dumps((stored_format, pipeline_module._seal(path.stem, payload), payload)))
+        key, name = path.name.split(".")[:2]
+        path.write_bytes(marshal.dumps((stored_format, pipeline_module._seal(key, name, payload), payload)))
 
 
 def test_a_state_made_by_other_code_is_never_used(data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,7 +10,8 @@ library or all its outputs in one process:
    is small: where the files are, and the policy's `PolicyParts` (each format's part: its
    index row, code listings, CSV rows, feed entries...), plain data.
 2. **Per library**: each format's library files are joined from its parts, in policy
-   order (`OutputFormat.library_files`), the formats at once in the worker processes.
+   order (`OutputFormat.library_files`), the formats at once: the last (the downloads, the
+   most bytes) in the main process, the others in the workers.
 3. The staging folder replaces `out_dir` atomically. If any policy has a problem, every
    problem of every policy is raised as one `PolicyDataError` and `out_dir` is left as it was.
 
@@ -303,40 +304,50 @@ def _selection_name(select: Selection) -> str:
     return "all" if select is None else f"{select.__module__}.{select.__qualname__}"
 
 
+#: What `_PartStore.get` returns for a part it does not hold (None is a part: "nothing").
+_MISSING: Any = object()
+
+
 @dataclass(frozen=True)
 class _PartStore:
-    """Each policy's parts (`PolicyParts.by_format`) under its key: written once, never changed."""
+    """Each policy's part of each format under its key, one file each: written once, never changed.
+
+    One file per format, so that joining one format's files again reads only its parts (the
+    index rows, not the downloads' bytes).
+    """
 
     directory: Path
 
-    def path(self, key: str) -> Path:
-        return self.directory / key[:2] / f"{key}.marshal"
+    def path(self, key: str, name: str) -> Path:
+        return self.directory / key[:2] / f"{key}.{name}.marshal"
 
-    def put(self, key: str, parts: dict[str, Plain]) -> None:
-        payload = marshal.dumps(parts)
-        write_file_atomically(self.path(key), marshal.dumps((STATE_FORMAT, _seal(key, payload), payload)))
+    def put(self, key: str, parts: Mapping[str, Plain]) -> None:
+        """Keep a policy's parts (`PolicyParts.by_format`) under its key."""
+        for name, part in parts.items():
+            payload = marshal.dumps(part)
+            write_file_atomically(self.path(key, name), marshal.dumps((STATE_FORMAT, _seal(key, name, payload), payload)))
 
-    def get(self, key: str) -> dict[str, Plain] | None:
-        """The parts stored under `key`, or None (missing, unreadable, of another format, or not sealed with `key`).
+    def get(self, key: str, name: str) -> Plain:
+        """The part of format `name` kept under `key`, or `_MISSING` (missing, unreadable, of another format, or not sealed with `key`).
 
-        Each entry carries a digest of its key and bytes: parts edited by hand, damaged, or
-        copied under another key are never used (the build then makes a clean build).
+        Each part carries a digest of its key, format and bytes: a part edited by hand,
+        damaged, or copied under another key is never used (the build then makes a clean build).
         """
         try:
-            stored_format, seal, payload = marshal.loads(self.path(key).read_bytes())
-            if stored_format != STATE_FORMAT or seal != _seal(key, payload):
-                return None
-            parts = marshal.loads(payload)
-            return parts if isinstance(parts, dict) else None
+            stored_format, seal, payload = marshal.loads(self.path(key, name).read_bytes())
+            if stored_format != STATE_FORMAT or seal != _seal(key, name, payload):
+                return _MISSING
+            return marshal.loads(payload)
         except (OSError, EOFError, ValueError, TypeError):
-            return None
+            return _MISSING
 
-    def discard(self, key: str) -> None:
-        self.path(key).unlink(missing_ok=True)
+    def discard(self, key: str, names: Iterable[str]) -> None:
+        for name in names:
+            self.path(key, name).unlink(missing_ok=True)
 
 
-def _seal(key: str, payload: bytes) -> bytes:
-    return hashlib.sha256(key.encode() + b"\0" + payload).digest()
+def _seal(key: str, name: str, payload: bytes) -> bytes:
+    return hashlib.sha256(f"{key}\0{name}\0".encode() + payload).digest()
 
 
 # --------------------------------------------------------------------------- one policy
@@ -442,10 +453,14 @@ def worker_start_method() -> str:
 
 
 def _write_library_files(index: int, parts: list[Plain]) -> dict[str, tuple[bytes, Stamp]]:
-    """A worker's task: join and write one format's library files from its parts; each file's digest and stamp."""
-    plan: _Plan = _worker["plan"]
+    """A worker's task: `_join_library_files` with the worker's plan and staging folder."""
+    return _join_library_files(_worker["plan"], _worker["staging"], index, parts)
+
+
+def _join_library_files(plan: _Plan, staging: Path, index: int, parts: list[Plain]) -> dict[str, tuple[bytes, Stamp]]:
+    """Join one format's library files from its parts and write them; each file's digest and stamp."""
     files = plan.keep(plan.formats[index].library_files(parts, plan.site))
-    stamps = write_files_stamped(_worker["staging"], files, plan.mtime_of)
+    stamps = write_files_stamped(staging, files, plan.mtime_of)
     return {path: (_digest(content), stamps[path]) for path, content in files.items()}
 
 
@@ -470,12 +485,15 @@ def _clean_build(plan: _Plan, folders: list[Path], jobs: int, caching: _Caching 
                     plan.on_policy(done, len(folders))
             if problems:
                 raise PolicyDataError(problems)
-            # Every format's library files at once, in the worker processes; the extra files here.
+            # Every format's library files at once: the last format's here (the downloads: the
+            # most bytes, which would otherwise be sent to a worker), the others' in the workers.
             parts.sort(key=lambda part: policy_sort_key(part.number))
-            pending = [workers.start_library_files(index, [part.by_format[output.name] for part in parts]) for index, output in enumerate(plan.formats)]
+            *others, last = [[part.by_format[output.name] for part in parts] for output in plan.formats]
+            pending = [workers.start_library_files(index, format_parts) for index, format_parts in enumerate(others)]
+            written = [_join_library_files(plan, staging, len(others), last)]
             for path, content in plan.extra_files.items():
                 library_state[path] = (_digest(content), write_files_stamped(staging, {path: content}, plan.mtime_of)[path])
-            written = [wait() for wait in pending]
+            written += [wait() for wait in pending]
         # Checked once all is written: a clash leaves only the staging folder, which is discarded.
         clash: set[str] = set()
         for files in written:
@@ -646,7 +664,7 @@ def _update_in_place(plan: _Plan, state: BuildState, folders: list[Path], change
         replace_dir_atomically(plan.out_dir, update)
     for name in fresh:
         if state.policies[name].key != keys[name]:
-            store.discard(state.policies[name].key)
+            store.discard(state.policies[name].key, (output.name for output in plan.formats))
     _save_state(state_file, BuildState(out_dir=str(plan.out_dir), settings=state.settings, policies=records, library_files=library_state))
     paths = _sorted_paths(records.values(), library_state)
     return BuildReport(files=len(paths), rendered=len(fresh), reused=len(folders) - len(fresh), written=written, removed=removed, incremental=True, paths=paths, newest=_newest(records.values()), drafts=_drafts(records.values()))
@@ -665,34 +683,20 @@ def _changed_library_files(plan: _Plan, state: BuildState, fresh: dict[str, tupl
         if not _is_as_left(where, path, kept_stamp):
             return None  # a library file was changed by hand: join everything again
     updated: dict[str, bytes | str | None] = {path: content for path, content in plan.extra_files.items() if state.library_files.get(path, (b"",))[0] != _digest(content)}
-    kept: dict[str, dict[str, Plain] | None] = {}
-
-    def parts_of(name: str) -> dict[str, Plain] | None:
-        """A policy's parts: rendered now, or kept under its recorded key (read once)."""
-        if name in fresh:
-            return fresh[name][0].by_format
-        if name not in kept:
-            kept[name] = store.get(state.policies[name].key)
-        return kept[name]
-
-    old_parts = {name: store.get(state.policies[name].key) for name in fresh}
     for output in plan.formats:
         fed: set[str] = set()
         for name, (parts, _) in fresh.items():
-            old = old_parts[name]
-            if old is None or output.name not in old:
+            old, new = store.get(state.policies[name].key, output.name), parts.by_format[output.name]
+            if old is _MISSING:
                 return None
-            if old[output.name] != parts.by_format[output.name]:
-                fed.update(output.library_paths_fed_by(old[output.name]), output.library_paths_fed_by(parts.by_format[output.name]))
+            if old != new:
+                fed.update(output.library_paths_fed_by(old), output.library_paths_fed_by(new))
         fed = {path for path in fed if plan.select is None or plan.select(path)}
         if not fed:
             continue
-        every: list[Plain] = []
-        for name in state.policies:  # policy order
-            parts_now = parts_of(name)
-            if parts_now is None or output.name not in parts_now:
-                return None
-            every.append(parts_now[output.name])
+        every = [fresh[name][0].by_format[output.name] if name in fresh else store.get(state.policies[name].key, output.name) for name in state.policies]  # policy order
+        if any(part is _MISSING for part in every):
+            return None
         files = output.library_files(every, plan.site, only=fed)
         updated.update((path, files.get(path)) for path in sorted(fed))
     return {
