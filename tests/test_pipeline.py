@@ -8,6 +8,7 @@ again; nothing stale is ever kept; bad data changes nothing.
 from __future__ import annotations
 
 import errno
+import marshal
 import os
 import re
 import shutil
@@ -220,17 +221,20 @@ def test_a_failure_during_an_incremental_update_publishes_nothing(data: Path, tm
 
 def test_a_cached_part_that_is_not_what_was_stored_under_its_key_is_never_used(tmp_path: Path) -> None:
     store = _PartStore(tmp_path / "parts")
-    first = DownloadsPart(number="1.01.01", sort_key=(1, 1, 1), csv_rows=b"", shards={}, feed_entries=(), feed_updated="2026-01-01T00:00:00Z", files={})
-    second = DownloadsPart(number="1.01.02", sort_key=(1, 1, 2), csv_rows=b"", shards={}, feed_entries=(), feed_updated="2026-01-01T00:00:00Z", files={})
-    store.put("a" * 64, first)
-    store.put("b" * 64, second)
-    assert store.get("a" * 64) is not None
-    shutil.copyfile(store.path("a" * 64), store.path("b" * 64))  # a valid part, under another key
-    assert store.get("b" * 64) is None
-    damaged = bytearray(store.path("a" * 64).read_bytes())
+    first = DownloadsPart(number="1.01.01", sort_key=(1, 1, 1), csv_rows=b"", shards={}, feed_entries=(), feed_updated="2026-01-01T00:00:00Z", files={}).as_marshal_data()
+    second = DownloadsPart(number="1.01.02", sort_key=(1, 1, 2), csv_rows=b"", shards={}, feed_entries=(), feed_updated="2026-01-01T00:00:00Z", files={}).as_marshal_data()
+    store.put("a" * 64, {"downloads": first, "diffs": None})
+    store.put("b" * 64, {"downloads": second})
+    assert (store.get("a" * 64, "downloads"), store.get("a" * 64, "diffs")) == (first, None)
+    assert store.get("a" * 64, "api") is pipeline_module._MISSING
+    shutil.copyfile(store.path("a" * 64, "downloads"), store.path("b" * 64, "downloads"))  # a valid part, under another key
+    assert store.get("b" * 64, "downloads") is pipeline_module._MISSING
+    shutil.copyfile(store.path("a" * 64, "diffs"), store.path("a" * 64, "api"))  # a valid part, of another format
+    assert store.get("a" * 64, "api") is pipeline_module._MISSING
+    damaged = bytearray(store.path("a" * 64, "downloads").read_bytes())
     damaged[-1] ^= 1
-    store.path("a" * 64).write_bytes(bytes(damaged))
-    assert store.get("a" * 64) is None
+    store.path("a" * 64, "downloads").write_bytes(bytes(damaged))
+    assert store.get("a" * 64, "downloads") is pipeline_module._MISSING
 
 
 def test_invalid_data_is_reported_in_full_and_changes_nothing(data: Path, tmp_path: Path) -> None:
@@ -272,18 +276,27 @@ def test_problems_of_several_policies_come_in_folder_order_from_the_workers(data
     assert not (tmp_path / "out").exists()
 
 
+def poison_kept_parts(cache: Path, old: bytes, new: bytes) -> None:
+    """Replace `old` by `new` (as long) in every policy's kept parts, sealed again as the build seals them."""
+    for path in (cache / "parts").rglob("*.marshal"):
+        stored_format, _, payload = marshal.loads(path.read_bytes())
+        payload = payload.replace(old, new)
+        key, name = path.name.split(".")[:2]
+        path.write_bytes(marshal.dumps((stored_format, pipeline_module._seal(key, name, payload), payload)))
+
+
 def test_a_state_made_by_other_code_is_never_used(data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out, cache = tmp_path / "out", tmp_path / "cache"
     build(data, out, cache)
-    (state,) = (cache / "states").iterdir()
-    # Poison every recorded index row: served as it is, it would show in index.json.
-    state.write_bytes(state.read_bytes().replace(b"Annual review", b"Stale! review"))
+    # Poison every kept index row (sealed again, as this code would have written it): served
+    # as it is, it would show in index.json.
+    poison_kept_parts(cache, b"Annual review", b"Stale! review")
     edit_one_policy(data)
     poisoned = build(data, out, cache)
     assert poisoned.incremental  # the poison is read under the same code: this test can fail
     assert b"Stale! review" in b"".join(snapshot_tree(out).values())
-    # The same poisoned state under another code version is never looked at.
-    state.write_bytes(state.read_bytes().replace(b"Annual review", b"Stale! review"))
+    # The same poisoned state and parts under another code version are never looked at.
+    poison_kept_parts(cache, b"Annual review", b"Stale! review")
     monkeypatch.setattr(cache_module, "_own_code_version", lambda: "the code after a change")
     report = build(data, out, cache)
     assert not report.incremental

@@ -1,31 +1,30 @@
-"""Everything the build publishes, in one place, policy by policy.
+"""Everything the build publishes, in one place, policy by policy: every format of the registry.
 
-- `render_policy_outputs(policy, site)`: one policy's own files (API, diffs, pages, FHIR) and
-  its `PolicyParts` of the files that combine every policy;
+- `render_policy_outputs(policy, site)`: one policy's own files in every format
+  (`generators.outputs.registry.FORMATS`) and its `PolicyParts` of the files that combine
+  every policy;
 - `render_library_outputs(parts, site)`: those files (index, code index, CSV, feed, home,
-  policy list, downloads page, schemas), joined from the parts;
+  policy list, downloads page, schemas), each format's joined from its parts;
 - `render_outputs(library)`: both, for a loaded library, as one mapping.
 
 `generators.build.pipeline` runs the first in worker processes and the second in the main one;
-`render_outputs` is the reference the pipeline is tested against. Every output of every stage is added here once.
+`render_outputs` is the reference the pipeline is tested against. Each takes `formats=` for a
+build with other formats than `FORMATS`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import astuple, dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any
 
 from generators import urls
 from generators.errors import PolicyKbError
 from generators.domain.lifecycle import PolicyTimeline
-from generators.model import Library, Policy
-from generators.outputs.diffs import render_diff_assets, render_diff_schema, render_policy_diffs
-from generators.outputs.downloads import DownloadsPart, assemble_downloads, downloads_part
-from generators.outputs.json_api import PolicyApiPart, PolicySummary, assemble_api, policy_api_part
-from generators.outputs.site import PolicyListing, SiteContext, UpcomingChange, policy_listing, render_library_pages, render_policy_pages
+from generators.model import Library, Policy, RevisionStatus
+from generators.outputs.registry import FORMATS, OutputFormat, Plain, PolicyInput
+from generators.outputs.site import SiteContext
 
 
 class OutputClashError(PolicyKbError, ValueError):
@@ -51,46 +50,16 @@ class PolicyParts:
     process to the main one, and kept between builds by `generators.build.pipeline`.
 
     Attributes:
-        listing: The policy's row in `index.json` and on the library pages.
-        downloads: Its rows, shard entries and feed entries of the downloads (serialised),
-            without its own files (its FHIR ValueSet is among the policy's files).
+        number: The policy number.
+        newest: Its newest revision or change-summary date (ISO), for `BuildReport.newest`.
+        drafts: How many draft revisions it shows (a preview; 0 in a published build).
+        by_format: Each format's part (`OutputFormat.policy_part`), by format name.
     """
 
-    listing: PolicyListing
-    downloads: DownloadsPart
-
-    @property
-    def number(self) -> str:
-        """The policy number."""
-        return self.listing.number
-
-    def to_plain(self) -> tuple[object, ...]:
-        """The parts as plain values (for `marshal`)."""
-        return (*listing_to_plain(self.listing), self.downloads.as_marshal_data())
-
-    @classmethod
-    def from_plain(cls, plain: tuple[object, ...]) -> PolicyParts:
-        """The parts from `to_plain`'s values."""
-        *listing, downloads = plain
-        return cls(listing=listing_from_plain(tuple(listing)), downloads=DownloadsPart.from_marshal_data(downloads))
-
-
-def listing_to_plain(listing: PolicyListing) -> tuple[object, ...]:
-    """A policy's listing as plain values (for `marshal`)."""
-    upcoming = tuple(astuple(change) for change in listing.upcoming)
-    return (listing.summary.model_dump_json().encode(), listing.revision_keys, listing.approval_count, upcoming, listing.drafts)
-
-
-def listing_from_plain(plain: tuple[Any, ...]) -> PolicyListing:
-    """The listing from `listing_to_plain`'s values."""
-    summary, revision_keys, approval_count, upcoming, drafts = plain
-    return PolicyListing(
-        summary=PolicySummary.model_validate_json(summary, strict=True),
-        revision_keys=tuple(revision_keys),
-        approval_count=int(approval_count),
-        upcoming=tuple(UpcomingChange(revision, effective, tuple(changes), page, diff) for revision, effective, changes, page, diff in upcoming),
-        drafts=tuple(drafts),
-    )
+    number: str
+    newest: str
+    drafts: int
+    by_format: dict[str, Plain]
 
 
 @dataclass(frozen=True)
@@ -101,41 +70,32 @@ class PolicyOutputs:
     parts: PolicyParts
 
 
-def render_policy_outputs(policy: Policy, site: SiteContext) -> PolicyOutputs:
-    """Every file of one policy (API, diffs, pages, FHIR) and its parts of the library files, as of `site.as_of`.
+def render_policy_outputs(policy: Policy, site: SiteContext, formats: Sequence[OutputFormat] = FORMATS) -> PolicyOutputs:
+    """Every file of one policy in every format and its parts of the library files, as of `site.as_of`.
 
     `policy` is as published: drafts are left out before (`Policy.without_drafts`) unless the
     build is a preview (`site.drafts`).
     """
-    timeline = PolicyTimeline(policy, site.as_of)
-    downloads = downloads_part(timeline)
-    api = policy_api_part(timeline)
-    files = merge_outputs(api.files, render_policy_diffs(timeline, site.look), render_policy_pages(timeline, site), downloads.files)
-    parts = PolicyParts(listing=policy_listing(timeline, api.summary), downloads=replace(downloads, files={}))
+    given = PolicyInput(PolicyTimeline(policy, site.as_of), site)
+    files = merge_outputs(*(output.policy_files(given) for output in formats))
+    newest = max([revision.revision for revision in policy.revisions] + [entry.date for entry in policy.history.change_summaries])
+    parts = PolicyParts(
+        number=policy.number,
+        newest=newest.isoformat(),
+        drafts=sum(1 for revision in policy.revisions if revision.status is RevisionStatus.DRAFT),
+        by_format={output.name: output.policy_part(given) for output in formats},
+    )
     return PolicyOutputs(files=files, parts=parts)
 
 
-def render_library_outputs(parts: Sequence[PolicyParts], site: SiteContext) -> dict[str, bytes | str]:
-    """The files that combine every policy, from the policies' parts in policy order.
-
-    Two halves that need nothing of each other (`generators.build.pipeline` renders them at once,
-    in two processes): the files made from the index rows, and the downloads.
-    """
-    return merge_outputs(render_listing_outputs([part.listing for part in parts], site), assemble_downloads([part.downloads for part in parts]))
+def render_library_outputs(parts: Sequence[PolicyParts], site: SiteContext, formats: Sequence[OutputFormat] = FORMATS) -> dict[str, bytes | str]:
+    """The files that combine every policy, each format's from its parts, the policies in policy order."""
+    return merge_outputs(*(output.library_files([part.by_format[output.name] for part in parts], site) for output in formats))
 
 
-def render_listing_outputs(listings: Sequence[PolicyListing], site: SiteContext) -> dict[str, bytes | str]:
-    """The library files made from the index rows alone, and the fixed ones (diff schema and stylesheet)."""
-    return merge_outputs(render_listing_files(listings, site), render_diff_schema(), render_diff_assets())
-
-
-def render_listing_files(listings: Sequence[PolicyListing], site: SiteContext) -> dict[str, bytes | str]:
-    """The files made from the policies' index rows alone: `index.json` (and the API schemas), home, policy list, downloads page."""
-    api = assemble_api([PolicyApiPart(files={}, summary=listing.summary) for listing in listings], site.as_of)
-    return merge_outputs(api, render_library_pages(list(listings), site))
-
-
-def render_outputs(library: Library, as_of: date, hand_written: Collection[str] = (), drafts: bool = False) -> dict[str, bytes | str]:
+def render_outputs(
+    library: Library, as_of: date, hand_written: Collection[str] = (), drafts: bool = False, formats: Sequence[OutputFormat] = FORMATS
+) -> dict[str, bytes | str]:
     """Every file the build publishes, keyed by its path relative to the site (docs) root.
 
     The union of each policy's `render_policy_outputs` and the `render_library_outputs`
@@ -148,11 +108,12 @@ def render_outputs(library: Library, as_of: date, hand_written: Collection[str] 
         hand_written: Paths of the hand-written files of the docs folder (e.g. `lookup.md`),
             which generated pages may link to.
         drafts: A preview: publish the drafts too, bannered.
+        formats: The output formats (`generators.outputs.registry`).
     """
     site = SiteContext.of(library, as_of, hand_written, drafts)
     published = library if drafts else library.without_drafts()
-    outputs = [render_policy_outputs(policy, site) for policy in published.policies]
-    return merge_outputs(*(output.files for output in outputs), render_library_outputs([output.parts for output in outputs], site))
+    outputs = [render_policy_outputs(policy, site, formats) for policy in published.policies]
+    return merge_outputs(*(output.files for output in outputs), render_library_outputs([output.parts for output in outputs], site, formats))
 
 
 #: The manifest `policykb build` leaves beside the pre-rendered pages for the MkDocs hook.
@@ -182,14 +143,9 @@ def source_date_epoch(library: Library) -> int:
     return epoch_of(newest)
 
 
-def newest_date(listings: Iterable[PolicyListing]) -> date:
-    """The newest revision or change-summary date of the policies listed: `source_date_epoch` without the models."""
-    dates = []
-    for listing in listings:
-        dates.append(date.fromisoformat(listing.revision_keys[-1]))
-        if listing.summary.last_change is not None:
-            dates.append(listing.summary.last_change)
-    return max(dates)
+def newest_date(parts: Iterable[PolicyParts]) -> date:
+    """The newest revision or change-summary date of the policies: `source_date_epoch` without the models."""
+    return date.fromisoformat(max(part.newest for part in parts))
 
 
 def epoch_of(day: date) -> int:

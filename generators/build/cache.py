@@ -9,12 +9,13 @@ never looked up (`generators.build.pipeline` keeps each policy's record and part
   which can lie; through links to folders; a FIFO, device or dangling link by its path and
   kind only, never read), and the folder's name;
 - **code**: every file of the `generators` package (Python, templates, static files), the
-  versions of Python and of the libraries whose behaviour shapes outputs (pydantic, PyYAML,
+  versions of Python and of the libraries whose behaviour shapes outputs (PyYAML, which
+  reads the data, and those each output format names in its `libraries`: pydantic,
   Jinja2, simple-icd-10-cm, and mkdocs-material, whose stylesheet names the standalone pages
   link), the extra revision checks registered at run time (their names and
   bytecode), and `CACHE_FORMAT`;
 - **settings**: whatever the caller passes as `config` (the set of policy numbers, the
-  hand-written pages, which outputs are kept).
+  hand-written pages, which outputs are kept, the output formats: `formats_version`).
 
 Keys are the same in every process (tested): nothing in them depends on memory addresses,
 hash seeds or times.
@@ -27,7 +28,7 @@ import json
 import os
 import platform
 import stat
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata
@@ -36,11 +37,18 @@ from types import CodeType
 from typing import Any
 
 from generators.load.validate import extra_revision_checks
+from generators.outputs.registry import FORMATS, OutputFormat
 
 #: Bump when what is kept under a key changes shape.
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
-_OUTPUT_SHAPING_LIBRARIES = ("pydantic", "pydantic-core", "pyyaml", "jinja2", "simple-icd-10-cm", "mkdocs-material")
+#: The libraries whose versions shape every output: those that read the data (the formats name theirs).
+_DATA_LIBRARIES = ("pydantic", "pydantic-core", "pyyaml")
+
+
+def _output_shaping_libraries(formats: Sequence[OutputFormat] = FORMATS) -> tuple[str, ...]:
+    """The libraries whose versions shape outputs: the data's and every format's, each once, in a fixed order."""
+    return tuple(dict.fromkeys([*_DATA_LIBRARIES, *(library for output in formats for library in output.libraries)]))
 
 
 def _files_under(folder: Path) -> list[tuple[str, str]]:
@@ -108,11 +116,8 @@ def hash_folder(folder: Path) -> str:
 def code_version(package_dir: Path = PACKAGE_DIR) -> str:
     """A hash of the code that makes outputs: the package's files and the libraries' versions."""
     digest = hashlib.sha256(f"policykb-cache-{CACHE_FORMAT}\0{platform.python_version()}\0".encode())
-    for name in _OUTPUT_SHAPING_LIBRARIES:
-        try:
-            digest.update(f"{name}={metadata.version(name)}\0".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"{name}=absent\0".encode())
+    for name in _output_shaping_libraries():
+        digest.update(f"{name}={_library_version(name)}\0".encode())
     digest.update(hash_folder(package_dir).encode())
     return digest.hexdigest()
 
@@ -144,6 +149,29 @@ def _hash_code(digest: Any, code: CodeType) -> None:
             _hash_code(digest, constant)
         else:
             digest.update(repr(constant).encode())
+
+
+def formats_version(formats: Sequence[OutputFormat]) -> list[str]:
+    """What a build's output formats add to its settings: each one's name and class, and for a
+    format outside the package (whose files `code_version` does not hash) its methods' bytecode
+    and its libraries' versions."""
+    described = []
+    for output in formats:
+        kind = type(output)
+        text = f"{output.name}={kind.__module__}.{kind.__qualname__}"
+        if not kind.__module__.startswith(f"{PACKAGE_DIR.name}."):
+            methods = [callable_version(member) for _, member in sorted(vars(kind).items()) if callable(member)]
+            versions = [f"{name}={_library_version(name)}" for name in output.libraries]
+            text += "\0" + hashlib.sha256("\0".join(methods + versions).encode()).hexdigest()
+        described.append(text)
+    return described
+
+
+def _library_version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "absent"
 
 
 def _checks_version() -> str:

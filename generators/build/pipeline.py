@@ -5,29 +5,28 @@
 library or all its outputs in one process:
 
 1. **Per policy**, in one of `jobs` worker processes: load and validate the policy's folder,
-   render its own files (`render_policy_outputs`: API, diffs, pages, FHIR) and write them
-   into a staging folder at once. What goes back to the main process is small: where the
-   files are, and the policy's `PolicyParts` (its index row, code listings, CSV rows, feed
-   entry), already serialised.
-2. **Per library**: the files that combine every policy are joined from the parts, in policy
-   order, in two halves at once: the files made from the index rows (`index.json`, home and
-   list pages: `render_listing_outputs`) in a worker, the downloads (code index, CSV, feed:
-   `assemble_downloads`) in the main process.
+   render its own files in every output format (`render_policy_outputs`: API, diffs, pages,
+   FHIR...) and write them into a staging folder at once. What goes back to the main process
+   is small: where the files are, and the policy's `PolicyParts` (each format's part: its
+   index row, code listings, CSV rows, feed entries...), plain data.
+2. **Per library**: each format's library files are joined from its parts, in policy
+   order (`OutputFormat.library_files`), the formats at once: the last (the downloads, the
+   most bytes) in the main process, the others in the workers.
 3. The staging folder replaces `out_dir` atomically. If any policy has a problem, every
    problem of every policy is raised as one `PolicyDataError` and `out_dir` is left as it was.
 
 **Incremental builds.** Given a cache folder, the build records what it wrote (`BuildState`:
-each policy's content-hash key, the size and modification time of each file it wrote, and the
-small parts of the library files: index row, feed entries, its share of the CSV and of each
-code-index shard), and keeps each policy's serialised downloads part under its key
-(`parts/`). The next build of the same data folder into the same `out_dir` then renders only
+each policy's content-hash key and the size and modification time of each file it wrote),
+and keeps each policy's parts under its key (`parts/`). The next build of the same data
+folder into the same `out_dir` then renders only
 the policies whose key changed (`generators.build.cache`: the key hashes the folder's bytes, the
 code and the build settings, so a stale entry is never looked up), or whose files in
 `out_dir` are not as the build left them (size and modification time), and updates a copy of
 `out_dir` made of hard links: all changed policies are validated before anything is written;
-of the library files only those a changed part feeds are joined again (the CSV by splicing
-the changed policies' rows into the last one, a shard from the parts of the policies listing
-codes in it, the pages and `index.json` only when an index row changed); a file is replaced
+of the library files only those a changed part feeds are joined again (for each format
+whose part of a changed policy changed, the files its old and new parts feed:
+`OutputFormat.library_paths_fed_by`, joined with `library_files(..., only=...)` from every
+policy's part; the build never looks inside a part); a file is replaced
 (by renaming, so the linked file of `out_dir` is never written) only when its bytes change;
 files no longer produced, and files added by hand, are not linked. The copy then replaces
 `out_dir` in one swap (`write.replace_dir_atomically`): readers never see a mix, and a
@@ -47,7 +46,7 @@ import os
 import shutil
 import signal
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -56,71 +55,52 @@ from typing import Any
 
 from generators.domain import icd10
 from generators import urls
-from generators.build.assemble import OutputClashError, PolicyParts, SiteContext, listing_from_plain, listing_to_plain, merge_outputs, newest_date, is_site_source, output_mtime_ns, render_listing_files, render_listing_outputs, render_policy_outputs
-from generators.build.cache import BuildCache
+from generators.build.assemble import OutputClashError, PolicyParts, SiteContext, is_site_source, output_mtime_ns, render_policy_outputs
+from generators.build.cache import BuildCache, formats_version
 from generators.errors import Diagnostic, PolicyDataError
 from generators.model import policy_sort_key
-from generators.outputs.downloads import CSV_HEADER, CodeShardPart, DownloadsPart, ShardKey, assemble_downloads, assemble_feed, assemble_shard, code_index_file
-from generators.outputs.json_api import bytes_hash
+from generators.outputs.registry import FORMATS, OutputFormat, Plain
 from generators.outputs.look import SiteLook
-from generators.outputs.site import PolicyListing
 from generators.load.validate import cyclic_gc_paused, load_policy, policy_folders
 from generators.build.write import Stamp, fault_point, link_files_into, remove_files, replace_dir_atomically, replace_file, write_file_atomically, write_files_stamped
 
 #: Bump when the layout of a state file or of a stored part changes.
-STATE_FORMAT = 3
+STATE_FORMAT = 4
 #: Above this share of changed policies an incremental build makes a clean build instead.
 CLEAN_BUILD_SHARE = 0.25
 
 
 @dataclass(frozen=True)
 class PolicyRecord:
-    """What a build remembers of one policy: its key, the files it wrote, its small parts.
+    """What a build remembers of one policy: its key, the files it wrote, what its report needs.
+
+    Its parts of the library files are kept apart, under its key (`_PartStore`).
 
     Attributes:
         key: Its cache key (`generators.build.cache.BuildCache.key`).
         stamps: Each file it wrote, with the file's stamp.
-        listing: Its row in `index.json` and on the library pages.
-        feed_entries: Its entries of the Atom feed (sort key, XML).
-        feed_updated: Its newest feed timestamp.
-        csv_length: The length of its rows in `codes.csv`.
-        shard_codes: The codes it lists in each code-index shard.
+        newest: Its newest revision or change-summary date (ISO).
+        drafts: How many draft revisions it shows.
     """
 
     key: str
     stamps: dict[str, Stamp]
-    listing: PolicyListing
-    feed_entries: tuple[tuple[tuple[int, ...], bytes], ...]
-    feed_updated: str
-    csv_length: int
-    shard_codes: dict[ShardKey, tuple[str, ...]]
+    newest: str
+    drafts: int
 
     @classmethod
     def of(cls, key: str, stamps: dict[str, Stamp], parts: PolicyParts) -> PolicyRecord:
         """The record of a policy rendered now."""
-        downloads = parts.downloads
-        return cls(
-            key=key,
-            stamps=stamps,
-            listing=parts.listing,
-            feed_entries=downloads.feed_entries,
-            feed_updated=downloads.feed_updated,
-            csv_length=len(downloads.csv_rows),
-            shard_codes=_shard_codes(downloads),
-        )
+        return cls(key=key, stamps=stamps, newest=parts.newest, drafts=parts.drafts)
 
-    def to_plain(self) -> tuple[object, ...]:
-        return (self.key, self.stamps, listing_to_plain(self.listing), self.feed_entries, self.feed_updated, self.csv_length, self.shard_codes)
+    def to_plain(self) -> dict[str, object]:
+        """The record as plain values, by field name (for `marshal`)."""
+        return {"key": self.key, "stamps": self.stamps, "newest": self.newest, "drafts": self.drafts}
 
     @classmethod
-    def from_plain(cls, plain: tuple[Any, ...]) -> PolicyRecord:
-        key, stamps, listing, feed_entries, feed_updated, csv_length, shard_codes = plain
-        return cls(key=key, stamps=stamps, listing=listing_from_plain(listing), feed_entries=feed_entries, feed_updated=feed_updated, csv_length=csv_length, shard_codes=shard_codes)
-
-
-def _shard_codes(downloads: DownloadsPart) -> dict[ShardKey, tuple[str, ...]]:
-    """The codes a policy's downloads part lists in each code-index shard."""
-    return {shard: tuple(sorted({code for code, *_ in piece.codes})) for shard, piece in downloads.shards.items()}
+    def from_plain(cls, plain: dict[str, Any]) -> PolicyRecord:
+        """The record from `to_plain`'s values."""
+        return cls(key=plain["key"], stamps=plain["stamps"], newest=plain["newest"], drafts=plain["drafts"])
 
 
 @dataclass(frozen=True)
@@ -181,7 +161,7 @@ class BuildReport:
         removed: Files removed (incremental builds).
         incremental: Whether `out_dir` was updated in place rather than replaced.
         paths: Every file of the output folder, sorted.
-        newest: The newest revision or change-summary date of the data (`build.newest_date`).
+        newest: The newest revision or change-summary date of the data (`assemble.newest_date`).
         drafts: How many draft revisions the output shows (a preview; 0 in a published build).
     """
 
@@ -222,6 +202,7 @@ def build_tree(
     drafts: bool = False,
     internal: bool = False,
     look: SiteLook | None = None,
+    formats: Sequence[OutputFormat] = FORMATS,
 ) -> BuildReport:
     """Write every output of the policy data under `data_dir` into `out_dir`, as of one date.
 
@@ -245,6 +226,8 @@ def build_tree(
             file, without staging a copy (cheaper at scale; a kill leaves files the next
             build finds not as it left them, and renders again).
         look: The plan's look (`generators.outputs.look`, from `mkdocs.yml`); None: the neutral defaults.
+        formats: The output formats (`generators.outputs.registry`; module-level classes:
+            the worker processes may get them pickled). Part of the build settings.
 
     Raises:
         PolicyDataError: every problem of every policy; `out_dir` is left as it was.
@@ -254,7 +237,7 @@ def build_tree(
         raise PolicyDataError([Diagnostic(file=data_dir.as_posix(), message="found no policies; expected at least one policy folder", code="missing-file")])
     site = SiteContext(policy_numbers=frozenset(folder.name for folder in folders), as_of=as_of, hand_written=frozenset(hand_written), drafts=drafts, look=look or SiteLook())
     icd10.is_code("A00")  # loads the code set once, before the workers fork: they share it
-    plan = _Plan(data_dir=data_dir, out_dir=out_dir.resolve(), site=site, extra_files=dict(extra_files or {}), select=select, on_policy=on_policy, internal=internal)
+    plan = _Plan(data_dir=data_dir, out_dir=out_dir.resolve(), site=site, extra_files=dict(extra_files or {}), select=select, on_policy=on_policy, internal=internal, formats=tuple(formats))
     jobs = jobs or default_jobs()
     if cache_dir is None:
         return _clean_build(plan, folders, jobs, None)
@@ -266,6 +249,7 @@ def build_tree(
         "drafts": drafts,
         "site_url": urls.site_url(),  # the schemas' `$id` and the FHIR canonical URLs are under it
         "look": site.look.model_dump(mode="json"),  # the standalone pages' header and footer
+        "formats": formats_version(formats),
     }
     cache = BuildCache(config=settings)
     keys = _keys(cache, folders)
@@ -295,6 +279,7 @@ class _Plan:
     select: Selection
     on_policy: Callable[[int, int], None] | None
     internal: bool = False
+    formats: tuple[OutputFormat, ...] = FORMATS
 
     def mtime_of(self, path: str) -> int | None:
         """The modification time of a file written (`generators.build.assemble.output_mtime_ns`).
@@ -323,39 +308,50 @@ def _selection_name(select: Selection) -> str:
     return "all" if select is None else f"{select.__module__}.{select.__qualname__}"
 
 
+#: What `_PartStore.get` returns for a part it does not hold (None is a part: "nothing").
+_MISSING: Any = object()
+
+
 @dataclass(frozen=True)
 class _PartStore:
-    """Each policy's serialised downloads part under its key: written once, never changed."""
+    """Each policy's part of each format under its key, one file each: written once, never changed.
+
+    One file per format, so that joining one format's files again reads only its parts (the
+    index rows, not the downloads' bytes).
+    """
 
     directory: Path
 
-    def path(self, key: str) -> Path:
-        return self.directory / key[:2] / f"{key}.marshal"
+    def path(self, key: str, name: str) -> Path:
+        return self.directory / key[:2] / f"{key}.{name}.marshal"
 
-    def put(self, key: str, part: DownloadsPart) -> None:
-        payload = marshal.dumps(part.as_marshal_data())
-        write_file_atomically(self.path(key), marshal.dumps((STATE_FORMAT, _seal(key, payload), payload)))
+    def put(self, key: str, parts: Mapping[str, Plain]) -> None:
+        """Keep a policy's parts (`PolicyParts.by_format`) under its key."""
+        for name, part in parts.items():
+            payload = marshal.dumps(part)
+            write_file_atomically(self.path(key, name), marshal.dumps((STATE_FORMAT, _seal(key, name, payload), payload)))
 
-    def get(self, key: str) -> DownloadsPart | None:
-        """The part stored under `key`, or None (missing, unreadable, of another format, or not sealed with `key`).
+    def get(self, key: str, name: str) -> Plain:
+        """The part of format `name` kept under `key`, or `_MISSING` (missing, unreadable, of another format, or not sealed with `key`).
 
-        Each part carries a digest of its key and bytes: a part edited by hand, damaged, or
-        copied under another key is never used (the build then makes a clean build).
+        Each part carries a digest of its key, format and bytes: a part edited by hand,
+        damaged, or copied under another key is never used (the build then makes a clean build).
         """
         try:
-            stored_format, seal, payload = marshal.loads(self.path(key).read_bytes())
-            if stored_format != STATE_FORMAT or seal != _seal(key, payload):
-                return None
-            return DownloadsPart.from_marshal_data(marshal.loads(payload))
+            stored_format, seal, payload = marshal.loads(self.path(key, name).read_bytes())
+            if stored_format != STATE_FORMAT or seal != _seal(key, name, payload):
+                return _MISSING
+            return marshal.loads(payload)
         except (OSError, EOFError, ValueError, TypeError):
-            return None
+            return _MISSING
 
-    def discard(self, key: str) -> None:
-        self.path(key).unlink(missing_ok=True)
+    def discard(self, key: str, names: Iterable[str]) -> None:
+        for name in names:
+            self.path(key, name).unlink(missing_ok=True)
 
 
-def _seal(key: str, payload: bytes) -> bytes:
-    return hashlib.sha256(key.encode() + b"\0" + payload).digest()
+def _seal(key: str, name: str, payload: bytes) -> bytes:
+    return hashlib.sha256(f"{key}\0{name}\0".encode() + payload).digest()
 
 
 # --------------------------------------------------------------------------- one policy
@@ -374,7 +370,7 @@ def _render_folder(folder: Path, plan: _Plan) -> tuple[list[Diagnostic], PolicyP
         published = policy if plan.site.drafts else policy.without_drafts()
         if published is None:
             return [], None, {}
-        outputs = render_policy_outputs(published, plan.site)
+        outputs = render_policy_outputs(published, plan.site, plan.formats)
     return [], outputs.parts, plan.keep(outputs.files)
 
 
@@ -405,7 +401,7 @@ def _render_into_staging(folder: Path) -> PolicyResult:
         return PolicyResult(name=folder.name, diagnostics=diagnostics)
     key = caching.keys[folder.name] if caching is not None else ""
     if caching is not None:
-        caching.store.put(key, parts.downloads)
+        caching.store.put(key, parts.by_format)
     return PolicyResult(name=folder.name, diagnostics=[], key=key, stamps=write_files_stamped(_worker["staging"], files, plan.mtime_of), parts=parts)
 
 
@@ -421,11 +417,11 @@ class _Workers:
             return map(_render_into_staging, folders)
         return self._pool.imap(_render_into_staging, folders, chunksize=4)
 
-    def start_listing_files(self, listings: list[PolicyListing]) -> Callable[[], dict[str, tuple[bytes, Stamp]]]:
-        """Start writing the listing files (`_write_listing_files`); call the result to wait for them."""
+    def start_library_files(self, index: int, parts: list[Plain]) -> Callable[[], dict[str, tuple[bytes, Stamp]]]:
+        """Start writing the library files of the plan's format `index` (`_write_library_files`); call the result to wait for them."""
         if self._pool is None:
-            return lambda: _write_listing_files(listings)
-        pending = self._pool.apply_async(_write_listing_files, (listings,))
+            return lambda: _write_library_files(index, parts)
+        pending = self._pool.apply_async(_write_library_files, (index, parts))
         return pending.get
 
 
@@ -460,11 +456,15 @@ def worker_start_method() -> str:
     return "fork" if threading.active_count() == 1 else "forkserver"
 
 
-def _write_listing_files(listings: list[PolicyListing]) -> dict[str, tuple[bytes, Stamp]]:
-    """A worker's task: render and write the listing half of the library files; each one's digest and stamp."""
-    plan: _Plan = _worker["plan"]
-    files = plan.keep(render_listing_outputs(listings, plan.site))
-    stamps = write_files_stamped(_worker["staging"], files, plan.mtime_of)
+def _write_library_files(index: int, parts: list[Plain]) -> dict[str, tuple[bytes, Stamp]]:
+    """A worker's task: `_join_library_files` with the worker's plan and staging folder."""
+    return _join_library_files(_worker["plan"], _worker["staging"], index, parts)
+
+
+def _join_library_files(plan: _Plan, staging: Path, index: int, parts: list[Plain]) -> dict[str, tuple[bytes, Stamp]]:
+    """Join one format's library files from its parts and write them; each file's digest and stamp."""
+    files = plan.keep(plan.formats[index].library_files(parts, plan.site))
+    stamps = write_files_stamped(staging, files, plan.mtime_of)
     return {path: (_digest(content), stamps[path]) for path, content in files.items()}
 
 
@@ -489,17 +489,21 @@ def _clean_build(plan: _Plan, folders: list[Path], jobs: int, caching: _Caching 
                     plan.on_policy(done, len(folders))
             if problems:
                 raise PolicyDataError(problems)
-            # The two halves of the library files at once: the listing files in a worker,
-            # the downloads (most of the bytes: shards, CSV) here.
+            # Every format's library files at once: the last format's here (the downloads: the
+            # most bytes, which would otherwise be sent to a worker), the others' in the workers.
             parts.sort(key=lambda part: policy_sort_key(part.number))
-            listing_files = workers.start_listing_files([part.listing for part in parts])
-            downloads = merge_outputs(plan.keep(assemble_downloads([part.downloads for part in parts])), plan.extra_files)
-            for path, content in downloads.items():
+            *others, last = [[part.by_format[output.name] for part in parts] for output in plan.formats]
+            pending = [workers.start_library_files(index, format_parts) for index, format_parts in enumerate(others)]
+            written = [_join_library_files(plan, staging, len(others), last)]
+            for path, content in plan.extra_files.items():
                 library_state[path] = (_digest(content), write_files_stamped(staging, {path: content}, plan.mtime_of)[path])
-            listed = listing_files()
+            written += [wait() for wait in pending]
         # Checked once all is written: a clash leaves only the staging folder, which is discarded.
-        _refuse_clashes(records.values(), library_state.keys() | listed.keys(), listed.keys() & library_state.keys())
-        library_state.update(listed)
+        clash: set[str] = set()
+        for files in written:
+            clash.update(library_state.keys() & files.keys())
+            library_state.update(files)
+        _refuse_clashes(records.values(), library_state.keys(), clash)
 
     if caching is not None:
         caching.state_file.unlink(missing_ok=True)  # it describes the folder about to be replaced
@@ -509,7 +513,7 @@ def _clean_build(plan: _Plan, folders: list[Path], jobs: int, caching: _Caching 
     paths = _sorted_paths(ordered.values(), library_state)
     if caching is not None:
         _save_state(caching.state_file, BuildState(out_dir=str(plan.out_dir), settings=caching.cache.prefix, policies=ordered, library_files=dict(sorted(library_state.items()))))
-    return BuildReport(files=len(paths), rendered=len(records), reused=0, written=len(paths), removed=0, incremental=False, paths=paths, newest=newest_date(record.listing for record in ordered.values()), drafts=_drafts(ordered.values()))
+    return BuildReport(files=len(paths), rendered=len(records), reused=0, written=len(paths), removed=0, incremental=False, paths=paths, newest=_newest(ordered.values()), drafts=_drafts(ordered.values()))
 
 
 def _refuse_clashes(records: Iterable[PolicyRecord], library_paths: Iterable[str], clash: Iterable[str] = ()) -> None:
@@ -526,7 +530,12 @@ def _refuse_clashes(records: Iterable[PolicyRecord], library_paths: Iterable[str
 
 def _drafts(records: Iterable[PolicyRecord]) -> int:
     """How many draft revisions the policies of a build show."""
-    return sum(len(record.listing.drafts) for record in records)
+    return sum(record.drafts for record in records)
+
+
+def _newest(records: Iterable[PolicyRecord]) -> date:
+    """The newest revision or change-summary date of the policies of a build."""
+    return date.fromisoformat(max(record.newest for record in records))
 
 
 def _digest(content: bytes) -> bytes:
@@ -605,7 +614,7 @@ def _update_in_place(plan: _Plan, state: BuildState, folders: list[Path], change
             plan.on_policy(done, len(changed))
     if problems:
         raise PolicyDataError(problems)  # nothing was written
-    library = _changed_library_files(plan, state, fresh, keys, store)
+    library = _changed_library_files(plan, state, fresh, store)
     if library is None:
         return None
     records = dict(state.policies)
@@ -632,7 +641,7 @@ def _update_in_place(plan: _Plan, state: BuildState, folders: list[Path], change
         else:
             link_files_into(plan.out_dir, staging, kept, missing_ok=True)  # a file deleted by hand: its policy is rendered again
         for name, (parts, files) in fresh.items():
-            store.put(keys[name], parts.downloads)
+            store.put(keys[name], parts.by_format)
             stamps: dict[str, Stamp] = {}
             for path, content in files.items():
                 kept_stamp = state.policies[name].stamps.get(path)
@@ -659,94 +668,41 @@ def _update_in_place(plan: _Plan, state: BuildState, folders: list[Path], change
         replace_dir_atomically(plan.out_dir, update)
     for name in fresh:
         if state.policies[name].key != keys[name]:
-            store.discard(state.policies[name].key)
+            store.discard(state.policies[name].key, (output.name for output in plan.formats))
     _save_state(state_file, BuildState(out_dir=str(plan.out_dir), settings=state.settings, policies=records, library_files=library_state))
     paths = _sorted_paths(records.values(), library_state)
-    return BuildReport(files=len(paths), rendered=len(fresh), reused=len(folders) - len(fresh), written=written, removed=removed, incremental=True, paths=paths, newest=newest_date(record.listing for record in records.values()), drafts=_drafts(records.values()))
+    return BuildReport(files=len(paths), rendered=len(fresh), reused=len(folders) - len(fresh), written=written, removed=removed, incremental=True, paths=paths, newest=_newest(records.values()), drafts=_drafts(records.values()))
 
 
-def _changed_library_files(plan: _Plan, state: BuildState, fresh: dict[str, tuple[PolicyParts, dict[str, bytes]]], keys: dict[str, str], store: _PartStore) -> dict[str, bytes | None] | None:
+def _changed_library_files(plan: _Plan, state: BuildState, fresh: dict[str, tuple[PolicyParts, dict[str, bytes]]], store: _PartStore) -> dict[str, bytes | None] | None:
     """The library files that the changed policies' parts can change, joined again (None: to remove).
 
-    A file not returned is as the last build left it (its stamp is checked). Returns None when
-    the update cannot be made from what was kept.
+    For each format, the files fed by the old or the new part of a policy whose part changed
+    (`OutputFormat.library_paths_fed_by`), joined from every policy's part
+    (`library_files(..., only=...)`). A file not returned is as the last build left it (its
+    stamp is checked). Returns None when the update cannot be made from what was kept.
     """
     where = str(plan.out_dir)
     for path, (_, kept_stamp) in state.library_files.items():
         if not _is_as_left(where, path, kept_stamp):
             return None  # a library file was changed by hand: join everything again
-    extra = {path: content for path, content in plan.extra_files.items() if state.library_files.get(path, (b"",))[0] != _digest(content)}
-    updated: dict[str, bytes | str | None] = dict(extra)
-    records = state.policies
-    new_parts = {name: parts for name, (parts, _) in fresh.items()}
-    listings_changed = any(parts.listing != records[name].listing for name, parts in new_parts.items())
-    ordered_names = list(records)  # policy order
-    listings = [new_parts[name].listing if name in new_parts else records[name].listing for name in ordered_names]
-    if listings_changed:
-        updated.update(render_listing_files(listings, plan.site))
-    # The feed: every policy's entries are in the state.
-    if any(parts.downloads.feed_entries != records[name].feed_entries or parts.downloads.feed_updated != records[name].feed_updated for name, parts in new_parts.items()):
-        entries = [new_parts[name].downloads.feed_entries if name in new_parts else records[name].feed_entries for name in ordered_names]
-        updated_at = [new_parts[name].downloads.feed_updated if name in new_parts else records[name].feed_updated for name in ordered_names]
-        updated[urls.feed_atom()] = assemble_feed(entries, updated_at)
-    # The CSV: the changed policies' rows spliced into the last build's file.
-    old_parts: dict[str, DownloadsPart] = {}
-    for name in new_parts:
-        old = store.get(records[name].key)
-        if old is None:
-            return None
-        old_parts[name] = old
-    if any(new_parts[name].downloads.csv_rows != old_parts[name].csv_rows for name in new_parts):
-        csv_path = urls.download_codes_csv()
-        try:
-            old_csv = (plan.out_dir / csv_path).read_bytes() if plan.select is None or plan.select(csv_path) else None
-        except OSError:
-            return None
-        if old_csv is not None:
-            pieces, offset = [old_csv[: len(CSV_HEADER)]], len(CSV_HEADER)
-            for name in ordered_names:
-                length = records[name].csv_length
-                pieces.append(new_parts[name].downloads.csv_rows if name in new_parts else old_csv[offset : offset + length])
-                offset += length
-            if offset != len(old_csv):
+    updated: dict[str, bytes | str | None] = {path: content for path, content in plan.extra_files.items() if state.library_files.get(path, (b"",))[0] != _digest(content)}
+    for output in plan.formats:
+        fed: set[str] = set()
+        for name, (parts, _) in fresh.items():
+            old, new = store.get(state.policies[name].key, output.name), parts.by_format[output.name]
+            if old is _MISSING:
                 return None
-            updated[csv_path] = b"".join(pieces)
-    # The shards whose piece from a changed policy changed, from every policy listing codes in them.
-    touched = {
-        shard
-        for name, parts in new_parts.items()
-        for shard in parts.downloads.shards.keys() | old_parts[name].shards.keys()
-        if parts.downloads.shards.get(shard) != old_parts[name].shards.get(shard)
-    }
-    if touched:
-        shard_codes = {name: _shard_codes(new_parts[name].downloads) if name in new_parts else records[name].shard_codes for name in ordered_names}
-        for shard in sorted(touched):
-            pieces_of: list[CodeShardPart] = []
-            for name in ordered_names:
-                if shard not in shard_codes[name]:
-                    continue
-                part = new_parts[name].downloads if name in new_parts else store.get(records[name].key)
-                if part is None:
-                    return None
-                pieces_of.append(part.shards[shard])
-            path = urls.api_code_shard(*shard)
-            updated[path] = assemble_shard(shard, pieces_of)[0] if pieces_of else None
-        counts: dict[ShardKey, set[str]] = {}
-        for codes_by_shard in shard_codes.values():
-            for shard, codes in codes_by_shard.items():
-                counts.setdefault(shard, set()).update(codes)
-        # Each shard's hash: of its new bytes, else of the bytes the last build wrote (their digest is in the state).
-        hashes = {}
-        for shard in counts:
-            path = urls.api_code_shard(*shard)
-            content = updated.get(path)
-            if isinstance(content, bytes):
-                hashes[shard] = bytes_hash(content)
-            elif path in state.library_files:
-                hashes[shard] = "sha256:" + state.library_files[path][0].hex()
-            else:
-                return None
-        updated[urls.api_code_index()] = code_index_file({shard: len(codes) for shard, codes in counts.items()}, hashes)
+            if old != new:
+                fed.update(output.library_paths_fed_by(old), output.library_paths_fed_by(new))
+        fed = {path for path in fed if plan.select is None or plan.select(path)}
+        if not fed:
+            continue
+        every = [fresh[name][0].by_format[output.name] if name in fresh else store.get(state.policies[name].key, output.name) for name in state.policies]  # policy order
+        if any(part is _MISSING for part in every):
+            return None
+        files = output.library_files(every, plan.site, only=fed)
+        updated.update((path, files.get(path)) for path in sorted(fed))
     return {
         path: content.encode("utf-8") if isinstance(content, str) else content
         for path, content in updated.items()

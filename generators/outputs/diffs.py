@@ -16,9 +16,11 @@ All functions are pure; `generators.build.write` writes their output.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from importlib.resources import files as package_files
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 
@@ -43,6 +45,10 @@ from generators.outputs.standalone import DIFF_CSS_PATH, policy_breadcrumb, rend
 
 #: The look of pages rendered without a configuration (`mkdocs.yml`): the neutral defaults.
 DEFAULT_LOOK = SiteLook()
+
+if TYPE_CHECKING:
+    from generators.outputs.registry import PolicyInput
+    from generators.outputs.site import SiteContext
 
 
 class DiffLinks(ApiDocument):
@@ -326,6 +332,34 @@ def diff_stylesheet() -> str:
 def render_diff_assets() -> dict[str, str]:
     """The diff pages' stylesheet, keyed by its path in `content/` (`DIFF_CSS_PATH`)."""
     return {DIFF_CSS_PATH: diff_stylesheet()}
+
+
+class DiffFormat:
+    """The revision diffs as an output format (`generators.outputs.registry`).
+
+    A policy's files are its diff JSON files and "what changed" pages (`render_policy_diffs`);
+    it has no part; the library files are fixed: the diff schema and the pages' stylesheet.
+    """
+
+    name = "diffs"
+    libraries = ("pydantic", "jinja2")
+
+    def policy_files(self, policy: PolicyInput) -> dict[str, bytes | str]:
+        """The policy's diff files and pages."""
+        return render_policy_diffs(policy.timeline, policy.site.look)
+
+    def policy_part(self, policy: PolicyInput) -> None:
+        """Nothing: the library files depend on no policy."""
+        return None
+
+    def library_files(self, parts: Sequence[object], site: SiteContext, only: Collection[str] | None = None) -> dict[str, bytes | str]:
+        """The diff schema and stylesheet."""
+        files: dict[str, bytes | str] = {**render_diff_schema(), **render_diff_assets()}
+        return {path: content for path, content in files.items() if only is None or path in only}
+
+    def library_paths_fed_by(self, part: object) -> tuple[str, ...]:
+        """None."""
+        return ()
 
 
 # --------------------------------------------------------------------------- terminal

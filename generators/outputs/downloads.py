@@ -33,11 +33,11 @@ import io
 import itertools
 import operator
 import re
-from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import pydantic_core
 
@@ -62,6 +62,10 @@ from generators.model import CodeSystem, Flag, Library, Policy, Revision, Revisi
 from generators.text import to_plain
 from generators.outputs.templating import render_template
 from generators.outputs.json_api import bytes_hash, dump_json, dump_model, readable_json, schema_of
+
+if TYPE_CHECKING:
+    from generators.outputs.registry import PolicyInput
+    from generators.outputs.site import SiteContext
 
 CSV_COLUMNS = (
     "policy",
@@ -753,3 +757,31 @@ def assemble_downloads(parts: list[DownloadsPart], only: Collection[str] | None 
 def render_downloads(library: Library, as_of: date) -> dict[str, bytes]:
     """Every download file as of `as_of`, keyed by its path relative to the site root."""
     return assemble_downloads([downloads_part(PolicyTimeline(policy, as_of)) for policy in library.policies])
+
+
+class DownloadsFormat:
+    """The downloads as an output format (`generators.outputs.registry`): code shards, CSV, FHIR, feed.
+
+    One format, not four: one walk of a policy's codes (`downloads_part`) gives its rows,
+    shard listings and ValueSets. A policy's files are its FHIR ValueSets; its part, the rest
+    of its `DownloadsPart` (`as_marshal_data`); the library files, `assemble_downloads`.
+    """
+
+    name = "downloads"
+    libraries = ("pydantic-core", "jinja2", "simple-icd-10-cm")
+
+    def policy_files(self, policy: PolicyInput) -> dict[str, bytes | str]:
+        """The policy's FHIR ValueSets."""
+        return dict(policy.once(downloads_part).files)
+
+    def policy_part(self, policy: PolicyInput) -> tuple[Any, ...]:
+        """Its rows, shard listings and feed entries, serialised."""
+        return replace(policy.once(downloads_part), files={}).as_marshal_data()
+
+    def library_files(self, parts: Sequence[object], site: SiteContext, only: Collection[str] | None = None) -> dict[str, bytes | str]:
+        """The shards, code index, CSV, feed and code schemas."""
+        return dict(assemble_downloads([DownloadsPart.from_marshal_data(part) for part in parts], only))  # type: ignore[arg-type]
+
+    def library_paths_fed_by(self, part: object) -> set[str]:
+        """Its shards, the code index, the CSV and the feed."""
+        return DownloadsPart.from_marshal_data(part).paths()  # type: ignore[arg-type]

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
@@ -30,6 +31,10 @@ from generators import urls
 from generators.domain.lifecycle import PolicyTimeline, RevisionState
 from generators.model import History, IsoDate, Library, Policy, PolicyNumber, Retirement, Revision, RevisionStatus, YearMonth
 from generators.domain.timeline import Window
+
+if TYPE_CHECKING:
+    from generators.outputs.registry import PolicyInput
+    from generators.outputs.site import SiteContext
 
 
 class ApiDocument(BaseModel):
@@ -401,3 +406,34 @@ def _schema_file(name: str, site_url: str) -> bytes:
 def render_api(library: Library, as_of: date) -> dict[str, bytes]:
     """Every API file as of `as_of`, keyed by its path relative to the site root."""
     return assemble_api([policy_api_part(PolicyTimeline(policy, as_of)) for policy in library.policies], as_of)
+
+
+class ApiFormat:
+    """The JSON API as an output format (`generators.outputs.registry`).
+
+    A policy's files are its policy and revision files; its part, its row of `index.json`
+    (JSON bytes); the library files, `index.json` and the schemas.
+    """
+
+    name = "api"
+    libraries = ("pydantic", "pydantic-core")
+
+    def policy_files(self, policy: PolicyInput) -> dict[str, bytes | str]:
+        """The policy's file and a file per revision."""
+        return dict(policy.once(policy_api_part).files)
+
+    def policy_part(self, policy: PolicyInput) -> bytes:
+        """Its row of `index.json`, serialised."""
+        return policy.once(policy_api_part).summary.model_dump_json().encode()
+
+    def library_files(self, parts: Sequence[object], site: SiteContext, only: Collection[str] | None = None) -> dict[str, bytes | str]:
+        """`index.json` and the schemas."""
+        if only is not None and urls.api_index() not in only:
+            return {path: content for path, content in assemble_api([], site.as_of).items() if path in only}
+        summaries = [PolicyApiPart(files={}, summary=PolicySummary.model_validate_json(part, strict=True)) for part in parts]  # type: ignore[arg-type]
+        files = assemble_api(summaries, site.as_of)
+        return files if only is None else {path: content for path, content in files.items() if path in only}
+
+    def library_paths_fed_by(self, part: object) -> tuple[str, ...]:
+        """`index.json`."""
+        return (urls.api_index(),)

@@ -34,10 +34,11 @@ range listings (`PageFragments`).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import astuple, dataclass
 from datetime import date
 from functools import lru_cache, partial
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup
@@ -52,6 +53,9 @@ from generators.outputs.diffs import is_published_pair
 from generators.outputs.json_api import PolicySummary, policy_api_part, readable_json
 from generators.outputs.look import SiteLook
 from generators.outputs.standalone import policy_breadcrumb, relative_url, render_standalone_page
+
+if TYPE_CHECKING:
+    from generators.outputs.registry import PolicyInput
 
 TEMPLATES = "site"
 
@@ -528,3 +532,50 @@ def render_site_pages(library: Library, as_of: date, published: Collection[str] 
     for timeline in timelines:
         pages.update(render_policy_pages(timeline, site))
     return dict(sorted(pages.items()))
+
+
+def listing_to_plain(listing: PolicyListing) -> tuple[object, ...]:
+    """A policy's listing as plain values (for `marshal`)."""
+    upcoming = tuple(astuple(change) for change in listing.upcoming)
+    return (listing.summary.model_dump_json().encode(), listing.revision_keys, listing.approval_count, upcoming, listing.drafts)
+
+
+def listing_from_plain(plain: tuple[Any, ...]) -> PolicyListing:
+    """The listing from `listing_to_plain`'s values."""
+    summary, revision_keys, approval_count, upcoming, drafts = plain
+    return PolicyListing(
+        summary=PolicySummary.model_validate_json(summary, strict=True),
+        revision_keys=tuple(revision_keys),
+        approval_count=int(approval_count),
+        upcoming=tuple(UpcomingChange(revision, effective, tuple(changes), page, diff) for revision, effective, changes, page, diff in upcoming),
+        drafts=tuple(drafts),
+    )
+
+
+class SitePagesFormat:
+    """The site's pages as an output format (`generators.outputs.registry`).
+
+    A policy's files are its pages (`render_policy_pages`: Markdown for MkDocs, finished HTML
+    for its other revisions); its part, its `PolicyListing` (plain); the library files, the
+    home, policy list, upcoming changes and downloads pages.
+    """
+
+    name = "site"
+    libraries = ("jinja2", "mkdocs-material")
+
+    def policy_files(self, policy: PolicyInput) -> dict[str, bytes | str]:
+        """The policy's pages."""
+        return dict(render_policy_pages(policy.timeline, policy.site))
+
+    def policy_part(self, policy: PolicyInput) -> tuple[object, ...]:
+        """Its listing, as `listing_to_plain` gives it."""
+        return listing_to_plain(policy_listing(policy.timeline, policy.once(policy_api_part).summary))
+
+    def library_files(self, parts: Sequence[object], site: SiteContext, only: Collection[str] | None = None) -> dict[str, bytes | str]:
+        """The library pages."""
+        pages = render_library_pages([listing_from_plain(part) for part in parts], site)  # type: ignore[arg-type]
+        return {path: content for path, content in pages.items() if only is None or path in only}
+
+    def library_paths_fed_by(self, part: object) -> tuple[str, ...]:
+        """Every library page: each lists every policy."""
+        return tuple(urls.page_source(page) for page in (urls.page_home(), urls.page_policies(), urls.page_upcoming(), urls.page_downloads()))
