@@ -12,7 +12,7 @@ library or all its outputs in one process:
 2. **Per library**: the files that combine every policy are joined from the parts, in policy
    order, in two halves at once: the files made from the index rows (`index.json`, home and
    list pages: `render_listing_outputs`) in a worker, the downloads (code index, CSV, feed:
-   `assemble_downloads`) in the main process.
+   `iter_downloads`, one file at a time) in the main process.
 3. The staging folder replaces `out_dir` atomically. If any policy has a problem, every
    problem of every policy is raised as one `PolicyDataError` and `out_dir` is left as it was.
 
@@ -40,6 +40,7 @@ is missing, a clean build is made instead.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import marshal
 import multiprocessing
 import multiprocessing.pool
@@ -56,16 +57,16 @@ from typing import Any
 
 from generators.domain import icd10
 from generators import urls
-from generators.build.assemble import OutputClashError, PolicyParts, SiteContext, listing_from_plain, listing_to_plain, merge_outputs, newest_date, is_site_source, output_mtime_ns, render_listing_files, render_listing_outputs, render_policy_outputs
+from generators.build.assemble import OutputClashError, PolicyParts, SiteContext, listing_from_plain, listing_to_plain, newest_date, is_site_source, output_mtime_ns, render_listing_files, render_listing_outputs, render_policy_outputs
 from generators.build.cache import BuildCache
 from generators.errors import Diagnostic, PolicyDataError
 from generators.model import policy_sort_key
-from generators.outputs.downloads import CSV_HEADER, CodeShardPart, DownloadsPart, ShardKey, assemble_downloads, assemble_feed, assemble_shard, code_index_file
+from generators.outputs.downloads import CSV_HEADER, CodeShardPart, DownloadsPart, ShardKey, assemble_feed, assemble_shard, code_index_file, iter_downloads
 from generators.outputs.json_api import bytes_hash
 from generators.outputs.look import SiteLook
 from generators.outputs.site import PolicyListing
 from generators.load.validate import cyclic_gc_paused, load_policy, policy_folders
-from generators.build.write import Stamp, fault_point, link_files_into, remove_files, replace_dir_atomically, replace_file, write_file_atomically, write_files_stamped
+from generators.build.write import Content, Stamp, fault_point, link_files_into, remove_files, replace_dir_atomically, replace_file, write_file_atomically, write_files_stamped
 
 #: Bump when the layout of a state file or of a stored part changes.
 STATE_FORMAT = 3
@@ -493,8 +494,12 @@ def _clean_build(plan: _Plan, folders: list[Path], jobs: int, caching: _Caching 
             # the downloads (most of the bytes: shards, CSV) here.
             parts.sort(key=lambda part: policy_sort_key(part.number))
             listing_files = workers.start_listing_files([part.listing for part in parts])
-            downloads = merge_outputs(plan.keep(assemble_downloads([part.downloads for part in parts])), plan.extra_files)
-            for path, content in downloads.items():
+            # One file at a time, from its pieces: the downloads joined all at once doubled this
+            # process's memory (1.4 GB at 5,000 policies, issue 19).
+            downloads = ((path, chunks) for path, chunks in iter_downloads([part.downloads for part in parts]) if plan.select is None or plan.select(path))
+            for path, content in itertools.chain(downloads, plan.extra_files.items()):
+                if path in library_state:
+                    raise OutputClashError(f"more than one stage produces {path}")
                 library_state[path] = (_digest(content), write_files_stamped(staging, {path: content}, plan.mtime_of)[path])
             listed = listing_files()
         # Checked once all is written: a clash leaves only the staging folder, which is discarded.
@@ -529,8 +534,13 @@ def _drafts(records: Iterable[PolicyRecord]) -> int:
     return sum(len(record.listing.drafts) for record in records)
 
 
-def _digest(content: bytes) -> bytes:
-    return hashlib.sha256(content).digest()
+def _digest(content: Content) -> bytes:
+    if isinstance(content, bytes):
+        return hashlib.sha256(content).digest()
+    digest = hashlib.sha256()
+    for chunk in content:
+        digest.update(chunk)
+    return digest.digest()
 
 
 def _sorted_paths(records: Iterable[PolicyRecord], library: Iterable[str]) -> tuple[str, ...]:
