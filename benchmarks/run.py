@@ -36,6 +36,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import select
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -161,6 +162,110 @@ def _children_peak_mb() -> int:
     return round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
 
 
+def _proc_status(pid: int) -> dict[str, str]:
+    """The fields of `/proc/PID/status` (empty when the process is gone)."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return {}
+    return dict(line.split(":\t", 1) for line in lines if ":\t" in line)
+
+
+def _role(pid: int, root: int) -> str:
+    """What a process of the build is, from its command line: main, worker, mkdocs, pagefind."""
+    if pid == root:
+        return "main"
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return "other"
+    if "mkdocs" in command:
+        return "mkdocs"
+    if "pagefind" in command:
+        return "pagefind"
+    return "worker"
+
+
+class TreeMemory:
+    """The memory of a process and its descendants, sampled from `/proc` (`sample`).
+
+    `ru_maxrss` cannot tell a child's peak from its parent's (Linux carries the parent's
+    peak over into a child it starts), so the peak of each process is read from its own
+    `VmHWM` while it lives (exact, except for what a process allocates in its last
+    interval between samples), and the memory of the whole tree at once as the sum of
+    `VmRSS` at each sample (pages shared between a parent and its forked workers are
+    counted in each). The sampling runs in a process of its own (`watching`): a thread in
+    the measured process would make `build_tree` start its workers another way
+    (`pipeline.worker_start_method`).
+
+    Attributes:
+        peaks_mb: The largest `VmHWM` of the processes of each role (`_role`), MB.
+        tree_peak_mb: The largest sum of `VmRSS` over the tree at one sample, MB.
+    """
+
+    def __init__(self, root: int) -> None:
+        self.root = root
+        self.peaks_mb: dict[str, int] = {}
+        self.tree_peak_mb = 0
+        self._roles: dict[int, str] = {}
+
+    def _tree(self) -> list[int]:
+        children: dict[int, list[int]] = {}
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = Path(entry.path, "stat").read_text()
+            except OSError:
+                continue
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(parent, []).append(int(entry.name))
+        found, pending = [], [self.root]
+        while pending:
+            pid = pending.pop()
+            if pid != os.getpid():  # not the sampler itself
+                found.append(pid)
+            pending += children.get(pid, [])
+        return found
+
+    def sample(self) -> None:
+        total = 0
+        for pid in self._tree():
+            status = _proc_status(pid)
+            if "VmHWM" not in status:
+                continue
+            role = self._roles.setdefault(pid, _role(pid, self.root))
+            self.peaks_mb[role] = max(self.peaks_mb.get(role, 0), round(int(status["VmHWM"].split()[0]) / 1024))
+            total += int(status["VmRSS"].split()[0])
+        self.tree_peak_mb = max(self.tree_peak_mb, round(total / 1024))
+
+    def figures(self) -> dict[str, int]:
+        """`peak_mb_<role>` for each role, and `peak_mb_tree`."""
+        return {**{f"peak_mb_{role}": mb for role, mb in sorted(self.peaks_mb.items())}, "peak_mb_tree": self.tree_peak_mb}
+
+
+def watch(root: int, interval: float = 0.2) -> None:
+    """The sampler process: sample the tree of `root` until standard input closes, then print the figures as JSON."""
+    memory = TreeMemory(root)
+    while True:
+        memory.sample()
+        if select.select([sys.stdin], [], [], interval)[0]:
+            break
+    print(json.dumps(memory.figures()))
+
+
+@contextmanager
+def watching(root: int) -> Iterator[dict[str, int]]:
+    """Sample the memory of `root` and its descendants while the block runs; the dict yielded gets the figures at its end."""
+    figures: dict[str, int] = {}
+    watcher = subprocess.Popen([sys.executable, __file__, "--watch", str(root)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        yield figures
+    finally:
+        stdout, _ = watcher.communicate("")
+        figures.update(json.loads(stdout))
+
+
 #: Set by the driver for its stage processes: where their output folders go, kept until every
 #: stage has run. Deleting a stage's output at once (600-900 MB at N = 1,000) slowed the writes
 #: of the next stage by up to 60% on this machine (its disk is mounted with online discard):
@@ -197,13 +302,14 @@ def stage_total(data: Path, jobs: int | None = None) -> dict[str, Any]:
     content = _content()
     with scratch_folder() as scratch:
         out = scratch / "out"
-        cpu = os.times()
-        start = time.perf_counter()
-        report = build_tree(data, out, as_of=AS_OF, jobs=jobs, **content)
-        seconds = time.perf_counter() - start
-        cpu_seconds = _cpu_seconds(cpu)
+        with watching(os.getpid()) as peaks:
+            cpu = os.times()
+            start = time.perf_counter()
+            report = build_tree(data, out, as_of=AS_OF, jobs=jobs, **content)
+            seconds = time.perf_counter() - start
+            cpu_seconds = _cpu_seconds(cpu)
         size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
-    return {"seconds": seconds, "jobs": jobs, "files": report.files, "output_mb": round(size / 1e6, 1), **cpu_seconds, "peak_mb_workers": _children_peak_mb()}
+    return {"seconds": seconds, "jobs": jobs, "files": report.files, "output_mb": round(size / 1e6, 1), **cpu_seconds, **peaks}
 
 
 def stage_total_one_process(data: Path) -> dict[str, Any]:
@@ -256,26 +362,45 @@ def stage_mkdocs(data: Path) -> dict[str, Any]:
         return {"skipped": found}
     with scratch_folder() as scratch:
         out = scratch / "site"
-        command = [sys.executable, "-m", "generators.adapters.cli", "--data", str(data), "build", "--out", str(out)]
+        command = [sys.executable, "-m", "generators.adapters.cli", "--data", str(data), "build", "--out", str(out), "--as-of", AS_OF.isoformat(), "--timings"]
+        cpu = os.times()
         start = time.perf_counter()
-        done = subprocess.run(command, cwd=REPOSITORY, capture_output=True, text=True, check=False)
-        seconds = time.perf_counter() - start
-        if done.returncode != 0:
-            return {"skipped": f"policykb build failed: {done.stderr.strip()[-300:]}"}
+        process = subprocess.Popen(command, cwd=REPOSITORY, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        with watching(process.pid) as peaks:
+            stdout, stderr = process.communicate()
+            seconds = time.perf_counter() - start
+            cpu_seconds = _cpu_seconds(cpu)  # the build's processes, not the sampler's
+        if process.returncode != 0:
+            return {"skipped": f"policykb build failed: {(stdout + stderr).strip()[-300:]}"}
         size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
         breakdown = _site_breakdown(out)
         pages = sum(1 for _ in out.rglob("*.html"))
         bundle = out / "pagefind"  # generators.outputs.search.BUNDLE_FOLDER: the Pagefind search bundle: on disk, not what a visitor downloads (benchmarks/search.py)
         index_mb = round(sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file()) / 1e6, 2) if bundle.is_dir() else None
-        child = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "seconds": seconds,
-        "peak_mb_build": round(child.ru_maxrss / 1024),
+        **cpu_seconds,
+        **peaks,
+        "steps": _step_costs(stderr),
         "pages": pages,
         "site_mb": round(size / 1e6, 1),
         "search_index_mb": index_mb,
         "site_breakdown_mb": breakdown,
     }
+
+
+def _step_costs(stderr: str) -> list[str]:
+    """The table `policykb build --timings` printed, one string a step: `step: wall s, CPU s, peak MB`."""
+    from generators.build.progress import COSTS_HEADER
+
+    lines = stderr.splitlines()
+    if COSTS_HEADER not in lines:
+        return []
+    steps = []
+    for line in lines[lines.index(COSTS_HEADER) + 1 :]:
+        wall, cpu, system, peak, step = line.split(maxsplit=4)
+        steps.append(f"{step}: {wall} s, CPU {cpu} s (sys {system}), main {peak} MB")
+    return steps
 
 
 def _site_breakdown(site: Path) -> dict[str, float]:
@@ -400,8 +525,11 @@ def report(size: int, revisions: int, profile: str, results: list[Result]) -> No
             continue
         seconds = figures.pop("seconds")
         peak = figures.pop("peak_mb")
+        steps = figures.pop("steps", [])
         details = ", ".join(f"{k}={v}" for k, v in figures.items())
         print(f"{result.stage:<15} {seconds:>8.2f} {peak:>8}  {details}")
+        for step in steps:
+            print(f"{'':<33}{step}")
     floor, total = by_name.get("floor", {}), by_name.get("total", {})
     if "seconds" in floor and "seconds" in total:
         print(f"ratio total/floor = {total['seconds'] / floor['seconds']:.2f} (goal <= 2; {total.get('jobs', 1)} worker processes)")
@@ -414,10 +542,48 @@ def report(size: int, revisions: int, profile: str, results: list[Result]) -> No
         print(f"share of the build: ours {ours:.1f} s ({ours / mkdocs['seconds']:.0%}), MkDocs and writing {mkdocs['seconds'] - ours:.1f} s (goal: whole build < 90 s)")
 
 
+#: The stages whose growth with the library `report_growth` prints, and the goal (issue 19): the
+#: time at N = 5,000 at most 5.5 times the time at N = 1,000.
+GROWTH_STAGES = ("total", "total_one_process", "mkdocs")
+GROWTH_GOAL = 5.5
+
+
+def report_growth(by_size: dict[int, list[Result]]) -> None:
+    """Print how each whole-build stage grows from the smallest size to each larger one: time, CPU, memory.
+
+    Linear cost grows like the number of policies; the goal is at most 5.5x the time of
+    N = 1,000 at N = 5,000. CPU time (user and system, of the whole process tree) is less
+    disturbed than wall time by other work on the machine.
+    """
+    sizes = sorted(by_size)
+    if len(sizes) < 2:
+        return
+    base = sizes[0]
+    for size in sizes[1:]:
+        print(f"\ngrowth N = {size:,} / N = {base:,} ({size / base:.1f}x the policies; goal at 5,000 / 1,000: at most {GROWTH_GOAL}x the time, under 1 GB)")
+        for stage in GROWTH_STAGES:
+            small = next((r.figures for r in by_size[base] if r.stage == stage), {})
+            large = next((r.figures for r in by_size[size] if r.stage == stage), {})
+            if "seconds" not in small or "seconds" not in large:
+                continue
+            parts = [f"time {large['seconds'] / small['seconds']:.2f}x ({small['seconds']:.1f} -> {large['seconds']:.1f} s)"]
+            if "cpu_user_s" in small and "cpu_user_s" in large:
+                cpu_small = small["cpu_user_s"] + small["cpu_system_s"]
+                cpu_large = large["cpu_user_s"] + large["cpu_system_s"]
+                parts.append(f"CPU {cpu_large / cpu_small:.2f}x ({cpu_small:.1f} -> {cpu_large:.1f} s)")
+            peaks = {key: value for key, value in large.items() if key.startswith("peak_mb_") and key != "peak_mb_tree"}
+            if peaks:
+                largest = max(peaks, key=peaks.__getitem__)
+                parts.append(f"largest process {small.get(largest, '?')} -> {peaks[largest]} MB ({largest.removeprefix('peak_mb_')})")
+            if "peak_mb_tree" in large:
+                parts.append(f"tree at once {small.get('peak_mb_tree', '?')} -> {large['peak_mb_tree']} MB")
+            print(f"  {stage:<18} " + "; ".join(parts))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line of the benchmark (and of its per-stage child processes)."""
     parser = argparse.ArgumentParser(description="Benchmark policykb on synthetic libraries.")
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000], help="numbers of policies (default: 100 1000)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000], help="numbers of policies (default: 100 1000; 1000 5000 measures growth, issue 19: minutes)")
     parser.add_argument("--revisions", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile", choices=["large", "model"], default="large", help="size of each synthetic policy (benchmarks/synthetic.py): large (default) or model, sized like 6.01.03")
@@ -426,7 +592,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per stage; the fastest is shown (default 3)")
     parser.add_argument("--stage", choices=list(STAGES), help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--watch", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.watch:
+        watch(args.watch)
+        return 0
     if args.stage:
         run_child(args.stage, args.data)
         return 0
@@ -434,11 +604,14 @@ def main(argv: list[str] | None = None) -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="scratch-", dir=args.work))
     os.environ[SCRATCH_ENV] = str(scratch)  # the stage processes inherit it
+    by_size: dict[int, list[Result]] = {}
     try:
         for size in args.sizes:
             data = library_for(args.work, size, args.revisions, args.seed, args.profile)
             results = [run_stage(name, data, args.repeat) for name in (args.only or STAGES)]
             report(size, args.revisions, args.profile, results)
+            by_size[size] = results
+        report_growth(by_size)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return 0

@@ -26,6 +26,19 @@ def test_benchmark_prints_cores_stages_ratio_and_skips_missing_stages(tmp_path: 
     assert "skipped" in mkdocs_line or "site_mb=" in mkdocs_line
 
 
+def test_benchmark_prints_growth_between_sizes_step_costs_and_each_process_memory(tmp_path: Path) -> None:
+    """Issue 19: the time ratio between two sizes, each step of `policykb build`, the peak memory of each kind of process."""
+    command = [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--sizes", "2", "3", "--revisions", "1", "--repeat", "1", "--work", str(tmp_path), "--only", "total", "mkdocs"]
+    done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
+    total = next(line for line in done.stdout.splitlines() if line.startswith("total"))
+    assert "peak_mb_main=" in total and "peak_mb_tree=" in total
+    mkdocs = next(line for line in done.stdout.splitlines() if line.startswith("mkdocs"))
+    assert "peak_mb_mkdocs=" in mkdocs and "peak_mb_pagefind=" in mkdocs and "cpu_user_s=" in mkdocs
+    assert "pages with mkdocs build --strict: " in done.stdout and "Indexing the policy pages for search with Pagefind: " in done.stdout
+    growth = done.stdout.split("growth N = 3 / N = 2 (1.5x the policies", 1)[1]
+    assert "total " in growth and "mkdocs " in growth and "time " in growth and "CPU " in growth
+
+
 def test_downloads_parts_benchmark_prints_its_figures() -> None:
     command = [sys.executable, str(ROOT / "benchmarks" / "downloads_parts.py"), str(ROOT / "policy_data"), "--repeat", "1"]
     done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)

@@ -38,6 +38,7 @@ from generators.outputs.downloads import (
     DownloadsPart,
     assemble_downloads,
     downloads_part,
+    iter_downloads,
     render_downloads,
     spreadsheet_safe,
     spreadsheet_value,
@@ -118,6 +119,17 @@ def test_parts_made_in_worker_processes_assemble_to_the_same_bytes(library: Libr
         assert all(isinstance(part, DownloadsPart) for part in parts) and len(parts) == len(each.policies)
         assert assemble_downloads(parts) == render_downloads(each, AS_OF)
         assert assemble_downloads(parts[::-1]) == render_downloads(each, AS_OF)  # put in policy order, whatever order they come in
+
+
+def test_a_build_gets_the_downloads_one_file_at_a_time_and_the_csv_unjoined(synthetic: Library) -> None:
+    """Issue 19: a build never holds every download file, nor the whole CSV, beside the parts they are made of."""
+    parts = [downloads_part(timeline(policy)) for policy in synthetic.policies]
+    files = iter_downloads(parts[::-1])
+    assert not isinstance(files, dict)  # a generator: each file is made when the build asks for it
+    pieces = dict(files)
+    assert {path: b"".join(chunks) for path, chunks in pieces.items()} == assemble_downloads(parts)
+    csv = pieces[urls.download_codes_csv()]
+    assert all(row is part.csv_rows for row, part in zip(csv[1:], sorted(parts, key=lambda part: part.sort_key), strict=True))
 
 
 def test_a_part_survives_marshal_as_a_cache_stores_it(synthetic: Library) -> None:

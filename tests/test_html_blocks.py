@@ -155,3 +155,27 @@ def test_mkdocs_checks_links_to_the_anchors_of_set_aside_blocks(exists: bool, tm
     assert (done.returncode == 0) == exists, done.stderr
     if not exists:
         assert f"does not contain an anchor '#{anchor}'" in done.stderr
+
+
+def test_mkdocs_holds_only_the_stub_of_a_generated_page_until_it_writes_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """MkDocs converts every page before it writes one: a generated page's content stays the small stub until then.
+
+    The hook keeps the blocks (compressed) and puts them into the finished page, which is
+    the page the theme would have made from the whole HTML.
+    """
+    from types import SimpleNamespace
+
+    from generators.adapters import mkdocs_hook
+
+    path = "policies/6.01.03/index.md"
+    body = _body(_generated_pages(DATA)[path])
+    expected_html, _ = _convert(body)
+    page = SimpleNamespace(file=SimpleNamespace(src_uri=path), present_anchor_ids=set())
+    monkeypatch.setattr(mkdocs_hook, "_generated_pages", {path})
+    stub = mkdocs_hook.on_page_markdown(body, page)  # type: ignore[arg-type]
+    content = mkdocs_hook.on_page_content(_convert(stub)[0], page)  # type: ignore[arg-type]
+    assert len(content) * 4 < len(expected_html)
+    assert page.present_anchor_ids == html_block_anchors(protect_html_blocks(body)[1])
+    finished = mkdocs_hook.on_post_page(f"<main>{content}</main>", page)  # type: ignore[arg-type]
+    assert finished == f"<main>{expected_html}</main>"
+    assert mkdocs_hook.on_post_page("<main>another page</main>", page) == "<main>another page</main>"  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from generators.adapters.cli import main
-from generators.build.progress import Progress
+from generators.build.progress import COSTS_HEADER, Progress
 
 from .conftest import DATA, ROOT
 
@@ -84,3 +84,18 @@ def test_export_on_a_terminal_shows_counted_steps_on_stderr(tmp_path: Path) -> N
     assert "1/1 policies" in shown
     assert "Exported in" in shown
     assert b"[1/1]" not in done.stdout
+
+
+def test_timings_give_each_steps_cost_even_when_not_a_terminal() -> None:
+    """`policykb build --timings`: wall and CPU seconds and peak memory per step, for a log as well as a terminal."""
+    stream = io.StringIO()
+    progress = Progress(steps=2, stream=stream, timings=True)
+    progress.step("Loading")
+    sum(range(200_000))
+    progress.step("Rendering")
+    progress.done("Built")
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == COSTS_HEADER
+    assert [line.split(maxsplit=4)[4] for line in lines[1:]] == ["Loading", "Rendering"]
+    assert [cost.step for cost in progress.costs] == ["Loading", "Rendering"]
+    assert all(cost.wall_seconds >= 0 and cost.cpu_seconds >= 0 and cost.peak_mb > 0 for cost in progress.costs)

@@ -158,3 +158,10 @@ def test_published_modes_do_not_depend_on_the_umask(tmp_path: Path, strict_umask
     replace_file(out, "api/v2/new.json", b"{}\n")  # an in-place update, into a new folder
     assert stat.S_IMODE((out / "api" / "v2").stat().st_mode) == 0o755
     assert stat.S_IMODE((out / "api" / "v2" / "new.json").stat().st_mode) == 0o644
+
+
+def test_a_file_given_as_pieces_is_written_as_their_bytes_end_to_end(tmp_path: Path) -> None:
+    """A large file assembled from parts (the codes CSV) is written piece by piece, never joined in memory."""
+    stamps = write.write_files_stamped(tmp_path, {"api/v1/codes.csv": [b"header\r\n", b"row 1\r\n", b"", b"row 2\r\n"], "feed.xml": b"<feed/>"})
+    assert (tmp_path / "api" / "v1" / "codes.csv").read_bytes() == b"header\r\nrow 1\r\nrow 2\r\n"
+    assert stamps["api/v1/codes.csv"][0] == 22 and (tmp_path / "feed.xml").read_bytes() == b"<feed/>"

@@ -181,7 +181,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     if not config.is_file():
         raise UsageError(f"no MkDocs configuration at {args.config}; run from the repository root or pass --config")
     look = read_site_look(config)  # before any work: a mistake in the plan's look fails at once
-    progress = Progress(steps=4)
+    progress = Progress(steps=5, timings=args.timings)
     progress.step(f"Loading, validating and rendering {args.data}/ as of {args.as_of.isoformat()}")
     hand_written = sorted(read_hand_written_paths(mkdocs_docs_dir(config)))
     args.out.resolve().parent.mkdir(parents=True, exist_ok=True)
@@ -189,6 +189,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         rendered = args.cache / "site-sources" if args.cache is not None else Path(scratch) / "rendered"
         report = _build_tree(args, rendered, progress, hand_written=hand_written, internal=True, look=look)
         sources = [path for path in report.paths if is_site_source(path)]
+        others = [path for path in report.paths if not is_site_source(path)]
         manifest = {"hand_written": hand_written, "sources": sources}
         write_file_atomically(rendered / PRERENDERED_MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())
         env = {
@@ -206,17 +207,18 @@ def cmd_build(args: argparse.Namespace) -> int:
             if subprocess.run(command, env=env, check=False).returncode != 0:
                 raise BuildFailed(f"mkdocs build --strict failed (see above); {args.out}/ was left as it was")
             # The other files need no processing by MkDocs: they join the site as they are.
-            link_files_into(rendered, staging, [path for path in report.paths if not is_site_source(path)])
+            progress.step(f"Publishing the {len(others)} other files beside MkDocs' pages")
+            link_files_into(rendered, staging, others)
             progress.step("Indexing the policy pages for search with Pagefind")
             try:
                 index_site(staging)
             except SearchIndexFailed as error:
                 raise BuildFailed(f"{error}\n{args.out}/ was left as it was") from None
+            progress.step("Dating the files and swapping the new site in")
             set_mtimes(staging, output_mtime_ns(args.as_of))  # MkDocs's pages too: see output_mtime_ns
 
         progress.step(f"Building {len(sources)} pages with mkdocs build --strict")
         replace_dir_atomically(args.out, run_mkdocs)
-    progress.step("Swapped the new site in")
     progress.done("Built")
     print(f"Built the site into {args.out}/, {_as_of_note(args)}")
     return 0
@@ -448,6 +450,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help="MkDocs configuration (default: mkdocs.yml)")
     _add_build_options(build)
     _add_drafts_option(build)
+    build.add_argument("--timings", action="store_true", help="at the end, print what each step cost on standard error: wall and CPU seconds, peak memory")
     build.set_defaults(func=cmd_build)
 
     lint = sub.add_parser("lint", help="validate, then warn about content that is probably wrong")

@@ -33,7 +33,9 @@ they are hard-linked into the finished site (`on_post_build`), as `policykb buil
 replaced, and the hook links again only the files that changed.
 
 A saving for generated pages that changes no built file (`generators.outputs.html_blocks`): Markdown
-converts a stub with the finished HTML blocks set aside. The site's search is not MkDocs':
+converts a stub with the finished HTML blocks set aside, and MkDocs holds only that stub's HTML
+until it writes the page (the blocks wait compressed, `on_post_page`): it converts every page
+before it writes the first, so its memory would otherwise grow with the whole site's HTML. The site's search is not MkDocs':
 `policykb build` runs Pagefind over the finished site (`generators.outputs.search`).
 """
 
@@ -42,10 +44,12 @@ from __future__ import annotations
 import html
 import json
 import logging
+import marshal
 import os
 import shutil
 import sys
 import tempfile
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -223,12 +227,16 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
 # converts a page (see `generators.outputs.html_blocks`: Markdown only passes them through).
 _generated_pages: set[str] = set()
 _set_aside: dict[str, list[str]] = {}
+# The blocks of each converted generated page until MkDocs finishes the page (`on_post_page`):
+# `marshal`ed and compressed.
+_finish_later: dict[str, bytes] = {}
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     """Add the generated pages (and note the other outputs); refuse to shadow a hand-written file."""
     _generated_pages.clear()
     _set_aside.clear()
+    _finish_later.clear()
     _session.outputs, _session.to_link, _session.problems_page = None, [], None
     ready = prerendered(files, config)
     if ready is None:
@@ -389,18 +397,41 @@ def on_page_markdown(markdown: str, page: Page, **_: object) -> str:
 
 
 def on_page_content(html: str, page: Page, **_: object) -> str:
-    """Put the HTML blocks set aside by `on_page_markdown` back into the page, and their anchors."""
-    blocks = _set_aside.pop(page.file.src_uri, None)
-    if blocks is None:
+    """Give MkDocs the anchors of the HTML blocks set aside by `on_page_markdown`; keep the blocks, compressed, for the finished page.
+
+    MkDocs converts every page before it writes the first one: holding every generated
+    page's whole HTML until then was most of its memory. The page's content stays the
+    converted stub with its placeholders, a few KB, and `on_post_page` puts the blocks into
+    the finished page. The theme reads one thing in the content (it adds the page title as a
+    heading when the content has no `<h1`): the first block with an `<h1` goes back at once.
+    """
+    blocks: list[str | None] = list(_set_aside.pop(page.file.src_uri, None) or ())
+    if not blocks:
         return html
-    try:
-        restored = restore_html_blocks(html, blocks)
-    except ValueError as error:
-        raise PluginError(f"{page.file.src_uri}: {error}") from None
     # MkDocs checks links to anchors against the ids it found while converting the page.
     if page.present_anchor_ids is not None:
-        page.present_anchor_ids |= html_block_anchors(blocks)
-    return restored
+        page.present_anchor_ids |= html_block_anchors([block for block in blocks if block is not None])
+    heading = None if "<h1" in html else next((number for number, block in enumerate(blocks) if block is not None and "<h1" in block), None)
+    if heading is not None:
+        html = _restored(html, [block if number == heading else None for number, block in enumerate(blocks)], page)
+        blocks[heading] = None
+    _finish_later[page.file.src_uri] = zlib.compress(marshal.dumps(blocks), 1)
+    return html
+
+
+def on_post_page(output: str, page: Page, **_: object) -> str:
+    """Put the HTML blocks of a generated page, kept by `on_page_content`, into the finished page."""
+    packed = _finish_later.pop(page.file.src_uri, None)
+    if packed is None:
+        return output
+    return _restored(output, marshal.loads(zlib.decompress(packed)), page)
+
+
+def _restored(html: str, blocks: list[str | None], page: Page) -> str:
+    try:
+        return restore_html_blocks(html, blocks)
+    except ValueError as error:
+        raise PluginError(f"{page.file.src_uri}: {error}") from None
 
 
 def _refuse_shadowing(files: Files, config: MkDocsConfig, path: str) -> None:

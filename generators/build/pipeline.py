@@ -11,7 +11,8 @@ library or all its outputs in one process:
    index row, code listings, CSV rows, feed entries...), plain data.
 2. **Per library**: each format's library files are joined from its parts, in policy
    order (`OutputFormat.library_files`), the formats at once: the last (the downloads, the
-   most bytes) in the main process, the others in the workers.
+   most bytes) in the main process, one file at a time (`iter_library_files`), the others in
+   the workers.
 3. The staging folder replaces `out_dir` atomically. If any policy has a problem, every
    problem of every policy is raised as one `PolicyDataError` and `out_dir` is left as it was.
 
@@ -59,10 +60,10 @@ from generators.build.assemble import OutputClashError, PolicyParts, SiteContext
 from generators.build.cache import BuildCache, formats_version
 from generators.errors import Diagnostic, PolicyDataError
 from generators.model import policy_sort_key
-from generators.outputs.registry import FORMATS, OutputFormat, Plain
+from generators.outputs.registry import FORMATS, OutputFormat, Plain, library_file_pieces
 from generators.outputs.look import SiteLook
 from generators.load.validate import cyclic_gc_paused, load_policy, policy_folders
-from generators.build.write import Stamp, fault_point, link_files_into, remove_files, replace_dir_atomically, replace_file, write_file_atomically, write_files_stamped
+from generators.build.write import Content, Stamp, fault_point, link_files_into, remove_files, replace_dir_atomically, replace_file, write_file_atomically, write_files_stamped
 
 #: Bump when the layout of a state file or of a stored part changes.
 STATE_FORMAT = 4
@@ -462,10 +463,13 @@ def _write_library_files(index: int, parts: list[Plain]) -> dict[str, tuple[byte
 
 
 def _join_library_files(plan: _Plan, staging: Path, index: int, parts: list[Plain]) -> dict[str, tuple[bytes, Stamp]]:
-    """Join one format's library files from its parts and write them; each file's digest and stamp."""
-    files = plan.keep(plan.formats[index].library_files(parts, plan.site))
-    stamps = write_files_stamped(staging, files, plan.mtime_of)
-    return {path: (_digest(content), stamps[path]) for path, content in files.items()}
+    """Join one format's library files from its parts and write them, one at a time; each file's digest and stamp."""
+    written: dict[str, tuple[bytes, Stamp]] = {}
+    for path, content in library_file_pieces(plan.formats[index], parts, plan.site):
+        if plan.select is None or plan.select(path):
+            pieces = content.encode("utf-8") if isinstance(content, str) else content
+            written[path] = (_digest(pieces), write_files_stamped(staging, {path: pieces}, plan.mtime_of)[path])
+    return written
 
 
 # --------------------------------------------------------------------------- clean build
@@ -538,8 +542,13 @@ def _newest(records: Iterable[PolicyRecord]) -> date:
     return date.fromisoformat(max(record.newest for record in records))
 
 
-def _digest(content: bytes) -> bytes:
-    return hashlib.sha256(content).digest()
+def _digest(content: Content) -> bytes:
+    if isinstance(content, bytes):
+        return hashlib.sha256(content).digest()
+    digest = hashlib.sha256()
+    for chunk in content:
+        digest.update(chunk)
+    return digest.digest()
 
 
 def _sorted_paths(records: Iterable[PolicyRecord], library: Iterable[str]) -> tuple[str, ...]:

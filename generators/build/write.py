@@ -20,7 +20,7 @@ import shutil
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 from generators.errors import PolicyKbError
@@ -310,7 +310,11 @@ MtimeOf = Callable[[str], int | None]
 """The modification time (nanoseconds) to give the file at a path; None: the time of writing."""
 
 
-def write_files_stamped(out_dir: Path, files: Mapping[str, bytes], mtime_of: MtimeOf | None = None) -> dict[str, Stamp]:
+#: A file's bytes, whole or as pieces written one after the other (a large file assembled from parts, never joined in memory).
+Content = bytes | Sequence[bytes]
+
+
+def write_files_stamped(out_dir: Path, files: Mapping[str, Content], mtime_of: MtimeOf | None = None) -> dict[str, Stamp]:
     """Write files into a folder being filled (not yet published), modified at `mtime_of(path)` if given; their stamps."""
     stamps: dict[str, Stamp] = {}
     for path, content in files.items():
@@ -330,17 +334,25 @@ def set_mtimes(folder: Path, mtime_ns: int) -> None:
             os.utime(os.path.join(where, name), ns=(mtime_ns, mtime_ns), follow_symlinks=False)
 
 
-def _write_bytes(target: Path, content: bytes) -> None:
+def _write_bytes(target: Path, content: Content) -> None:
     # Make the folder only when it is missing: most files go into a folder that exists, and
     # a `mkdir` per file was a tenth of a build on this machine's file system.
     try:
         try:
-            target.write_bytes(content)
+            _write_content(target, content)
         except FileNotFoundError:
             _make_folders(target.parent)
-            target.write_bytes(content)
+            _write_content(target, content)
     except OSError as error:
         raise located(error, target) from None
+
+
+def _write_content(target: Path, content: Content) -> None:
+    if isinstance(content, bytes):
+        target.write_bytes(content)
+        return
+    with target.open("wb") as stream:
+        stream.writelines(content)
 
 
 def _make_folders(folder: Path) -> None:

@@ -33,7 +33,7 @@ import io
 import itertools
 import operator
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
@@ -61,7 +61,7 @@ from generators.domain.lifecycle import PolicyTimeline, RevisionState
 from generators.model import CodeSystem, Flag, Library, Policy, Revision, RevisionStatus, policy_sort_key
 from generators.text import to_plain
 from generators.outputs.templating import render_template
-from generators.outputs.json_api import bytes_hash, dump_json, dump_model, readable_json, schema_of
+from generators.outputs.json_api import chunks_hash, dump_json, dump_model, readable_json, schema_of
 
 if TYPE_CHECKING:
     from generators.outputs.registry import PolicyInput
@@ -444,6 +444,12 @@ def _shard_head(system: str, prefix: str) -> bytes:
 
 def assemble_shard(shard: ShardKey, pieces: list[CodeShardPart]) -> tuple[bytes, int]:
     """One shard file from the pieces of the policies that list codes in it (in policy order); and its number of codes."""
+    chunks, count = shard_chunks(shard, pieces)
+    return b"".join(chunks), count
+
+
+def shard_chunks(shard: ShardKey, pieces: list[CodeShardPart]) -> tuple[list[bytes], int]:
+    """`assemble_shard` as the pieces of bytes the file is made of, not joined (`iter_downloads`)."""
     system, prefix = shard
     by_code = [code for piece in pieces for code in piece.codes]
     by_code.sort(key=_CODE)  # stable: each code's pieces stay in policy order
@@ -460,7 +466,7 @@ def assemble_shard(shard: ShardKey, pieces: list[CodeShardPart]) -> tuple[bytes,
         out[-1] = b"\n]},\n"  # the last listing's comma ends the record instead
         count += 1
     out[-1] = b"\n]}\n]}\n"  # the last record's separator ends the file
-    return b"".join(out), count
+    return out, count
 
 
 def code_index_file(code_counts: Mapping[ShardKey, int], hashes: Mapping[ShardKey, str]) -> bytes:
@@ -487,16 +493,14 @@ def code_index_file(code_counts: Mapping[ShardKey, int], hashes: Mapping[ShardKe
     )
 
 
-def _assemble_shards(parts: list[DownloadsPart], only: Collection[str] | None) -> dict[str, bytes]:
-    """The shard files and `codes/index.json` from the policies' parts (in policy order), those in `only` if given."""
+def _shard_files(parts: list[DownloadsPart], only: Collection[str] | None) -> Iterator[tuple[str, list[bytes]]]:
+    """The shard files and `codes/index.json` from the policies' parts (in policy order), those in `only` if given, one at a time."""
     pieces: dict[ShardKey, list[CodeShardPart]] = {}
     for part in parts:
         for shard, piece in part.shards.items():
             pieces.setdefault(shard, []).append(piece)
-    files: dict[str, bytes] = {}
     counts: dict[ShardKey, int] = {}
     hashes: dict[ShardKey, str] = {}
-
 
     def wanted(path: str) -> bool:
         return only is None or path in only
@@ -507,13 +511,12 @@ def _assemble_shards(parts: list[DownloadsPart], only: Collection[str] | None) -
         url = urls.api_code_shard(*shard)
         if not (every_shard or wanted(url)):
             continue
-        content, counts[shard] = assemble_shard(shard, shard_pieces)
-        hashes[shard] = bytes_hash(content)
+        chunks, counts[shard] = shard_chunks(shard, shard_pieces)
+        hashes[shard] = chunks_hash(chunks)
         if wanted(url):
-            files[url] = content
+            yield url, chunks
     if every_shard:
-        files[urls.api_code_index()] = code_index_file(counts, hashes)
-    return files
+        yield urls.api_code_index(), [code_index_file(counts, hashes)]
 
 
 def _code_schemas() -> dict[str, bytes]:
@@ -738,20 +741,33 @@ def assemble_downloads(parts: list[DownloadsPart], only: Collection[str] | None 
             that can differ are the `paths()` of their old and new parts (which include the
             files every part joins); every other file is byte-identical to the last build's.
     """
+    return dict(sorted((path, b"".join(chunks)) for path, chunks in iter_downloads(parts, only)))
+
+
+def iter_downloads(parts: list[DownloadsPart], only: Collection[str] | None = None) -> Iterator[tuple[str, list[bytes]]]:
+    """The files of `assemble_downloads`, one at a time, each as the pieces of bytes it is made of (not joined).
+
+    What a build writes the downloads with: the files are never all in memory at once, and the
+    largest (`codes.csv`, about 50 KB a policy) is written from the policies' rows as they are.
+    At 5,000 policies, joining them all first doubled the memory the parts take (issue 19).
+    """
     ordered = sorted(parts, key=lambda part: part.sort_key)
 
     def wanted(path: str) -> bool:
         return only is None or path in only
 
-    files: dict[str, bytes] = {path: content for path, content in _code_schemas().items() if wanted(path)}
+    for path, content in _code_schemas().items():
+        if wanted(path):
+            yield path, [content]
     if wanted(urls.download_codes_csv()):
-        files[urls.download_codes_csv()] = CSV_HEADER + b"".join(part.csv_rows for part in ordered)
+        yield urls.download_codes_csv(), [CSV_HEADER, *(part.csv_rows for part in ordered)]
     if wanted(urls.feed_atom()):
-        files[urls.feed_atom()] = _assemble_feed(ordered)
-    files.update((path, content) for path, content in _assemble_shards(ordered, only).items() if wanted(path))
+        yield urls.feed_atom(), [_assemble_feed(ordered)]
+    yield from _shard_files(ordered, only)
     for part in ordered:
-        files.update((path, content) for path, content in part.files.items() if wanted(path))
-    return dict(sorted(files.items()))
+        for path, content in part.files.items():
+            if wanted(path):
+                yield path, [content]
 
 
 def render_downloads(library: Library, as_of: date) -> dict[str, bytes]:
@@ -781,6 +797,10 @@ class DownloadsFormat:
     def library_files(self, parts: Sequence[object], site: SiteContext, only: Collection[str] | None = None) -> dict[str, bytes | str]:
         """The shards, code index, CSV, feed and code schemas."""
         return dict(assemble_downloads([DownloadsPart.from_marshal_data(part) for part in parts], only))  # type: ignore[arg-type]
+
+    def iter_library_files(self, parts: Sequence[object], site: SiteContext) -> Iterator[tuple[str, list[bytes]]]:
+        """The same files one at a time, each as its pieces (`iter_downloads`): what the build writes."""
+        return iter_downloads([DownloadsPart.from_marshal_data(part) for part in parts])  # type: ignore[arg-type]
 
     def library_paths_fed_by(self, part: object) -> set[str]:
         """Its shards, the code index, the CSV and the feed."""

@@ -19,6 +19,7 @@ Markdown.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from html import unescape
 
 # Block-level tags our templates start blocks with (Python-Markdown treats them as raw HTML).
@@ -104,20 +105,27 @@ def html_block_anchors(blocks: list[str]) -> set[str]:
     return anchors
 
 
-def restore_html_blocks(html: str, blocks: list[str]) -> str:
+def restore_html_blocks(html: str, blocks: Sequence[str | None]) -> str:
     """Put the blocks set aside by `protect_html_blocks` back into the converted `html`.
 
+    A block given as None is not put back: its placeholder stays (it is put back later, or was
+    already, see `generators.adapters.mkdocs_hook.on_page_content`).
+
     Raises:
-        ValueError: If a placeholder did not come through the conversion exactly once.
+        ValueError: If the placeholder of a block to put back is not in `html` exactly once.
     """
     seen: list[int] = []
 
     def block(match: re.Match[str]) -> str:
         number = int(match.group(1))
+        content = blocks[number] if number < len(blocks) else None
+        if content is None:
+            return match.group(0)
         seen.append(number)
-        return blocks[number]
+        return content
 
     restored = _PLACEHOLDER_IN_HTML.sub(block, html)
-    if sorted(seen) != list(range(len(blocks))):
-        raise ValueError(f"{len(blocks)} HTML blocks set aside, {len(seen)} placeholders found after conversion")
+    expected = [number for number, content in enumerate(blocks) if content is not None]
+    if sorted(seen) != expected:
+        raise ValueError(f"{len(expected)} HTML blocks set aside, {len(seen)} placeholders found after conversion")
     return restored

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -255,6 +255,14 @@ def schema_of(name: str, model: type[BaseModel] | None = None) -> dict[str, Any]
 def bytes_hash(content: bytes) -> str:
     """`sha256:` and the hex SHA-256 of `content`: the form of every `content_hash`."""
     return "sha256:" + hashlib.sha256(content).hexdigest()
+
+
+def chunks_hash(chunks: Iterable[bytes]) -> str:
+    """`bytes_hash` of the bytes `chunks` make joined, without joining them."""
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk)
+    return "sha256:" + digest.hexdigest()
 
 
 def content_hash(document: BaseModel) -> str:

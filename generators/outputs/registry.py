@@ -21,7 +21,7 @@ its instance in `FORMATS` (every build), or passed as `formats=` to `render_outp
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
@@ -92,6 +92,20 @@ class OutputFormat(Protocol):
     def library_paths_fed_by(self, part: Plain) -> Collection[str]:
         """The library files whose bytes depend on `part`."""
         ...
+
+
+def library_file_pieces(output: OutputFormat, parts: Sequence[Plain], site: SiteContext) -> Iterable[tuple[str, bytes | str | Sequence[bytes]]]:
+    """A format's library files one at a time, as the build writes them.
+
+    A format whose library files are large may define `iter_library_files(parts, site)`,
+    yielding the files of `library_files` one at a time, each as the pieces of bytes it is
+    made of (not joined): the build then never holds them all at once (the downloads: code
+    shards and the CSV, issue 19). Otherwise, the files of `library_files`.
+    """
+    pieces = getattr(output, "iter_library_files", None)
+    if pieces is not None:
+        return pieces(parts, site)
+    return output.library_files(parts, site).items()
 
 
 #: Every format a build publishes.
