@@ -1,7 +1,6 @@
 """Stage 3, outputs: models to files, one module per format, templates in `templates/`.
 
 - `registry`: the `OutputFormat` protocol every format implements, and `FORMATS`;
-
 - `json_api`: the JSON API (policy, revision files, index, schemas);
 - `downloads`: code shards, CSV, FHIR, the feed, the downloads page;
 - `site`: the MkDocs pages (home, policy list, policy and revision pages);
