@@ -160,7 +160,8 @@ def formats_version(formats: Sequence[OutputFormat]) -> list[str]:
         kind = type(output)
         text = f"{output.name}={kind.__module__}.{kind.__qualname__}"
         if not kind.__module__.startswith(f"{PACKAGE_DIR.name}."):
-            methods = [callable_version(member) for _, member in sorted(vars(kind).items()) if callable(member)]
+            members = [getattr(member, "__func__", member) for _, member in sorted(vars(kind).items())]  # static and class methods by their function
+            methods = [callable_version(member) for member in members if callable(member)]
             versions = [f"{name}={_library_version(name)}" for name in output.libraries]
             text += "\0" + hashlib.sha256("\0".join(methods + versions).encode()).hexdigest()
         described.append(text)
