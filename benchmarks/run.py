@@ -192,7 +192,7 @@ class TreeMemory:
     `ru_maxrss` cannot tell a child's peak from its parent's (Linux carries the parent's
     peak over into a child it starts), so the peak of each process is read from its own
     `VmHWM` while it lives (exact, except for what a process allocates in its last
-    interval between samples), and the memory of the whole tree at once as the sum of
+    interval between samples; a process shorter than the interval may be missed), and the memory of the whole tree at once as the sum of
     `VmRSS` at each sample (pages shared between a parent and its forked workers are
     counted in each). The sampling runs in a process of its own (`watching`): a thread in
     the measured process would make `build_tree` start its workers another way
