@@ -346,7 +346,7 @@ def test_policykb_pages_with_cache_writes_what_it_writes_without(data: Path, tmp
 
 
 def test_export_writes_only_the_data_files(data: Path, tmp_path: Path) -> None:
-    assert main(["--data", str(data), "export", "--out", str(tmp_path / "out")]) == 0
+    assert main(["--data", str(data), "export", "--out", str(tmp_path / "out"), "--as-of", AS_OF.isoformat()]) == 0
     exported = snapshot_tree(tmp_path / "out")
     everything = expected_tree(data)
     assert exported == {path: content for path, content in everything.items() if path.startswith("api/") or path == "feed.xml"}

@@ -160,7 +160,7 @@ def test_plain_mkdocs_build_reports_invalid_data_with_locations_and_no_traceback
 
 def test_pages_command_writes_a_complete_docs_folder(tmp_path: Path, library: Library) -> None:
     out = tmp_path / "docs"
-    assert main(["--data", str(DATA), "pages", "--out", str(out), "--with-content", str(ROOT / "content")]) == 0
+    assert main(["--data", str(DATA), "pages", "--out", str(out), "--with-content", str(ROOT / "content"), "--as-of", AS_OF.isoformat()]) == 0
     assert (out / "policies/6.01.03/index.md").read_text(encoding="utf-8") == render_outputs(library, AS_OF, read_hand_written(ROOT / "content").keys())["policies/6.01.03/index.md"]
     assert (out / "api/v1/index.json").is_file()
     assert (out / "guide/authors.md").read_bytes() == (ROOT / "content/guide/authors.md").read_bytes()
@@ -191,7 +191,7 @@ def test_policykb_build_publishes_what_the_hook_alone_publishes(library: Library
     from .trees import snapshot_tree, tree_differences
 
     plain = tmp_path / "plain"
-    env = {**os.environ, "POLICYKB_DATA": str(DATA), "SOURCE_DATE_EPOCH": str(source_date_epoch(library)), "NO_MKDOCS_2_WARNING": "1", "POLICYKB_SITE_URL": site_url}
+    env = {**os.environ, "POLICYKB_DATA": str(DATA), "SOURCE_DATE_EPOCH": str(source_date_epoch(library)), "NO_MKDOCS_2_WARNING": "1", "POLICYKB_SITE_URL": site_url, "POLICYKB_AS_OF": AS_OF.isoformat()}
     env.pop("POLICYKB_PRERENDERED", None)
     command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "--config-file", str(ROOT / "mkdocs.yml"), "--site-dir", str(plain)]
     assert subprocess.run(command, env=env, check=False).returncode == 0
