@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import functools
 import gzip
+import json
 import sys
 import threading
 from collections.abc import Iterator
@@ -144,9 +145,11 @@ def main(argv: list[str] | None = None) -> int:
     queries = args.query or ["glioma", "epilepsy", "C71.3", "spectroscopy"]
     policies = len(list(args.site.glob("policies/*/index.html")))
     bundle = sum(p.stat().st_size for p in (args.site / "pagefind").rglob("*") if p.is_file())
+    manifest = args.site / "pagefind" / "bundles.json"  # generators.outputs.search.BUNDLES_MANIFEST
+    bundles = 1 + (len(json.loads(manifest.read_text(encoding="utf-8"))["merge"]) if manifest.is_file() else 0)
     result = measure(args.site, page, args.cpu, queries)
     before, first, later = (result["transfers"][name] for name in ("before", "first", "later"))
-    print(f"site: {args.site} ({policies} policy pages indexed; search bundle on disk {bundle / 1e6:.1f} MB); page {page}; CPU slowed {args.cpu:g}x")
+    print(f"site: {args.site} ({policies} policy pages indexed in {bundles} bundle{'s' if bundles > 1 else ''}; on disk {bundle / 1e6:.1f} MB); page {page}; CPU slowed {args.cpu:g}x")
     print(f"before a search:  {before.files} files, {_kb(before.bytes)} (gzip about {_kb(before.gzip_estimate)}), of which search index {_kb(before.index_bytes)}")
     print(f"first search {queries[0]!r}: {first.files} files, {_kb(first.bytes)} (gzip about {_kb(first.gzip_estimate)}); results {result['first_ms']:.0f} ms after the last key")
     for query, ms in zip(queries[1:], result["later_ms"], strict=True):

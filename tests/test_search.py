@@ -6,13 +6,18 @@ sends them; the box itself is tested in `test_site_browser.py`.
 
 from __future__ import annotations
 
+import functools
 import json
+import shutil
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from generators.outputs.search import BUNDLE_FOLDER
+from generators.outputs.search import BUNDLE_FOLDER, BUNDLES_MANIFEST, index_site, split_into_bundles
 
 pytestmark = pytest.mark.browser
 
@@ -75,3 +80,58 @@ def test_developer_and_authors_pages_are_not_in_the_providers_search(page: Any, 
 def test_the_disclaimer_every_policy_repeats_is_not_indexed(page: Any, site_url: str) -> None:
     """It would match every policy alike ("Services are contract dependent...")."""
     assert pagefind_search(page, site_url, "contract") == []
+
+
+# --------------------------------------------------------------------------- bounded memory: several bundles
+
+
+def test_a_light_library_is_one_bundle_and_a_heavy_one_is_split_into_even_consecutive_bundles() -> None:
+    light = [("6.01.01", 50), ("6.01.02", 50)]
+    assert split_into_bundles(light, budget=1_000) == [["6.01.01", "6.01.02"]]
+    heavy = [(f"6.01.{n:02}", 100) for n in range(10)]
+    bundles = split_into_bundles(heavy, budget=300)
+    assert len(bundles) == 4  # as few as keep each under the budget
+    assert [name for bundle in bundles for name in bundle] == [name for name, _ in heavy]  # every page once, in order
+    assert all(sum(100 for _ in bundle) <= 300 for bundle in bundles)
+
+
+def test_the_published_site_is_one_bundle_with_nothing_to_merge(built_site: Path) -> None:
+    manifest = json.loads((built_site / BUNDLE_FOLDER / BUNDLES_MANIFEST).read_text(encoding="utf-8"))
+    assert manifest == {"merge": []}
+
+
+@pytest.fixture(scope="module")
+def split_site(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """The built site with a second policy page (a copy of 6.01.03 about zebrafish), indexed in two bundles, served."""
+    site = tmp_path_factory.mktemp("split") / "site"
+    shutil.copytree(built_site, site, ignore=shutil.ignore_patterns(BUNDLE_FOLDER))
+    page = (site / "policies" / "6.01.03" / "index.html").read_text(encoding="utf-8")
+    (site / "policies" / "9.99.99").mkdir()
+    copy = page.replace("Magnetic Resonance Spectroscopy (MRS)", "Zebrafish Imaging").replace("6.01.03", "9.99.99")
+    (site / "policies" / "9.99.99" / "index.html").write_text(copy, encoding="utf-8")
+    assert index_site(site, budget=len(page.encode("utf-8")) + 1) == 2
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield site, f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        pass
+
+
+def test_a_split_index_is_searched_as_one_from_the_search_box(page: Any, split_site: tuple[Path, str]) -> None:
+    """Pagefind's memory is bounded by indexing in parts; the box merges them, so a provider sees no seam."""
+    from .test_site_browser import result_pages, search
+
+    site, url = split_site
+    assert json.loads((site / BUNDLE_FOLDER / BUNDLES_MANIFEST).read_text(encoding="utf-8")) == {"merge": ["part-2/"]}
+    assert (site / BUNDLE_FOLDER / "part-2" / "pagefind-entry.json").is_file()
+    page.goto(url + "policies/6.01.03/")
+    results = search(page, "zebrafish")  # only in the second bundle
+    assert result_pages(results)[:1] == [url + "policies/9.99.99/"]
+    page.goto(url + "policies/6.01.03/")
+    pages = result_pages(search(page, "glioma"))  # in both: one list
+    assert {url + "policies/6.01.03/", url + "policies/9.99.99/"} <= set(pages)

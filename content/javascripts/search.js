@@ -25,11 +25,25 @@
   var loading = null;
   var latest = 0;
 
+  // A large library is indexed in several bundles (generators/outputs/search.py): bundles.json
+  // lists those to merge into the first one; Pagefind searches them as one index.
+  function others() {
+    return fetch(new URL("bundles.json", bundle).href).then(function (response) {
+      return response.ok ? response.json() : { merge: [] };
+    }).then(function (manifest) { return manifest.merge || []; }, function () { return []; });
+  }
+
   function load() {
     if (!loading) {
+      var merge = others();
       loading = import(bundle).then(function (pagefind) {
-        return pagefind.options({ baseUrl: siteRoot, excerptLength: 24 }).then(function () {
+        var options = { baseUrl: siteRoot, excerptLength: 24 };
+        return pagefind.options(options).then(function () {
           return pagefind.init();
+        }).then(function () { return merge; }).then(function (parts) {
+          return Promise.all(parts.map(function (part) {
+            return pagefind.mergeIndex(new URL(part, bundle).href, options);
+          }));
         }).then(function () { return pagefind; });
       });
     }

@@ -22,6 +22,15 @@ the listing pages (home, policy list, upcoming changes: they repeat the titles o
 they list and would outrank them), and the help and developer pages (lookup, downloads, the
 authors' guide, the API reference).
 
+**Bounded memory**: Pagefind keeps a bundle's whole index in memory while it writes it, about ten
+times the HTML it reads (measured: 756 MB for 1,000 policy pages of 6.01.03's size). A library
+whose policy pages weigh more than `BUNDLE_HTML_BYTES` is indexed in several bundles, one Pagefind
+run after the other over consecutive policy numbers: the first in `pagefind/`, the others in
+`pagefind/part-2/`, ... `pagefind/bundles.json` lists the others, and the search box merges them
+into the first (Pagefind's `mergeIndex`: one WebAssembly, one ranked list of results). A library
+of up to about 1,000 policies stays in one bundle; each further bundle costs a visitor's first
+search its metadata and, per word typed, one more index chunk (`benchmarks/search.py`).
+
 A site built by another engine (Zensical over `policykb pages`) gets its index with
 `python -m generators.outputs.search SITE_FOLDER`. A plain `mkdocs build` or `mkdocs serve` makes none.
 The index is deterministic: the same pages give the same bytes (checked with the whole site).
@@ -30,6 +39,9 @@ The index is deterministic: the same pages give the same bytes (checked with the
 from __future__ import annotations
 
 import argparse
+import json
+import math
+import re
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -44,6 +56,15 @@ BUNDLE_FOLDER = "pagefind"
 #: only (`*` does not cross a `/`, so revision, diff and history pages are not matched).
 INDEXED_PAGES = "policies/*/index.html"
 
+#: The most HTML (bytes of the indexed pages) one Pagefind run reads: about 800 MB of memory.
+BUNDLE_HTML_BYTES = 80_000_000
+
+#: The list of the bundles that the search box merges into the first (`{"merge": ["part-2/", ...]}`).
+BUNDLES_MANIFEST = "bundles.json"
+
+#: A policy folder name that is safe inside a Pagefind glob (policy numbers are digits and dots).
+_GLOB_SAFE_NAME = re.compile(r"[A-Za-z0-9._-]+")
+
 #: The element of a page that is indexed: the article of Material's pages, Zensical's and our standalone layout's.
 ROOT_SELECTOR = "article.md-content__inner"
 
@@ -55,30 +76,64 @@ class SearchIndexFailed(PolicyKbError, RuntimeError):
     """Pagefind stopped with an error; its own output says why."""
 
 
-def pagefind_command(site: Path) -> list[str]:
-    """The Pagefind command that indexes the built site in `site` into `site/pagefind/`."""
+def pagefind_command(site: Path, glob: str = INDEXED_PAGES, output: str = BUNDLE_FOLDER) -> list[str]:
+    """The Pagefind command that indexes the pages of `site` matching `glob` into `site/<output>/`."""
     return [
         sys.executable, "-m", "pagefind",
         "--site", str(site),
-        "--glob", INDEXED_PAGES,
+        "--glob", glob,
         "--root-selector", ROOT_SELECTOR,
         "--exclude-selectors", EXCLUDED_SELECTORS,
-        "--output-subdir", BUNDLE_FOLDER,
+        "--output-subdir", output,
         "--quiet",
     ]  # fmt: skip
 
 
-def index_site(site: Path) -> None:
-    """Write the search bundle of the built site in `site` (into `site/pagefind/`).
+def split_into_bundles(pages: Sequence[tuple[str, int]], budget: int = BUNDLE_HTML_BYTES) -> list[list[str]]:
+    """The policy folders of each bundle: consecutive runs of `pages` (name, HTML bytes) of about equal weight.
+
+    As few bundles as keep each under `budget` (give or take one page), in the order given.
+    """
+    total = sum(size for _, size in pages)
+    count = max(1, math.ceil(total / budget))
+    bundles: list[list[str]] = [[] for _ in range(count)]
+    before = 0
+    for name, size in pages:
+        bundles[min(count - 1, before * count // max(total, 1))].append(name)
+        before += size
+    return [bundle for bundle in bundles if bundle]
+
+
+def bundle_folder(number: int) -> str:
+    """The folder of bundle `number` (1 is the first) relative to the site: `pagefind`, `pagefind/part-2`, ..."""
+    return BUNDLE_FOLDER if number == 1 else f"{BUNDLE_FOLDER}/part-{number}"
+
+
+def index_site(site: Path, budget: int = BUNDLE_HTML_BYTES) -> int:
+    """Write the search bundles of the built site in `site` (into `site/pagefind/`); return how many.
 
     Raises:
         SearchIndexFailed: When Pagefind fails or indexes no page.
     """
-    result = subprocess.run(pagefind_command(site), capture_output=True, text=True, check=False)
+    pages = sorted((path.parent.name, path.stat().st_size) for path in site.glob(INDEXED_PAGES))
+    unsafe = [name for name, _ in pages if not _GLOB_SAFE_NAME.fullmatch(name)]
+    if unsafe:
+        raise SearchIndexFailed(f"found policy folders {unsafe} in {site / 'policies'}; expected names of letters, digits, dots and dashes")
+    bundles = split_into_bundles(pages, budget)
+    for number, names in enumerate(bundles, start=1):
+        glob = INDEXED_PAGES if len(bundles) == 1 else "policies/{" + ",".join(names) + "}/index.html"
+        _run_pagefind(site, glob, bundle_folder(number))
+    manifest = {"merge": [f"part-{number}/" for number in range(2, len(bundles) + 1)]}
+    (site / BUNDLE_FOLDER / BUNDLES_MANIFEST).write_text(json.dumps(manifest) + "\n", encoding="utf-8")
+    return len(bundles)
+
+
+def _run_pagefind(site: Path, glob: str, output: str) -> None:
+    result = subprocess.run(pagefind_command(site, glob, output), capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise SearchIndexFailed(f"pagefind failed:\n{result.stdout}{result.stderr}")
-    if not (site / BUNDLE_FOLDER / "pagefind.js").is_file():
-        raise SearchIndexFailed(f"pagefind wrote no search bundle into {site / BUNDLE_FOLDER}:\n{result.stdout}{result.stderr}")
+    if not (site / output / "pagefind.js").is_file():
+        raise SearchIndexFailed(f"pagefind wrote no search bundle into {site / output}:\n{result.stdout}{result.stderr}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -87,11 +142,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("site", type=Path, help="the folder of the built site")
     args = parser.parse_args(argv)
     try:
-        index_site(args.site)
+        bundles = index_site(args.site)
     except SearchIndexFailed as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print(f"Indexed the policy pages of {args.site}/ into {args.site / BUNDLE_FOLDER}/")
+    print(f"Indexed the policy pages of {args.site}/ into {args.site / BUNDLE_FOLDER}/ ({bundles} bundle{'s' if bundles > 1 else ''})")
     return 0
 
 
