@@ -16,8 +16,9 @@ import pytest
 
 from generators.adapters.cli import main
 from generators.model import Library
-from generators.outputs.look import SiteLook, SiteLookError, read_site_look, site_look
+from generators.outputs.look import DEFAULT_MENU, MenuItem, SiteLook, SiteLookError, nav_menu, read_site_look, site_look
 from generators.outputs.site import render_site_pages
+from generators.outputs.standalone import render_standalone_page
 from tests.conftest import AS_OF, DATA, ROOT
 
 PLAN = {
@@ -42,7 +43,7 @@ def plan_config(tmp_path: Path, settings: str) -> Path:
 
 def test_the_projects_configuration_is_the_neutral_look() -> None:
     look = read_site_look(ROOT / "mkdocs.yml")
-    assert look == SiteLook()
+    assert look.model_copy(update={"menu": DEFAULT_MENU}) == SiteLook()  # the menu is the nav's
     assert look.owner == "Medical Policy Library" and look.contact is None and look.disclaimer_url == ""
     assert (ROOT / "content" / look.logo).is_file() and (ROOT / "content" / look.favicon).is_file()
 
@@ -123,12 +124,83 @@ def test_the_plans_look_reaches_the_mkdocs_pages_and_the_standalone_pages(tmp_pa
     assert '<link rel="icon" href="../../../../assets/images/logo.svg">' in standalone_page
     assert '<img src="../../../../assets/images/logo.svg" alt="">' in standalone_page
     assert 'content: "Example Health Plan · ' in mkdocs_page  # the running head of printed pages
+    # the standalone page's menu is the nav's top-level entries, as the MkDocs page's navigation
+    menu = standalone_page.split('<nav class="pkb-menu__panel" aria-label="Site">', 1)[1].split("</nav>", 1)[0]
+    assert re.findall(r'<a href="([^"]*)">([^<]*)</a>', menu) == [
+        ("../../../../", "Home"),
+        ("../../../", "Policies"),
+        ("../../../../upcoming/", "Upcoming changes"),
+        ("../../../../lookup/", "Code lookup"),
+        ("../../../../search/", "How search works"),
+        ("../../../../downloads/", "Downloads"),
+        ("../../../../guide/authors/", "For authors and developers"),
+    ]
+
+
+# --------------------------------------------------------------------------- the standalone pages' menu
+
+
+def test_the_menu_is_the_top_level_entries_of_the_nav() -> None:
+    menu = read_site_look(ROOT / "mkdocs.yml").menu
+    assert [(item.label, item.url) for item in menu] == [
+        ("Home", ""),
+        ("Policies", "policies/"),
+        ("Upcoming changes", "upcoming/"),
+        ("Code lookup", "lookup/"),
+        ("How search works", "search/"),
+        ("Downloads", "downloads/"),  # a section leads to its first page
+        ("For authors and developers", "guide/authors/"),  # its first page, inside a subsection
+    ]
+
+
+def test_without_a_nav_the_menu_is_the_sites_main_pages() -> None:
+    assert site_look(None, None, source="mkdocs.yml").menu == DEFAULT_MENU == SiteLook().menu
+    assert [item.url for item in DEFAULT_MENU] == ["", "policies/", "upcoming/", "lookup/", "downloads/", "search/"]
+
+
+def test_a_nav_page_without_a_title_a_web_address_and_file_urls(tmp_path: Path) -> None:
+    (tmp_path / "guide").mkdir()
+    (tmp_path / "guide" / "faq.md").write_text("Intro.\n\n# Questions asked\n", encoding="utf-8")
+    nav = ["index.md", "guide/faq.md", "other.md", {"The plan": "https://plan.example/"}, {"Guide": [{"Start": "guide/index.md"}]}]
+    assert nav_menu(nav, source="mkdocs.yml", docs_dir=tmp_path) == (
+        MenuItem(label="Home", url=""),
+        MenuItem(label="Questions asked", url="guide/faq/"),
+        MenuItem(label="Other", url="other/"),
+        MenuItem(label="The plan", url="https://plan.example/"),
+        MenuItem(label="Guide", url="guide/"),
+    )
+    assert [item.url for item in nav_menu(nav, source="mkdocs.yml", directory_urls=False)] == ["", "guide/faq.html", "other.html", "https://plan.example/", "guide/"]
+
+
+@pytest.mark.parametrize(
+    ("nav", "expected"),
+    [
+        pytest.param("index.md", "mkdocs.yml: nav: found 'index.md'; expected a list of pages and sections", id="not-a-list"),
+        pytest.param([{"Empty": []}], "mkdocs.yml: nav[0]: found {'Empty': []}; expected a page", id="empty-section"),
+        pytest.param([3], "mkdocs.yml: nav[0]: found 3; expected a page", id="number"),
+    ],
+)
+def test_a_nav_the_menu_cannot_follow_is_an_error(nav: object, expected: str) -> None:
+    with pytest.raises(SiteLookError) as error:
+        site_look(None, None, source="mkdocs.yml", nav=nav)
+    assert str(error.value).startswith(expected), str(error.value)
+
+
+def test_the_menu_is_not_a_setting_of_extra_policykb() -> None:
+    with pytest.raises(SiteLookError, match=r"extra.policykb.menu: found an unknown setting"):
+        site_look(None, {"menu": []}, source="mkdocs.yml")
+
+
+def test_a_standalone_page_links_a_web_address_of_the_menu_as_it_is() -> None:
+    look = site_look(None, None, source="mkdocs.yml", nav=["index.md", {"The plan": "https://plan.example/"}])
+    page = render_standalone_page("standalone/layout.html", "policies/6.01.03/revisions/2025-01-23/", [], {}, look=look, as_of=AS_OF)
+    assert '<li><a href="../../../../">Home</a></li>' in page and '<li><a href="https://plan.example/">The plan</a></li>' in page
 
 
 def test_every_setting_is_documented_in_the_authors_guide() -> None:
     guide = (ROOT / "content/guide/authors.md").read_text(encoding="utf-8").split("## The plan's own look", 1)[1].split("\n## ", 1)[0]
     documented = re.findall(r"(?m)^\| `(\w+)` \|", guide)
-    assert documented == [name for name in SiteLook.model_fields if name != "site_name"]
+    assert documented == [name for name in SiteLook.model_fields if name not in ("site_name", "menu")]
 
 
 def test_the_pages_command_uses_the_plans_look_too(tmp_path: Path) -> None:

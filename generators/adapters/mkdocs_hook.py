@@ -105,13 +105,20 @@ def shows_drafts() -> bool:
 
 
 def site_look_of(config: MkDocsConfig) -> SiteLook:
-    """The plan's look this configuration sets (`site_name`, `extra.policykb`), its images checked in the docs folder.
+    """The plan's look this configuration sets (`site_name`, `extra.policykb`, `nav`), its images checked in the docs folder.
 
     Raises:
         PluginError: the settings are not valid; every problem, with its key.
     """
     try:
-        return site_look(config.site_name, config.extra.get("policykb"), source=Path(config.config_file_path or "mkdocs.yml").name, docs_dir=Path(config.docs_dir))
+        return site_look(
+            config.site_name,
+            config.extra.get("policykb"),
+            source=Path(config.config_file_path or "mkdocs.yml").name,
+            docs_dir=Path(config.docs_dir),
+            nav=config.nav,
+            directory_urls=config.use_directory_urls,
+        )
     except SiteLookError as error:
         raise PluginError(str(error)) from None
 

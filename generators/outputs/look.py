@@ -1,7 +1,8 @@
-"""The plan's own look: site name, logo, favicon, footer and the related-policy note, in one place.
+"""The plan's own look: site name, logo, favicon, footer, menu and the related-policy note, in one place.
 
-They are configuration, read once from `mkdocs.yml` (`site_name` and the block
-`extra.policykb`, documented in the authors' guide, "The plan's own look") into a `SiteLook`,
+They are configuration, read once from `mkdocs.yml` (`site_name`, the block `extra.policykb`,
+documented in the authors' guide, "The plan's own look", and the top-level entries of `nav`
+for the standalone pages' menu) into a `SiteLook`,
 and used by both layouts: the MkDocs pages (the hook hands the logo and favicon to the theme
 and the footer to `overrides/partials/copyright.html`) and the standalone pages
 (`generators.outputs.standalone`). The footer is one template, `look/footer.html`, for both.
@@ -33,6 +34,31 @@ DEFAULT_SITE_NAME = "Medical Policy Library"
 
 #: The neutral logo and favicon, a file of the docs folder (`content/`).
 DEFAULT_LOGO = "assets/images/logo.svg"
+
+
+class MenuItem(BaseModel):
+    """One entry of the standalone pages' menu: a label and where it leads."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: str = Field(min_length=1, description="What the menu shows, the title of the `nav` entry.")
+    url: str = Field(description="A page URL relative to the site root (`policies/`, `\"\"` for home), or a web address (https://).")
+
+    @property
+    def is_web_address(self) -> bool:
+        """True for an address outside the site, linked as it is."""
+        return _is_web_address(self.url)
+
+
+#: The standalone pages' menu when `mkdocs.yml` has no `nav`: the site's main pages.
+DEFAULT_MENU = (
+    MenuItem(label="Home", url=""),
+    MenuItem(label="All policies", url="policies/"),
+    MenuItem(label="Upcoming changes", url="upcoming/"),
+    MenuItem(label="Code lookup", url="lookup/"),
+    MenuItem(label="Downloads", url="downloads/"),
+    MenuItem(label="How search works", url="search/"),
+)
 
 
 class SiteLookError(PolicyKbError, ValueError):
@@ -103,6 +129,10 @@ class SiteLook(BaseModel):
     favicon: str = Field(default=DEFAULT_LOGO, description="The browser tab's icon: the path of an image in the docs folder, or an https:// address.")
     contact: Contact | None = Field(default=None, description="Whom to contact, in the footer: `text` with a `url` or an `email` (or neither). None: no contact line.")
     disclaimer_url: str = Field(default="", description="The plan's disclaimer, linked from the footer: an https:// address. Empty: no link.")
+    menu: tuple[MenuItem, ...] = Field(
+        default=DEFAULT_MENU,
+        description="The standalone pages' menu: the top-level entries of `nav` in `mkdocs.yml`, as on the MkDocs pages (not a setting of `extra.policykb`). No `nav`: the site's main pages.",
+    )
     related_policy_note: str = Field(
         default="",
         description="Shown beside a related policy that is not in this knowledge base, after the marker; the data's inline formatting (`**strong**`, `*emphasis*`, web addresses become links). Empty: the marker alone.",
@@ -132,8 +162,8 @@ class SiteLook(BaseModel):
         return Markup(render_template("look/footer.html", look=self, built_on=as_of, built_on_text=long_date(as_of)))
 
 
-def site_look(site_name: object, settings: object, *, source: str, docs_dir: Path | None = None) -> SiteLook:
-    """The look from `site_name` and the `extra.policykb` block of an MkDocs configuration.
+def site_look(site_name: object, settings: object, *, source: str, docs_dir: Path | None = None, nav: object = None, directory_urls: bool = True) -> SiteLook:
+    """The look from `site_name`, the `extra.policykb` block and the `nav` of an MkDocs configuration.
 
     Args:
         site_name: `site_name`; None or empty for the default.
@@ -141,6 +171,10 @@ def site_look(site_name: object, settings: object, *, source: str, docs_dir: Pat
         source: The configuration's file name, for messages.
         docs_dir: The docs folder, where a `logo` or `favicon` set in the settings must be; None:
             not checked. (The defaults are the project's own `content/assets/images/logo.svg`.)
+            Also where the title of a `nav` page given without one is read (its `# ` heading).
+        nav: `nav`, whose top-level entries make the standalone pages' menu (`nav_menu`); None
+            (no `nav`): `DEFAULT_MENU`.
+        directory_urls: `use_directory_urls`: a page `lookup.md` is at `lookup/` (else `lookup.html`).
 
     Raises:
         SiteLookError: Every problem, one a line: the file, the key, what was found, what is expected.
@@ -149,11 +183,15 @@ def site_look(site_name: object, settings: object, *, source: str, docs_dir: Pat
         settings = {}
     if not isinstance(settings, Mapping):
         raise SiteLookError(f"{source}: {SETTINGS_KEY}: found {settings!r}; expected a mapping of settings ({', '.join(_SETTINGS)})")
+    if "menu" in settings:
+        raise SiteLookError(f"{source}: {SETTINGS_KEY}.menu: found an unknown setting; expected one of {', '.join(_SETTINGS)} (the menu is the top-level entries of nav)")
     raw = {**settings, **({"site_name": site_name} if site_name else {})}
     try:
         look = SiteLook.model_validate(raw)
     except ValidationError as error:
         raise SiteLookError("\n".join(_problem(source, item) for item in error.errors())) from None
+    if nav is not None:
+        look = look.model_copy(update={"menu": nav_menu(nav, source=source, docs_dir=docs_dir, directory_urls=directory_urls)})
     if docs_dir is not None:
         missing = [
             f"{source}: {SETTINGS_KEY}.{key}: found {path!r}, which is not a file of {docs_dir}; expected the path of an image in the docs folder, or an https:// address"
@@ -165,7 +203,61 @@ def site_look(site_name: object, settings: object, *, source: str, docs_dir: Pat
     return look
 
 
-_SETTINGS = [name for name in SiteLook.model_fields if name != "site_name"]
+_SETTINGS = [name for name in SiteLook.model_fields if name not in ("site_name", "menu")]
+
+
+def nav_menu(nav: object, *, source: str, docs_dir: Path | None = None, directory_urls: bool = True) -> tuple[MenuItem, ...]:
+    """The standalone pages' menu from MkDocs' `nav`: one entry per top-level entry, as the MkDocs pages' navigation shows it.
+
+    A page (`Title: page.md`) links to its URL; a section (`Title: [...]`) to its first page,
+    as its index; a web address is linked as it is. A page without a title gets its `# ` heading
+    in `docs_dir`, else its file name, as MkDocs gives it.
+
+    Raises:
+        SiteLookError: `nav` is not a list, or an entry is not a page, a section or a web address.
+    """
+    if not isinstance(nav, list):
+        raise SiteLookError(f"{source}: nav: found {nav!r}; expected a list of pages and sections")
+    menu = []
+    for position, entry in enumerate(nav):
+        title, target = next(iter(entry.items())) if isinstance(entry, Mapping) and len(entry) == 1 else (None, entry)
+        page = _first_page(target)
+        if page is None or not (title is None or isinstance(title, str)):
+            raise SiteLookError(f"{source}: nav[{position}]: found {entry!r}; expected a page (Title: page.md), a section (Title: [pages]) or a web address")
+        url = page if _is_web_address(page) else _page_url(page, directory_urls)
+        menu.append(MenuItem(label=title or _page_title(page, docs_dir), url=url))
+    return tuple(menu)
+
+
+def _first_page(target: object) -> str | None:
+    """The page a `nav` entry's value leads to: itself, or a section's first page (None: none found)."""
+    if isinstance(target, str):
+        return target
+    if isinstance(target, Mapping) and len(target) == 1:
+        return _first_page(next(iter(target.values())))
+    if isinstance(target, list):
+        return next((page for page in map(_first_page, target) if page is not None), None)
+    return None
+
+
+def _page_url(page: str, directory_urls: bool) -> str:
+    """The URL of a docs file (`lookup.md`, `policies/index.md`), relative to the site root, as MkDocs publishes it."""
+    stem = page.removesuffix(".md")
+    if stem == "index" or stem.endswith("/index"):
+        return stem.removesuffix("index")
+    return f"{stem}/" if directory_urls else f"{stem}.html"
+
+
+def _page_title(page: str, docs_dir: Path | None) -> str:
+    """A page's title when `nav` gives none: its first `# ` heading, else its name (`lookup.md`: Lookup)."""
+    path = None if docs_dir is None or _is_web_address(page) else docs_dir / page
+    if path is not None and path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith("# "):
+                return line[2:].strip()
+    name = page.rstrip("/").removesuffix(".md").split("/")
+    stem = name[-2] if name[-1] == "index" and len(name) > 1 else name[-1]
+    return "Home" if stem == "index" else stem.replace("-", " ").replace("_", " ").capitalize()
 
 
 def _problem(source: str, item: Mapping[str, Any]) -> str:
@@ -199,4 +291,11 @@ def read_site_look(config: Path) -> SiteLook:
     settings = mkdocs_settings(config)
     extra = settings.get("extra") or {}
     docs_dir = config.parent / str(settings.get("docs_dir") or "docs")
-    return site_look(settings.get("site_name"), extra.get("policykb") if isinstance(extra, dict) else None, source=config.name, docs_dir=docs_dir)
+    return site_look(
+        settings.get("site_name"),
+        extra.get("policykb") if isinstance(extra, dict) else None,
+        source=config.name,
+        docs_dir=docs_dir,
+        nav=settings.get("nav"),
+        directory_urls=settings.get("use_directory_urls", True) is not False,
+    )

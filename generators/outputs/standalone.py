@@ -10,8 +10,9 @@ data files (`generators.build.assemble.is_site_source` is False for them): MkDoc
 The layout (`templates/standalone/layout.html`) links the stylesheets the rest of the site
 uses, so the pages look the same: Material's compiled stylesheets, found in the installed
 `material` package (their file names carry a hash that changes with Material's version), and
-ours (`PKB_STYLESHEETS`). It has a header (the plan's logo and the site name, linking home, a
-menu of the site's main pages, and the site's search box with its one script), a breadcrumb,
+ours (`PKB_STYLESHEETS`). It has a header (the plan's logo and the site name, linking home,
+a menu of the site's main pages, `SiteLook.menu`: the top-level entries of `nav` as on the
+MkDocs pages, and the site's search box with its one script), a breadcrumb,
 the site's footer, and print and phone styles from those stylesheets. The plan's look (name,
 logo, favicon, footer) is the `SiteLook` read from `mkdocs.yml` (`generators.outputs.look`), as
 on the MkDocs pages; the palette is the reader's (`PALETTE_SCRIPT`).
@@ -51,16 +52,6 @@ PKB_SCRIPTS = ("javascripts/search.js",)
 #: The script that gives the page the reader's palette before it is shown (light or dark: the
 #: one chosen on the MkDocs pages, else the system's), loaded first in the body, not deferred.
 PALETTE_SCRIPT = "javascripts/standalone-palette.js"
-
-#: The site's main pages, in the header's menu: (label, URL relative to the site root).
-MENU = (
-    ("Home", ""),
-    ("All policies", "policies/"),
-    ("Upcoming changes", "upcoming/"),
-    ("Code lookup", "lookup/"),
-    ("Downloads", "downloads/"),
-    ("How search works", "search/"),
-)
 
 #: The script of the search bundle Pagefind writes into the site.
 SEARCH_BUNDLE = f"{BUNDLE_FOLDER}/pagefind.js"
@@ -153,7 +144,7 @@ def render_standalone_page(template: str, page_url: str, breadcrumb: list[Crumb]
         "logo": look.asset_href(look.logo, href),
         "favicon": look.asset_href(look.favicon, href),
         "site_footer": site_footer(look, as_of),
-        "menu": MENU,
+        "menu": [(item.label, item.url if item.is_web_address else href(item.url)) for item in look.menu],
         "stylesheets": (*theme_stylesheets(), *PKB_STYLESHEETS),
         "palette_script": PALETTE_SCRIPT,
         "scripts": PKB_SCRIPTS,
