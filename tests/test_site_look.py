@@ -16,7 +16,7 @@ import pytest
 
 from generators.adapters.cli import main
 from generators.model import Library
-from generators.outputs.look import DEFAULT_MENU, MenuItem, SiteLook, SiteLookError, nav_menu, read_site_look, site_look
+from generators.outputs.look import DEFAULT_MENU, MenuItem, PageFooter, SiteLook, SiteLookError, nav_menu, read_site_look, root_of, site_look
 from generators.outputs.site import render_site_pages
 from generators.outputs.standalone import render_standalone_page
 from tests.conftest import AS_OF, DATA, ROOT
@@ -209,3 +209,49 @@ def test_the_pages_command_uses_the_plans_look_too(tmp_path: Path) -> None:
     assert main(["--data", str(DATA), "pages", "--out", str(out), "--config", str(config), "--as-of", AS_OF.isoformat()]) == 0
     page = (out / "policies/6.01.03/revisions/2025-01-23/index.html").read_text(encoding="utf-8")
     assert '<span class="pkb-site-footer__owner">Example Health Plan</span>' in page
+
+
+# --------------------------------------------------------------------------- footer links to pages of the site
+
+
+@pytest.mark.parametrize("link", ["disclaimer/", "legal/terms.html", "terms.html", "guide/authors/#the-plans-own-look", "https://plan.example/disclaimer"])
+def test_a_footer_link_may_be_a_path_of_a_page_of_the_site(link: str) -> None:
+    look = site_look(None, {"disclaimer_url": link, "contact": {"text": "Provider services", "url": link}}, source="mkdocs.yml")
+    assert look.disclaimer_url == link and look.contact is not None and look.contact.url == link
+
+
+@pytest.mark.parametrize(
+    "link",
+    ["javascript:alert(1)", "data:text/html,hi", "mailto:policies@plan.example", "/disclaimer/", "../disclaimer/", "guide/../../x/", "www.plan.example/", "plan.example", "disclaimer", "disclaimer /", "//plan.example/"],
+)
+def test_a_footer_link_of_another_scheme_or_not_a_page_is_an_error_naming_the_file_and_the_key(link: str) -> None:
+    with pytest.raises(SiteLookError) as error:
+        site_look(None, {"disclaimer_url": link, "contact": {"text": "Call us", "url": link}}, source="mkdocs.yml")
+    expected = "; expected an address starting with https:// (or http://), or the path of a page of this site ending with / or .html, such as disclaimer/"
+    assert str(error.value).splitlines() == [f"mkdocs.yml: extra.policykb.{key}: found {link!r}{expected}" for key in ("contact.url", "disclaimer_url")]
+
+
+def test_a_footer_link_to_a_page_of_the_site_is_relative_to_each_page() -> None:
+    look = site_look(None, {"disclaimer_url": "disclaimer/", "contact": {"text": "Provider services", "url": "contact/#phone"}}, source="mkdocs.yml")
+    for root in ("", "../../", "/"):
+        footer = look.footer(AS_OF, root)
+        assert f'<a href="{root}contact/#phone">Provider services</a>' in footer and f'<a href="{root}disclaimer/">Disclaimer</a>' in footer
+    assert [root_of(base_url) for base_url in (".", "", "..", "../..", "/", "/policies")] == ["", "", "../", "../../", "/", "/policies/"]
+    assert PageFooter(look, AS_OF)("../..") == look.footer(AS_OF, "../../")
+
+
+def test_site_footer_links_lead_to_the_page_from_every_depth_of_both_layouts(tmp_path: Path) -> None:
+    settings = '    disclaimer_url: "guide/authors/"\n    contact: {text: "Provider services", url: "lookup/#code-lookup-form"}\n'
+    site = tmp_path / "site"
+    code = main(["--data", str(DATA), "build", "--out", str(site), "--config", str(plan_config(tmp_path, settings)), "--as-of", AS_OF.isoformat()])
+    assert code == 0
+    pages = ["index.html", "lookup/index.html", "policies/6.01.03/index.html", "policies/6.01.03/revisions/2025-01-23/index.html", "policies/6.01.03/diffs/2025-01-23..2026-01-22/index.html"]
+    for page in pages:
+        html = (site / page).read_text(encoding="utf-8")
+        footer = html.split('<div class="pkb-site-footer">', 1)[1].split("</div>", 1)[0]
+        links = dict((text, href) for href, text in re.findall(r'<a href="([^"]+)">([^<]+)</a>', footer))
+        assert (site / page).parent.joinpath(links["Disclaimer"], "index.html").resolve() == (site / "guide/authors/index.html").resolve(), page
+        contact, _, fragment = links["Provider services"].partition("#")
+        assert fragment == "code-lookup-form" and (site / page).parent.joinpath(contact, "index.html").resolve() == (site / "lookup/index.html").resolve(), page
+    # the 404 page is served at any depth: its links start at the site's path
+    assert '<a href="/guide/authors/">Disclaimer</a>' in (site / "404.html").read_text(encoding="utf-8")

@@ -13,7 +13,10 @@ contact and no disclaimer (nothing made up), and the related-policy marker alone
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -75,6 +78,28 @@ def _web_address(value: str) -> str:
     return value
 
 
+#: A path of a page of this site a footer link may give instead of a web address
+#: (`disclaimer/`, `legal/terms.html`, `guide/authors/#contact`): letters, digits and `._~-/`,
+#: ending with `/` or `.html`, then an optional fragment.
+_SITE_PAGE = re.compile(r"(?P<path>[A-Za-z0-9._~-]+(?:/[A-Za-z0-9._~-]+)*(?:/|\.html))(?:#[A-Za-z0-9._~-]+)?", re.ASCII)
+
+
+def _footer_link(value: str) -> str:
+    """A web address, or the path of a page of this site; never another scheme (`javascript:`, `data:`).
+
+    A path has no leading `/` (the site may be published under a folder) and no `..`, and its
+    first folder has no dot, so that a host name written without `https://`
+    (`www.plan.example/`) is an error, not a link to a page that does not exist.
+    """
+    if _is_web_address(value) and not any(character.isspace() for character in value):
+        return value
+    page = _SITE_PAGE.fullmatch(value)
+    path = page.group("path") if page is not None else ""
+    if not path or ".." in path.split("/") or ("/" in path and "." in path.split("/", 1)[0]):
+        raise ValueError("an address starting with https:// (or http://), or the path of a page of this site ending with / or .html, such as disclaimer/")
+    return value
+
+
 def _site_file(value: str) -> str:
     if _is_web_address(value):
         return value
@@ -89,13 +114,13 @@ class Contact(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     text: str = Field(min_length=1, description="What the footer shows, e.g. `Provider services`.")
-    url: str | None = Field(default=None, description="A web address (https://) the text links to.")
+    url: str | None = Field(default=None, description="A web address (https://) the text links to, or the path of a page of this site (`contact/`).")
     email: str | None = Field(default=None, description="An email address the text links to (`mailto:`).")
 
     @field_validator("url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
-        return None if value is None else _web_address(value)
+        return None if value is None else _footer_link(value)
 
     @field_validator("email")
     @classmethod
@@ -128,7 +153,10 @@ class SiteLook(BaseModel):
     logo: str = Field(default=DEFAULT_LOGO, description="The logo in the header: the path of an image in the docs folder (`content/`), or an https:// address.")
     favicon: str = Field(default=DEFAULT_LOGO, description="The browser tab's icon: the path of an image in the docs folder, or an https:// address.")
     contact: Contact | None = Field(default=None, description="Whom to contact, in the footer: `text` with a `url` or an `email` (or neither). None: no contact line.")
-    disclaimer_url: str = Field(default="", description="The plan's disclaimer, linked from the footer: an https:// address. Empty: no link.")
+    disclaimer_url: str = Field(
+        default="",
+        description="The plan's disclaimer, linked from the footer: an https:// address, or the path of a page of this site (`disclaimer/`, a hand-written page of `content/`). Empty: no link.",
+    )
     menu: tuple[MenuItem, ...] = Field(
         default=DEFAULT_MENU,
         description="The standalone pages' menu: the top-level entries of `nav` in `mkdocs.yml`, as on the MkDocs pages (not a setting of `extra.policykb`). No `nav`: the site's main pages.",
@@ -146,7 +174,7 @@ class SiteLook(BaseModel):
     @field_validator("disclaimer_url")
     @classmethod
     def _disclaimer(cls, value: str) -> str:
-        return value and _web_address(value)
+        return value and _footer_link(value)
 
     @property
     def owner(self) -> str:
@@ -157,9 +185,44 @@ class SiteLook(BaseModel):
         """The link to an image of the look (`logo`, `favicon`) from a page, whose `href` links to site paths."""
         return path if _is_web_address(path) else href(path)
 
-    def footer(self, as_of: date) -> Markup:
-        """The site's footer for a build as of `as_of` ("last built on"), the same on every page."""
-        return Markup(render_template("look/footer.html", look=self, built_on=as_of, built_on_text=long_date(as_of)))
+    def footer(self, as_of: date, root: str = "") -> Markup:
+        """The site's footer for a build as of `as_of` ("last built on"), for a page whose link to the site root is `root`.
+
+        Args:
+            as_of: The build's date.
+            root: Prepended to a footer link that is a path of this site (`../../` on a page two
+                folders down, `/` on the 404 page); web and email addresses are linked as they are.
+        """
+        return _footer(self, as_of, root)
+
+
+@lru_cache(maxsize=32)
+def _footer(look: SiteLook, as_of: date, root: str) -> Markup:
+    """`SiteLook.footer`, rendered once per build and page depth."""
+
+    def link(url: str) -> str:
+        return url if _is_web_address(url) or url.startswith("mailto:") else f"{root}{url}"
+
+    contact_href = link(look.contact.href) if look.contact is not None and look.contact.href is not None else None
+    disclaimer_href = link(look.disclaimer_url) if look.disclaimer_url else None
+    return Markup(render_template("look/footer.html", look=look, contact_href=contact_href, disclaimer_href=disclaimer_href, built_on=as_of, built_on_text=long_date(as_of)))
+
+
+def root_of(base_url: str) -> str:
+    """The prefix of a page's links to site paths from MkDocs' `base_url` (`../..`: `../../`; `.`: nothing; `/`: `/`)."""
+    return "" if base_url in ("", ".") else f"{base_url.rstrip('/')}/"
+
+
+@dataclass(frozen=True)
+class PageFooter:
+    """The footer for the theme's pages (`overrides/partials/copyright.html` calls it with the page's `base_url`)."""
+
+    look: SiteLook
+    as_of: date
+
+    def __call__(self, base_url: str) -> Markup:
+        """The footer of a page whose `base_url` (MkDocs' link to the site root) is `base_url`."""
+        return self.look.footer(self.as_of, root_of(base_url))
 
 
 def site_look(site_name: object, settings: object, *, source: str, docs_dir: Path | None = None, nav: object = None, directory_urls: bool = True) -> SiteLook:

@@ -26,10 +26,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import cache, lru_cache
+from functools import cache
 from importlib.resources import files as package_files
 
-from markupsafe import Markup
 
 from generators import urls
 from generators.errors import PolicyKbError
@@ -116,12 +115,6 @@ def theme_stylesheets() -> tuple[str, ...]:
     return tuple(found)
 
 
-@lru_cache(maxsize=8)
-def site_footer(look: SiteLook, as_of: date) -> Markup:
-    """The footer of every page of a build (`SiteLook.footer`), rendered once."""
-    return look.footer(as_of)
-
-
 def render_standalone_page(template: str, page_url: str, breadcrumb: list[Crumb], context: Mapping[str, object], *, look: SiteLook, as_of: date) -> str:
     """A finished HTML page at `page_url` from a template that extends `standalone/layout.html`.
 
@@ -143,7 +136,7 @@ def render_standalone_page(template: str, page_url: str, breadcrumb: list[Crumb]
         "site_name": look.site_name,
         "logo": look.asset_href(look.logo, href),
         "favicon": look.asset_href(look.favicon, href),
-        "site_footer": site_footer(look, as_of),
+        "site_footer": look.footer(as_of, href("")),
         "menu": [(item.label, item.url if item.is_web_address else href(item.url)) for item in look.menu],
         "stylesheets": (*theme_stylesheets(), *PKB_STYLESHEETS),
         "palette_script": PALETTE_SCRIPT,
