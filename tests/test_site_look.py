@@ -200,7 +200,7 @@ def test_a_standalone_page_links_a_web_address_of_the_menu_as_it_is() -> None:
 def test_every_setting_is_documented_in_the_authors_guide() -> None:
     guide = (ROOT / "content/guide/authors.md").read_text(encoding="utf-8").split("## The plan's own look", 1)[1].split("\n## ", 1)[0]
     documented = re.findall(r"(?m)^\| `(\w+)` \|", guide)
-    assert documented == [name for name in SiteLook.model_fields if name not in ("site_name", "menu")]
+    assert documented == [name for name in SiteLook.model_fields if name not in ("site_name", "menu", "palette")]
 
 
 def test_the_pages_command_uses_the_plans_look_too(tmp_path: Path) -> None:
@@ -255,3 +255,25 @@ def test_site_footer_links_lead_to_the_page_from_every_depth_of_both_layouts(tmp
         assert fragment == "code-lookup-form" and (site / page).parent.joinpath(contact, "index.html").resolve() == (site / "lookup/index.html").resolve(), page
     # the 404 page is served at any depth: its links start at the site's path
     assert '<a href="/guide/authors/">Disclaimer</a>' in (site / "404.html").read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- the standalone pages' palette switch
+
+
+def test_the_palettes_are_the_themes_and_a_standalone_page_has_its_switch() -> None:
+    look = read_site_look(ROOT / "mkdocs.yml")
+    assert look.palette == SiteLook().palette and [(o.scheme, o.toggle_name) for o in look.palette] == [("default", "Switch to dark mode"), ("slate", "Switch to light mode")]
+    page = render_standalone_page("standalone/layout.html", "policies/6.01.03/revisions/2025-01-23/", [], {}, look=look, as_of=AS_OF)
+    switch = page.split('<button type="button" class="md-header__button md-icon pkb-palette-switch"', 1)[1].split("</button>", 1)[0]
+    assert 'aria-label="Switch to dark mode"' in switch and " hidden>" in switch and switch.count("<svg") == 2
+
+
+def test_one_palette_or_palettes_without_toggles_give_no_switch() -> None:
+    one = site_look(None, None, source="mkdocs.yml", palette={"scheme": "slate", "primary": "deep purple"})
+    assert [(o.scheme, o.primary) for o in one.palette] == [("slate", "deep-purple")]
+    page = render_standalone_page("standalone/layout.html", "", [], {}, look=one, as_of=AS_OF)
+    assert "pkb-palette-switch" not in page and 'data-md-color-scheme="slate" data-md-color-primary="deep-purple"' in page
+    with pytest.raises(SiteLookError, match=r"^mkdocs.yml: theme.palette: found 'dark'; expected a palette or a list of palettes$"):
+        site_look(None, None, source="mkdocs.yml", palette="dark")
+    with pytest.raises(SiteLookError, match=r"extra.policykb.palette: found an unknown setting"):
+        site_look(None, {"palette": []}, source="mkdocs.yml")

@@ -105,7 +105,7 @@ def shows_drafts() -> bool:
 
 
 def site_look_of(config: MkDocsConfig) -> SiteLook:
-    """The plan's look this configuration sets (`site_name`, `extra.policykb`, `nav`), its images checked in the docs folder.
+    """The plan's look this configuration sets (`site_name`, `extra.policykb`, `nav`, `theme.palette`), its images checked in the docs folder.
 
     Raises:
         PluginError: the settings are not valid; every problem, with its key.
@@ -118,6 +118,7 @@ def site_look_of(config: MkDocsConfig) -> SiteLook:
             docs_dir=Path(config.docs_dir),
             nav=config.nav,
             directory_urls=config.use_directory_urls,
+            palette=config.theme.get("palette"),
         )
     except SiteLookError as error:
         raise PluginError(str(error)) from None

@@ -64,6 +64,26 @@ DEFAULT_MENU = (
 )
 
 
+class PaletteOption(BaseModel):
+    """One palette of `theme.palette` in `mkdocs.yml`, as Material stores the reader's choice of it."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    media: str = Field(default="", description="The system setting it follows, e.g. `(prefers-color-scheme: dark)`.")
+    scheme: str = Field(default="default", description="Material's colour scheme: `default` (light) or `slate` (dark).")
+    primary: str = Field(default="indigo", description="Material's primary colour.")
+    accent: str = Field(default="indigo", description="Material's accent colour.")
+    toggle_name: str = Field(default="", description="The name of the switch shown while this palette is on (`Switch to dark mode`).")
+    toggle_icon: str = Field(default="", description="The switch's icon, a Material icon name (`material/weather-night`).")
+
+
+#: The palettes of the standalone pages when `mkdocs.yml` sets none: the project's light and dark.
+DEFAULT_PALETTE = (
+    PaletteOption(media="(prefers-color-scheme: light)", scheme="default", toggle_name="Switch to dark mode", toggle_icon="material/weather-night"),
+    PaletteOption(media="(prefers-color-scheme: dark)", scheme="slate", toggle_name="Switch to light mode", toggle_icon="material/weather-sunny"),
+)
+
+
 class SiteLookError(PolicyKbError, ValueError):
     """`mkdocs.yml` holds settings of the plan's look that are not valid; one line per problem."""
 
@@ -161,6 +181,10 @@ class SiteLook(BaseModel):
         default=DEFAULT_MENU,
         description="The standalone pages' menu: the top-level entries of `nav` in `mkdocs.yml`, as on the MkDocs pages (not a setting of `extra.policykb`). No `nav`: the site's main pages.",
     )
+    palette: tuple[PaletteOption, ...] = Field(
+        default=DEFAULT_PALETTE,
+        description="The palettes the standalone pages switch between, as the MkDocs pages: `theme.palette` in `mkdocs.yml` (not a setting of `extra.policykb`).",
+    )
     related_policy_note: str = Field(
         default="",
         description="Shown beside a related policy that is not in this knowledge base, after the marker; the data's inline formatting (`**strong**`, `*emphasis*`, web addresses become links). Empty: the marker alone.",
@@ -225,7 +249,9 @@ class PageFooter:
         return self.look.footer(self.as_of, root_of(base_url))
 
 
-def site_look(site_name: object, settings: object, *, source: str, docs_dir: Path | None = None, nav: object = None, directory_urls: bool = True) -> SiteLook:
+def site_look(
+    site_name: object, settings: object, *, source: str, docs_dir: Path | None = None, nav: object = None, directory_urls: bool = True, palette: object = None
+) -> SiteLook:
     """The look from `site_name`, the `extra.policykb` block and the `nav` of an MkDocs configuration.
 
     Args:
@@ -238,6 +264,7 @@ def site_look(site_name: object, settings: object, *, source: str, docs_dir: Pat
         nav: `nav`, whose top-level entries make the standalone pages' menu (`nav_menu`); None
             (no `nav`): `DEFAULT_MENU`.
         directory_urls: `use_directory_urls`: a page `lookup.md` is at `lookup/` (else `lookup.html`).
+        palette: `theme.palette` (`theme_palette`); None: `DEFAULT_PALETTE`.
 
     Raises:
         SiteLookError: Every problem, one a line: the file, the key, what was found, what is expected.
@@ -246,8 +273,9 @@ def site_look(site_name: object, settings: object, *, source: str, docs_dir: Pat
         settings = {}
     if not isinstance(settings, Mapping):
         raise SiteLookError(f"{source}: {SETTINGS_KEY}: found {settings!r}; expected a mapping of settings ({', '.join(_SETTINGS)})")
-    if "menu" in settings:
-        raise SiteLookError(f"{source}: {SETTINGS_KEY}.menu: found an unknown setting; expected one of {', '.join(_SETTINGS)} (the menu is the top-level entries of nav)")
+    for key, where in (("menu", "the top-level entries of nav"), ("palette", "theme.palette")):
+        if key in settings:
+            raise SiteLookError(f"{source}: {SETTINGS_KEY}.{key}: found an unknown setting; expected one of {', '.join(_SETTINGS)} (the {key} is {where})")
     raw = {**settings, **({"site_name": site_name} if site_name else {})}
     try:
         look = SiteLook.model_validate(raw)
@@ -255,6 +283,8 @@ def site_look(site_name: object, settings: object, *, source: str, docs_dir: Pat
         raise SiteLookError("\n".join(_problem(source, item) for item in error.errors())) from None
     if nav is not None:
         look = look.model_copy(update={"menu": nav_menu(nav, source=source, docs_dir=docs_dir, directory_urls=directory_urls)})
+    if palette is not None:
+        look = look.model_copy(update={"palette": theme_palette(palette, source=source)})
     if docs_dir is not None:
         missing = [
             f"{source}: {SETTINGS_KEY}.{key}: found {path!r}, which is not a file of {docs_dir}; expected the path of an image in the docs folder, or an https:// address"
@@ -266,7 +296,24 @@ def site_look(site_name: object, settings: object, *, source: str, docs_dir: Pat
     return look
 
 
-_SETTINGS = [name for name in SiteLook.model_fields if name not in ("site_name", "menu")]
+_SETTINGS = [name for name in SiteLook.model_fields if name not in ("site_name", "menu", "palette")]
+
+
+def theme_palette(palette: object, *, source: str) -> tuple[PaletteOption, ...]:
+    """The palettes of Material's `theme.palette`: a list of palettes (with toggles), or one palette (no switch).
+
+    Raises:
+        SiteLookError: `theme.palette` is neither a mapping nor a list of mappings.
+    """
+    options = [palette] if isinstance(palette, Mapping) else palette
+    if not isinstance(options, list) or not all(isinstance(option, Mapping) for option in options):
+        raise SiteLookError(f"{source}: theme.palette: found {palette!r}; expected a palette or a list of palettes")
+    result = []
+    for option in options:
+        toggle = option.get("toggle") if isinstance(option.get("toggle"), Mapping) else {}
+        fields = {key: str(option[key]).replace(" ", "-") for key in ("scheme", "primary", "accent") if option.get(key)}
+        result.append(PaletteOption(media=str(option.get("media") or ""), toggle_name=str(toggle.get("name") or ""), toggle_icon=str(toggle.get("icon") or ""), **fields))
+    return tuple(result)
 
 
 def nav_menu(nav: object, *, source: str, docs_dir: Path | None = None, directory_urls: bool = True) -> tuple[MenuItem, ...]:
@@ -361,4 +408,5 @@ def read_site_look(config: Path) -> SiteLook:
         docs_dir=docs_dir,
         nav=settings.get("nav"),
         directory_urls=settings.get("use_directory_urls", True) is not False,
+        palette=(settings.get("theme") or {}).get("palette") if isinstance(settings.get("theme"), dict) else None,
     )

@@ -29,6 +29,7 @@ from datetime import date
 from functools import cache
 from importlib.resources import files as package_files
 
+from markupsafe import Markup
 
 from generators import urls
 from generators.errors import PolicyKbError
@@ -115,6 +116,34 @@ def theme_stylesheets() -> tuple[str, ...]:
     return tuple(found)
 
 
+@cache
+def theme_icon(name: str) -> Markup:
+    """A Material icon (`material/weather-night`) as the theme's templates include it: its SVG file's markup.
+
+    Raises:
+        ThemeNotFoundError: When the installed theme has no such icon.
+    """
+    parts = name.split("/")
+    icon = package_files("material").joinpath("templates", ".icons", *parts[:-1], f"{parts[-1]}.svg")
+    if not all(re.fullmatch(r"[a-z0-9-]+", part) for part in parts) or not icon.is_file():
+        raise ThemeNotFoundError(f"the theme has no icon {name!r} (theme.palette toggle icon)")
+    return Markup(icon.read_text(encoding="utf-8").strip())  # noqa: S704 - the installed theme's own file
+
+
+def palette_switch(look: SiteLook) -> dict[str, object] | None:
+    """The header's light/dark switch, as the MkDocs pages have it: the palettes (for the script) and their icons; None without a switch.
+
+    The script (`PALETTE_SCRIPT`) writes the reader's choice where Material keeps it
+    (localStorage, `<site path>.__palette`, `{"index": ..., "color": {...}}`), so the choice
+    carries between the MkDocs pages and these both ways.
+    """
+    if len(look.palette) < 2 or not all(option.toggle_name for option in look.palette):
+        return None
+    palettes = [{"media": o.media, "scheme": o.scheme, "primary": o.primary, "accent": o.accent, "name": o.toggle_name} for o in look.palette]
+    icons = [theme_icon(option.toggle_icon) if option.toggle_icon else Markup("") for option in look.palette]
+    return {"palettes": palettes, "icons": icons, "label": look.palette[0].toggle_name}
+
+
 def render_standalone_page(template: str, page_url: str, breadcrumb: list[Crumb], context: Mapping[str, object], *, look: SiteLook, as_of: date) -> str:
     """A finished HTML page at `page_url` from a template that extends `standalone/layout.html`.
 
@@ -140,6 +169,8 @@ def render_standalone_page(template: str, page_url: str, breadcrumb: list[Crumb]
         "menu": [(item.label, item.url if item.is_web_address else href(item.url)) for item in look.menu],
         "stylesheets": (*theme_stylesheets(), *PKB_STYLESHEETS),
         "palette_script": PALETTE_SCRIPT,
+        "palette": look.palette[0] if look.palette else None,
+        "palette_switch": palette_switch(look),
         "scripts": PKB_SCRIPTS,
         "search_bundle": SEARCH_BUNDLE,
         "breadcrumb": breadcrumb,
