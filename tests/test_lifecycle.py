@@ -18,7 +18,9 @@ from generators.adapters.cli import main
 from generators.domain.lifecycle import PolicyTimeline, RevisionState
 from generators.model import Library, Policy, Retirement
 from generators.domain.timeline import StartBasis, revision_in_effect, windows
-from generators.load.validate import load_library
+from generators.build.pipeline import build_tree
+from generators.load.validate import has_published_revision, load_library, revision_file_status
+from generators.outputs.look import SiteLook
 
 from .conftest import DATA
 
@@ -292,3 +294,62 @@ def test_a_drafts_build_banners_every_page_and_a_plain_build_none(with_draft: Pa
     # the search indexes the policy page in effect only, never a draft
     entry = json.loads((published / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
     assert [language["page_count"] for language in entry["languages"].values()] == [1]  # the one policy page, not the draft's
+
+
+# --------------------------------------------------------------------------- a related policy of drafts only
+
+
+@pytest.fixture(scope="module")
+def draft_only_related(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the data where 11.01.03, a related policy of 6.01.03, is a folder holding one draft and nothing else."""
+    data = tmp_path_factory.mktemp("draft-only") / "policy_data"
+    shutil.copytree(DATA, data)
+    folder = data / "11.01.03"
+    shutil.copytree(data / "6.01.03", folder)
+    identity = folder / "policy.yaml"
+    identity.write_text(identity.read_text(encoding="utf-8").replace('number: "6.01.03"', 'number: "11.01.03"'), encoding="utf-8")
+    (folder / "revisions" / "2025-01-23.yaml").unlink()
+    revision = folder / "revisions" / "2026-01-22.yaml"
+    revision.write_text(revision.read_text(encoding="utf-8").replace("status: published", "status: draft"), encoding="utf-8")
+    return data
+
+
+def _related_item(page: str, number: str) -> str:
+    return page.split(f'<span class="pkb-policy-number">{number}</span>', 1)[0].rsplit("<li>", 1)[1] + page.split(f'<span class="pkb-policy-number">{number}</span>', 1)[1].split("</li>", 1)[0]
+
+
+def test_a_related_policy_of_drafts_only_is_not_in_the_knowledge_base_unless_previewed(draft_only_related: Path, tmp_path: Path) -> None:
+    assert not has_published_revision(draft_only_related / "11.01.03") and has_published_revision(draft_only_related / "6.01.03")
+    look = SiteLook(related_policy_note="See the plan's library.")
+    page = "policies/6.01.03/index.md"
+    published = build_tree(draft_only_related, tmp_path / "published", as_of=AFTER, jobs=1, look=look)
+    assert "policies/11.01.03/index.md" not in published.paths
+    item = _related_item((tmp_path / "published" / page).read_text(encoding="utf-8"), "11.01.03")
+    assert "<a href" not in item and "not in this knowledge base</span>" in item and "See the plan&#x27;s library." in item
+    preview = build_tree(draft_only_related, tmp_path / "preview", as_of=AFTER, jobs=1, look=look, drafts=True)
+    assert "policies/11.01.03/index.md" in preview.paths
+    item = _related_item((tmp_path / "preview" / page).read_text(encoding="utf-8"), "11.01.03")
+    assert '<a href="../11.01.03/">' in item and "not in this knowledge base" not in item
+    # the library-at-once path (`render_outputs`) says the same
+    library = load_library(draft_only_related)
+    assert "not in this knowledge base</span>" in _related_item(render_outputs(library, AFTER)[page], "11.01.03")
+    assert "<a href" in _related_item(render_outputs(library, AFTER, drafts=True)[page], "11.01.03")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("revision: 2027-01-21\nstatus: draft\n", "draft"),
+        ("revision: 2027-01-21\nstatus: 'draft'  # under review\r\n", "draft"),
+        ("revision: 2027-01-21\nstatus: published\n", "published"),
+        ("{revision: 2027-01-21, status: draft}\n", "draft"),
+        ("revision: 2027-01-21\ntext: |\n  status: draft\nstatus: published\n", "published"),
+        ("revision: 2027-01-21\n", None),
+    ],
+    ids=["plain", "quoted-commented-crlf", "published", "flow-style", "in-a-text", "none"],
+)
+def test_a_revision_files_status_is_read_without_validating_it(tmp_path: Path, text: str, expected: str | None) -> None:
+    path = tmp_path / "2027-01-21.yaml"
+    path.write_bytes(text.encode())
+    status = revision_file_status(path)
+    assert (status.value if status else None) == expected

@@ -6,10 +6,16 @@ import re
 from importlib.resources import files as package_files
 from pathlib import Path
 
+import pytest
+
+from generators.outputs import theme_partials
+from generators.outputs.theme_partials import THEME_PARTIALS, outdated_partials
+
 from .conftest import ROOT
 
 BOX = ROOT / "overrides" / "partials" / "pkb-search.html"
-STANDALONE_BOX = ROOT / "generators" / "outputs" / "templates" / "standalone" / "_search.html"
+TEMPLATES = ROOT / "generators" / "outputs" / "templates"
+STANDALONE_BOX = TEMPLATES / "standalone" / "_search.html"
 HEADER = ROOT / "overrides" / "partials" / "header.html"
 
 
@@ -19,8 +25,21 @@ def _box(html: str) -> str:
     return re.sub(r'data-pkb-search-bundle="[^"]*"', "", box)
 
 
-def test_the_standalone_pages_carry_the_same_box_as_the_theme() -> None:
-    assert STANDALONE_BOX.read_bytes() == BOX.read_bytes()
+def test_the_themes_box_is_written_from_the_one_template_of_the_standalone_pages() -> None:
+    assert THEME_PARTIALS[str(BOX.relative_to(ROOT))] == str(STANDALONE_BOX.relative_to(TEMPLATES))
+    assert outdated_partials(ROOT) == [], "overrides/partials/ is out of date with its templates: run .venv/bin/python -m generators.outputs.theme_partials"
+    assert BOX.read_text(encoding="utf-8").endswith(STANDALONE_BOX.read_text(encoding="utf-8"))
+
+
+def test_the_partials_command_writes_what_is_out_of_date_and_check_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    copy = tmp_path / "overrides" / "partials" / "pkb-search.html"
+    copy.parent.mkdir(parents=True)
+    copy.write_text("stale", encoding="utf-8")
+    assert theme_partials.main(["--root", str(tmp_path), "--check"]) == 1
+    assert copy.read_text(encoding="utf-8") == "stale" and "run python -m generators.outputs.theme_partials" in capsys.readouterr().err
+    assert theme_partials.main(["--root", str(tmp_path)]) == 0
+    assert copy.read_bytes() == BOX.read_bytes()
+    assert theme_partials.main(["--root", str(tmp_path), "--check"]) == 0
 
 
 def test_the_header_is_materials_with_only_its_search_replaced() -> None:

@@ -320,7 +320,8 @@ def test_the_menu_of_a_standalone_page_leads_to_the_main_pages_on_a_phone(screen
     expect(panel).to_be_hidden()
     menu.locator("summary").click()
     expect(panel).to_be_visible()
-    assert panel.locator("a").all_inner_texts() == ["Home", "All policies", "Upcoming changes", "Code lookup", "Downloads", "How search works"]
+    # the top-level entries of mkdocs.yml's nav, as the MkDocs pages' navigation
+    assert panel.locator("a").all_inner_texts() == ["Home", "Policies", "Upcoming changes", "Code lookup", "How search works", "Downloads", "For authors and developers"]
     box = panel.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= screen.viewport_size["width"]
     panel.get_by_role("link", name="Code lookup").click()
@@ -334,6 +335,32 @@ def test_a_standalone_page_keeps_the_palette_chosen_on_the_other_pages(page: Any
     for address in STANDALONE.values():
         page.goto(site_url + address)
         assert page.locator("body").get_attribute("data-md-color-scheme") == "slate"
+
+
+@pytest.mark.parametrize("kind", sorted(STANDALONE))
+def test_the_palette_switch_of_a_standalone_page_works_from_the_keyboard_and_the_mkdocs_pages_keep_the_choice(page: Any, site_url: str, kind: str) -> None:
+    body = page.locator("body")
+    page.goto(site_url + STANDALONE[kind])  # the system palette is light
+    expect(body).to_have_attribute("data-md-color-scheme", "default")
+    switch = page.locator(".md-header button.pkb-palette-switch")
+    expect(switch).to_be_visible()
+    expect(switch).to_have_accessible_name("Switch to dark mode")
+    switch.focus()
+    page.keyboard.press("Enter")
+    expect(body).to_have_attribute("data-md-color-scheme", "slate")
+    expect(switch).to_have_accessible_name("Switch to light mode")
+    expect(switch.locator("[data-pkb-palette-icon='1']")).to_be_visible()
+    expect(switch.locator("[data-pkb-palette-icon='0']")).to_be_hidden()
+    page.goto(site_url + POLICY)  # a MkDocs page: Material reads the choice
+    expect(body).to_have_attribute("data-md-color-scheme", "slate")
+    expect(page.locator(".md-header [title='Switch to light mode']")).to_be_visible()
+    page.goto(site_url + STANDALONE[kind])  # and back, after a reload
+    expect(body).to_have_attribute("data-md-color-scheme", "slate")
+    page.locator(".md-header button.pkb-palette-switch").click()
+    expect(body).to_have_attribute("data-md-color-scheme", "default")
+    page.goto(site_url + POLICY)
+    expect(body).to_have_attribute("data-md-color-scheme", "default")
+    expect(page.locator(".md-header [title='Switch to dark mode']")).to_be_visible()
 
 
 def test_provenance_field_names_wrap_between_words_only(screen: Any, site_url: str) -> None:

@@ -16,8 +16,9 @@ import pytest
 
 from generators.adapters.cli import main
 from generators.model import Library
-from generators.outputs.look import SiteLook, SiteLookError, read_site_look, site_look
+from generators.outputs.look import DEFAULT_MENU, MenuItem, PageFooter, SiteLook, SiteLookError, nav_menu, read_site_look, root_of, site_look
 from generators.outputs.site import render_site_pages
+from generators.outputs.standalone import render_standalone_page
 from tests.conftest import AS_OF, DATA, ROOT
 
 PLAN = {
@@ -42,7 +43,7 @@ def plan_config(tmp_path: Path, settings: str) -> Path:
 
 def test_the_projects_configuration_is_the_neutral_look() -> None:
     look = read_site_look(ROOT / "mkdocs.yml")
-    assert look == SiteLook()
+    assert look.model_copy(update={"menu": DEFAULT_MENU}) == SiteLook()  # the menu is the nav's
     assert look.owner == "Medical Policy Library" and look.contact is None and look.disclaimer_url == ""
     assert (ROOT / "content" / look.logo).is_file() and (ROOT / "content" / look.favicon).is_file()
 
@@ -123,12 +124,83 @@ def test_the_plans_look_reaches_the_mkdocs_pages_and_the_standalone_pages(tmp_pa
     assert '<link rel="icon" href="../../../../assets/images/logo.svg">' in standalone_page
     assert '<img src="../../../../assets/images/logo.svg" alt="">' in standalone_page
     assert 'content: "Example Health Plan · ' in mkdocs_page  # the running head of printed pages
+    # the standalone page's menu is the nav's top-level entries, as the MkDocs page's navigation
+    menu = standalone_page.split('<nav class="pkb-menu__panel" aria-label="Site">', 1)[1].split("</nav>", 1)[0]
+    assert re.findall(r'<a href="([^"]*)">([^<]*)</a>', menu) == [
+        ("../../../../", "Home"),
+        ("../../../", "Policies"),
+        ("../../../../upcoming/", "Upcoming changes"),
+        ("../../../../lookup/", "Code lookup"),
+        ("../../../../search/", "How search works"),
+        ("../../../../downloads/", "Downloads"),
+        ("../../../../guide/authors/", "For authors and developers"),
+    ]
+
+
+# --------------------------------------------------------------------------- the standalone pages' menu
+
+
+def test_the_menu_is_the_top_level_entries_of_the_nav() -> None:
+    menu = read_site_look(ROOT / "mkdocs.yml").menu
+    assert [(item.label, item.url) for item in menu] == [
+        ("Home", ""),
+        ("Policies", "policies/"),
+        ("Upcoming changes", "upcoming/"),
+        ("Code lookup", "lookup/"),
+        ("How search works", "search/"),
+        ("Downloads", "downloads/"),  # a section leads to its first page
+        ("For authors and developers", "guide/authors/"),  # its first page, inside a subsection
+    ]
+
+
+def test_without_a_nav_the_menu_is_the_sites_main_pages() -> None:
+    assert site_look(None, None, source="mkdocs.yml").menu == DEFAULT_MENU == SiteLook().menu
+    assert [item.url for item in DEFAULT_MENU] == ["", "policies/", "upcoming/", "lookup/", "downloads/", "search/"]
+
+
+def test_a_nav_page_without_a_title_a_web_address_and_file_urls(tmp_path: Path) -> None:
+    (tmp_path / "guide").mkdir()
+    (tmp_path / "guide" / "faq.md").write_text("Intro.\n\n# Questions asked\n", encoding="utf-8")
+    nav = ["index.md", "guide/faq.md", "other.md", {"The plan": "https://plan.example/"}, {"Guide": [{"Start": "guide/index.md"}]}]
+    assert nav_menu(nav, source="mkdocs.yml", docs_dir=tmp_path) == (
+        MenuItem(label="Home", url=""),
+        MenuItem(label="Questions asked", url="guide/faq/"),
+        MenuItem(label="Other", url="other/"),
+        MenuItem(label="The plan", url="https://plan.example/"),
+        MenuItem(label="Guide", url="guide/"),
+    )
+    assert [item.url for item in nav_menu(nav, source="mkdocs.yml", directory_urls=False)] == ["", "guide/faq.html", "other.html", "https://plan.example/", "guide/"]
+
+
+@pytest.mark.parametrize(
+    ("nav", "expected"),
+    [
+        pytest.param("index.md", "mkdocs.yml: nav: found 'index.md'; expected a list of pages and sections", id="not-a-list"),
+        pytest.param([{"Empty": []}], "mkdocs.yml: nav[0]: found {'Empty': []}; expected a page", id="empty-section"),
+        pytest.param([3], "mkdocs.yml: nav[0]: found 3; expected a page", id="number"),
+    ],
+)
+def test_a_nav_the_menu_cannot_follow_is_an_error(nav: object, expected: str) -> None:
+    with pytest.raises(SiteLookError) as error:
+        site_look(None, None, source="mkdocs.yml", nav=nav)
+    assert str(error.value).startswith(expected), str(error.value)
+
+
+def test_the_menu_is_not_a_setting_of_extra_policykb() -> None:
+    with pytest.raises(SiteLookError, match=r"extra.policykb.menu: found an unknown setting"):
+        site_look(None, {"menu": []}, source="mkdocs.yml")
+
+
+def test_a_standalone_page_links_a_web_address_of_the_menu_as_it_is() -> None:
+    look = site_look(None, None, source="mkdocs.yml", nav=["index.md", {"The plan": "https://plan.example/"}])
+    page = render_standalone_page("standalone/layout.html", "policies/6.01.03/revisions/2025-01-23/", [], {}, look=look, as_of=AS_OF)
+    assert '<li><a href="../../../../">Home</a></li>' in page and '<li><a href="https://plan.example/">The plan</a></li>' in page
 
 
 def test_every_setting_is_documented_in_the_authors_guide() -> None:
     guide = (ROOT / "content/guide/authors.md").read_text(encoding="utf-8").split("## The plan's own look", 1)[1].split("\n## ", 1)[0]
     documented = re.findall(r"(?m)^\| `(\w+)` \|", guide)
-    assert documented == [name for name in SiteLook.model_fields if name != "site_name"]
+    assert documented == [name for name in SiteLook.model_fields if name not in ("site_name", "menu", "palette")]
 
 
 def test_the_pages_command_uses_the_plans_look_too(tmp_path: Path) -> None:
@@ -137,3 +209,71 @@ def test_the_pages_command_uses_the_plans_look_too(tmp_path: Path) -> None:
     assert main(["--data", str(DATA), "pages", "--out", str(out), "--config", str(config), "--as-of", AS_OF.isoformat()]) == 0
     page = (out / "policies/6.01.03/revisions/2025-01-23/index.html").read_text(encoding="utf-8")
     assert '<span class="pkb-site-footer__owner">Example Health Plan</span>' in page
+
+
+# --------------------------------------------------------------------------- footer links to pages of the site
+
+
+@pytest.mark.parametrize("link", ["disclaimer/", "legal/terms.html", "terms.html", "guide/authors/#the-plans-own-look", "https://plan.example/disclaimer"])
+def test_a_footer_link_may_be_a_path_of_a_page_of_the_site(link: str) -> None:
+    look = site_look(None, {"disclaimer_url": link, "contact": {"text": "Provider services", "url": link}}, source="mkdocs.yml")
+    assert look.disclaimer_url == link and look.contact is not None and look.contact.url == link
+
+
+@pytest.mark.parametrize(
+    "link",
+    ["javascript:alert(1)", "data:text/html,hi", "mailto:policies@plan.example", "/disclaimer/", "../disclaimer/", "guide/../../x/", "www.plan.example/", "plan.example", "disclaimer", "disclaimer /", "//plan.example/"],
+)
+def test_a_footer_link_of_another_scheme_or_not_a_page_is_an_error_naming_the_file_and_the_key(link: str) -> None:
+    with pytest.raises(SiteLookError) as error:
+        site_look(None, {"disclaimer_url": link, "contact": {"text": "Call us", "url": link}}, source="mkdocs.yml")
+    expected = "; expected an address starting with https:// (or http://), or the path of a page of this site ending with / or .html, such as disclaimer/"
+    assert str(error.value).splitlines() == [f"mkdocs.yml: extra.policykb.{key}: found {link!r}{expected}" for key in ("contact.url", "disclaimer_url")]
+
+
+def test_a_footer_link_to_a_page_of_the_site_is_relative_to_each_page() -> None:
+    look = site_look(None, {"disclaimer_url": "disclaimer/", "contact": {"text": "Provider services", "url": "contact/#phone"}}, source="mkdocs.yml")
+    for root in ("", "../../", "/"):
+        footer = look.footer(AS_OF, root)
+        assert f'<a href="{root}contact/#phone">Provider services</a>' in footer and f'<a href="{root}disclaimer/">Disclaimer</a>' in footer
+    assert [root_of(base_url) for base_url in (".", "", "..", "../..", "/", "/policies")] == ["", "", "../", "../../", "/", "/policies/"]
+    assert PageFooter(look, AS_OF)("../..") == look.footer(AS_OF, "../../")
+
+
+def test_site_footer_links_lead_to_the_page_from_every_depth_of_both_layouts(tmp_path: Path) -> None:
+    settings = '    disclaimer_url: "guide/authors/"\n    contact: {text: "Provider services", url: "lookup/#code-lookup-form"}\n'
+    site = tmp_path / "site"
+    code = main(["--data", str(DATA), "build", "--out", str(site), "--config", str(plan_config(tmp_path, settings)), "--as-of", AS_OF.isoformat()])
+    assert code == 0
+    pages = ["index.html", "lookup/index.html", "policies/6.01.03/index.html", "policies/6.01.03/revisions/2025-01-23/index.html", "policies/6.01.03/diffs/2025-01-23..2026-01-22/index.html"]
+    for page in pages:
+        html = (site / page).read_text(encoding="utf-8")
+        footer = html.split('<div class="pkb-site-footer">', 1)[1].split("</div>", 1)[0]
+        links = dict((text, href) for href, text in re.findall(r'<a href="([^"]+)">([^<]+)</a>', footer))
+        assert (site / page).parent.joinpath(links["Disclaimer"], "index.html").resolve() == (site / "guide/authors/index.html").resolve(), page
+        contact, _, fragment = links["Provider services"].partition("#")
+        assert fragment == "code-lookup-form" and (site / page).parent.joinpath(contact, "index.html").resolve() == (site / "lookup/index.html").resolve(), page
+    # the 404 page is served at any depth: its links start at the site's path
+    assert '<a href="/guide/authors/">Disclaimer</a>' in (site / "404.html").read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- the standalone pages' palette switch
+
+
+def test_the_palettes_are_the_themes_and_a_standalone_page_has_its_switch() -> None:
+    look = read_site_look(ROOT / "mkdocs.yml")
+    assert look.palette == SiteLook().palette and [(o.scheme, o.toggle_name) for o in look.palette] == [("default", "Switch to dark mode"), ("slate", "Switch to light mode")]
+    page = render_standalone_page("standalone/layout.html", "policies/6.01.03/revisions/2025-01-23/", [], {}, look=look, as_of=AS_OF)
+    switch = page.split('<button type="button" class="md-header__button md-icon pkb-palette-switch"', 1)[1].split("</button>", 1)[0]
+    assert 'aria-label="Switch to dark mode"' in switch and " hidden>" in switch and switch.count("<svg") == 2
+
+
+def test_one_palette_or_palettes_without_toggles_give_no_switch() -> None:
+    one = site_look(None, None, source="mkdocs.yml", palette={"scheme": "slate", "primary": "deep purple"})
+    assert [(o.scheme, o.primary) for o in one.palette] == [("slate", "deep-purple")]
+    page = render_standalone_page("standalone/layout.html", "", [], {}, look=one, as_of=AS_OF)
+    assert "pkb-palette-switch" not in page and 'data-md-color-scheme="slate" data-md-color-primary="deep-purple"' in page
+    with pytest.raises(SiteLookError, match=r"^mkdocs.yml: theme.palette: found 'dark'; expected a palette or a list of palettes$"):
+        site_look(None, None, source="mkdocs.yml", palette="dark")
+    with pytest.raises(SiteLookError, match=r"extra.policykb.palette: found an unknown setting"):
+        site_look(None, {"palette": []}, source="mkdocs.yml")

@@ -68,7 +68,7 @@ from generators.build.assemble import PRERENDERED_MANIFEST, is_site_source
 from generators import urls
 from generators.errors import Diagnostic, PolicyDataError
 from generators.domain.lifecycle import today_utc
-from generators.outputs.look import SiteLook, SiteLookError, site_look
+from generators.outputs.look import PageFooter, SiteLook, SiteLookError, site_look
 from generators.outputs.html_blocks import html_block_anchors, protect_html_blocks, restore_html_blocks
 from generators.build.pipeline import build_tree
 from generators.urls import SITE_URL_VARIABLE
@@ -105,13 +105,21 @@ def shows_drafts() -> bool:
 
 
 def site_look_of(config: MkDocsConfig) -> SiteLook:
-    """The plan's look this configuration sets (`site_name`, `extra.policykb`), its images checked in the docs folder.
+    """The plan's look this configuration sets (`site_name`, `extra.policykb`, `nav`, `theme.palette`), its images checked in the docs folder.
 
     Raises:
         PluginError: the settings are not valid; every problem, with its key.
     """
     try:
-        return site_look(config.site_name, config.extra.get("policykb"), source=Path(config.config_file_path or "mkdocs.yml").name, docs_dir=Path(config.docs_dir))
+        return site_look(
+            config.site_name,
+            config.extra.get("policykb"),
+            source=Path(config.config_file_path or "mkdocs.yml").name,
+            docs_dir=Path(config.docs_dir),
+            nav=config.nav,
+            directory_urls=config.use_directory_urls,
+            palette=config.theme.get("palette"),
+        )
     except SiteLookError as error:
         raise PluginError(str(error)) from None
 
@@ -213,7 +221,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     # on printed pages; the standalone pages get the same look from the build (render_library).
     look = site_look_of(config)
     config.theme["logo"], config.theme["favicon"] = look.logo, look.favicon
-    config.extra["policykb_footer"] = look.footer(build_as_of())
+    config.extra["policykb_footer"] = PageFooter(look, build_as_of())  # called with each page's base_url
     config.extra["policykb_owner"] = look.owner
     # The banner of a preview with drafts: set again once the outputs show how many there are.
     config.extra["policykb_drafts"] = shows_drafts()

@@ -62,7 +62,7 @@ from generators.errors import Diagnostic, PolicyDataError
 from generators.model import policy_sort_key
 from generators.outputs.registry import FORMATS, OutputFormat, Plain, library_file_pieces
 from generators.outputs.look import SiteLook
-from generators.load.validate import cyclic_gc_paused, load_policy, policy_folders
+from generators.load.validate import cyclic_gc_paused, has_published_revision, load_policy, policy_folders
 from generators.build.write import Content, Stamp, fault_point, link_files_into, remove_files, replace_dir_atomically, replace_file, write_file_atomically, write_files_stamped
 
 #: Bump when the layout of a state file or of a stored part changes.
@@ -236,7 +236,9 @@ def build_tree(
     folders = policy_folders(data_dir)
     if not folders:
         raise PolicyDataError([Diagnostic(file=data_dir.as_posix(), message="found no policies; expected at least one policy folder", code="missing-file")])
-    site = SiteContext(policy_numbers=frozenset(folder.name for folder in folders), as_of=as_of, hand_written=frozenset(hand_written), drafts=drafts, look=look or SiteLook())
+    # A policy of drafts only has no pages in a published build: its related-policy links are not made.
+    published = frozenset(folder.name for folder in folders if drafts or has_published_revision(folder))
+    site = SiteContext(policy_numbers=published, as_of=as_of, hand_written=frozenset(hand_written), drafts=drafts, look=look or SiteLook())
     icd10.is_code("A00")  # loads the code set once, before the workers fork: they share it
     plan = _Plan(data_dir=data_dir, out_dir=out_dir.resolve(), site=site, extra_files=dict(extra_files or {}), select=select, on_policy=on_policy, internal=internal, formats=tuple(formats))
     jobs = jobs or default_jobs()

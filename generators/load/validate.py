@@ -452,6 +452,45 @@ def policy_folders(data_dir: Path) -> list[Path]:
     return sorted(p for p in data_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
+#: A revision file's top-level `status:` line, as authors write it (`status: draft  # comment`).
+_STATUS_LINE = re.compile(rb"^status:[ \t]*([\"']?)([a-z]+)\1[ \t]*(?:#[^\n]*)?\r?$", re.MULTILINE)
+
+#: How much of a revision file is searched for its status line first (it comes before the text).
+_STATUS_HEAD_BYTES = 4096
+
+
+def revision_file_status(path: Path) -> RevisionStatus | None:
+    """A revision file's `status`, read without validating the file; None when it has no valid one.
+
+    Its top-level `status:` line is searched for (in the head of the file, then in the whole
+    of it); a file written otherwise (flow style, a tag) is parsed as YAML. Cheap: a build reads
+    it for every policy before rendering any (`has_published_revision`).
+    """
+    try:
+        with path.open("rb") as file:
+            head = file.read(_STATUS_HEAD_BYTES)
+            found = _STATUS_LINE.search(head) or _STATUS_LINE.search(head + file.read())
+    except OSError:
+        return None
+    if found is not None and found.group(2).decode() in RevisionStatus._value2member_map_:
+        return RevisionStatus(found.group(2).decode())
+    document = load_yaml_file(path)
+    status = document.data.get("status") if not isinstance(document, list) and isinstance(document.data, dict) else None
+    return RevisionStatus(status) if isinstance(status, str) and status in RevisionStatus._value2member_map_ else None
+
+
+def has_published_revision(folder: Path) -> bool:
+    """True when a policy folder holds a revision that is not a draft: the policy has pages in a published build.
+
+    A folder of drafts only publishes nothing (`Policy.without_drafts`): a related policy's link
+    to it would lead nowhere. A revision file without a valid status counts as published (the
+    build reports the file's problem and publishes nothing anyway).
+    """
+    revision_dir = folder / "revisions"
+    files = sorted(p for p in revision_dir.glob("*") if _REVISION_FILE.match(p.name)) if revision_dir.is_dir() else []
+    return not files or any(revision_file_status(path) is not RevisionStatus.DRAFT for path in reversed(files))
+
+
 def _load_library(data_dir: Path, on_policy: Callable[[int, int], None] | None) -> Library:
     policies: list[Policy] = []
     problems: list[Diagnostic] = []

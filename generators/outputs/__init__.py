@@ -5,7 +5,8 @@
 - `downloads`: code shards, CSV, FHIR, the feed, the downloads page;
 - `site`: the MkDocs pages (home, policy list, policy and revision pages);
 - `standalone`: pages published outside MkDocs (archived revisions, diffs);
-- `look`: the plan's own look (name, logo, footer), read once from `mkdocs.yml`;
+- `look`: the plan's own look (name, logo, footer, menu), read once from `mkdocs.yml`;
+- `theme_partials`: the theme's partials written from our templates (the search box);
 - `diffs`: diff pages and JSON;
 - `search`: the Pagefind index of the built site;
 - `templating`: the Jinja2 environments shared by all of them.

@@ -1,7 +1,8 @@
-"""The plan's own look: site name, logo, favicon, footer and the related-policy note, in one place.
+"""The plan's own look: site name, logo, favicon, footer, menu and the related-policy note, in one place.
 
-They are configuration, read once from `mkdocs.yml` (`site_name` and the block
-`extra.policykb`, documented in the authors' guide, "The plan's own look") into a `SiteLook`,
+They are configuration, read once from `mkdocs.yml` (`site_name`, the block `extra.policykb`,
+documented in the authors' guide, "The plan's own look", and the top-level entries of `nav`
+for the standalone pages' menu) into a `SiteLook`,
 and used by both layouts: the MkDocs pages (the hook hands the logo and favicon to the theme
 and the footer to `overrides/partials/copyright.html`) and the standalone pages
 (`generators.outputs.standalone`). The footer is one template, `look/footer.html`, for both.
@@ -12,7 +13,10 @@ contact and no disclaimer (nothing made up), and the related-policy marker alone
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -35,6 +39,51 @@ DEFAULT_SITE_NAME = "Medical Policy Library"
 DEFAULT_LOGO = "assets/images/logo.svg"
 
 
+class MenuItem(BaseModel):
+    """One entry of the standalone pages' menu: a label and where it leads."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: str = Field(min_length=1, description="What the menu shows, the title of the `nav` entry.")
+    url: str = Field(description="A page URL relative to the site root (`policies/`, `\"\"` for home), or a web address (https://).")
+
+    @property
+    def is_web_address(self) -> bool:
+        """True for an address outside the site, linked as it is."""
+        return _is_web_address(self.url)
+
+
+#: The standalone pages' menu when `mkdocs.yml` has no `nav`: the site's main pages.
+DEFAULT_MENU = (
+    MenuItem(label="Home", url=""),
+    MenuItem(label="All policies", url="policies/"),
+    MenuItem(label="Upcoming changes", url="upcoming/"),
+    MenuItem(label="Code lookup", url="lookup/"),
+    MenuItem(label="Downloads", url="downloads/"),
+    MenuItem(label="How search works", url="search/"),
+)
+
+
+class PaletteOption(BaseModel):
+    """One palette of `theme.palette` in `mkdocs.yml`, as Material stores the reader's choice of it."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    media: str = Field(default="", description="The system setting it follows, e.g. `(prefers-color-scheme: dark)`.")
+    scheme: str = Field(default="default", description="Material's colour scheme: `default` (light) or `slate` (dark).")
+    primary: str = Field(default="indigo", description="Material's primary colour.")
+    accent: str = Field(default="indigo", description="Material's accent colour.")
+    toggle_name: str = Field(default="", description="The name of the switch shown while this palette is on (`Switch to dark mode`).")
+    toggle_icon: str = Field(default="", description="The switch's icon, a Material icon name (`material/weather-night`).")
+
+
+#: The palettes of the standalone pages when `mkdocs.yml` sets none: the project's light and dark.
+DEFAULT_PALETTE = (
+    PaletteOption(media="(prefers-color-scheme: light)", scheme="default", toggle_name="Switch to dark mode", toggle_icon="material/weather-night"),
+    PaletteOption(media="(prefers-color-scheme: dark)", scheme="slate", toggle_name="Switch to light mode", toggle_icon="material/weather-sunny"),
+)
+
+
 class SiteLookError(PolicyKbError, ValueError):
     """`mkdocs.yml` holds settings of the plan's look that are not valid; one line per problem."""
 
@@ -46,6 +95,28 @@ def _is_web_address(value: str) -> bool:
 def _web_address(value: str) -> str:
     if not _is_web_address(value) or any(character.isspace() for character in value):
         raise ValueError("an address starting with https:// (or http://), without spaces")
+    return value
+
+
+#: A path of a page of this site a footer link may give instead of a web address
+#: (`disclaimer/`, `legal/terms.html`, `guide/authors/#contact`): letters, digits and `._~-/`,
+#: ending with `/` or `.html`, then an optional fragment.
+_SITE_PAGE = re.compile(r"(?P<path>[A-Za-z0-9._~-]+(?:/[A-Za-z0-9._~-]+)*(?:/|\.html))(?:#[A-Za-z0-9._~-]+)?", re.ASCII)
+
+
+def _footer_link(value: str) -> str:
+    """A web address, or the path of a page of this site; never another scheme (`javascript:`, `data:`).
+
+    A path has no leading `/` (the site may be published under a folder) and no `..`, and its
+    first folder has no dot, so that a host name written without `https://`
+    (`www.plan.example/`) is an error, not a link to a page that does not exist.
+    """
+    if _is_web_address(value) and not any(character.isspace() for character in value):
+        return value
+    page = _SITE_PAGE.fullmatch(value)
+    path = page.group("path") if page is not None else ""
+    if not path or ".." in path.split("/") or ("/" in path and "." in path.split("/", 1)[0]):
+        raise ValueError("an address starting with https:// (or http://), or the path of a page of this site ending with / or .html, such as disclaimer/")
     return value
 
 
@@ -63,13 +134,13 @@ class Contact(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     text: str = Field(min_length=1, description="What the footer shows, e.g. `Provider services`.")
-    url: str | None = Field(default=None, description="A web address (https://) the text links to.")
+    url: str | None = Field(default=None, description="A web address (https://) the text links to, or the path of a page of this site (`contact/`).")
     email: str | None = Field(default=None, description="An email address the text links to (`mailto:`).")
 
     @field_validator("url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
-        return None if value is None else _web_address(value)
+        return None if value is None else _footer_link(value)
 
     @field_validator("email")
     @classmethod
@@ -102,7 +173,18 @@ class SiteLook(BaseModel):
     logo: str = Field(default=DEFAULT_LOGO, description="The logo in the header: the path of an image in the docs folder (`content/`), or an https:// address.")
     favicon: str = Field(default=DEFAULT_LOGO, description="The browser tab's icon: the path of an image in the docs folder, or an https:// address.")
     contact: Contact | None = Field(default=None, description="Whom to contact, in the footer: `text` with a `url` or an `email` (or neither). None: no contact line.")
-    disclaimer_url: str = Field(default="", description="The plan's disclaimer, linked from the footer: an https:// address. Empty: no link.")
+    disclaimer_url: str = Field(
+        default="",
+        description="The plan's disclaimer, linked from the footer: an https:// address, or the path of a page of this site (`disclaimer/`, a hand-written page of `content/`). Empty: no link.",
+    )
+    menu: tuple[MenuItem, ...] = Field(
+        default=DEFAULT_MENU,
+        description="The standalone pages' menu: the top-level entries of `nav` in `mkdocs.yml`, as on the MkDocs pages (not a setting of `extra.policykb`). No `nav`: the site's main pages.",
+    )
+    palette: tuple[PaletteOption, ...] = Field(
+        default=DEFAULT_PALETTE,
+        description="The palettes the standalone pages switch between, as the MkDocs pages: `theme.palette` in `mkdocs.yml` (not a setting of `extra.policykb`).",
+    )
     related_policy_note: str = Field(
         default="",
         description="Shown beside a related policy that is not in this knowledge base, after the marker; the data's inline formatting (`**strong**`, `*emphasis*`, web addresses become links). Empty: the marker alone.",
@@ -116,7 +198,7 @@ class SiteLook(BaseModel):
     @field_validator("disclaimer_url")
     @classmethod
     def _disclaimer(cls, value: str) -> str:
-        return value and _web_address(value)
+        return value and _footer_link(value)
 
     @property
     def owner(self) -> str:
@@ -127,13 +209,50 @@ class SiteLook(BaseModel):
         """The link to an image of the look (`logo`, `favicon`) from a page, whose `href` links to site paths."""
         return path if _is_web_address(path) else href(path)
 
-    def footer(self, as_of: date) -> Markup:
-        """The site's footer for a build as of `as_of` ("last built on"), the same on every page."""
-        return Markup(render_template("look/footer.html", look=self, built_on=as_of, built_on_text=long_date(as_of)))
+    def footer(self, as_of: date, root: str = "") -> Markup:
+        """The site's footer for a build as of `as_of` ("last built on"), for a page whose link to the site root is `root`.
+
+        Args:
+            as_of: The build's date.
+            root: Prepended to a footer link that is a path of this site (`../../` on a page two
+                folders down, `/` on the 404 page); web and email addresses are linked as they are.
+        """
+        return _footer(self, as_of, root)
 
 
-def site_look(site_name: object, settings: object, *, source: str, docs_dir: Path | None = None) -> SiteLook:
-    """The look from `site_name` and the `extra.policykb` block of an MkDocs configuration.
+@lru_cache(maxsize=32)
+def _footer(look: SiteLook, as_of: date, root: str) -> Markup:
+    """`SiteLook.footer`, rendered once per build and page depth."""
+
+    def link(url: str) -> str:
+        return url if _is_web_address(url) or url.startswith("mailto:") else f"{root}{url}"
+
+    contact_href = link(look.contact.href) if look.contact is not None and look.contact.href is not None else None
+    disclaimer_href = link(look.disclaimer_url) if look.disclaimer_url else None
+    return Markup(render_template("look/footer.html", look=look, contact_href=contact_href, disclaimer_href=disclaimer_href, built_on=as_of, built_on_text=long_date(as_of)))
+
+
+def root_of(base_url: str) -> str:
+    """The prefix of a page's links to site paths from MkDocs' `base_url` (`../..`: `../../`; `.`: nothing; `/`: `/`)."""
+    return "" if base_url in ("", ".") else f"{base_url.rstrip('/')}/"
+
+
+@dataclass(frozen=True)
+class PageFooter:
+    """The footer for the theme's pages (`overrides/partials/copyright.html` calls it with the page's `base_url`)."""
+
+    look: SiteLook
+    as_of: date
+
+    def __call__(self, base_url: str) -> Markup:
+        """The footer of a page whose `base_url` (MkDocs' link to the site root) is `base_url`."""
+        return self.look.footer(self.as_of, root_of(base_url))
+
+
+def site_look(
+    site_name: object, settings: object, *, source: str, docs_dir: Path | None = None, nav: object = None, directory_urls: bool = True, palette: object = None
+) -> SiteLook:
+    """The look from `site_name`, the `extra.policykb` block and the `nav` of an MkDocs configuration.
 
     Args:
         site_name: `site_name`; None or empty for the default.
@@ -141,6 +260,11 @@ def site_look(site_name: object, settings: object, *, source: str, docs_dir: Pat
         source: The configuration's file name, for messages.
         docs_dir: The docs folder, where a `logo` or `favicon` set in the settings must be; None:
             not checked. (The defaults are the project's own `content/assets/images/logo.svg`.)
+            Also where the title of a `nav` page given without one is read (its `# ` heading).
+        nav: `nav`, whose top-level entries make the standalone pages' menu (`nav_menu`); None
+            (no `nav`): `DEFAULT_MENU`.
+        directory_urls: `use_directory_urls`: a page `lookup.md` is at `lookup/` (else `lookup.html`).
+        palette: `theme.palette` (`theme_palette`); None: `DEFAULT_PALETTE`.
 
     Raises:
         SiteLookError: Every problem, one a line: the file, the key, what was found, what is expected.
@@ -149,11 +273,18 @@ def site_look(site_name: object, settings: object, *, source: str, docs_dir: Pat
         settings = {}
     if not isinstance(settings, Mapping):
         raise SiteLookError(f"{source}: {SETTINGS_KEY}: found {settings!r}; expected a mapping of settings ({', '.join(_SETTINGS)})")
+    for key, where in (("menu", "the top-level entries of nav"), ("palette", "theme.palette")):
+        if key in settings:
+            raise SiteLookError(f"{source}: {SETTINGS_KEY}.{key}: found an unknown setting; expected one of {', '.join(_SETTINGS)} (the {key} is {where})")
     raw = {**settings, **({"site_name": site_name} if site_name else {})}
     try:
         look = SiteLook.model_validate(raw)
     except ValidationError as error:
         raise SiteLookError("\n".join(_problem(source, item) for item in error.errors())) from None
+    if nav is not None:
+        look = look.model_copy(update={"menu": nav_menu(nav, source=source, docs_dir=docs_dir, directory_urls=directory_urls)})
+    if palette is not None:
+        look = look.model_copy(update={"palette": theme_palette(palette, source=source)})
     if docs_dir is not None:
         missing = [
             f"{source}: {SETTINGS_KEY}.{key}: found {path!r}, which is not a file of {docs_dir}; expected the path of an image in the docs folder, or an https:// address"
@@ -165,7 +296,78 @@ def site_look(site_name: object, settings: object, *, source: str, docs_dir: Pat
     return look
 
 
-_SETTINGS = [name for name in SiteLook.model_fields if name != "site_name"]
+_SETTINGS = [name for name in SiteLook.model_fields if name not in ("site_name", "menu", "palette")]
+
+
+def theme_palette(palette: object, *, source: str) -> tuple[PaletteOption, ...]:
+    """The palettes of Material's `theme.palette`: a list of palettes (with toggles), or one palette (no switch).
+
+    Raises:
+        SiteLookError: `theme.palette` is neither a mapping nor a list of mappings.
+    """
+    options = [palette] if isinstance(palette, Mapping) else palette
+    if not isinstance(options, list) or not all(isinstance(option, Mapping) for option in options):
+        raise SiteLookError(f"{source}: theme.palette: found {palette!r}; expected a palette or a list of palettes")
+    result = []
+    for option in options:
+        toggle = option.get("toggle") if isinstance(option.get("toggle"), Mapping) else {}
+        fields = {key: str(option[key]).replace(" ", "-") for key in ("scheme", "primary", "accent") if option.get(key)}
+        result.append(PaletteOption(media=str(option.get("media") or ""), toggle_name=str(toggle.get("name") or ""), toggle_icon=str(toggle.get("icon") or ""), **fields))
+    return tuple(result)
+
+
+def nav_menu(nav: object, *, source: str, docs_dir: Path | None = None, directory_urls: bool = True) -> tuple[MenuItem, ...]:
+    """The standalone pages' menu from MkDocs' `nav`: one entry per top-level entry, as the MkDocs pages' navigation shows it.
+
+    A page (`Title: page.md`) links to its URL; a section (`Title: [...]`) to its first page,
+    as its index; a web address is linked as it is. A page without a title gets its `# ` heading
+    in `docs_dir`, else its file name, as MkDocs gives it.
+
+    Raises:
+        SiteLookError: `nav` is not a list, or an entry is not a page, a section or a web address.
+    """
+    if not isinstance(nav, list):
+        raise SiteLookError(f"{source}: nav: found {nav!r}; expected a list of pages and sections")
+    menu = []
+    for position, entry in enumerate(nav):
+        title, target = next(iter(entry.items())) if isinstance(entry, Mapping) and len(entry) == 1 else (None, entry)
+        page = _first_page(target)
+        if page is None or not (title is None or isinstance(title, str)):
+            raise SiteLookError(f"{source}: nav[{position}]: found {entry!r}; expected a page (Title: page.md), a section (Title: [pages]) or a web address")
+        url = page if _is_web_address(page) else _page_url(page, directory_urls)
+        menu.append(MenuItem(label=title or _page_title(page, docs_dir), url=url))
+    return tuple(menu)
+
+
+def _first_page(target: object) -> str | None:
+    """The page a `nav` entry's value leads to: itself, or a section's first page (None: none found)."""
+    if isinstance(target, str):
+        return target
+    if isinstance(target, Mapping) and len(target) == 1:
+        return _first_page(next(iter(target.values())))
+    if isinstance(target, list):
+        return next((page for page in map(_first_page, target) if page is not None), None)
+    return None
+
+
+def _page_url(page: str, directory_urls: bool) -> str:
+    """The URL of a docs file (`lookup.md`, `policies/index.md`), relative to the site root, as MkDocs publishes it."""
+    stem = page.removesuffix(".md")
+    if stem == "index" or stem.endswith("/index"):
+        return stem.removesuffix("index")
+    return f"{stem}/" if directory_urls else f"{stem}.html"
+
+
+def _page_title(page: str, docs_dir: Path | None) -> str:
+    """A page's title when `nav` gives none: its first `# ` heading, else its name (`lookup.md`: Lookup)."""
+    path = None if docs_dir is None or _is_web_address(page) else docs_dir / page
+    if path is not None and path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith("# "):
+                return line[2:].strip()
+    name = page.rstrip("/").removesuffix(".md").split("/")
+    stem = name[-2] if name[-1] == "index" and len(name) > 1 else name[-1]
+    return "Home" if stem == "index" else stem.replace("-", " ").replace("_", " ").capitalize()
 
 
 def _problem(source: str, item: Mapping[str, Any]) -> str:
@@ -199,4 +401,12 @@ def read_site_look(config: Path) -> SiteLook:
     settings = mkdocs_settings(config)
     extra = settings.get("extra") or {}
     docs_dir = config.parent / str(settings.get("docs_dir") or "docs")
-    return site_look(settings.get("site_name"), extra.get("policykb") if isinstance(extra, dict) else None, source=config.name, docs_dir=docs_dir)
+    return site_look(
+        settings.get("site_name"),
+        extra.get("policykb") if isinstance(extra, dict) else None,
+        source=config.name,
+        docs_dir=docs_dir,
+        nav=settings.get("nav"),
+        directory_urls=settings.get("use_directory_urls", True) is not False,
+        palette=(settings.get("theme") or {}).get("palette") if isinstance(settings.get("theme"), dict) else None,
+    )

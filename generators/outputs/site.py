@@ -117,7 +117,8 @@ class SiteContext:
     A worker process renders one policy's pages from its `Policy` and this context alone.
     """
 
-    #: Numbers of every policy of the library (a related policy is linked only when present).
+    #: Numbers of every policy with pages in this build (a related policy is linked only when
+    #: present): a policy of drafts only is not, unless the build is a preview (`drafts`).
     policy_numbers: frozenset[str]
     #: The date the site is built for: which revision is in effect, which are upcoming.
     as_of: date
@@ -131,7 +132,8 @@ class SiteContext:
     @classmethod
     def of(cls, library: Library, as_of: date, hand_written: Collection[str] = (), drafts: bool = False, look: SiteLook | None = None) -> SiteContext:
         """The context of `library` built for `as_of` beside the hand-written files `hand_written`."""
-        return cls(policy_numbers=frozenset(p.number for p in library.policies), as_of=as_of, hand_written=frozenset(hand_written), drafts=drafts, look=look or SiteLook())
+        shown = library if drafts else library.without_drafts()
+        return cls(policy_numbers=frozenset(p.number for p in shown.policies), as_of=as_of, hand_written=frozenset(hand_written), drafts=drafts, look=look or SiteLook())
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,9 @@ data files (`generators.build.assemble.is_site_source` is False for them): MkDoc
 The layout (`templates/standalone/layout.html`) links the stylesheets the rest of the site
 uses, so the pages look the same: Material's compiled stylesheets, found in the installed
 `material` package (their file names carry a hash that changes with Material's version), and
-ours (`PKB_STYLESHEETS`). It has a header (the plan's logo and the site name, linking home, a
-menu of the site's main pages, and the site's search box with its one script), a breadcrumb,
+ours (`PKB_STYLESHEETS`). It has a header (the plan's logo and the site name, linking home,
+a menu of the site's main pages, `SiteLook.menu`: the top-level entries of `nav` as on the
+MkDocs pages, and the site's search box with its one script), a breadcrumb,
 the site's footer, and print and phone styles from those stylesheets. The plan's look (name,
 logo, favicon, footer) is the `SiteLook` read from `mkdocs.yml` (`generators.outputs.look`), as
 on the MkDocs pages; the palette is the reader's (`PALETTE_SCRIPT`).
@@ -25,7 +26,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import cache, lru_cache
+from functools import cache
 from importlib.resources import files as package_files
 
 from markupsafe import Markup
@@ -51,16 +52,6 @@ PKB_SCRIPTS = ("javascripts/search.js",)
 #: The script that gives the page the reader's palette before it is shown (light or dark: the
 #: one chosen on the MkDocs pages, else the system's), loaded first in the body, not deferred.
 PALETTE_SCRIPT = "javascripts/standalone-palette.js"
-
-#: The site's main pages, in the header's menu: (label, URL relative to the site root).
-MENU = (
-    ("Home", ""),
-    ("All policies", "policies/"),
-    ("Upcoming changes", "upcoming/"),
-    ("Code lookup", "lookup/"),
-    ("Downloads", "downloads/"),
-    ("How search works", "search/"),
-)
 
 #: The script of the search bundle Pagefind writes into the site.
 SEARCH_BUNDLE = f"{BUNDLE_FOLDER}/pagefind.js"
@@ -125,10 +116,32 @@ def theme_stylesheets() -> tuple[str, ...]:
     return tuple(found)
 
 
-@lru_cache(maxsize=8)
-def site_footer(look: SiteLook, as_of: date) -> Markup:
-    """The footer of every page of a build (`SiteLook.footer`), rendered once."""
-    return look.footer(as_of)
+@cache
+def theme_icon(name: str) -> Markup:
+    """A Material icon (`material/weather-night`) as the theme's templates include it: its SVG file's markup.
+
+    Raises:
+        ThemeNotFoundError: When the installed theme has no such icon.
+    """
+    parts = name.split("/")
+    icon = package_files("material").joinpath("templates", ".icons", *parts[:-1], f"{parts[-1]}.svg")
+    if not all(re.fullmatch(r"[a-z0-9-]+", part) for part in parts) or not icon.is_file():
+        raise ThemeNotFoundError(f"the theme has no icon {name!r} (theme.palette toggle icon)")
+    return Markup(icon.read_text(encoding="utf-8").strip())  # noqa: S704 - the installed theme's own file
+
+
+def palette_switch(look: SiteLook) -> dict[str, object] | None:
+    """The header's light/dark switch, as the MkDocs pages have it: the palettes (for the script) and their icons; None without a switch.
+
+    The script (`PALETTE_SCRIPT`) writes the reader's choice where Material keeps it
+    (localStorage, `<site path>.__palette`, `{"index": ..., "color": {...}}`), so the choice
+    carries between the MkDocs pages and these both ways.
+    """
+    if len(look.palette) < 2 or not all(option.toggle_name for option in look.palette):
+        return None
+    palettes = [{"media": o.media, "scheme": o.scheme, "primary": o.primary, "accent": o.accent, "name": o.toggle_name} for o in look.palette]
+    icons = [theme_icon(option.toggle_icon) if option.toggle_icon else Markup("") for option in look.palette]
+    return {"palettes": palettes, "icons": icons, "label": look.palette[0].toggle_name}
 
 
 def render_standalone_page(template: str, page_url: str, breadcrumb: list[Crumb], context: Mapping[str, object], *, look: SiteLook, as_of: date) -> str:
@@ -152,10 +165,12 @@ def render_standalone_page(template: str, page_url: str, breadcrumb: list[Crumb]
         "site_name": look.site_name,
         "logo": look.asset_href(look.logo, href),
         "favicon": look.asset_href(look.favicon, href),
-        "site_footer": site_footer(look, as_of),
-        "menu": MENU,
+        "site_footer": look.footer(as_of, href("")),
+        "menu": [(item.label, item.url if item.is_web_address else href(item.url)) for item in look.menu],
         "stylesheets": (*theme_stylesheets(), *PKB_STYLESHEETS),
         "palette_script": PALETTE_SCRIPT,
+        "palette": look.palette[0] if look.palette else None,
+        "palette_switch": palette_switch(look),
         "scripts": PKB_SCRIPTS,
         "search_bundle": SEARCH_BUNDLE,
         "breadcrumb": breadcrumb,
