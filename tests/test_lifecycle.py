@@ -7,6 +7,7 @@ built for a day in between, the policy page shows 2025-01-23 with a notice of wh
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from datetime import date
 from pathlib import Path
@@ -353,3 +354,11 @@ def test_a_revision_files_status_is_read_without_validating_it(tmp_path: Path, t
     path.write_bytes(text.encode())
     status = revision_file_status(path)
     assert (status.value if status else None) == expected
+
+
+def test_a_revision_file_that_is_not_a_regular_file_is_never_read_for_its_status(tmp_path: Path) -> None:
+    """A FIFO would block the build forever before any message (the loader then reports it as not-a-file)."""
+    fifo = tmp_path / "2027-01-21.yaml"
+    os.mkfifo(fifo)
+    (tmp_path / "2026-01-22.yaml").mkdir()
+    assert revision_file_status(fifo) is None and revision_file_status(tmp_path / "2026-01-22.yaml") is None

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from generators.load.codeset_check import check_icd10_codes
 from generators.errors import Diagnostic, PolicyDataError, display_path
-from generators.load.yaml_files import FieldPath, LoadedDocument, load_yaml_file
+from generators.load.yaml_files import FieldPath, LoadedDocument, load_yaml_file, read_regular_file
 from generators.model import (
     POLICY_NUMBER,
     Library,
@@ -455,23 +455,17 @@ def policy_folders(data_dir: Path) -> list[Path]:
 #: A revision file's top-level `status:` line, as authors write it (`status: draft  # comment`).
 _STATUS_LINE = re.compile(rb"^status:[ \t]*([\"']?)([a-z]+)\1[ \t]*(?:#[^\n]*)?\r?$", re.MULTILINE)
 
-#: How much of a revision file is searched for its status line first (it comes before the text).
-_STATUS_HEAD_BYTES = 4096
-
-
 def revision_file_status(path: Path) -> RevisionStatus | None:
     """A revision file's `status`, read without validating the file; None when it has no valid one.
 
-    Its top-level `status:` line is searched for (in the head of the file, then in the whole
-    of it); a file written otherwise (flow style, a tag) is parsed as YAML. Cheap: a build reads
-    it for every policy before rendering any (`has_published_revision`).
+    Only a regular file is read (`read_regular_file`: never a FIFO or a device). Its top-level
+    `status:` line is searched for; a file written otherwise (flow style, a tag) is parsed as
+    YAML. Cheap: a build reads it for every policy before rendering any (`has_published_revision`).
     """
-    try:
-        with path.open("rb") as file:
-            head = file.read(_STATUS_HEAD_BYTES)
-            found = _STATUS_LINE.search(head) or _STATUS_LINE.search(head + file.read())
-    except OSError:
+    raw = read_regular_file(path, path.as_posix())
+    if isinstance(raw, list):
         return None
+    found = _STATUS_LINE.search(raw)
     if found is not None and found.group(2).decode() in RevisionStatus._value2member_map_:
         return RevisionStatus(found.group(2).decode())
     document = load_yaml_file(path)
