@@ -145,11 +145,12 @@ def stage_render(name: str) -> Callable[[Path], dict[str, Any]]:
 
 
 def _content() -> dict[str, Any]:
-    """The hand-written pages, as `policykb pages --with-content content` adds them."""
+    """The hand-written pages and the plan's look (`mkdocs.yml`), as `policykb pages --with-content content` adds them."""
     from generators.build.assemble import read_hand_written
+    from generators.outputs.look import read_site_look
 
     files = read_hand_written(REPOSITORY / "content")
-    return {"hand_written": sorted(files), "extra_files": files}
+    return {"hand_written": sorted(files), "extra_files": files, "look": read_site_look(REPOSITORY / "mkdocs.yml")}
 
 
 def _tree_digest(folder: Path) -> dict[str, str]:

@@ -453,7 +453,7 @@ def policy_folders(data_dir: Path) -> list[Path]:
 
 
 #: A revision file's top-level `status:` line, as authors write it (`status: draft  # comment`).
-_STATUS_LINE = re.compile(rb"^status:[ \t]*([\"']?)([a-z]+)\1[ \t]*(?:#[^\n]*)?\r?$", re.MULTILINE)
+_STATUS_LINE = re.compile(r"^status:[ \t]*([\"']?)([a-z]+)\1[ \t]*(?:#[^\n]*)?\r?(?=\n|\Z)", re.MULTILINE | re.ASCII)
 
 def revision_file_status(path: Path) -> RevisionStatus | None:
     """A revision file's `status`, read without validating the file; None when it has no valid one.
@@ -465,9 +465,9 @@ def revision_file_status(path: Path) -> RevisionStatus | None:
     raw = read_regular_file(path, path.as_posix())
     if isinstance(raw, list):
         return None
-    found = _STATUS_LINE.search(raw)
-    if found is not None and found.group(2).decode() in RevisionStatus._value2member_map_:
-        return RevisionStatus(found.group(2).decode())
+    found = _STATUS_LINE.search(raw.decode("utf-8", errors="replace"))
+    if found is not None and found.group(2) in RevisionStatus._value2member_map_:
+        return RevisionStatus(found.group(2))
     document = load_yaml_file(path)
     status = document.data.get("status") if not isinstance(document, list) and isinstance(document.data, dict) else None
     return RevisionStatus(status) if isinstance(status, str) and status in RevisionStatus._value2member_map_ else None
