@@ -126,7 +126,7 @@ def _criterion_relabelled(r: Revision) -> tuple[Revision, Revision]:
 
 def _criterion_moved_up(r: Revision) -> tuple[Revision, Revision]:
     """`seizures` leaves group A for the top of the tree, labelled B."""
-    seizures = next(c for _, c in r.statements[0].criteria_walk() if c.id == "seizures")
+    seizures = next(p.criterion for p in r.statements[0].iter_criteria() if p.criterion.id == "seizures")
     moved = map_criteria(r, lambda c: None if c.id == "seizures" else c)
     group = moved.statements[0].criteria
     group = group.model_copy(update={"all_of": [*group.all_of, seizures.model_copy(update={"label": "B"})]})

@@ -64,7 +64,7 @@ def _statement_edited(draw: st.DrawFn, r: Revision) -> Revision:
 
 
 def _criterion_edited(draw: st.DrawFn, r: Revision) -> Revision:
-    walk = [c for s in r.statements for _, c in s.criteria_walk()]
+    walk = [p.criterion for s in r.statements for p in s.iter_criteria()]
     if not walk:
         return r
     target = _pick(draw, walk)

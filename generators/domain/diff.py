@@ -55,7 +55,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from generators.model import (
     CodeEntry,
     CodeSystem,
-    Criterion,
     FlagLegend,
     ProfessionalGuideline,
     Reference,
@@ -583,36 +582,15 @@ def _statements(old: Revision, new: Revision) -> list[Change]:
     return found
 
 
-@dataclass(frozen=True)
-class _Placed:
-    """A criterion with where it sits: its parent's ID and its labels from the top."""
-
-    criterion: Criterion
-    parent: str | None
-    labels: str
-
-
-def _placed(statement: Statement) -> dict[str, _Placed]:
-    placed: dict[str, _Placed] = {}
-
-    def walk(items: list[Criterion], parent: str | None, labels: str) -> None:
-        for item in items:
-            here = f"{labels}.{item.label}" if labels else item.label
-            placed[item.id] = _Placed(item, parent, here)
-            walk(item.children, item.id, here)
-
-    if statement.criteria is not None:
-        walk(statement.criteria.children, None, "")
-    return placed
-
-
 def _criteria(path: str, old: Statement, new: Statement) -> list[Change]:
     found: list[Change] = []
     old_logic = old.criteria.logic if old.criteria else None
     new_logic = new.criteria.logic if new.criteria else None
     if old_logic and new_logic:
         found += _value_pair(ChangeKind.CRITERIA_LOGIC_CHANGED, f"{path}.criteria", old_logic, new_logic)
-    before, after = _placed(old), _placed(new)
+    # By ID; were an ID in a tree twice (invalid data), the last one is kept, at the first one's place in the order.
+    before = {placed.criterion.id: placed for placed in old.iter_criteria()}
+    after = {placed.criterion.id: placed for placed in new.iter_criteria()}
     order = list(after) + [c for c in before if c not in after]
     for criterion_id in order:
         here = f"{path}.criteria[{criterion_id}]"
@@ -623,8 +601,8 @@ def _criteria(path: str, old: Statement, new: Statement) -> list[Change]:
         if now is None:
             found.append(_text_change(ChangeKind.CRITERION_REMOVED, here, was.criterion.text, None))
             continue
-        if was.parent != now.parent or was.criterion.label != now.criterion.label:
-            found.append(Change(kind=ChangeKind.CRITERION_MOVED, path=here, old=was.labels, new=now.labels))
+        if was.parent_id != now.parent_id or was.criterion.label != now.criterion.label:
+            found.append(Change(kind=ChangeKind.CRITERION_MOVED, path=here, old=".".join(was.labels), new=".".join(now.labels)))
         if was.criterion.text != now.criterion.text:
             found.append(_text_change(ChangeKind.CRITERION_TEXT_CHANGED, f"{here}.text", was.criterion.text, now.criterion.text))
         if was.criterion.logic and now.criterion.logic:
