@@ -58,6 +58,7 @@ _EXPORTS = {
     "Determination": "generators.model",
     "CriteriaGroup": "generators.model",
     "Criterion": "generators.model",
+    "PlacedCriterion": "generators.model",
     "Codes": "generators.model",
     "CodeSystem": "generators.model",
     "Flag": "generators.model",
@@ -76,6 +77,7 @@ _EXPORTS = {
     "RevisionDiff": "generators.domain.diff",
     "Change": "generators.domain.diff",
     "ChangeKind": "generators.domain.diff",
+    "ChangePath": "generators.domain.change_path",
     "build_code_index": "generators.domain.code_index",
     "lookup": "generators.domain.code_index",
     # Lint

@@ -328,18 +328,45 @@ class Statement(Model):
     text: Text = Field(description="The statement's wording as published (its scope).")
     criteria: CriteriaGroup | None = Field(default=None, description="The criteria tree, when the statement has one.")
 
-    def criteria_walk(self) -> list[tuple[tuple[str, ...], Criterion]]:
-        """Every criterion with the labels leading to it, depth first, in printed order."""
-        found: list[tuple[tuple[str, ...], Criterion]] = []
+    def iter_criteria(self) -> Iterator[PlacedCriterion]:
+        """Every criterion of the tree with where it sits, depth first, in printed order.
 
-        def walk(items: list[Criterion], labels: tuple[str, ...]) -> None:
-            for item in items:
-                found.append((labels + (item.label,), item))
-                walk(item.children, labels + (item.label,))
-
+        The one walk of a criteria tree: validation (duplicate and reused IDs, located by
+        `PlacedCriterion.field_path`), the diff (moves, by `parent_id` and `labels`) and the
+        terminal view all read it.
+        """
         if self.criteria is not None:
-            walk(self.criteria.children, ())
-        return found
+            yield from _placed_criteria(self.criteria.children, ("criteria", self.criteria.logic), (), None)
+
+
+@dataclass(frozen=True)
+class PlacedCriterion:
+    """A criterion of a statement's tree with where it sits (`Statement.iter_criteria`).
+
+    Attributes:
+        criterion: The criterion.
+        field_path: Its field path inside the statement, e.g. `("criteria", "all_of", 0, "one_of", 1)`;
+            a revision's field path is `("statements", index, *field_path)`.
+        labels: Its printed labels from the top, e.g. `("A", "1")` for criterion 1 under A.
+        parent_id: The ID of the criterion it sits under; None at the top of the tree.
+    """
+
+    criterion: Criterion
+    field_path: tuple[str | int, ...]
+    labels: tuple[str, ...]
+    parent_id: str | None
+
+
+def _placed_criteria(
+    items: list[Criterion], path: tuple[str | int, ...], labels: tuple[str, ...], parent_id: str | None
+) -> Iterator[PlacedCriterion]:
+    for index, item in enumerate(items):
+        here = (*path, index)
+        item_labels = (*labels, item.label)
+        yield PlacedCriterion(item, here, item_labels, parent_id)
+        logic = item.logic
+        if logic is not None:
+            yield from _placed_criteria(item.children, (*here, logic), item_labels, item.id)
 
 
 # --------------------------------------------------------------------------- sections

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from generators.domain.change_path import ChangePath
 from generators.domain.diff import Change, ChangeKind, SequenceMatcher, WordSegment, _similar, diff_revisions, mirror_words, word_diff
 from generators.model import Determination, Library, Revision
 from generators.text import to_plain
@@ -30,7 +31,7 @@ def reconstructed(library: Library) -> Revision:
 
 
 def kinds_and_paths(old: Revision, new: Revision) -> list[tuple[ChangeKind, str]]:
-    return [(c.kind, c.path) for c in diff_revisions(old, new).changes]
+    return [(c.kind, str(c.path)) for c in diff_revisions(old, new).changes]
 
 
 # --------------------------------------------------------------------------- 6.01.03 as published
@@ -67,13 +68,13 @@ def test_6_01_03_values_of_the_statement_changes(reconstructed: Revision, curren
     (renumbered_change,) = diff.of_kind(K.STATEMENT_RENUMBERED)
     assert (renumbered_change.old, renumbered_change.new) == ("II", "III")
     assert not diff.of_kind(K.STATEMENT_TEXT_CHANGED, K.STATEMENT_DETERMINATION_CHANGED, K.STATEMENT_REMOVED)
-    assert not [c for c in diff.changes if "mrs-medically-appropriate" in c.path], "statement I is unchanged"
+    assert not [c for c in diff.changes if "mrs-medically-appropriate" in str(c.path)], "statement I is unchanged"
     flags = diff.of_kind(K.CODE_FLAGS_CHANGED)
     assert {(tuple(c.old or []), tuple(c.new or [])) for c in flags} == {(("E/I",), ("NMN",))}
 
 
 def test_6_01_03_reference_edits_are_word_level(reconstructed: Revision, current: Revision) -> None:
-    changed = {c.path: c for c in diff_revisions(reconstructed, current).of_kind(K.REFERENCE_CHANGED)}
+    changed = {str(c.path): c for c in diff_revisions(reconstructed, current).of_kind(K.REFERENCE_CHANGED)}
     edits = {path: [(s.op, s.text) for s in c.words or [] if s.op != "equal"] for path, c in changed.items()}
     assert edits == {
         "references[acr-asnr-2019].text": [("insert", "; accessed 2025 Dec 02")],
@@ -126,7 +127,7 @@ def _criterion_relabelled(r: Revision) -> tuple[Revision, Revision]:
 
 def _criterion_moved_up(r: Revision) -> tuple[Revision, Revision]:
     """`seizures` leaves group A for the top of the tree, labelled B."""
-    seizures = next(c for _, c in r.statements[0].criteria_walk() if c.id == "seizures")
+    seizures = next(p.criterion for p in r.statements[0].iter_criteria() if p.criterion.id == "seizures")
     moved = map_criteria(r, lambda c: None if c.id == "seizures" else c)
     group = moved.statements[0].criteria
     group = group.model_copy(update={"all_of": [*group.all_of, seizures.model_copy(update={"label": "B"})]})
@@ -353,7 +354,7 @@ def test_change_kinds(current: Revision, edit: Edit, expected: list[tuple[Change
     old, new = edit(current)
     assert kinds_and_paths(old, new) == expected
     # The mirror property on each row: the backward diff is the forward one seen from the other side.
-    by_place = lambda c: (c.path, c.kind.value)  # noqa: E731
+    by_place = lambda c: (str(c.path), c.kind.value)  # noqa: E731
     assert sorted(diff_revisions(new, old).changes, key=by_place) == sorted(diff_revisions(old, new).mirrored().changes, key=by_place)
 
 
@@ -456,13 +457,13 @@ def test_word_diff_rebuilds_both_texts_of_generated_paragraphs(old: str, new: st
 def test_change_mirror_swaps_kind_values_words_and_positions() -> None:
     change = Change(
         kind=K.SECTION_TEXT_CHANGED,
-        path="supportive_literature[1->0]",
+        path=ChangePath.parse("supportive_literature[1->0]"),
         old="a b",
         new="a c",
         words=word_diff("a b", "a c"),
     )
     assert change.mirrored() == Change(
-        kind=K.SECTION_TEXT_CHANGED, path="supportive_literature[0->1]", old="a c", new="a b", words=word_diff("a c", "a b")
+        kind=K.SECTION_TEXT_CHANGED, path=ChangePath.parse("supportive_literature[0->1]"), old="a c", new="a b", words=word_diff("a c", "a b")
     )
     assert change.mirrored().mirrored() == change
     assert K.CODE_ADDED.mirror is K.CODE_REMOVED and K.CODE_MOVED.mirror is K.CODE_MOVED

@@ -64,7 +64,7 @@ def _statement_edited(draw: st.DrawFn, r: Revision) -> Revision:
 
 
 def _criterion_edited(draw: st.DrawFn, r: Revision) -> Revision:
-    walk = [c for s in r.statements for _, c in s.criteria_walk()]
+    walk = [p.criterion for s in r.statements for p in s.iter_criteria()]
     if not walk:
         return r
     target = _pick(draw, walk)
@@ -200,7 +200,7 @@ def _display(entry: dict[str, Any]) -> str:
 
 
 def _place(change: Change) -> tuple[str, str]:
-    return change.path, change.kind.value
+    return str(change.path), change.kind.value
 
 
 PROPERTY_SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -237,10 +237,11 @@ def test_no_change_is_missed_and_words_rebuild_both_texts(bases: list[Revision],
     before, after = _items(a), _items(b)
     for key in sorted(set(before) | set(after)):
         if before.get(key) != after.get(key):
-            at_key = [c for c in diff.changes if c.path == key or c.path.startswith((f"{key}.", f"{key}["))]
+            paths = [str(c.path) for c in diff.changes]
+            at_key = [path for path in paths if path == key or path.startswith((f"{key}.", f"{key}["))]
             # A range whose bounds changed is one change at [old->new].
             display = key.split("[")[-1].rstrip("]")
-            at_range = [c for c in diff.changes if key.startswith("codes.") and f"[{display}->" in c.path or f"->{display}]" in c.path]
+            at_range = [path for path in paths if key.startswith("codes.") and f"[{display}->" in path or f"->{display}]" in path]
             assert at_key or at_range, key
     for change in diff.changes:
         if change.words is not None:

@@ -139,7 +139,7 @@ def test_counts_match_the_source(library: Library) -> None:
     assert policy is not None
     current = policy.newest
     assert [s.number for s in current.statements] == ["I", "II", "III"]
-    assert [c.label for _, c in current.statements[0].criteria_walk()] == ["A", "1", "2", "3", "4", "5", "6"]
+    assert [p.criterion.label for p in current.statements[0].iter_criteria()] == ["A", "1", "2", "3", "4", "5", "6"]
     assert current.statements[0].criteria.children[0].logic == "one_of"
     assert [e.display for e in current.codes.cpt.entries] == ["76390", "0609T", "0610T", "0611T", "0612T"]
     assert len(current.codes.icd10cm.entries) == 12

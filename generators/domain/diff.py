@@ -15,7 +15,8 @@ How items are matched:
 - lists without IDs (paragraphs, bullets) are aligned on their texts, and reported as
   paragraphs added, removed or changed (with a word diff).
 
-Paths name items by ID (`statements[spine-not-medically-necessary]`,
+Paths (`generators.domain.change_path.ChangePath`, typed; printed only in the JSON and the
+terminal) name items by ID (`statements[spine-not-medically-necessary]`,
 `codes.cpt[0611T].flags`). Items without an ID are named by position: `description[2]` is
 the third paragraph; when a changed paragraph sits at different positions in the two
 revisions the path holds both, `supportive_literature[1->2]` (old position, then new).
@@ -38,7 +39,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
@@ -52,10 +53,10 @@ from typing import Literal, TypeVar
 from cydifflib import SequenceMatcher
 from pydantic import BaseModel, ConfigDict, Field
 
+from generators.domain.change_path import ChangePath
 from generators.model import (
     CodeEntry,
     CodeSystem,
-    Criterion,
     FlagLegend,
     ProfessionalGuideline,
     Reference,
@@ -143,7 +144,7 @@ class Change(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
     kind: ChangeKind = Field(description="What changed, as a sentence.")
-    path: str = Field(description="Where: field path with stable IDs, e.g. codes.cpt[0611T].flags.")
+    path: ChangePath = Field(description="Where: field path with stable IDs, e.g. codes.cpt[0611T].flags.")
     old: Value = Field(description="The value in the old revision; null when absent or not known.")
     new: Value = Field(description="The value in the new revision; null when absent or not known.")
     words: list[WordSegment] | None = Field(
@@ -154,18 +155,11 @@ class Change(BaseModel):
         """The same change seen from the other revision."""
         return Change(
             kind=self.kind.mirror,
-            path=_mirror_path(self.path),
+            path=self.path.mirrored(),
             old=self.new,
             new=self.old,
             words=None if self.words is None else mirror_words(self.words),
         )
-
-
-_POSITION_PAIR = re.compile(r"\[([^\[\]]*?)->([^\[\]]*?)\]")
-
-
-def _mirror_path(path: str) -> str:
-    return _POSITION_PAIR.sub(lambda m: f"[{m.group(2)}->{m.group(1)}]", path)
 
 
 # --------------------------------------------------------------------------- word diff
@@ -306,6 +300,25 @@ def mirror_words(segments: Sequence[WordSegment]) -> list[WordSegment]:
 
 # --------------------------------------------------------------------------- the diff
 
+# The paths of the parts of a revision, made once (a diff names its changes by extending them).
+_TITLE, _EFFECTIVE_DATE, _NEXT_REVIEW, _STATUS = (ChangePath.of(name) for name in ("title", "effective_date", "next_review", "status"))
+_STATEMENTS = ChangePath.of("statements")
+_PREAMBLE_TEXT = ChangePath.of("preamble", "text")
+_PREAMBLE_DISCLAIMER_LINK = ChangePath.of("preamble", "disclaimer_link_text")
+_RELATED_POLICIES = ChangePath.of("related_policies")
+_POLICY_GUIDELINES = ChangePath.of("policy_guidelines")
+_DESCRIPTION = ChangePath.of("description")
+_LITERATURE = ChangePath.of("supportive_literature")
+_GUIDELINES = ChangePath.of("professional_guidelines")
+_REGULATORY_STATUS = ChangePath.of("regulatory_status")
+_CODE_NOTES = ChangePath.of("codes", "notes")
+_CODE_LEGEND = ChangePath.of("codes", "legend")
+_CODE_TABLES = {system: ChangePath.of("codes", system.value) for system in CodeSystem}
+_REFERENCES = ChangePath.of("references")
+_CMS = ChangePath.of("cms")
+_SEARCH_TERMS = ChangePath.of("search_terms")
+_DISCLAIMER = ChangePath.of("disclaimer")
+
 
 @dataclass(frozen=True)
 class ItemsById:
@@ -393,32 +406,32 @@ def diff_revisions(old: Revision, new: Revision) -> RevisionDiff:
     found: list[Change] = []
     found += _metadata(old, new)
     found += _statements(old, new)
-    found += _text_pair("preamble.text", old.preamble.text, new.preamble.text)
-    found += _text_pair("preamble.disclaimer_link_text", old.preamble.disclaimer_link_text, new.preamble.disclaimer_link_text)
+    found += _text_pair(_PREAMBLE_TEXT, old.preamble.text, new.preamble.text)
+    found += _text_pair(_PREAMBLE_DISCLAIMER_LINK, old.preamble.disclaimer_link_text, new.preamble.disclaimer_link_text)
     found += _related_policies(old, new)
-    found += _paragraphs("policy_guidelines", old.policy_guidelines, new.policy_guidelines)
-    found += _paragraphs("description", old.description, new.description)
+    found += _paragraphs(_POLICY_GUIDELINES, old.policy_guidelines, new.policy_guidelines)
+    found += _paragraphs(_DESCRIPTION, old.description, new.description)
     found += _literature(old, new)
     found += _guidelines(old, new)
-    found += _not_applicable("regulatory_status", old.regulatory_status.not_applicable, new.regulatory_status.not_applicable)
-    found += _paragraphs("regulatory_status", old.regulatory_status.paragraphs, new.regulatory_status.paragraphs)
+    found += _not_applicable(_REGULATORY_STATUS, old.regulatory_status.not_applicable, new.regulatory_status.not_applicable)
+    found += _paragraphs(_REGULATORY_STATUS, old.regulatory_status.paragraphs, new.regulatory_status.paragraphs)
     found += _codes(old, new)
     found += _references(old, new)
-    found += _paragraphs("cms", old.cms, new.cms)
-    found += _not_applicable("search_terms", old.search_terms.not_applicable, new.search_terms.not_applicable)
-    found += _paragraphs("search_terms", old.search_terms.terms, new.search_terms.terms)
-    found += _paragraphs("disclaimer", old.disclaimer, new.disclaimer)
+    found += _paragraphs(_CMS, old.cms, new.cms)
+    found += _not_applicable(_SEARCH_TERMS, old.search_terms.not_applicable, new.search_terms.not_applicable)
+    found += _paragraphs(_SEARCH_TERMS, old.search_terms.terms, new.search_terms.terms)
+    found += _paragraphs(_DISCLAIMER, old.disclaimer, new.disclaimer)
     return RevisionDiff(old=old, new=new, changes=tuple(found))
 
 
 # --------------------------------------------------------------------------- helpers
 
 
-def _text_change(kind: ChangeKind, path: str, old: str | None, new: str | None) -> Change:
+def _text_change(kind: ChangeKind, path: ChangePath, old: str | None, new: str | None) -> Change:
     return Change(kind=kind, path=path, old=old, new=new, words=word_diff(old, new))
 
 
-def _text_pair(path: str, old: str | None, new: str | None, kind: ChangeKind = ChangeKind.SECTION_TEXT_CHANGED) -> list[Change]:
+def _text_pair(path: ChangePath, old: str | None, new: str | None, kind: ChangeKind = ChangeKind.SECTION_TEXT_CHANGED) -> list[Change]:
     """A text field: added, removed or changed (with words), or nothing when equal."""
     if old == new:
         return []
@@ -429,13 +442,13 @@ def _text_pair(path: str, old: str | None, new: str | None, kind: ChangeKind = C
     return [_text_change(kind, path, old, new)]
 
 
-def _value_pair(kind: ChangeKind, path: str, old: Value, new: Value) -> list[Change]:
+def _value_pair(kind: ChangeKind, path: ChangePath, old: Value, new: Value) -> list[Change]:
     return [] if old == new else [Change(kind=kind, path=path, old=old, new=new)]
 
 
-def _not_applicable(path: str, old: bool, new: bool) -> list[Change]:
+def _not_applicable(path: ChangePath, old: bool, new: bool) -> list[Change]:
     text = "Not Applicable"
-    return _text_pair(f"{path}.not_applicable", text if old else None, text if new else None)
+    return _text_pair(path.field("not_applicable"), text if old else None, text if new else None)
 
 
 
@@ -452,13 +465,6 @@ def _moved(old_keys: Sequence[K], new_keys: Sequence[K]) -> set[K]:
         if tag == "equal":
             kept.update(old_order[i1:i2])
     return common - kept
-
-
-def _position_path(prefix: str, old_index: int | None, new_index: int | None) -> str:
-    if old_index is None or new_index is None or old_index == new_index:
-        index = new_index if old_index is None else old_index
-        return f"{prefix}[{index}]"
-    return f"{prefix}[{old_index}->{new_index}]"
 
 
 def _align(old: Sequence[str], new: Sequence[str]) -> list[tuple[int | None, int | None]]:
@@ -528,14 +534,13 @@ def _matches_at_least(first: list[str], second: list[str], wanted: int) -> bool:
     return matched >= wanted
 
 
-def _paragraphs(prefix: str, old: Sequence[str], new: Sequence[str]) -> list[Change]:
+def _paragraphs(prefix: ChangePath, old: Sequence[str], new: Sequence[str]) -> list[Change]:
     """Unkeyed paragraphs or bullets: added, removed or changed, aligned on their texts."""
     if old == new:  # most sections do not change between revisions: no alignment to compute
         return []
     found: list[Change] = []
     for o, n in _align(old, new):
-        path = _position_path(prefix, o, n)
-        found += _text_pair(path, None if o is None else old[o], None if n is None else new[n])
+        found += _text_pair(prefix.at(o, n), None if o is None else old[o], None if n is None else new[n])
     return found
 
 
@@ -549,10 +554,10 @@ def _date(value: object) -> str | None:
 def _metadata(old: Revision, new: Revision) -> list[Change]:
     found: list[Change] = []
     if old.title != new.title:
-        found.append(_text_change(ChangeKind.METADATA_CHANGED, "title", old.title, new.title))
-    found += _value_pair(ChangeKind.METADATA_CHANGED, "effective_date", _date(old.effective_date), _date(new.effective_date))
-    found += _value_pair(ChangeKind.METADATA_CHANGED, "next_review", old.next_review, new.next_review)
-    found += _value_pair(ChangeKind.METADATA_CHANGED, "status", old.status.value, new.status.value)
+        found.append(_text_change(ChangeKind.METADATA_CHANGED, _TITLE, old.title, new.title))
+    found += _value_pair(ChangeKind.METADATA_CHANGED, _EFFECTIVE_DATE, _date(old.effective_date), _date(new.effective_date))
+    found += _value_pair(ChangeKind.METADATA_CHANGED, _NEXT_REVIEW, old.next_review, new.next_review)
+    found += _value_pair(ChangeKind.METADATA_CHANGED, _STATUS, old.status.value, new.status.value)
     return found
 
 
@@ -564,7 +569,7 @@ def _statements(old: Revision, new: Revision) -> list[Change]:
     order = [s.id for s in new.statements] + [s.id for s in old.statements if s.id not in new_by_id]
     for statement_id in order:
         before, after = old_by_id.get(statement_id), new_by_id.get(statement_id)
-        path = f"statements[{statement_id}]"
+        path = _STATEMENTS.item(statement_id)
         if before is None:
             found.append(_text_change(ChangeKind.STATEMENT_ADDED, path, None, after.text))  # type: ignore[union-attr]
             continue
@@ -573,67 +578,52 @@ def _statements(old: Revision, new: Revision) -> list[Change]:
             continue
         if before == after:  # equal models have equal fields: nothing to find in their criteria
             continue
-        found += _value_pair(ChangeKind.STATEMENT_RENUMBERED, f"{path}.number", before.number, after.number)
+        found += _value_pair(ChangeKind.STATEMENT_RENUMBERED, path.field("number"), before.number, after.number)
         found += _value_pair(
-            ChangeKind.STATEMENT_DETERMINATION_CHANGED, f"{path}.determination", before.determination.value, after.determination.value
+            ChangeKind.STATEMENT_DETERMINATION_CHANGED, path.field("determination"), before.determination.value, after.determination.value
         )
         if before.text != after.text:
-            found.append(_text_change(ChangeKind.STATEMENT_TEXT_CHANGED, f"{path}.text", before.text, after.text))
+            found.append(_text_change(ChangeKind.STATEMENT_TEXT_CHANGED, path.field("text"), before.text, after.text))
         found += _criteria(path, before, after)
     return found
 
 
-@dataclass(frozen=True)
-class _Placed:
-    """A criterion with where it sits: its parent's ID and its labels from the top."""
-
-    criterion: Criterion
-    parent: str | None
-    labels: str
-
-
-def _placed(statement: Statement) -> dict[str, _Placed]:
-    placed: dict[str, _Placed] = {}
-
-    def walk(items: list[Criterion], parent: str | None, labels: str) -> None:
-        for item in items:
-            here = f"{labels}.{item.label}" if labels else item.label
-            placed[item.id] = _Placed(item, parent, here)
-            walk(item.children, item.id, here)
-
-    if statement.criteria is not None:
-        walk(statement.criteria.children, None, "")
-    return placed
-
-
-def _criteria(path: str, old: Statement, new: Statement) -> list[Change]:
+def _criteria(path: ChangePath, old: Statement, new: Statement) -> list[Change]:
     found: list[Change] = []
+    criteria = path.field("criteria")
     old_logic = old.criteria.logic if old.criteria else None
     new_logic = new.criteria.logic if new.criteria else None
     if old_logic and new_logic:
-        found += _value_pair(ChangeKind.CRITERIA_LOGIC_CHANGED, f"{path}.criteria", old_logic, new_logic)
-    before, after = _placed(old), _placed(new)
+        found += _value_pair(ChangeKind.CRITERIA_LOGIC_CHANGED, criteria, old_logic, new_logic)
+    # By ID; were an ID in a tree twice (invalid data), the last one is kept, at the first one's place in the order.
+    before = {placed.criterion.id: placed for placed in old.iter_criteria()}
+    after = {placed.criterion.id: placed for placed in new.iter_criteria()}
     order = list(after) + [c for c in before if c not in after]
     for criterion_id in order:
-        here = f"{path}.criteria[{criterion_id}]"
         was, now = before.get(criterion_id), after.get(criterion_id)
         if was is None:
-            found.append(_text_change(ChangeKind.CRITERION_ADDED, here, None, now.criterion.text))  # type: ignore[union-attr]
+            found.append(_text_change(ChangeKind.CRITERION_ADDED, criteria.item(criterion_id), None, now.criterion.text))  # type: ignore[union-attr]
             continue
         if now is None:
-            found.append(_text_change(ChangeKind.CRITERION_REMOVED, here, was.criterion.text, None))
+            found.append(_text_change(ChangeKind.CRITERION_REMOVED, criteria.item(criterion_id), was.criterion.text, None))
             continue
-        if was.parent != now.parent or was.criterion.label != now.criterion.label:
-            found.append(Change(kind=ChangeKind.CRITERION_MOVED, path=here, old=was.labels, new=now.labels))
-        if was.criterion.text != now.criterion.text:
-            found.append(_text_change(ChangeKind.CRITERION_TEXT_CHANGED, f"{here}.text", was.criterion.text, now.criterion.text))
-        if was.criterion.logic and now.criterion.logic:
-            found += _value_pair(ChangeKind.CRITERIA_LOGIC_CHANGED, f"{here}.logic", was.criterion.logic, now.criterion.logic)
+        moved = was.parent_id != now.parent_id or was.criterion.label != now.criterion.label
+        reworded = was.criterion.text != now.criterion.text
+        was_logic, now_logic = was.criterion.logic, now.criterion.logic
+        if not (moved or reworded or (was_logic and now_logic and was_logic != now_logic)):
+            continue  # most criteria of a changed statement: no path to make
+        here = criteria.item(criterion_id)
+        if moved:
+            found.append(Change(kind=ChangeKind.CRITERION_MOVED, path=here, old=".".join(was.labels), new=".".join(now.labels)))
+        if reworded:
+            found.append(_text_change(ChangeKind.CRITERION_TEXT_CHANGED, here.field("text"), was.criterion.text, now.criterion.text))
+        if was_logic and now_logic:
+            found += _value_pair(ChangeKind.CRITERIA_LOGIC_CHANGED, here.field("logic"), was_logic, now_logic)
     return found
 
 
 def _keyed(
-    prefix: str,
+    prefix: ChangePath,
     old: Sequence[ItemT],
     new: Sequence[ItemT],
     key: Callable[[ItemT], str],
@@ -641,9 +631,14 @@ def _keyed(
     removed: ChangeKind,
     moved: ChangeKind,
     text: Callable[[ItemT], str],
-    compare: Callable[[str, ItemT, ItemT], list[Change]],
+    compare: Callable[[ChangePath, ItemT, ItemT], list[Change]],
+    pairs: Mapping[str, tuple[str, str]] | None = None,
 ) -> list[Change]:
-    """Items with a stable key: added, removed, moved (relative order changed), compared."""
+    """Items with a stable key: added, removed, moved (relative order changed), compared.
+
+    `pairs` names the keys that stand for an item with another key in each revision (a code
+    range with new bounds): such an item's path holds both keys.
+    """
     if old == new:  # the same items in the same order: none added, removed, moved or changed
         return []
     old_keys, new_keys = [key(i) for i in old], [key(i) for i in new]
@@ -653,18 +648,25 @@ def _keyed(
     moved_keys = _moved(old_keys, new_keys)
     order = new_keys + [k for k in old_keys if k not in new_by_key]
     found: list[Change] = []
+
+    def path_of(item_key: str) -> ChangePath:
+        return prefix.item(*pairs[item_key]) if pairs and item_key in pairs else prefix.item(item_key)
+
     for item_key in order:
-        path = f"{prefix}[{item_key}]"
         before, after = old_by_key.get(item_key), new_by_key.get(item_key)
         if before is None:
-            found.append(_text_change(added, path, None, text(after)))  # type: ignore[arg-type]
+            found.append(_text_change(added, path_of(item_key), None, text(after)))  # type: ignore[arg-type]
         elif after is None:
-            found.append(_text_change(removed, path, text(before), None))
+            found.append(_text_change(removed, path_of(item_key), text(before), None))
         else:
+            changed = before != after  # equal items differ in nothing `compare` could find
+            if item_key not in moved_keys and not changed:
+                continue  # most items: kept in place, unchanged, no path to make
+            path = path_of(item_key)
             if item_key in moved_keys:
                 # Old and new positions (from 0) in the printed list.
                 found.append(Change(kind=moved, path=path, old=str(old_position[item_key]), new=str(new_position[item_key])))
-            if before != after:  # equal items differ in nothing `compare` could find
+            if changed:
                 found += compare(path, before, after)
     return found
 
@@ -673,11 +675,11 @@ def _related_policies(old: Revision, new: Revision) -> list[Change]:
     def flat(revision: Revision) -> list[tuple[str, str, str]]:
         return [(p.number, p.title, group.heading) for group in revision.related_policies for p in group.policies]
 
-    def compare(path: str, before: tuple[str, str, str], after: tuple[str, str, str]) -> list[Change]:
-        return _text_pair(f"{path}.title", before[1], after[1]) + _text_pair(f"{path}.heading", before[2], after[2])
+    def compare(path: ChangePath, before: tuple[str, str, str], after: tuple[str, str, str]) -> list[Change]:
+        return _text_pair(path.field("title"), before[1], after[1]) + _text_pair(path.field("heading"), before[2], after[2])
 
     return _keyed(
-        "related_policies", flat(old), flat(new), lambda p: p[0],
+        _RELATED_POLICIES, flat(old), flat(new), lambda p: p[0],
         ChangeKind.RELATED_POLICY_ADDED, ChangeKind.RELATED_POLICY_REMOVED, ChangeKind.RELATED_POLICY_MOVED,
         lambda p: p[1], compare,
     )  # fmt: skip
@@ -689,75 +691,74 @@ def _literature(old: Revision, new: Revision) -> list[Change]:
     if before == after:
         return found
     for o, n in _align([p.text for p in before], [p.text for p in after]):
-        path = _position_path("supportive_literature", o, n)
+        path = _LITERATURE.at(o, n)
         found += _text_pair(path, None if o is None else before[o].text, None if n is None else after[n].text)
         if o is not None and n is not None:
-            found += _value_pair(ChangeKind.SECTION_TEXT_CHANGED, f"{path}.cites", list(before[o].cites), list(after[n].cites))
+            found += _value_pair(ChangeKind.SECTION_TEXT_CHANGED, path.field("cites"), list(before[o].cites), list(after[n].cites))
     # Paragraphs equal in text may still cite differently.
     for tag, i1, i2, j1, j2 in _opcodes([p.text for p in before], [p.text for p in after]):
         if tag == "equal":
             for o, n in zip(range(i1, i2), range(j1, j2), strict=True):
-                path = _position_path("supportive_literature", o, n)
-                found += _value_pair(ChangeKind.SECTION_TEXT_CHANGED, f"{path}.cites", list(before[o].cites), list(after[n].cites))
+                found += _value_pair(ChangeKind.SECTION_TEXT_CHANGED, _LITERATURE.at(o, n).field("cites"), list(before[o].cites), list(after[n].cites))
     return found
 
 
 def _guidelines(old: Revision, new: Revision) -> list[Change]:
-    def compare(path: str, before: ProfessionalGuideline, after: ProfessionalGuideline) -> list[Change]:
+    def compare(path: ChangePath, before: ProfessionalGuideline, after: ProfessionalGuideline) -> list[Change]:
         found: list[Change] = []
         for field in ("body", "organization", "edition", "text"):
-            found += _text_pair(f"{path}.{field}", getattr(before, field), getattr(after, field))
-        found += _paragraphs(f"{path}.points", before.points, after.points)
-        found += _value_pair(ChangeKind.SECTION_TEXT_CHANGED, f"{path}.cites", list(before.cites), list(after.cites))
+            found += _text_pair(path.field(field), getattr(before, field), getattr(after, field))
+        found += _paragraphs(path.field("points"), before.points, after.points)
+        found += _value_pair(ChangeKind.SECTION_TEXT_CHANGED, path.field("cites"), list(before.cites), list(after.cites))
         return found
 
     return _keyed(
-        "professional_guidelines", old.professional_guidelines, new.professional_guidelines, lambda g: g.id,
+        _GUIDELINES, old.professional_guidelines, new.professional_guidelines, lambda g: g.id,
         ChangeKind.GUIDELINE_ADDED, ChangeKind.GUIDELINE_REMOVED, ChangeKind.GUIDELINE_MOVED,
         lambda g: g.text, compare,
     )  # fmt: skip
 
 
 def _references(old: Revision, new: Revision) -> list[Change]:
-    def compare(path: str, before: Reference, after: Reference) -> list[Change]:
+    def compare(path: ChangePath, before: Reference, after: Reference) -> list[Change]:
         found: list[Change] = []
         if before.text != after.text:
-            found.append(_text_change(ChangeKind.REFERENCE_CHANGED, f"{path}.text", before.text, after.text))
-        found += _value_pair(ChangeKind.REFERENCE_CHANGED, f"{path}.url", before.url, after.url)
-        found += _value_pair(ChangeKind.REFERENCE_CHANGED, f"{path}.year", _date(before.year), _date(after.year))
+            found.append(_text_change(ChangeKind.REFERENCE_CHANGED, path.field("text"), before.text, after.text))
+        found += _value_pair(ChangeKind.REFERENCE_CHANGED, path.field("url"), before.url, after.url)
+        found += _value_pair(ChangeKind.REFERENCE_CHANGED, path.field("year"), _date(before.year), _date(after.year))
         return found
 
     return _keyed(
-        "references", old.references, new.references, lambda r: r.id,
+        _REFERENCES, old.references, new.references, lambda r: r.id,
         ChangeKind.REFERENCE_ADDED, ChangeKind.REFERENCE_REMOVED, ChangeKind.REFERENCE_MOVED,
         lambda r: r.text, compare,
     )  # fmt: skip
 
 
 def _codes(old: Revision, new: Revision) -> list[Change]:
-    found = _paragraphs("codes.notes", old.codes.notes, new.codes.notes)
+    found = _paragraphs(_CODE_NOTES, old.codes.notes, new.codes.notes)
 
-    def legend_compare(path: str, before: FlagLegend, after: FlagLegend) -> list[Change]:
-        return _text_pair(f"{path}.meaning", before.meaning, after.meaning)
+    def legend_compare(path: ChangePath, before: FlagLegend, after: FlagLegend) -> list[Change]:
+        return _text_pair(path.field("meaning"), before.meaning, after.meaning)
 
     found += _keyed(
-        "codes.legend", old.codes.legend, new.codes.legend, lambda e: e.flag.value,
+        _CODE_LEGEND, old.codes.legend, new.codes.legend, lambda e: e.flag.value,
         ChangeKind.SECTION_TEXT_ADDED, ChangeKind.SECTION_TEXT_REMOVED, ChangeKind.SECTION_TEXT_CHANGED,
         lambda e: e.meaning, legend_compare,
     )  # fmt: skip
     for (system, before), (_, after) in zip(old.codes.tables(), new.codes.tables(), strict=True):
         if before == after:  # most tables do not change: no codes to key and compare
             continue
-        prefix = f"codes.{system.value}"
+        prefix = _CODE_TABLES[system]
         found += _not_applicable(prefix, before.not_applicable, after.not_applicable)
         found += _code_entries(system, before.entries, after.entries)
-        found += _text_pair(f"{prefix}.copyright", before.copyright, after.copyright)
+        found += _text_pair(prefix.field("copyright"), before.copyright, after.copyright)
     return found
 
 
 def _code_entries(system: CodeSystem, old: Sequence[CodeEntry[str]], new: Sequence[CodeEntry[str]]) -> list[Change]:
     """Codes by identity; a range whose bounds changed but description did not is one change."""
-    prefix = f"codes.{system.value}"
+    prefix = _CODE_TABLES[system]
     old_keys = {e.display for e in old}
     new_keys = {e.display for e in new}
     # Pair leftover ranges by equal description: the same row with other bounds.
@@ -771,37 +772,31 @@ def _code_entries(system: CodeSystem, old: Sequence[CodeEntry[str]], new: Sequen
         if before.is_range and before.display not in new_keys and unpaired.get(before.description):
             renamed[before.display] = unpaired[before.description].popleft()
 
-    renamed_from = {n: o for o, n in renamed.items()}  # each new range is paired once at most
+    # A renamed range is matched by one key on both sides (each new range is paired once at
+    # most); its path holds the old and the new bounds.
+    pairs = {f"{o}->{n}": (o, n) for o, n in renamed.items()}
+    key_of_old = {o: key for key, (o, _) in pairs.items()}
+    key_of_new = {n: key for key, (_, n) in pairs.items()}
+    keyed_old = [(key_of_old.get(display := e.display, display), e) for e in old]
+    keyed_new = [(key_of_new.get(display := e.display, display), e) for e in new]
 
-    def identity(entry: CodeEntry[str], side: Literal["old", "new"]) -> str:
-        display = entry.display
-        if side == "old" and display in renamed:
-            return f"{display}->{renamed[display]}"
-        if side == "new" and display in renamed_from:
-            return f"{renamed_from[display]}->{display}"
-        return display
-
-    keyed_old = [(identity(e, "old"), e) for e in old]
-    keyed_new = [(identity(e, "new"), e) for e in new]
-
-    def compare(path: str, before: tuple[str, CodeEntry[str]], after: tuple[str, CodeEntry[str]]) -> list[Change]:
+    def compare(path: ChangePath, before: tuple[str, CodeEntry[str]], after: tuple[str, CodeEntry[str]]) -> list[Change]:
         was, now = before[1], after[1]
         found = _value_pair(ChangeKind.CODE_RANGE_CHANGED, path, was.display, now.display)
-        found += _value_pair(ChangeKind.CODE_FLAGS_CHANGED, f"{path}.flags", [f.value for f in was.flags], [f.value for f in now.flags])
+        found += _value_pair(ChangeKind.CODE_FLAGS_CHANGED, path.field("flags"), [f.value for f in was.flags], [f.value for f in now.flags])
         if was.description != now.description:
-            found.append(_text_change(ChangeKind.CODE_DESCRIPTION_CHANGED, f"{path}.description", was.description, now.description))
+            found.append(_text_change(ChangeKind.CODE_DESCRIPTION_CHANGED, path.field("description"), was.description, now.description))
         return found
 
     return _keyed(
         prefix, keyed_old, keyed_new, lambda pair: pair[0],
         ChangeKind.CODE_ADDED, ChangeKind.CODE_REMOVED, ChangeKind.CODE_MOVED,
-        lambda pair: pair[1].description, compare,
+        lambda pair: pair[1].description, compare, pairs,
     )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- summary
 
-_ITEM_ID = re.compile(r"^(?P<section>[a-z_]+(?:\.[a-z0-9_]+)*?)\[(?P<key>[^\]]+)\]")
 _METADATA_LABELS = {"title": "Title", "effective_date": "Effective date", "next_review": "Next review", "status": "Status"}
 _SECTION_LABELS = {
     "preamble": "Preamble",
@@ -823,15 +818,6 @@ _SECTION_LABELS = {
 }
 _SYSTEM_LABELS = {"cpt": "CPT", "hcpcs": "HCPCS", "icd10cm": "ICD-10"}
 _LOGIC_WORDS = {"one_of": "ONE of the following", "all_of": "ALL of the following"}
-
-
-def section_of(path: str) -> str:
-    """The section a change path belongs to, e.g. `supportive_literature`, `codes.cpt`, `statements`."""
-    head = re.split(r"[\[.]", path, maxsplit=1)[0]
-    if head == "codes":
-        rest = path.split(".", 1)[1]
-        return "codes." + re.split(r"[\[.]", rest, maxsplit=1)[0]
-    return head
 
 
 def section_label(section: str) -> str:
@@ -863,9 +849,16 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-def _key(path: str) -> str:
-    match = _ITEM_ID.match(path)
-    return match.group("key") if match else path
+def _key(path: ChangePath) -> str:
+    """The key of the item a change is about, as printed (`0609T`, `0100T-0105T->0100T-0110T`)."""
+    item = path.first_item
+    return item.key_text if item is not None else str(path)
+
+
+def _current_key(path: ChangePath) -> str:
+    """The key of the item a change is about in the newer revision that has it (a code as shown)."""
+    item = path.first_item
+    return str(item.current_key) if item is not None else str(path)
 
 
 def reading_order(section: str) -> int:
@@ -875,13 +868,13 @@ def reading_order(section: str) -> int:
     return 2 if section in _METADATA_LABELS else 1
 
 
-def readable_value(path: str, value: str | None) -> str:
+def readable_value(path: ChangePath, value: str | None) -> str:
     """A metadata value as the pages write it: dates long-form (`May 15, 2026`, `January 2027`), `not known` for none."""
     if not value:
         return "not known"
-    if path == "effective_date":
+    if path == _EFFECTIVE_DATE:
         return long_date(date.fromisoformat(value))
-    if path == "next_review":
+    if path == _NEXT_REVIEW:
         return month_year(value)
     return value.replace("_", " ")
 
@@ -891,7 +884,7 @@ def _summarise(diff: RevisionDiff) -> list[str]:
     sentences: list[str] = []
     by_section: dict[str, list[Change]] = {}
     for change in diff.changes:
-        by_section.setdefault(section_of(change.path), []).append(change)
+        by_section.setdefault(change.path.section, []).append(change)
 
     sentences += _summarise_statements(by_section.get("statements", []), diff.old_items, diff.new_items)
 
@@ -911,7 +904,7 @@ def _summarise(diff: RevisionDiff) -> list[str]:
 
     for change in diff.changes:
         if change.kind is ChangeKind.METADATA_CHANGED:
-            label = _METADATA_LABELS.get(change.path, change.path)
+            label = _METADATA_LABELS.get(change.path.leaf, str(change.path))
             sentences.append(f"{label} changed from {readable_value(change.path, change.old)} to {readable_value(change.path, change.new)}.")
     return sentences
 
@@ -972,20 +965,20 @@ def _summarise_codes(system: str, changes: list[Change], old: ItemsById, new: It
             group = (", ".join(change.old or []) or "no flag", ", ".join(change.new or []) or "no flag")
             flag_groups.setdefault(group, []).append(key)
         elif change.kind is ChangeKind.CODE_ADDED:
-            added.append(key)
+            added.append(_current_key(change.path))
         elif change.kind is ChangeKind.CODE_REMOVED:
-            removed.append(key)
+            removed.append(_current_key(change.path))
         elif change.kind is ChangeKind.CODE_RANGE_CHANGED:
             sentences.append(f"{label} range {change.old} is now {change.new}.")
         elif change.kind is ChangeKind.CODE_DESCRIPTION_CHANGED:
             sentences.append(f"{label} {key} description changed: now {_quoted(str(change.new))}.")
         elif change.kind is ChangeKind.CODE_MOVED:
             sentences.append(f"{label} {key} moved in the code list.")
-        elif change.kind is ChangeKind.SECTION_TEXT_ADDED and change.path.endswith(".not_applicable"):
+        elif change.kind is ChangeKind.SECTION_TEXT_ADDED and change.path.leaf == "not_applicable":
             sentences.append(f"{label} codes are now not applicable.")
-        elif change.kind is ChangeKind.SECTION_TEXT_REMOVED and change.path.endswith(".not_applicable"):
+        elif change.kind is ChangeKind.SECTION_TEXT_REMOVED and change.path.leaf == "not_applicable":
             sentences.append(f"{label} codes, not applicable before, are now listed.")
-        elif change.path.endswith(".copyright"):
+        elif change.path.leaf == "copyright":
             verb = {ChangeKind.SECTION_TEXT_ADDED: "added", ChangeKind.SECTION_TEXT_REMOVED: "removed"}.get(change.kind, "changed")
             sentences.append(f"{label} copyright line {verb}: {_sentence(str(change.new or change.old))}")
     for (was, now), codes in flag_groups.items():
@@ -997,10 +990,9 @@ def _summarise_codes(system: str, changes: list[Change], old: ItemsById, new: It
     return sentences
 
 
-def _code_list(revision: ItemsById, system: str, keys: list[str]) -> str:
+def _code_list(revision: ItemsById, system: str, displays: list[str]) -> str:
     parts = []
-    for key in keys:
-        display = key.split("->")[-1]
+    for display in displays:
         entry = revision.codes[system].get(display)
         flags = f" [{', '.join(f.value for f in entry.flags)}]" if entry and entry.flags else ""
         parts.append(f"{display}{flags} ({' '.join(to_plain(entry.description).split())})" if entry else display)
@@ -1053,7 +1045,7 @@ def _summarise_related(changes: list[Change]) -> list[str]:
         elif change.kind is ChangeKind.RELATED_POLICY_MOVED:
             sentences.append(f"Related policy {key} moved in the list.")
         else:
-            sentences.append(f"Related policy {key}: {change.path.rsplit('.', 1)[-1]} changed.")
+            sentences.append(f"Related policy {key}: {change.path.leaf} changed.")
     return sentences
 
 
@@ -1061,7 +1053,7 @@ def _summarise_text_section(section: str, changes: list[Change]) -> str:
     counts = {"added": 0, "removed": 0, "changed": 0}
     for change in changes:
         counts["added" if change.kind.is_addition else "removed" if change.kind.is_removal else "changed"] += 1
-    indexed = all(re.search(r"\[[^\]]+\]", c.path) for c in changes)
+    indexed = all(c.path.first_item is not None for c in changes)
     noun = "paragraph" if indexed else "field"
     if section == "search_terms":
         noun = "term"

@@ -186,19 +186,11 @@ def check_revision(revision: Revision, document: LoadedDocument) -> list[Diagnos
             problems.append(
                 document.diagnostic(("statements", index, "number"), f"found number {statement.number}; expected {expected_number} (statements are numbered in order)", "numbering")
             )
-    criteria: list[tuple[FieldPath, str]] = []
-    for s_index, statement in enumerate(revision.statements):
-        if statement.criteria is None:
-            continue
-
-        def walk(items: list[Any], path: FieldPath) -> None:
-            for c_index, criterion in enumerate(items):
-                here = path + (c_index,)
-                criteria.append((here + ("id",), criterion.id))
-                if criterion.logic:
-                    walk(criterion.children, here + (criterion.logic,))
-
-        walk(statement.criteria.children, ("statements", s_index, "criteria", statement.criteria.logic))
+    criteria = (
+        (("statements", s_index, *placed.field_path, "id"), placed.criterion.id)
+        for s_index, statement in enumerate(revision.statements)
+        for placed in statement.iter_criteria()
+    )
     problems += _duplicates(criteria, "criterion ID", document)
 
     problems += _duplicates(((("references", i, "id"), r.id) for i, r in enumerate(revision.references)), "reference ID", document)
@@ -303,17 +295,8 @@ def _stable_items(revision: Revision) -> dict[str, tuple[FieldPath, str, Any]]:
     found: dict[str, tuple[FieldPath, str, Any]] = {}
     for s_index, statement in enumerate(revision.statements):
         found.setdefault(statement.id, (("statements", s_index, "id"), statement.text, statement.determination))
-        if statement.criteria is None:
-            continue
-
-        def walk(items: list[Any], path: FieldPath) -> None:
-            for c_index, criterion in enumerate(items):
-                here = path + (c_index,)
-                found.setdefault(criterion.id, (here + ("id",), criterion.text, None))
-                if criterion.logic:
-                    walk(criterion.children, here + (criterion.logic,))
-
-        walk(statement.criteria.children, ("statements", s_index, "criteria", statement.criteria.logic))
+        for placed in statement.iter_criteria():
+            found.setdefault(placed.criterion.id, (("statements", s_index, *placed.field_path, "id"), placed.criterion.text, None))
     return found
 
 

@@ -33,8 +33,8 @@ from generators.domain.diff import (
     readable_value,
     reading_order,
     section_label,
-    section_of,
 )
+from generators.domain.change_path import ChangePath, Step
 from generators.domain.lifecycle import PolicyTimeline
 from generators.model import IsoDate, Library, Policy, Revision, RevisionStatus
 from generators.text import to_plain
@@ -195,55 +195,57 @@ class SectionView:
         return re.sub(r"[^a-z0-9]+", "-", self.title.lower()).strip("-")
 
 
-def _ordinal(key: str) -> str:
-    """`1` -> `paragraph 2`; `1->2` -> `paragraph 2 (was 3)`: positions counted from 1 for readers."""
-    old, _, new = key.partition("->")
-    if not new:
-        return f"paragraph {int(old) + 1}"
-    return f"paragraph {int(new) + 1} (was {int(old) + 1})"
+def _ordinal(item: Step) -> str:
+    """`[1]` -> `paragraph 2`; `[1->2]` -> `paragraph 3 (was 2)`: positions counted from 1 for readers."""
+    if item.new_key is None:
+        return f"paragraph {int(item.key) + 1}"  # type: ignore[arg-type]
+    return f"paragraph {int(item.new_key) + 1} (was {int(item.key) + 1})"  # type: ignore[arg-type]
 
 
 def _place(diff: RevisionDiff, change: Change) -> str:
     """Where a change is, in the words of the printed policy: `Statement III`, `CPT 0611T`..."""
     path = change.path
-    section = section_of(path)
-    key = path.split("[", 1)[1].split("]", 1)[0] if "[" in path else None
+    section = path.section
+    item = path.first_item
+    key = item.key_text if item is not None else None
     label = section_label(section)
     if change.kind is ChangeKind.METADATA_CHANGED:
-        return path.replace("_", " ").capitalize()
+        return str(path).replace("_", " ").capitalize()
     if section == "statements" and key is not None:
         statement = diff.new_items.statements.get(key) or diff.old_items.statements.get(key)
         place = f"Statement {statement.number}" if statement else key
-        if ".criteria[" in path:
-            place += f", criterion {path.split('.criteria[', 1)[1].split(']', 1)[0]}"
+        criterion = path.item_of("criteria")
+        if criterion is not None:
+            place += f", criterion {criterion.key_text}"
         return place
     if section.startswith("codes."):
         system = label.removesuffix(" codes")
-        if key is not None and section in ("codes.cpt", "codes.hcpcs", "codes.icd10cm"):
-            return f"{system} {key.replace('->', ' → ')}"
-        if path.endswith(".copyright"):
+        if item is not None and section in ("codes.cpt", "codes.hcpcs", "codes.icd10cm"):
+            return f"{system} {item.key}" if item.new_key is None else f"{system} {item.key} → {item.new_key}"
+        if path.leaf == "copyright":
             return f"{system} copyright line"
-        if path.endswith(".not_applicable"):
+        if path.leaf == "not_applicable":
             return f"{label} table"
         if section == "codes.legend" and key is not None:
             return f"Flag legend {key}"
-        return f"{label}, {_ordinal(key)}" if key is not None else label
+        return f"{label}, {_ordinal(item)}" if item is not None else label
     if section == "references" and key is not None:
         reference = diff.new_items.references.get(key) or diff.old_items.references.get(key)
         return f"Reference {to_plain(reference.text).split('. ', 1)[0]}" if reference else f"Reference {key}"
     if section == "professional_guidelines" and key is not None:
         guideline = diff.new_items.guidelines.get(key) or diff.old_items.guidelines.get(key)
         place = f"Professional guideline {guideline.body if guideline else key}"
-        if ".points[" in path:
-            place += ", bullet " + _ordinal(path.split(".points[", 1)[1].split("]", 1)[0]).removeprefix("paragraph ")
+        point = path.item_of("points")
+        if point is not None:
+            place += ", bullet " + _ordinal(point).removeprefix("paragraph ")
         return place
     if section == "related_policies" and key is not None:
         return f"Related policy {key}"
-    if key is not None and path.startswith(f"{section}["):
+    if path.steps[0].key is not None:  # a paragraph (or term) of a section that is a list
         noun = "term" if section == "search_terms" else "paragraph"
-        return f"{label}, {_ordinal(key).replace('paragraph', noun)}"
-    if "." in path:
-        return f"{label}, {path.split('.', 1)[1].replace('_', ' ')}"
+        return f"{label}, {_ordinal(path.steps[0]).replace('paragraph', noun)}"
+    if len(path.steps) > 1:
+        return f"{label}, {str(ChangePath(path.steps[1:])).replace('_', ' ')}"
     return label
 
 
@@ -252,7 +254,7 @@ def sections(diff: RevisionDiff) -> list[SectionView]:
     grouped: dict[str, list[ChangeView]] = {}
     order: dict[str, int] = {}
     for change in diff.changes:
-        section = section_of(change.path)
+        section = change.path.section
         title = section_label(section)
         order.setdefault(title, reading_order(section))
         grouped.setdefault(title, []).append(ChangeView(change, _place(diff, change)))
