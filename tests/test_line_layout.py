@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generators.outputs.line_layout import ITEM_SEPARATOR, encode, join_items, lined, lined_object, member, members
+from generators.outputs.line_layout import ITEM_SEPARATOR, encode, join_items, lined, lined_object, lined_record, lined_records, member, members
 
 #: Text a record may hold: any character, line breaks and separators of the layout included.
 TEXT = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=12) | st.sampled_from(["", "\n", ",\n", "]}\n]}", '"', "\u2028"])
@@ -40,8 +40,12 @@ def test_the_layout_of_a_shard_record() -> None:
     record = lined_object(members({"code": "C71.0"}), [("listings", lined("[]", listings))])
     assert b"".join(record) == b'{"code":"C71.0","listings":[\n{"policy":"1"},\n{"policy":"2"}\n]}'
     # A record holding a lined container is itself an item of one (the shard's codes).
-    assert b"".join(lined("[]", [record, record])) == b"[\n" + b"".join(record) + b",\n" + b"".join(record) + b"\n]"
-    assert lined("[]", []) == [b"[]"] and lined("{}", []) == [b"{}"]
+    assert b"".join(lined_records("[]", [record, record])) == b"[\n" + b"".join(record) + b",\n" + b"".join(record) + b"\n]"
+    assert b"".join(lined_records("[]", [record])) == b"".join(lined("[]", [b"".join(record)]))
+    assert lined("[]", []) == lined_records("[]", []) == [b"[]"] and lined("{}", []) == [b"{}"]
+    for fields in (members({"code": "C71.0"}), b""):
+        for items in (listings, []):
+            assert b"".join(lined_record(fields, "listings", "[]", items)) == b"".join(lined_object(fields, [("listings", lined("[]", items))]))
     assert b"".join(lined_object(b"", [("codes", lined("[]", []))])) == encode({"codes": []})
 
 

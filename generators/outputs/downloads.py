@@ -99,36 +99,32 @@ ShardKey = tuple[str, str]
 """A shard: (code system value, prefix), e.g. `("icd10cm", "C71")`."""
 
 
-class ShardCodeListings(NamedTuple):
-    """One policy's listings of one code of a shard, serialised (`generators.outputs.line_layout`).
+class CodeShardPart(NamedTuple):
+    """What one policy contributes to one shard of the code index, serialised (`generators.outputs.line_layout`).
 
-    Attributes:
-        code: The code.
-        listed_alone: Whether the policy lists the code by itself in some revision (not only
-            inside a range): the shard's record takes its description from the last such policy.
-        fields: The members of the code's `ShardCode` record but its listings, as this policy
-            describes the code (`line_layout.members`).
-        listings: Its `ShardListing`s of the code, one a line (`line_layout.join_items`).
-    """
-
-    code: str
-    listed_alone: bool
-    fields: bytes
-    listings: bytes
-
-
-@dataclass(frozen=True)
-class CodeShardPart:
-    """What one policy contributes to one shard of the code index, serialised.
+    The codes it lists there are in columns: the facts of its i-th code are the i-th of each
+    column (plain tuples, kept as they are in the cache: `DownloadsPart.as_marshal_data`).
+    A named tuple, not a dataclass: a build makes one per policy and shard from the cache
+    (about 30,000 at 1,000 policies), and a frozen dataclass takes several times longer to make.
 
     Attributes:
         policy: Its member of the shard's `policies` table (`"<number>":{...}`): its title
             and the revisions that list codes of the shard, one line each, oldest first.
-        codes: Its listings of each code of the shard it lists, by code.
+        codes: The codes of the shard it lists, by code.
+        listed_alone: For each code, whether the policy lists it by itself in some revision
+            (not only inside a range): the shard's record takes its description from the last
+            such policy.
+        fields: For each code, the members of its `ShardCode` record but its listings, as
+            this policy describes the code (`line_layout.members`).
+        listings: For each code, its `ShardListing`s of the code, one a line
+            (`line_layout.join_items`).
     """
 
     policy: bytes
-    codes: tuple[ShardCodeListings, ...]
+    codes: tuple[str, ...]
+    listed_alone: tuple[bool, ...]
+    fields: tuple[bytes, ...]
+    listings: tuple[bytes, ...]
 
 
 @dataclass(frozen=True)
@@ -159,14 +155,14 @@ class DownloadsPart:
 
     def as_marshal_data(self) -> tuple[Any, ...]:
         """The part as tuples, dicts, bytes, strings, ints and bools only: what `marshal` stores (a cache entry)."""
-        shards = {shard: (piece.policy, tuple(map(tuple, piece.codes))) for shard, piece in self.shards.items()}
+        shards = {shard: tuple(piece) for shard, piece in self.shards.items()}
         return (self.number, self.sort_key, self.csv_rows, shards, self.feed_entries, self.feed_updated, self.files)
 
     @classmethod
     def from_marshal_data(cls, data: tuple[Any, ...]) -> DownloadsPart:
         """The part `as_marshal_data` gave."""
         number, sort_key, csv_rows, shards, feed_entries, feed_updated, files = data
-        pieces = {shard: CodeShardPart(policy=policy, codes=tuple(map(ShardCodeListings._make, codes))) for shard, (policy, codes) in shards.items()}
+        pieces = {shard: CodeShardPart._make(columns) for shard, columns in shards.items()}
         return cls(number, sort_key, csv_rows, pieces, feed_entries, feed_updated, files)
 
 
@@ -390,15 +386,19 @@ def _shard_revision(listed: ListedRevision, flags: Collection[Flag], statement_i
     return line_layout.member(listed.revision.key, revision.model_dump_json().encode("utf-8"))
 
 
-def _shard_policy(revisions: list[bytes], policy: str, title: str) -> bytes:
-    """A policy's member (`"<number>":{...}`) of a shard's `policies` table (a `ShardPolicy`), from its revisions' members."""
-    record = line_layout.lined_object(line_layout.members({"policy_title": title}), [("revisions", line_layout.lined("{}", revisions))])
-    return line_layout.member(policy, b"".join(record))
+def _shard_policy(revisions: list[bytes], policy: str, fields: bytes) -> bytes:
+    """A policy's member (`"<number>":{...}`) of a shard's `policies` table (a `ShardPolicy`), from its fields but revisions (`_shard_policy_fields`) and its revisions' members."""
+    return line_layout.member(policy, b"".join(line_layout.lined_record(fields, "revisions", "{}", revisions)))
+
+
+def _shard_policy_fields(policy: Policy) -> bytes:
+    """The members of a policy's `ShardPolicy` before its revisions: the same in every shard."""
+    return line_layout.members({"policy_title": policy.title})
 
 
 def _shard_parts(policy: Policy, codes: list[_Code]) -> dict[ShardKey, CodeShardPart]:
     """`policy`'s part of every shard it lists codes in (`codes`: its codes by system then code)."""
-    shard_codes: dict[ShardKey, list[ShardCodeListings]] = {}
+    shard_codes: dict[ShardKey, list[tuple[str, bool, bytes, bytes]]] = {}
     shard_flags: dict[ShardKey, dict[ListedRevision, tuple[set[Flag], set[str]]]] = {}
     # The codes of a range share their runs of entries: each run is serialised once.
     run_lines: dict[tuple[ListedEntry, ...], tuple[bytes, frozenset[Flag], frozenset[str]]] = {}
@@ -417,10 +417,11 @@ def _shard_parts(policy: Policy, codes: list[_Code]) -> dict[ShardKey, CodeShard
                 revision_flags.update(flags)
                 revision_statements.update(statement_ids)
         listed_alone = any(entry.via_range is None for entry in code.entries)
-        shard_codes.setdefault(shard, []).append(ShardCodeListings(code.code, listed_alone, _code_fields(code), line_layout.join_items(lines)))
+        shard_codes.setdefault(shard, []).append((code.code, listed_alone, _code_fields(code), line_layout.join_items(lines)))
     # A revision's entry depends only on the flags and statements of its listings in the shard: few kinds per revision.
     entries: dict[tuple[ListedRevision, frozenset[Flag], frozenset[str]], bytes] = {}
     parts = {}
+    policy_fields = _shard_policy_fields(policy)
     for shard, flags_by_revision in shard_flags.items():
         table = []
         for listed in sorted(flags_by_revision, key=operator.attrgetter("index")):
@@ -429,7 +430,8 @@ def _shard_parts(policy: Policy, codes: list[_Code]) -> dict[ShardKey, CodeShard
             if key not in entries:
                 entries[key] = _shard_revision(listed, key[1], key[2])
             table.append(entries[key])
-        parts[shard] = CodeShardPart(policy=_shard_policy(table, policy.number, policy.title), codes=tuple(shard_codes[shard]))
+        codes_listed, listed_alone, fields, listings = zip(*shard_codes[shard])  # one column per field
+        parts[shard] = CodeShardPart(_shard_policy(table, policy.number, policy_fields), codes_listed, listed_alone, fields, listings)
     return parts
 
 
@@ -460,17 +462,18 @@ def assemble_shard(shard: ShardKey, pieces: list[CodeShardPart]) -> tuple[bytes,
 def shard_chunks(shard: ShardKey, pieces: list[CodeShardPart]) -> tuple[list[bytes], int]:
     """`assemble_shard` as the pieces of bytes the file is made of, not joined (`iter_downloads`)."""
     system, prefix = shard
-    by_code = [code for piece in pieces for code in piece.codes]
+    # A row per policy and code: (code, listed alone, fields, listings).
+    by_code = list(itertools.chain.from_iterable(zip(piece.codes, piece.listed_alone, piece.fields, piece.listings) for piece in pieces))
     by_code.sort(key=_CODE)  # stable: each code's listings stay in policy order
     # The file as a list of pieces, joined once when written: each byte of the file is copied once.
     records = []
     for _, group in itertools.groupby(by_code, key=_CODE):
         listed = list(group)
         # The record's description is the last policy's that lists the code by itself (see code_description).
-        fields = next((each.fields for each in reversed(listed) if each.listed_alone), listed[-1].fields)
-        records.append(line_layout.lined_object(fields, [("listings", line_layout.lined("[]", [each.listings for each in listed]))]))
+        fields = next((fields for _, listed_alone, fields, _ in reversed(listed) if listed_alone), listed[-1][2])
+        records.append(line_layout.lined_record(fields, "listings", "[]", [row[3] for row in listed]))
     policies = line_layout.lined("{}", [piece.policy for piece in pieces])
-    out = line_layout.lined_object(_shard_fields(system, prefix), [("policies", policies), ("codes", line_layout.lined("[]", records))])
+    out = line_layout.lined_object(_shard_fields(system, prefix), [("policies", policies), ("codes", line_layout.lined_records("[]", records))])
     out.append(b"\n")
     return out, len(records)
 

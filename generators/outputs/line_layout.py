@@ -25,6 +25,7 @@ writes and hashes it without joining it in memory.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
 from typing import Any, Literal
 
 import pydantic_core
@@ -53,15 +54,23 @@ def encode(value: Any) -> bytes:
 
 def member(key: str, value: bytes) -> bytes:
     """One member of an object, `"key":value`, from its key and its encoded value."""
-    return encode(key) + b":" + value
+    return pydantic_core.to_json(key) + b":" + value
+
+
+@cache
+def _field(key: str) -> bytes:
+    # A field name and its colon: encoded once per name (a shard writes the same few names
+    # tens of thousands of times).
+    return pydantic_core.to_json(key) + b":"
 
 
 def members(fields: Mapping[str, Any]) -> bytes:
     """The members of an object of plain data, in its order, without the braces: `"a":1,"b":"x"`.
 
-    `b"{" + members(fields) + b"}"` is `encode(fields)` (for a non-empty mapping).
+    `b"{" + members(fields) + b"}"` is `encode(fields)` (for a non-empty mapping). Meant for
+    the fields of a model, whose names are few: each name is encoded once per process.
     """
-    return b",".join([encode(key) + b":" + encode(value) for key, value in fields.items()])
+    return b",".join([_field(key) + pydantic_core.to_json(value) for key, value in fields.items()])
 
 
 def join_items(items: Iterable[bytes]) -> bytes:
@@ -74,24 +83,35 @@ def join_items(items: Iterable[bytes]) -> bytes:
     return ITEM_SEPARATOR.join(items)
 
 
-def lined(brackets: Brackets, items: Iterable[bytes | Chunks]) -> Chunks:
+def lined(brackets: Brackets, items: Sequence[bytes]) -> Chunks:
     """A container with each item on a line of its own: the opening bracket, a line break, the items (`ITEM_SEPARATOR` between), a line break, the closing bracket.
 
-    An item is its bytes, or the chunks of a value (a record that holds a lined container
-    itself). An empty container is `[]` or `{}`.
+    An item is an encoded value (a `member` in an object), or a run of them (`join_items`).
+    An empty container is `[]` or `{}`.
     """
-    out: Chunks = [_OPEN[brackets]]
-    for item in items:
-        if len(out) > 1:
-            out.append(ITEM_SEPARATOR)
-        if isinstance(item, bytes):
-            out.append(item)
-        else:
-            out += item
-    if len(out) == 1:
+    if not items:
         return [_EMPTY[brackets]]
+    return [_OPEN[brackets], ITEM_SEPARATOR.join(items), _CLOSE[brackets]]
+
+
+def lined_records(brackets: Brackets, records: Iterable[Chunks]) -> Chunks:
+    """`lined`, for items that are the chunks of records holding lined containers themselves (a shard's codes), not joined."""
+    remaining = iter(records)
+    first = next(remaining, None)
+    if first is None:
+        return [_EMPTY[brackets]]
+    out: Chunks = [_OPEN[brackets], *first]
+    for record in remaining:
+        out.append(ITEM_SEPARATOR)
+        out += record
     out.append(_CLOSE[brackets])
     return out
+
+
+@cache
+def _next_field(key: str) -> bytes:
+    # A field that follows another: the comma, its name and its colon.
+    return b"," + _field(key)
 
 
 def lined_object(fields: bytes, containers: Sequence[tuple[str, Chunks]]) -> Chunks:
@@ -102,7 +122,12 @@ def lined_object(fields: bytes, containers: Sequence[tuple[str, Chunks]]) -> Chu
     """
     out: Chunks = [b"{", fields] if fields else [b"{"]
     for key, container in containers:
-        out.append((b"," if len(out) > 1 else b"") + encode(key) + b":")
+        out.append(_next_field(key) if len(out) > 1 else _field(key))
         out += container
     out.append(b"}")
     return out
+
+
+def lined_record(fields: bytes, key: str, brackets: Brackets, items: Sequence[bytes]) -> Chunks:
+    """`lined_object(fields, [(key, lined(brackets, items))])` in one step: a record whose one lined container is its last field (a shard's code and its listings, a policy and its revisions)."""
+    return [b"{", fields, _next_field(key) if fields else _field(key), *lined(brackets, items), b"}"]
