@@ -338,7 +338,7 @@ def stage_incremental(data: Path) -> dict[str, Any]:
         seconds = time.perf_counter() - start
         # The same edit again, through the command line: the time a person waits, Python's start included.
         edited.write_text(text.replace("\ndescription:\n- ", "\ndescription:\n- Edited again. ", 1), encoding="utf-8")
-        command = [sys.executable, "-m", "generators.adapters.cli", "--data", str(copy), "pages", "--out", str(out), "--with-content", str(REPOSITORY / "content"), "--cache", str(cache)]
+        command = [sys.executable, "-m", "generators.adapters.cli", "--data", str(copy), "pages", "--out", str(out), "--with-content", str(REPOSITORY / "content"), "--cache", str(cache), "--as-of", AS_OF.isoformat()]
         command_start = time.perf_counter()
         done = subprocess.run(command, cwd=REPOSITORY, capture_output=True, text=True, check=False)
         command_seconds = time.perf_counter() - command_start
