@@ -465,7 +465,8 @@ def shard_chunks(shard: ShardKey, pieces: list[CodeShardPart]) -> tuple[list[byt
     # A row per policy and code: (code, listed alone, fields, listings).
     by_code = list(itertools.chain.from_iterable(zip(piece.codes, piece.listed_alone, piece.fields, piece.listings) for piece in pieces))
     by_code.sort(key=_CODE)  # stable: each code's listings stay in policy order
-    # The file as a list of pieces, joined once when written: each byte of the file is copied once.
+    # The file as a list of pieces, joined when written (only a code's listings of several policies, and
+    # the policies table, are joined before): each listing is copied once or twice, never re-encoded.
     records = []
     for _, group in itertools.groupby(by_code, key=_CODE):
         listed = list(group)
