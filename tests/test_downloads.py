@@ -31,7 +31,7 @@ from pydantic import ValidationError
 
 from generators.domain import icd10
 from generators import urls
-from generators.domain.code_index import build_code_index, shard_prefix
+from generators.domain.code_index import CodeShardDocument, build_code_index, shard_prefix
 from generators.model import Library, Policy
 from generators.outputs.downloads import (
     CSV_COLUMNS,
@@ -43,7 +43,7 @@ from generators.outputs.downloads import (
     spreadsheet_safe,
     spreadsheet_value,
 )
-from generators.outputs.json_api import dump_json
+from generators.outputs.json_api import dump_json, dump_model
 from generators.load.validate import load_library, load_policy, policy_folders
 
 from .conftest import DATA, check_golden, AS_OF, timeline
@@ -83,6 +83,20 @@ COMPACT_JSON = {"api/v1/codes/index.json", "api/v1/fhir/ValueSet-6.01.03.json"}
 ])
 def test_matches_golden(files: dict[str, bytes], path: str) -> None:
     check_golden(GOLDEN / path.removeprefix("api/v1/").replace("/", "-"), files[path], published_json=dump_json if path in COMPACT_JSON else None)
+
+
+def test_every_shard_is_its_models_json_with_one_record_a_line(library: Library, synthetic: Library) -> None:
+    """The shards are serialised from their models (`line_layout`): take the line breaks out and `model_dump_json` is left."""
+    for each in (library, synthetic):
+        shards = {path: content for path, content in render_downloads(each, AS_OF).items() if path.startswith("api/v1/codes/") and path != urls.api_code_index()}
+        assert shards
+        for content in shards.values():
+            document = CodeShardDocument.model_validate_json(content, strict=True)
+            assert content.replace(b"\n", b"") + b"\n" == dump_model(document)
+            revisions = sum(len(policy.revisions) for policy in document.policies.values())
+            listings = sum(len(code.listings) for code in document.codes)
+            # A line each: the head, each policy, revision and code, each listing, each closing bracket.
+            assert content.count(b"\n") == 1 + len(document.policies) + revisions + len(document.policies) + 1 + len(document.codes) + listings + len(document.codes) + 1
 
 
 # --------------------------------------------------------------------------- parts

@@ -18,7 +18,8 @@ from pydantic import BaseModel
 from generators.domain.code_index import FlagUse, ListedEntry, ShardCode, ShardListing, StatementRef, policy_entries
 from generators.load.yaml_files import _Builder, _ComposeLoader, parse_yaml
 from generators.model import CodeSystem, Determination, Flag, Library, Reference
-from generators.outputs.downloads import _code_head, _Code, _csv_fields, _listing_line
+from generators.outputs import line_layout
+from generators.outputs.downloads import _code_fields, _Code, _csv_fields, _listing_line
 from generators.outputs.json_api import dump_json, dump_model, policy_document, revision_document
 
 from .conftest import DATA, timeline
@@ -118,7 +119,7 @@ def _hostile_entry(library: Library, text: str) -> ListedEntry:
 
 
 @pytest.mark.parametrize("text", [HOSTILE_TEXT, "".join(chr(i) for i in range(1, 0x3000)) + "\U0001f600\u2028\u2029\ufeff"])
-def test_listing_lines_and_code_heads_are_what_the_shard_models_write(library: Library, text: str) -> None:
+def test_listing_lines_and_code_fields_are_what_the_shard_models_write(library: Library, text: str) -> None:
     entry = _hostile_entry(library, text)
     later = replace(entry, revision=replace(entry.revision, revision=library.policies[0].newest))
     listing = ShardListing(
@@ -137,6 +138,7 @@ def test_listing_lines_and_code_heads_are_what_the_shard_models_write(library: L
     for source in ("code_set", "policy"):
         code = _Code(CodeSystem.CPT, text, [entry], text, source)  # type: ignore[arg-type]
         record = ShardCode(code=text, description=text, description_source=source, listings=[])  # type: ignore[arg-type]
-        assert _code_head(code) + b"]}" == record.model_dump_json().encode("utf-8")
+        written = line_layout.lined_object(_code_fields(code), [("listings", line_layout.lined("[]", []))])
+        assert b"".join(written) == record.model_dump_json().encode("utf-8")
 
 

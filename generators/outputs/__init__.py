@@ -3,6 +3,7 @@
 - `registry`: the `OutputFormat` protocol every format implements, and `FORMATS`;
 - `json_api`: the JSON API (policy, revision files, index, schemas);
 - `downloads`: code shards, CSV, FHIR, the feed, the downloads page;
+- `line_layout`: the one-record-a-line JSON of the code shards, written from encoded values;
 - `site`: the MkDocs pages (home, policy list, policy and revision pages);
 - `standalone`: pages published outside MkDocs (archived revisions, diffs);
 - `look`: the plan's own look (name, logo, footer, menu), read once from `mkdocs.yml`;

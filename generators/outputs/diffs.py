@@ -318,14 +318,6 @@ def render_diff_schema() -> dict[str, bytes]:
     return {urls.api_schema("diff"): readable_json(schema_of("diff", DiffDocument))}
 
 
-def render_diff_files(library: Library, as_of: date) -> dict[str, bytes | str]:
-    """`render_diff_api` and `render_diff_pages` together, each diff computed once."""
-    files: dict[str, bytes | str] = {urls.api_schema("diff"): readable_json(schema_of("diff", DiffDocument))}
-    for policy in library.policies:
-        files.update(render_policy_diffs(PolicyTimeline(policy, as_of)))
-    return dict(sorted(files.items()))
-
-
 def diff_stylesheet() -> str:
     """The stylesheet of the diff pages (ins/del markers that read without colour and in print)."""
     return package_files("generators.outputs").joinpath("templates/diff/diff.css").read_text(encoding="utf-8")

@@ -39,8 +39,6 @@ from datetime import date
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-import pydantic_core
-
 from generators.domain import icd10
 from generators import urls
 from generators.domain.code_index import (
@@ -60,6 +58,7 @@ from generators.domain.code_index import (
 from generators.domain.lifecycle import PolicyTimeline, RevisionState
 from generators.model import CodeSystem, Flag, Library, Policy, Revision, RevisionStatus, policy_sort_key
 from generators.text import to_plain
+from generators.outputs import line_layout
 from generators.outputs.templating import render_template
 from generators.outputs.json_api import chunks_hash, dump_json, dump_model, readable_json, schema_of
 
@@ -100,20 +99,32 @@ ShardKey = tuple[str, str]
 """A shard: (code system value, prefix), e.g. `("icd10cm", "C71")`."""
 
 
-@dataclass(frozen=True)
-class CodeShardPart:
-    """What one policy contributes to one shard of the code index, serialised.
+class CodeShardPart(NamedTuple):
+    """What one policy contributes to one shard of the code index, serialised (`generators.outputs.line_layout`).
+
+    The codes it lists there are in columns: the facts of its i-th code are the i-th of each
+    column (plain tuples, kept as they are in the cache: `DownloadsPart.as_marshal_data`).
+    A named tuple, not a dataclass: a build makes one per policy and shard from the cache
+    (about 30,000 at 1,000 policies), and a frozen dataclass takes several times longer to make.
 
     Attributes:
-        policy: Its entry of the shard's `policies` table (`"<number>":{...}`): its title
+        policy: Its member of the shard's `policies` table (`"<number>":{...}`): its title
             and the revisions that list codes of the shard, one line each, oldest first.
-        codes: Per code of the shard it lists: (code, whether it lists the code by itself in
-            some revision, the code record's head as this policy would write it, ending
-            `"listings":[`, its listing lines joined by `,\\n`).
+        codes: The codes of the shard it lists, by code.
+        listed_alone: For each code, whether the policy lists it by itself in some revision
+            (not only inside a range): the shard's record takes its description from the last
+            such policy.
+        fields: For each code, the members of its `ShardCode` record but its listings, as
+            this policy describes the code (`line_layout.members`).
+        listings: For each code, its `ShardListing`s of the code, one a line
+            (`line_layout.join_items`).
     """
 
     policy: bytes
-    codes: tuple[tuple[str, bool, bytes, bytes], ...]
+    codes: tuple[str, ...]
+    listed_alone: tuple[bool, ...]
+    fields: tuple[bytes, ...]
+    listings: tuple[bytes, ...]
 
 
 @dataclass(frozen=True)
@@ -144,14 +155,14 @@ class DownloadsPart:
 
     def as_marshal_data(self) -> tuple[Any, ...]:
         """The part as tuples, dicts, bytes, strings, ints and bools only: what `marshal` stores (a cache entry)."""
-        shards = {shard: (piece.policy, piece.codes) for shard, piece in self.shards.items()}
+        shards = {shard: tuple(piece) for shard, piece in self.shards.items()}
         return (self.number, self.sort_key, self.csv_rows, shards, self.feed_entries, self.feed_updated, self.files)
 
     @classmethod
     def from_marshal_data(cls, data: tuple[Any, ...]) -> DownloadsPart:
         """The part `as_marshal_data` gave."""
         number, sort_key, csv_rows, shards, feed_entries, feed_updated, files = data
-        pieces = {shard: CodeShardPart(policy=policy, codes=codes) for shard, (policy, codes) in shards.items()}
+        pieces = {shard: CodeShardPart._make(columns) for shard, columns in shards.items()}
         return cls(number, sort_key, csv_rows, pieces, feed_entries, feed_updated, files)
 
 
@@ -172,15 +183,6 @@ def _policy_codes(timeline: PolicyTimeline) -> list[_Code]:
         _Code(system, code, entries, *code_description(system, code, entries))
         for (system, code), entries in sorted(found.items(), key=lambda item: (_SYSTEM_ORDER[item[0][0].value], item[0][1]))
     ]
-
-
-def _json(data: dict[str, Any]) -> bytes:
-    """Compact JSON of plain data (strings, None, bools, lists, dicts), by pydantic-core.
-
-    Byte for byte what `model_dump_json()` writes for a model with the same fields in the
-    same order: the same serialiser, without building a model per line.
-    """
-    return pydantic_core.to_json(data)
 
 
 # --------------------------------------------------------------------------- CSV
@@ -365,30 +367,33 @@ def _listing_line(run: tuple[ListedEntry, ...]) -> bytes:
         "statements": [statement.id for statement in entry.statements],
         "basis": entry.basis,
     }
-    return _json(listing)
+    return line_layout.encode(listing)
 
 
-def _code_head(code: _Code) -> bytes:
-    """The start of a `ShardCode` record, up to and including `"listings":[`."""
-    record = {"code": code.code, "description": code.description, "description_source": code.description_source, "listings": []}
-    return _json(record).removesuffix(b"]}")
+def _code_fields(code: _Code) -> bytes:
+    """The members of a `ShardCode` record before its listings, as the code's policy describes it."""
+    return line_layout.members({"code": code.code, "description": code.description, "description_source": code.description_source})
 
 
 def _shard_revision(listed: ListedRevision, flags: Collection[Flag], statement_ids: Collection[str]) -> bytes:
-    """The entry (`"<revision>":{...}`) of a policy's `revisions` in a shard, for a revision whose listings there carry `flags` and name `statement_ids`.
+    """The member (`"<revision>":{...}`) of a policy's `revisions` in a shard, for a revision whose listings there carry `flags` and name `statement_ids`.
 
     Its flags are in the order of `Flag`, its statements in the revision's order.
     """
     uses, _ = listed.flag_refs(tuple(sorted(flags, key=_FLAG_ORDER.__getitem__)))
     statements = listed.statement_refs(tuple(sorted(statement_ids)))
     revision = ShardRevision(**listed.revision_fields(), flags=uses, statements=statements)
-    return b'"' + listed.revision.key.encode("ascii") + b'":' + revision.model_dump_json().encode("utf-8")
+    return line_layout.member(listed.revision.key, revision.model_dump_json().encode("utf-8"))
 
 
-def _shard_policy(revisions: list[bytes], policy: str, title: str) -> bytes:
-    """A policy's entry (`"<number>":{...}`) of a shard's `policies` table, from its revisions' entries."""
-    head = _json({policy: {"policy_title": title, "revisions": {}}}).removeprefix(b"{").removesuffix(b"{}}}")
-    return head + b"{\n" + b",\n".join(revisions) + b"\n}}"
+def _shard_policy(revisions: list[bytes], policy: str, fields: bytes) -> bytes:
+    """A policy's member (`"<number>":{...}`) of a shard's `policies` table (a `ShardPolicy`), from its fields but revisions (`_shard_policy_fields`) and its revisions' members."""
+    return line_layout.member(policy, b"".join(line_layout.lined_record(fields, "revisions", "{}", revisions)))
+
+
+def _shard_policy_fields(policy: Policy) -> bytes:
+    """The members of a policy's `ShardPolicy` before its revisions: the same in every shard."""
+    return line_layout.members({"policy_title": policy.title})
 
 
 def _shard_parts(policy: Policy, codes: list[_Code]) -> dict[ShardKey, CodeShardPart]:
@@ -412,10 +417,11 @@ def _shard_parts(policy: Policy, codes: list[_Code]) -> dict[ShardKey, CodeShard
                 revision_flags.update(flags)
                 revision_statements.update(statement_ids)
         listed_alone = any(entry.via_range is None for entry in code.entries)
-        shard_codes.setdefault(shard, []).append((code.code, listed_alone, _code_head(code), b",\n".join(lines)))
+        shard_codes.setdefault(shard, []).append((code.code, listed_alone, _code_fields(code), line_layout.join_items(lines)))
     # A revision's entry depends only on the flags and statements of its listings in the shard: few kinds per revision.
     entries: dict[tuple[ListedRevision, frozenset[Flag], frozenset[str]], bytes] = {}
     parts = {}
+    policy_fields = _shard_policy_fields(policy)
     for shard, flags_by_revision in shard_flags.items():
         table = []
         for listed in sorted(flags_by_revision, key=operator.attrgetter("index")):
@@ -424,12 +430,17 @@ def _shard_parts(policy: Policy, codes: list[_Code]) -> dict[ShardKey, CodeShard
             if key not in entries:
                 entries[key] = _shard_revision(listed, key[1], key[2])
             table.append(entries[key])
-        parts[shard] = CodeShardPart(policy=_shard_policy(table, policy.number, policy.title), codes=tuple(shard_codes[shard]))
+        codes_listed, listed_alone, fields, listings = zip(*shard_codes[shard])  # one column per field
+        parts[shard] = CodeShardPart(_shard_policy(table, policy.number, policy_fields), codes_listed, listed_alone, fields, listings)
     return parts
 
 
-def _shard_head(system: str, prefix: str) -> bytes:
-    """The start of a shard file, up to its `policies` table: the document's own fields, in model order."""
+#: The fields of a `CodeShardDocument` written one record per line (`line_layout`): its last two.
+_SHARD_RECORDS = ("policies", "codes")
+
+
+def _shard_fields(system: str, prefix: str) -> bytes:
+    """The members of a shard's `CodeShardDocument` before its `policies` table: the document's own fields, in model order."""
     empty = CodeShardDocument(
         api_version=urls.API_VERSION,
         schema_url=urls.api_schema("code-shard"),
@@ -438,8 +449,8 @@ def _shard_head(system: str, prefix: str) -> bytes:
         prefix=prefix,
         policies={},
         codes=[],
-    ).model_dump_json()
-    return empty.removesuffix('"policies":{},"codes":[]}').encode("utf-8") + b'"policies":{\n'
+    )
+    return line_layout.members(empty.model_dump(mode="json", exclude=set(_SHARD_RECORDS)))
 
 
 def assemble_shard(shard: ShardKey, pieces: list[CodeShardPart]) -> tuple[bytes, int]:
@@ -451,22 +462,21 @@ def assemble_shard(shard: ShardKey, pieces: list[CodeShardPart]) -> tuple[bytes,
 def shard_chunks(shard: ShardKey, pieces: list[CodeShardPart]) -> tuple[list[bytes], int]:
     """`assemble_shard` as the pieces of bytes the file is made of, not joined (`iter_downloads`)."""
     system, prefix = shard
-    by_code = [code for piece in pieces for code in piece.codes]
-    by_code.sort(key=_CODE)  # stable: each code's pieces stay in policy order
-    # One list of pieces per file, joined once: each byte of the file is copied once.
-    out = [_shard_head(system, prefix), b",\n".join(piece.policy for piece in pieces), b'\n},"codes":[\n']
-    count = 0
+    # A row per policy and code: (code, listed alone, fields, listings).
+    by_code = list(itertools.chain.from_iterable(zip(piece.codes, piece.listed_alone, piece.fields, piece.listings) for piece in pieces))
+    by_code.sort(key=_CODE)  # stable: each code's listings stay in policy order
+    # The file as a list of pieces, joined when written (only a code's listings of several policies, and
+    # the policies table, are joined before): each listing is copied once or twice, never re-encoded.
+    records = []
     for _, group in itertools.groupby(by_code, key=_CODE):
         listed = list(group)
         # The record's description is the last policy's that lists the code by itself (see code_description).
-        head = next((head for _, listed_alone, head, _ in reversed(listed) if listed_alone), listed[-1][2])
-        out.append(head)
-        for _, _, _, lines in listed:
-            out += (b"\n", lines, b",")
-        out[-1] = b"\n]},\n"  # the last listing's comma ends the record instead
-        count += 1
-    out[-1] = b"\n]}\n]}\n"  # the last record's separator ends the file
-    return out, count
+        fields = next((fields for _, listed_alone, fields, _ in reversed(listed) if listed_alone), listed[-1][2])
+        records.append(line_layout.lined_record(fields, "listings", "[]", [row[3] for row in listed]))
+    policies = line_layout.lined("{}", [piece.policy for piece in pieces])
+    out = line_layout.lined_object(_shard_fields(system, prefix), [("policies", policies), ("codes", line_layout.lined_records("[]", records))])
+    out.append(b"\n")
+    return out, len(records)
 
 
 def code_index_file(code_counts: Mapping[ShardKey, int], hashes: Mapping[ShardKey, str]) -> bytes:

@@ -98,11 +98,6 @@ def meta_title(text: str) -> Markup:
     return Markup(json.dumps(safe, ensure_ascii=False))
 
 
-def expand_icd10_range(entry: CodeEntry[str]) -> RangeExpansion:
-    """The member codes of an ICD-10-CM range entry with their official descriptions."""
-    return _expand_icd10_range(str(entry.range_start), str(entry.range_end))
-
-
 def _expand_icd10_range(range_start: str, range_end: str) -> RangeExpansion:
     try:
         return RangeExpansion(icd10.expand_range(range_start, range_end))
