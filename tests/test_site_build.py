@@ -11,7 +11,7 @@ import os
 import re
 import subprocess
 import sys
-from datetime import date
+from datetime import date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -227,3 +227,43 @@ def test_the_not_found_page_says_where_to_look(built_site: Path, site_url: str) 
     assert 'class="md-search pkb-search"' in page  # the search box, in the header like on every page
     for target in ("policies/", "lookup/", "upcoming/"):
         assert f'href="{site_url}{target}"' in page, target
+
+
+# --------------------------------------------------------------------------- the whole policy on its page
+
+
+def _visible_words(html_text: str) -> str:
+    """The words of a page's article, lower case, space-separated, with a space at each end."""
+    class Text(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.parts: list[str] = []
+
+        def handle_data(self, data: str) -> None:
+            self.parts.append(data)
+
+    parser = Text()
+    parser.feed(html_text[html_text.index("<article") : html_text.index("</article>")])
+    return " " + " ".join(re.findall(r"[a-z0-9]+", " ".join(parser.parts).lower())) + " "
+
+
+def _as_printed_on_the_site(cell: str) -> str:
+    """A cell of the published text as the site words it: dates long-form, no list markup, no statement label."""
+    cell = re.sub(r"<[^>]+>|•", " ", cell)
+    cell = re.sub(r"^\s*-\s+(?:[IVX]+\.\s+)?", "", cell)  # the statement's numeral stands in its own element, before its badge
+    return re.sub(r"\b(\d\d)/(\d\d)/(\d\d)\b", lambda m: datetime.strptime(m.group(0), "%m/%d/%y").strftime("%B %-d, %Y"), cell)
+
+
+def test_every_fact_of_the_published_document_is_on_the_policy_page_alone(built_site: Path) -> None:
+    """Issue 18: the policy page (the revision in effect, 2026-01-22) carries every line of the published text, history included."""
+    from .test_transcription import _source_lines
+
+    words = _visible_words((built_site / "policies" / "6.01.03" / "index.html").read_text(encoding="utf-8"))
+    layout_labels = {"Medical Policy Title"}  # the page's title is the title itself
+    missing = []
+    for line in _source_lines():
+        for cell in line.split("\t"):
+            expected = re.findall(r"[a-z0-9]+", _as_printed_on_the_site(cell).lower())
+            if cell not in layout_labels and expected and f" {' '.join(expected)} " not in words:
+                missing.append(cell)
+    assert missing == []
