@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from generators.outputs.search import BUNDLE_FOLDER, BUNDLES_MANIFEST, index_site, split_into_bundles
+from generators.outputs.search import BUNDLE_FOLDER, BUNDLES_MANIFEST, SearchIndexFailed, index_site, split_into_bundles
 
 pytestmark = pytest.mark.browser
 
@@ -135,3 +135,14 @@ def test_a_split_index_is_searched_as_one_from_the_search_box(page: Any, split_s
     page.goto(url + "policies/6.01.03/")
     pages = result_pages(search(page, "glioma"))  # in both: one list
     assert {url + "policies/6.01.03/", url + "policies/9.99.99/"} <= set(pages)
+
+
+def test_a_folder_without_policy_pages_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    with pytest.raises(SearchIndexFailed, match="found no policy page"):
+        index_site(tmp_path)
+    (tmp_path / "policies" / "not a number").mkdir(parents=True)
+    (tmp_path / "policies" / "not a number" / "index.html").write_text("<article></article>", encoding="utf-8")
+    with pytest.raises(SearchIndexFailed, match="expected policy numbers"):
+        index_site(tmp_path)
+    assert not (tmp_path / BUNDLE_FOLDER).exists()
+

@@ -377,3 +377,35 @@ def test_provenance_field_names_wrap_between_words_only(screen: Any, site_url: s
         })).filter(Boolean)"""
     )
     assert split == []
+
+
+def test_the_switch_goes_round_every_palette_when_two_share_a_scheme(page: Any, site_url: str) -> None:
+    """Material's automatic palette (it follows the system) beside its light one: both are `default`."""
+    from generators.outputs.look import SiteLook, theme_palette
+    from generators.outputs.standalone import render_standalone_page
+
+    from .conftest import AS_OF
+
+    palettes = [
+        {"media": "(prefers-color-scheme)", "toggle": {"icon": "material/brightness-auto", "name": "Switch to light mode"}},
+        {"media": "(prefers-color-scheme: light)", "scheme": "default", "primary": "teal", "toggle": {"icon": "material/weather-night", "name": "Switch to dark mode"}},
+        {"media": "(prefers-color-scheme: dark)", "scheme": "slate", "toggle": {"icon": "material/weather-sunny", "name": "Switch to system preference"}},
+    ]
+    look = SiteLook(palette=theme_palette(palettes, source="mkdocs.yml"))
+    html = render_standalone_page("standalone/layout.html", ARCHIVED, [], {}, look=look, as_of=AS_OF)
+    address = site_url + ARCHIVED + "three-palettes.html"  # beside the archived page: the same relative links
+    page.route(address, lambda route: route.fulfill(status=200, content_type="text/html", body=html))
+    page.goto(address)  # the system palette is light: Material starts on the first palette whose media matches
+    body, switch = page.locator("body"), page.locator(".md-header button.pkb-palette-switch")
+    seen = []
+    for _ in range(4):
+        seen.append((switch.get_attribute("aria-label"), body.get_attribute("data-md-color-scheme"), body.get_attribute("data-md-color-primary")))
+        switch.click()
+    assert seen == [
+        ("Switch to light mode", "default", "indigo"),
+        ("Switch to dark mode", "default", "teal"),
+        ("Switch to system preference", "slate", "indigo"),
+        ("Switch to light mode", "default", "indigo"),
+    ]
+    stored = page.evaluate("() => Object.entries(localStorage).filter(([key]) => key.endsWith('.__palette')).map(([, value]) => JSON.parse(value).index)")
+    assert stored == [1]  # four clicks from the first: the second palette, as Material stores it

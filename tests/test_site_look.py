@@ -161,15 +161,16 @@ def test_without_a_nav_the_menu_is_the_sites_main_pages() -> None:
 def test_a_nav_page_without_a_title_a_web_address_and_file_urls(tmp_path: Path) -> None:
     (tmp_path / "guide").mkdir()
     (tmp_path / "guide" / "faq.md").write_text("Intro.\n\n# Questions asked\n", encoding="utf-8")
-    nav = ["index.md", "guide/faq.md", "other.md", {"The plan": "https://plan.example/"}, {"Guide": [{"Start": "guide/index.md"}]}]
+    nav = ["index.md", "guide/faq.md", "other.md", {"The plan": "https://plan.example/"}, {"Guide": [{"Start": "guide/index.md"}]}, {"Write to us": "mailto:policies@plan.example"}]
     assert nav_menu(nav, source="mkdocs.yml", docs_dir=tmp_path) == (
         MenuItem(label="Home", url=""),
         MenuItem(label="Questions asked", url="guide/faq/"),
         MenuItem(label="Other", url="other/"),
         MenuItem(label="The plan", url="https://plan.example/"),
         MenuItem(label="Guide", url="guide/"),
+        MenuItem(label="Write to us", url="mailto:policies@plan.example"),
     )
-    assert [item.url for item in nav_menu(nav, source="mkdocs.yml", directory_urls=False)] == ["", "guide/faq.html", "other.html", "https://plan.example/", "guide/"]
+    assert [item.url for item in nav_menu(nav, source="mkdocs.yml", directory_urls=False)] == ["", "guide/faq.html", "other.html", "https://plan.example/", "guide/", "mailto:policies@plan.example"]
 
 
 @pytest.mark.parametrize(
@@ -178,6 +179,10 @@ def test_a_nav_page_without_a_title_a_web_address_and_file_urls(tmp_path: Path) 
         pytest.param("index.md", "mkdocs.yml: nav: found 'index.md'; expected a list of pages and sections", id="not-a-list"),
         pytest.param([{"Empty": []}], "mkdocs.yml: nav[0]: found {'Empty': []}; expected a page", id="empty-section"),
         pytest.param([3], "mkdocs.yml: nav[0]: found 3; expected a page", id="number"),
+        pytest.param([{"Run": "javascript:alert(1)"}], "mkdocs.yml: nav[0]: found {'Run': 'javascript:alert(1)'}; expected a page", id="javascript"),
+        pytest.param([{"Up": "../other.md"}], "mkdocs.yml: nav[0]: found {'Up': '../other.md'}; expected a page", id="outside-docs"),
+        pytest.param([{"Blog": "/blog/"}], "mkdocs.yml: nav[0]: found {'Blog': '/blog/'}; expected a page", id="absolute-path"),
+        pytest.param([{"About": "about.html"}], "mkdocs.yml: nav[0]: found {'About': 'about.html'}; expected a page", id="not-markdown"),
     ],
 )
 def test_a_nav_the_menu_cannot_follow_is_an_error(nav: object, expected: str) -> None:

@@ -206,8 +206,8 @@ def test_archived_revision_is_a_finished_page_with_a_banner_and_only_the_search_
     assert "This revision is not in effect" in html
     assert 'href="../../">read the policy 6.01.03 in effect</a>' in html
     assert "this revision is <strong>superseded</strong>" in html
-    scripts = re.findall(r"<script[^>]*>", html)
-    assert scripts == ['<script src="../../../../javascripts/standalone-palette.js" data-pkb-site="../../../../">', '<script src="../../../../javascripts/search.js" defer>'] and "noindex" not in html
+    scripts = re.findall(r"<script src=\"[^\"]*\"", html)
+    assert scripts == ['<script src="../../../../javascripts/standalone-palette.js"', '<script src="../../../../javascripts/search.js"'] and "noindex" not in html
     assert 'data-pkb-search-bundle="../../../../pagefind/pagefind.js"' in html
     breadcrumb = html.split('<nav class="md-path"', 1)[1].split("</nav>", 1)[0]
     assert re.findall(r'href="([^"]+)"', breadcrumb) == ["../../../", "../../", "../../history/"]

@@ -45,12 +45,12 @@ class MenuItem(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     label: str = Field(min_length=1, description="What the menu shows, the title of the `nav` entry.")
-    url: str = Field(description="A page URL relative to the site root (`policies/`, `\"\"` for home), or a web address (https://).")
+    url: str = Field(description="A page URL relative to the site root (`policies/`, `\"\"` for home), or an address outside the site (https://, mailto:).")
 
     @property
     def is_web_address(self) -> bool:
-        """True for an address outside the site, linked as it is."""
-        return _is_web_address(self.url)
+        """True for an address outside the site (web or email), linked as it is."""
+        return _is_web_address(self.url) or self.url.startswith("mailto:")
 
 
 #: The standalone pages' menu when `mkdocs.yml` has no `nav`: the site's main pages.
@@ -332,11 +332,18 @@ def nav_menu(nav: object, *, source: str, docs_dir: Path | None = None, director
     for position, entry in enumerate(nav):
         title, target = next(iter(entry.items())) if isinstance(entry, Mapping) and len(entry) == 1 else (None, entry)
         page = _first_page(target)
-        if page is None or not (title is None or isinstance(title, str)):
-            raise SiteLookError(f"{source}: nav[{position}]: found {entry!r}; expected a page (Title: page.md), a section (Title: [pages]) or a web address")
-        url = page if _is_web_address(page) else _page_url(page, directory_urls)
+        if page is None or not (title is None or isinstance(title, str)) or not _is_menu_target(page):
+            raise SiteLookError(f"{source}: nav[{position}]: found {entry!r}; expected a page of the docs folder (Title: page.md), a section (Title: [pages]) or an address (https://..., mailto:...)")
+        url = page if _is_web_address(page) or page.startswith("mailto:") else _page_url(page, directory_urls)  # MenuItem.is_web_address
         menu.append(MenuItem(label=title or _page_title(page, docs_dir), url=url))
     return tuple(menu)
+
+
+def _is_menu_target(page: str) -> bool:
+    """A `nav` target the standalone menu can link: a web or `mailto:` address, or a Markdown page inside the docs folder (no scheme, no `..`, not absolute)."""
+    if _is_web_address(page) or page.startswith("mailto:"):
+        return not any(character.isspace() for character in page)
+    return page.endswith(".md") and not page.startswith("/") and ":" not in page and "\\" not in page and ".." not in page.split("/")
 
 
 def _first_page(target: object) -> str | None:

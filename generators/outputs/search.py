@@ -41,13 +41,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import re
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from generators.errors import PolicyKbError
+from generators.model import POLICY_NUMBER, policy_sort_key
 
 #: The folder of the search bundle in the site (Pagefind's default; the search box loads `pagefind/pagefind.js`).
 BUNDLE_FOLDER = "pagefind"
@@ -61,9 +61,6 @@ BUNDLE_HTML_BYTES = 80_000_000
 
 #: The list of the bundles that the search box merges into the first (`{"merge": ["part-2/", ...]}`).
 BUNDLES_MANIFEST = "bundles.json"
-
-#: A policy folder name that is safe inside a Pagefind glob (policy numbers are digits and dots).
-_GLOB_SAFE_NAME = re.compile(r"[A-Za-z0-9._-]+")
 
 #: The element of a page that is indexed: the article of Material's pages, Zensical's and our standalone layout's.
 ROOT_SELECTOR = "article.md-content__inner"
@@ -115,10 +112,13 @@ def index_site(site: Path, budget: int = BUNDLE_HTML_BYTES) -> int:
     Raises:
         SearchIndexFailed: When Pagefind fails or indexes no page.
     """
-    pages = sorted((path.parent.name, path.stat().st_size) for path in site.glob(INDEXED_PAGES))
-    unsafe = [name for name, _ in pages if not _GLOB_SAFE_NAME.fullmatch(name)]
+    pages = [(path.parent.name, path.stat().st_size) for path in site.glob(INDEXED_PAGES)]
+    if not pages:
+        raise SearchIndexFailed(f"found no policy page ({INDEXED_PAGES}) in {site}; expected the folder of a built site")
+    unsafe = sorted(name for name, _ in pages if not POLICY_NUMBER.match(name))
     if unsafe:
-        raise SearchIndexFailed(f"found policy folders {unsafe} in {site / 'policies'}; expected names of letters, digits, dots and dashes")
+        raise SearchIndexFailed(f"found policy folders {unsafe} in {site / 'policies'}; expected policy numbers such as 6.01.03 (so that they are also safe in a Pagefind glob)")
+    pages.sort(key=lambda page: policy_sort_key(page[0]))
     bundles = split_into_bundles(pages, budget)
     for number, names in enumerate(bundles, start=1):
         glob = INDEXED_PAGES if len(bundles) == 1 else "policies/{" + ",".join(names) + "}/index.html"
