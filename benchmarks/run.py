@@ -78,9 +78,21 @@ def diff_renderers() -> tuple[Any, ...] | str:
     return optional("generators.outputs.diffs", "render_diff_api", "render_diff_pages")
 
 
-def code_index_renderer() -> tuple[Any, ...] | str:
-    """`render_downloads(library, AS_OF)` of the code-index lane (writes `api/v1/codes.json`)."""
-    return optional("generators.outputs.downloads", "render_downloads")
+#: The output formats of the downloads (`generators.outputs.registry.FORMATS`, by name).
+DOWNLOAD_FORMATS = ("code_shards", "codes_csv", "fhir", "feed")
+
+
+def downloads_renderer() -> Callable[[Any], dict[str, Any]] | str:
+    """The downloads of a library as of `AS_OF` (code shards, CSV, FHIR ValueSets, Atom feed): their four formats, as a build renders them (one walk of a policy's codes)."""
+    found = optional("generators.build.assemble", "render_outputs")
+    registry = optional("generators.outputs.registry", "FORMATS")
+    if isinstance(found, str) or isinstance(registry, str):
+        return found if isinstance(found, str) else str(registry)
+    (render_outputs,), (formats,) = found, registry
+    chosen = [output for output in formats if output.name in DOWNLOAD_FORMATS]
+    if len(chosen) != len(DOWNLOAD_FORMATS):
+        return f"generators.outputs.registry.FORMATS has no formats named {', '.join(DOWNLOAD_FORMATS)}"
+    return lambda library: render_outputs(library, AS_OF, formats=chosen)
 
 
 def renders() -> dict[str, Callable[[Any], dict[str, Any]] | str]:
@@ -96,8 +108,7 @@ def renders() -> dict[str, Callable[[Any], dict[str, Any]] | str]:
     else:
         api, pages = diffs
         stages["render_diffs"] = lambda library: {**api(library, AS_OF), **pages(library, AS_OF)}
-    codes = code_index_renderer()
-    stages["render_codes"] = codes if isinstance(codes, str) else lambda library: codes[0](library, AS_OF)
+    stages["render_codes"] = downloads_renderer()
     return stages
 
 

@@ -673,6 +673,11 @@ class Revision(Model):
         """The revision's ID as used in file names and URLs: `2026-01-22`."""
         return self.revision.isoformat()
 
+    @property
+    def last_updated(self) -> date:
+        """When the revision was last changed: its approval, or its newest correction made in place."""
+        return max([self.revision, *(c.date for c in self.corrections)])
+
     def statement(self, statement_id: str) -> Statement | None:
         """The statement with this stable ID, if any."""
         return next((s for s in self.statements if s.id == statement_id), None)

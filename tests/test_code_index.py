@@ -14,7 +14,7 @@ from generators.adapters.cli import main
 from generators import urls
 from generators.domain.code_index import CodeIndexDocument, CodeShardDocument, build_code_index, lookup, lookup_key, records_from_shard, shard_prefix
 from generators.model import Library
-from generators.outputs.downloads import render_downloads
+from generators.outputs.code_shards import render_code_shards
 
 from .conftest import DATA, AS_OF
 
@@ -82,7 +82,7 @@ def test_lookup_accepts_the_code_with_or_without_the_dot_in_any_case(index: Code
 
 
 def test_code_index_and_shards_validate_against_their_schemas_and_record_the_code_set(library: Library) -> None:
-    files = render_downloads(library, AS_OF)
+    files = render_code_shards(library, AS_OF)
     index_schema = json.loads(files["api/v1/schema/code-index.schema.json"])
     shard_schema = json.loads(files["api/v1/schema/code-shard.schema.json"])
     for schema in (index_schema, shard_schema):
@@ -127,7 +127,7 @@ def twins(library: Library) -> Library:
 
 
 def test_two_policies_share_a_shard_and_the_last_one_names_a_cpt_code(twins: Library) -> None:
-    files = render_downloads(twins, AS_OF)
+    files = render_code_shards(twins, AS_OF)
     shard = json.loads(files[urls.api_code_shard("cpt", "061")])
     assert list(shard["policies"]) == ["6.01.03", "6.01.04"]
     assert [list(policy["revisions"]) for policy in shard["policies"].values()] == [["2025-01-23", "2026-01-22"]] * 2
@@ -143,7 +143,7 @@ def test_two_policies_share_a_shard_and_the_last_one_names_a_cpt_code(twins: Lib
 
 
 def test_revisions_that_list_a_code_alike_share_one_listing(library: Library) -> None:
-    shard = json.loads(render_downloads(library, AS_OF)[urls.api_code_shard("icd10cm", "C71")])
+    shard = json.loads(render_code_shards(library, AS_OF)[urls.api_code_shard("icd10cm", "C71")])
     for record in shard["codes"]:
         (listing,) = record["listings"]
         assert listing["policy"] == "6.01.03" and listing["revisions"] == ["2025-01-23", "2026-01-22"]
@@ -152,12 +152,12 @@ def test_revisions_that_list_a_code_alike_share_one_listing(library: Library) ->
 
 def test_the_shards_hold_exactly_the_code_index(library: Library, synthetic: Library, twins: Library) -> None:
     for each in (library, synthetic, twins):
-        assert published_records(render_downloads(each, AS_OF)) == build_code_index(each, AS_OF).codes
+        assert published_records(render_code_shards(each, AS_OF)) == build_code_index(each, AS_OF).codes
 
 
 def test_a_code_is_in_the_shard_its_typed_spelling_names(library: Library, synthetic: Library) -> None:
     for each in (library, synthetic):
-        files = render_downloads(each, AS_OF)
+        files = render_code_shards(each, AS_OF)
         for info in json.loads(files[urls.api_code_index()])["shards"]:
             for record in json.loads(files[info["url"]])["codes"]:
                 assert lookup_key(record["code"]).startswith(info["prefix"])
@@ -174,7 +174,7 @@ def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
 
 def test_facts_of_a_policy_and_its_revisions_are_stored_once_per_shard(twins: Library, synthetic: Library) -> None:
     for each in (twins, synthetic):
-        files = render_downloads(each, AS_OF)
+        files = render_code_shards(each, AS_OF)
         for info in json.loads(files[urls.api_code_index()])["shards"]:
             shard = json.loads(files[info["url"]], object_pairs_hook=_no_duplicate_keys)
             referred = {(listing["policy"], date) for record in shard["codes"] for listing in record["listings"] for date in listing["revisions"]}
@@ -265,7 +265,7 @@ def test_statements_named_in_the_data_are_stated(edit: Callable[[str, str, str],
     (record,) = lookup(build_code_index(library, AS_OF), "76390")
     current = next(listing for listing in record.listings if listing.revision.isoformat() == "2026-01-22")
     assert (current.basis, [(s.number, s.id) for s in current.statements]) == ("stated", [("I", "mrs-medically-appropriate")])
-    shard = json.loads(render_downloads(library, AS_OF)["api/v1/codes/cpt/763.json"])
+    shard = json.loads(render_code_shards(library, AS_OF)["api/v1/codes/cpt/763.json"])
     assert shard["policies"]["6.01.03"]["revisions"]["2026-01-22"]["statements"] == [
         {"id": "mrs-medically-appropriate", "number": "I", "determination": "medically_appropriate"}
     ]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from generators.adapters.cli import main
-from generators.outputs.downloads import render_downloads
+from generators.outputs.feed import render_feed
 from generators.outputs.json_api import render_api
 from generators.outputs.site import render_site_pages
 from generators.load.validate import load_library
@@ -38,7 +38,7 @@ def test_a_correction_is_on_the_page_in_the_json_and_in_the_feed(edit: Callable[
     assert revision["corrections"] == [
         {"date": "2026-06-02", "what": "Added the NMN flag to CPT 76390.", "why": "The flag was printed in the committee's copy and lost in transcription."}
     ]
-    feed = render_downloads(library, AS_OF)["feed.xml"].decode()
+    feed = render_feed(library, AS_OF)["feed.xml"].decode()
     entry = feed[feed.index("<id>urn:policykb:policy:6.01.03:revision:2026-01-22</id>") :].split("</entry>")[0]
     assert "<updated>2026-06-02T00:00:00Z</updated>" in entry and "<published>2026-01-22T00:00:00Z</published>" in entry
     assert "Corrected on 2026-06-02: Added the NMN flag to CPT 76390." in entry

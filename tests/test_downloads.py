@@ -19,6 +19,7 @@ import re
 import shutil
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -33,29 +34,43 @@ from generators.domain import icd10
 from generators import urls
 from generators.domain.code_index import CodeShardDocument, build_code_index, shard_prefix
 from generators.model import Library, Policy
-from generators.outputs.downloads import (
-    CSV_COLUMNS,
-    DownloadsPart,
-    assemble_downloads,
-    downloads_part,
-    iter_downloads,
-    render_downloads,
-    spreadsheet_safe,
-    spreadsheet_value,
-)
+from generators.domain import code_index
+from generators.build.assemble import render_policy_outputs
+from generators.outputs.code_shards import CodeShardsFormat, render_code_shards
+from generators.outputs.codes_csv import CSV_COLUMNS, CodesCsvFormat, render_codes_csv, spreadsheet_safe, spreadsheet_value
+from generators.outputs.feed import FeedFormat, render_feed
+from generators.outputs.fhir import FhirFormat, render_value_sets
 from generators.outputs.json_api import dump_json, dump_model
+from generators.outputs.registry import FORMATS, OutputFormat, PolicyInput, streams_library_files
+from generators.outputs.site import SiteContext
 from generators.load.validate import load_library, load_policy, policy_folders
 
 from .conftest import DATA, check_golden, AS_OF, timeline
 
 GOLDEN = Path(__file__).parent / "golden" / "downloads"
+#: The four formats of the downloads, as the registry holds them.
+DOWNLOADS: tuple[OutputFormat, ...] = (CodeShardsFormat(), CodesCsvFormat(), FhirFormat(), FeedFormat())
+#: What these formats are rendered with: they need nothing of the rest of the site.
+SITE = SiteContext(policy_numbers=frozenset(), as_of=AS_OF)
 ATOM = "{http://www.w3.org/2005/Atom}"
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+
+
+def render_downloads(library: Library, as_of: date) -> dict[str, bytes]:
+    """Every download file of the four formats (code shards, CSV, ValueSets, feed), each made by its module's `render_` function."""
+    files = {**render_code_shards(library, as_of), **render_codes_csv(library, as_of), **render_value_sets(library, as_of), **render_feed(library, as_of)}
+    return dict(sorted(files.items()))
 
 
 @pytest.fixture(scope="module")
 def files(library: Library) -> dict[str, bytes]:
     return render_downloads(library, AS_OF)
+
+
+def test_the_downloads_are_four_formats_of_the_registry_and_only_the_large_ones_stream() -> None:
+    registered = {type(output): output.name for output in FORMATS}
+    assert [registered.get(type(output)) for output in DOWNLOADS] == ["code_shards", "codes_csv", "fhir", "feed"]
+    assert [streams_library_files(output) for output in DOWNLOADS] == [True, True, False, False]
 
 
 def test_layout_and_determinism(library: Library, files: dict[str, bytes]) -> None:
@@ -113,54 +128,89 @@ def synthetic(synthetic_dir: Path) -> Library:
     return load_library(synthetic_dir)
 
 
-def part_of_folder(folder: Path) -> DownloadsPart:
-    """What a build worker does: load one policy folder and compute its part."""
+Parts = dict[str, object]
+"""A policy's part of each of the four formats, by format name."""
+
+
+def policy_outputs(policy: Policy) -> tuple[dict[str, bytes | str], Parts]:
+    """What a build worker makes of one policy in the four formats: its own files (the ValueSets) and its parts."""
+    made = render_policy_outputs(policy, SITE, DOWNLOADS)
+    return made.files, made.parts.by_format
+
+
+def outputs_of_folder(folder: Path) -> tuple[dict[str, bytes | str], Parts]:
+    """What a build worker does: load one policy folder and render it."""
     policy, problems = load_policy(folder)
     assert policy is not None and problems == [], problems
-    return downloads_part(timeline(policy))
+    return policy_outputs(policy)
 
 
-def _parts_in_fresh_processes(data_dir: Path) -> list[DownloadsPart]:
+def library_files(parts: list[Parts], only: set[str] | None = None) -> dict[str, bytes | str]:
+    """Every format's library files from the policies' parts (in policy order)."""
+    files: dict[str, bytes | str] = {}
+    for output in DOWNLOADS:
+        files.update(output.library_files([part[output.name] for part in parts], SITE, only=only))
+    return dict(sorted(files.items()))
+
+
+def _outputs_in_fresh_processes(data_dir: Path) -> list[tuple[dict[str, bytes | str], Parts]]:
     # "spawn": new interpreters with their own hash seeds, as the build's workers are; the
     # parts come back pickled, so any set-order dependence or unpicklable field shows here.
     with concurrent.futures.ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return list(pool.map(part_of_folder, policy_folders(data_dir)))
+        return list(pool.map(outputs_of_folder, policy_folders(data_dir)))
 
 
 def test_parts_made_in_worker_processes_assemble_to_the_same_bytes(library: Library, synthetic_dir: Path, synthetic: Library) -> None:
     for data_dir, each in ((DATA, library), (synthetic_dir, synthetic)):
-        parts = _parts_in_fresh_processes(data_dir)
-        assert all(isinstance(part, DownloadsPart) for part in parts) and len(parts) == len(each.policies)
-        assert assemble_downloads(parts) == render_downloads(each, AS_OF)
-        assert assemble_downloads(parts[::-1]) == render_downloads(each, AS_OF)  # put in policy order, whatever order they come in
+        made = _outputs_in_fresh_processes(data_dir)
+        assert len(made) == len(each.policies)
+        own = {path: content for files, _ in made for path, content in files.items()}
+        assert {**own, **library_files([parts for _, parts in made])} == render_downloads(each, AS_OF)
 
 
-def test_a_build_gets_the_downloads_one_file_at_a_time_and_the_csv_unjoined(synthetic: Library) -> None:
-    """Issue 19: a build never holds every download file, nor the whole CSV, beside the parts they are made of."""
-    parts = [downloads_part(timeline(policy)) for policy in synthetic.policies]
-    files = iter_downloads(parts[::-1])
-    assert not isinstance(files, dict)  # a generator: each file is made when the build asks for it
-    pieces = dict(files)
-    assert {path: b"".join(chunks) for path, chunks in pieces.items()} == assemble_downloads(parts)
+def test_the_shards_csv_and_value_sets_walk_a_policys_codes_once(library: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    walks: list[str] = []
+    entries = code_index.policy_entries
+
+    def counted(timeline: Any) -> Any:
+        walks.append(timeline.policy.number)
+        return entries(timeline)
+
+    monkeypatch.setattr(code_index, "policy_entries", counted)
+    given = PolicyInput(timeline(library.policies[0]), SITE)
+    for output in DOWNLOADS:
+        output.policy_files(given)
+        output.policy_part(given)
+    assert walks == [library.policies[0].number]
+
+
+def test_a_build_gets_the_shards_and_the_csv_one_file_at_a_time_and_the_csv_unjoined(synthetic: Library) -> None:
+    """Issue 19: a build never holds every shard, nor the whole CSV, beside the parts they are made of."""
+    parts = [policy_outputs(policy)[1] for policy in synthetic.policies]
+    for output in DOWNLOADS[:2]:
+        files = output.iter_library_files([part[output.name] for part in parts], SITE)  # type: ignore[attr-defined]
+        assert not isinstance(files, dict)  # a generator: each file is made when the build asks for it
+        pieces = dict(files)
+        assert {path: b"".join(chunks) for path, chunks in pieces.items()} == output.library_files([part[output.name] for part in parts], SITE)
     csv = pieces[urls.download_codes_csv()]
-    assert all(row is part.csv_rows for row, part in zip(csv[1:], sorted(parts, key=lambda part: part.sort_key), strict=True))
+    assert all(row is part["codes_csv"] for row, part in zip(csv[1:], parts, strict=True))
 
 
-def test_a_part_survives_marshal_as_a_cache_stores_it(synthetic: Library) -> None:
-    for policy in synthetic.policies:
-        part = downloads_part(timeline(policy))
-        assert DownloadsPart.from_marshal_data(marshal.loads(marshal.dumps(part.as_marshal_data()))) == part
+def test_a_part_is_plain_and_survives_marshal_as_a_cache_stores_it(synthetic: Library) -> None:
+    parts = [policy_outputs(policy)[1] for policy in synthetic.policies]
+    kept = [marshal.loads(marshal.dumps(part)) for part in parts]
+    assert kept == parts and library_files(kept) == library_files(parts)
 
 
 def test_after_an_edit_only_the_paths_of_the_old_and_new_part_change(synthetic: Library) -> None:
-    before_parts = [downloads_part(timeline(policy)) for policy in synthetic.policies]
+    before_parts = [policy_outputs(policy)[1] for policy in synthetic.policies]
     edited = synthetic.policies[1].model_copy(update={"title": "A new title"})
-    after_parts = [*before_parts[:1], downloads_part(timeline(edited)), *before_parts[2:]]
-    before, after = assemble_downloads(before_parts), assemble_downloads(after_parts)
+    after_parts = [*before_parts[:1], policy_outputs(edited)[1], *before_parts[2:]]
+    before, after = library_files(before_parts), library_files(after_parts)
     changed = {path for path in before.keys() | after.keys() if before.get(path) != after.get(path)}
-    may_change = before_parts[1].paths() | after_parts[1].paths()
+    may_change = {path for output in DOWNLOADS for part in (before_parts[1], after_parts[1]) for path in output.library_paths_fed_by(part[output.name])}
     assert changed and changed <= may_change and len(may_change) < len(after)
-    assert assemble_downloads(after_parts, only=may_change) == {path: after[path] for path in may_change if path in after}
+    assert library_files(after_parts, only=may_change) == {path: after[path] for path in may_change if path in after}
 
 
 def test_csv_rows_match_the_code_index_for_several_policies(synthetic: Library) -> None:

@@ -15,11 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from generators.domain.code_index import FlagUse, ListedEntry, ShardCode, ShardListing, StatementRef, policy_entries
+from generators.domain.code_index import FlagUse, ListedEntry, PolicyCode, ShardCode, ShardListing, StatementRef, policy_entries
 from generators.load.yaml_files import _Builder, _ComposeLoader, parse_yaml
 from generators.model import CodeSystem, Determination, Flag, Library, Reference
 from generators.outputs import line_layout
-from generators.outputs.downloads import _code_fields, _Code, _csv_fields, _listing_line
+from generators.outputs.code_shards import _code_fields, _listing_line
+from generators.outputs.codes_csv import _csv_fields
 from generators.outputs.json_api import dump_json, dump_model, policy_document, revision_document
 
 from .conftest import DATA, timeline
@@ -136,7 +137,7 @@ def test_listing_lines_and_code_fields_are_what_the_shard_models_write(library: 
     alone = ShardListing(policy=entry.revision.policy, revisions=[entry.revision.revision.revision], listed_as="0611T", via_range=None, listed_description="", flags=[], statements=[], basis="policy")
     assert _listing_line((ListedEntry(entry.revision, "0611T", None, "", [], [], "policy"),)) == alone.model_dump_json().encode("utf-8")
     for source in ("code_set", "policy"):
-        code = _Code(CodeSystem.CPT, text, [entry], text, source)  # type: ignore[arg-type]
+        code = PolicyCode(CodeSystem.CPT, text, [entry], text, source)  # type: ignore[arg-type]
         record = ShardCode(code=text, description=text, description_source=source, listings=[])  # type: ignore[arg-type]
         written = line_layout.lined_object(_code_fields(code), [("listings", line_layout.lined("[]", []))])
         assert b"".join(written) == record.model_dump_json().encode("utf-8")

@@ -12,7 +12,8 @@ from fhir.resources.R4B.valueset import ValueSet
 from generators.domain import icd10
 from generators import urls
 from generators.model import CodeSystem, Library
-from generators.outputs.downloads import render_downloads
+from generators.outputs.code_shards import render_code_shards
+from generators.outputs.fhir import render_value_sets
 
 from .conftest import AS_OF
 
@@ -30,7 +31,7 @@ BEFORE_IT_TAKES_EFFECT = date(2026, 3, 1)
 def value_sets(request: pytest.FixtureRequest, library: Library) -> dict[str, dict[str, Any]]:
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv(urls.SITE_URL_VARIABLE, raising=False)
-        files = render_downloads(library, request.param)
+        files = render_value_sets(library, request.param)
     return {path: json.loads(content) for path, content in files.items() if path.startswith("api/v1/fhir/")}
 
 
@@ -52,7 +53,7 @@ def test_every_value_set_is_a_valid_canonical_r4_resource(value_sets: dict[str, 
 
 
 def test_the_upcoming_revision_has_its_own_draft_value_set(library: Library) -> None:
-    files = render_downloads(library, BEFORE_IT_TAKES_EFFECT)
+    files = render_value_sets(library, BEFORE_IT_TAKES_EFFECT)
     shown = json.loads(files[urls.fhir_value_set("6.01.03")])
     upcoming = json.loads(files[urls.fhir_value_set("6.01.03", "2026-01-22")])
     assert (shown["version"], shown["status"]) == ("2025-01-23", "active")
@@ -76,7 +77,7 @@ def test_one_include_per_code_system_with_its_version_and_an_expansion_of_every_
 
 
 def test_shards_name_hcpcs_by_hl7s_uri(library: Library) -> None:
-    files = render_downloads(library, AS_OF)
+    files = render_code_shards(library, AS_OF)
     for path, content in files.items():
         if path.startswith("api/v1/codes/") and path.count("/") == 4:
             shard = json.loads(content)

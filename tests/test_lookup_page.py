@@ -22,7 +22,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from generators import urls
 from generators.model import Library
-from generators.outputs.downloads import render_downloads
+from generators.outputs.code_shards import render_code_shards
 
 from .conftest import ROOT, AS_OF
 
@@ -76,7 +76,7 @@ class QuietHandler(SimpleHTTPRequestHandler):
 def site(library: Library, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A server with four copies of the page: plain, with a Material-like document$, with hostile data, with an unflagged code tied to statements."""
     served = tmp_path_factory.mktemp("lookup-site")
-    codes = {path: content for path, content in render_downloads(library, AS_OF).items() if path.startswith("api/v1/codes/")}
+    codes = {path: content for path, content in render_code_shards(library, AS_OF).items() if path.startswith("api/v1/codes/")}
     lay_out_site(served / "plain", codes)
     lay_out_site(served / "material", codes, head=FAKE_DOCUMENT_SUBJECT)
     shard_path = urls.api_code_shard("icd10cm", "C71")

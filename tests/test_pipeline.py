@@ -27,7 +27,6 @@ from generators.build.assemble import OutputClashError, render_outputs
 from generators.adapters.cli import main
 from generators.errors import PolicyDataError
 from generators.build.pipeline import BuildReport, _PartStore, build_tree, worker_start_method
-from generators.outputs.downloads import DownloadsPart
 from generators.load.validate import load_library
 
 from .conftest import AS_OF
@@ -221,20 +220,20 @@ def test_a_failure_during_an_incremental_update_publishes_nothing(data: Path, tm
 
 def test_a_cached_part_that_is_not_what_was_stored_under_its_key_is_never_used(tmp_path: Path) -> None:
     store = _PartStore(tmp_path / "parts")
-    first = DownloadsPart(number="1.01.01", sort_key=(1, 1, 1), csv_rows=b"", shards={}, feed_entries=(), feed_updated="2026-01-01T00:00:00Z", files={}).as_marshal_data()
-    second = DownloadsPart(number="1.01.02", sort_key=(1, 1, 2), csv_rows=b"", shards={}, feed_entries=(), feed_updated="2026-01-01T00:00:00Z", files={}).as_marshal_data()
-    store.put("a" * 64, {"downloads": first, "diffs": None})
-    store.put("b" * 64, {"downloads": second})
-    assert (store.get("a" * 64, "downloads"), store.get("a" * 64, "diffs")) == (first, None)
+    first = (((-739617, 1, 1, 1), b"<entry>1.01.01</entry>"),), "2026-01-01T00:00:00Z"  # a feed part (`feed.feed_part`)
+    second = (((-739617, 1, 1, 2), b"<entry>1.01.02</entry>"),), "2026-01-01T00:00:00Z"
+    store.put("a" * 64, {"feed": first, "diffs": None})
+    store.put("b" * 64, {"feed": second})
+    assert (store.get("a" * 64, "feed"), store.get("a" * 64, "diffs")) == (first, None)
     assert store.get("a" * 64, "api") is pipeline_module._MISSING
-    shutil.copyfile(store.path("a" * 64, "downloads"), store.path("b" * 64, "downloads"))  # a valid part, under another key
-    assert store.get("b" * 64, "downloads") is pipeline_module._MISSING
+    shutil.copyfile(store.path("a" * 64, "feed"), store.path("b" * 64, "feed"))  # a valid part, under another key
+    assert store.get("b" * 64, "feed") is pipeline_module._MISSING
     shutil.copyfile(store.path("a" * 64, "diffs"), store.path("a" * 64, "api"))  # a valid part, of another format
     assert store.get("a" * 64, "api") is pipeline_module._MISSING
-    damaged = bytearray(store.path("a" * 64, "downloads").read_bytes())
+    damaged = bytearray(store.path("a" * 64, "feed").read_bytes())
     damaged[-1] ^= 1
-    store.path("a" * 64, "downloads").write_bytes(bytes(damaged))
-    assert store.get("a" * 64, "downloads") is pipeline_module._MISSING
+    store.path("a" * 64, "feed").write_bytes(bytes(damaged))
+    assert store.get("a" * 64, "feed") is pipeline_module._MISSING
 
 
 def test_invalid_data_is_reported_in_full_and_changes_nothing(data: Path, tmp_path: Path) -> None:

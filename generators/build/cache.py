@@ -40,7 +40,7 @@ from generators.load.validate import extra_revision_checks
 from generators.outputs.registry import FORMATS, OutputFormat
 
 #: Bump when what is kept under a key changes shape.
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 #: The libraries whose versions shape every output: those that read the data (the formats name theirs).
 _DATA_LIBRARIES = ("pydantic", "pydantic-core", "pyyaml")

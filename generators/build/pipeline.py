@@ -8,11 +8,11 @@ library or all its outputs in one process:
    render its own files in every output format (`render_policy_outputs`: API, diffs, pages,
    FHIR...) and write them into a staging folder at once. What goes back to the main process
    is small: where the files are, and the policy's `PolicyParts` (each format's part: its
-   index row, code listings, CSV rows, feed entries...), plain data.
+   index row, shard pieces, CSV rows, feed entries...), plain data.
 2. **Per library**: each format's library files are joined from its parts, in policy
-   order (`OutputFormat.library_files`), the formats at once: the last (the downloads, the
-   most bytes) in the main process, one file at a time (`iter_library_files`), the others in
-   the workers.
+   order (`OutputFormat.library_files`), the formats at once: those that stream them (the
+   code shards and the CSV, the most bytes) in the main process, one file at a time
+   (`iter_library_files`), the others in the workers.
 3. The staging folder replaces `out_dir` atomically. If any policy has a problem, every
    problem of every policy is raised as one `PolicyDataError` and `out_dir` is left as it was.
 
@@ -60,13 +60,13 @@ from generators.build.assemble import OutputClashError, PolicyParts, SiteContext
 from generators.build.cache import BuildCache, formats_version
 from generators.errors import Diagnostic, PolicyDataError
 from generators.model import policy_sort_key
-from generators.outputs.registry import FORMATS, OutputFormat, Plain, library_file_pieces
+from generators.outputs.registry import FORMATS, OutputFormat, Plain, library_file_pieces, streams_library_files
 from generators.outputs.look import SiteLook
 from generators.load.validate import cyclic_gc_paused, has_published_revision, load_policy, policy_folders
 from generators.build.write import Content, Stamp, fault_point, link_files_into, remove_files, replace_dir_atomically, replace_file, write_file_atomically, write_files_stamped
 
 #: Bump when the layout of a state file or of a stored part changes.
-STATE_FORMAT = 4
+STATE_FORMAT = 5
 #: Above this share of changed policies an incremental build makes a clean build instead.
 CLEAN_BUILD_SHARE = 0.25
 
@@ -320,7 +320,7 @@ class _PartStore:
     """Each policy's part of each format under its key, one file each: written once, never changed.
 
     One file per format, so that joining one format's files again reads only its parts (the
-    index rows, not the downloads' bytes).
+    index rows, not the code shards' bytes).
     """
 
     directory: Path
@@ -495,12 +495,13 @@ def _clean_build(plan: _Plan, folders: list[Path], jobs: int, caching: _Caching 
                     plan.on_policy(done, len(folders))
             if problems:
                 raise PolicyDataError(problems)
-            # Every format's library files at once: the last format's here (the downloads: the
-            # most bytes, which would otherwise be sent to a worker), the others' in the workers.
+            # Every format's library files at once: those streamed in pieces here (the code shards
+            # and the CSV: the most bytes, whose parts would otherwise be sent to a worker), the
+            # others' in the workers.
             parts.sort(key=lambda part: policy_sort_key(part.number))
-            *others, last = [[part.by_format[output.name] for part in parts] for output in plan.formats]
-            pending = [workers.start_library_files(index, format_parts) for index, format_parts in enumerate(others)]
-            written = [_join_library_files(plan, staging, len(others), last)]
+            by_format = [(index, output, [part.by_format[output.name] for part in parts]) for index, output in enumerate(plan.formats)]
+            pending = [workers.start_library_files(index, format_parts) for index, output, format_parts in by_format if not streams_library_files(output)]
+            written = [_join_library_files(plan, staging, index, format_parts) for index, output, format_parts in by_format if streams_library_files(output)]
             for path, content in plan.extra_files.items():
                 library_state[path] = (_digest(content), write_files_stamped(staging, {path: content}, plan.mtime_of)[path])
             written += [wait() for wait in pending]

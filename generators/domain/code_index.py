@@ -12,7 +12,7 @@ that are `investigational`); else `policy`: the code is listed by the policy as 
 no statement is named.
 
 `build_code_index(library)` gives the whole index in memory (`policykb lookup` reads it). It
-is published as shards (see `generators.outputs.downloads`), so the code lookup page fetches
+is published as shards (see `generators.outputs.code_shards`), so the code lookup page fetches
 only the few kilobytes a typed code can be in:
 
 - `api/v1/codes/index.json` (`CodeShardIndexDocument`): the code set release, the note on
@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import Field
 
@@ -478,6 +478,30 @@ def code_description(system: CodeSystem, code: str, listings: Sequence[CodeListi
         return icd10.description(code), "code_set"
     printed = [listing.listed_description for listing in listings if listing.via_range is None]
     return (printed[-1] if printed else listings[-1].listed_description), "policy"
+
+
+class PolicyCode(NamedTuple):
+    """A code one policy lists, with its entries (oldest revision first) and its description as that policy gives it (`code_description`)."""
+
+    system: CodeSystem
+    code: str
+    entries: list[ListedEntry]
+    description: str
+    description_source: Literal["code_set", "policy"]
+
+
+def policy_codes(timeline: PolicyTimeline) -> list[PolicyCode]:
+    """The codes the timeline's policy lists, by system then code, each described once.
+
+    The one walk of a policy's codes that the code shards, the codes CSV and the FHIR
+    ValueSets share: each output format asks for it through `PolicyInput.once`, so a build
+    walks a policy's codes once however many of them it publishes.
+    """
+    found = policy_entries(timeline)
+    return [
+        PolicyCode(system, code, entries, *code_description(system, code, entries))
+        for (system, code), entries in sorted(found.items(), key=lambda item: (_SYSTEM_ORDER[item[0][0]], item[0][1]))
+    ]
 
 
 def build_code_index(library: Library, as_of: date) -> CodeIndexDocument:

@@ -2,7 +2,10 @@
 
 - `registry`: the `OutputFormat` protocol every format implements, and `FORMATS`;
 - `json_api`: the JSON API (policy, revision files, index, schemas);
-- `downloads`: code shards, CSV, FHIR, the feed, the downloads page;
+- `code_shards`: the code index as shards (`codes/index.json`, a file per prefix, their schemas);
+- `codes_csv`: the codes as CSV (`codes.csv`);
+- `fhir`: each policy's FHIR R4 ValueSets;
+- `feed`: the Atom feed of revisions (`feed.xml`);
 - `line_layout`: the one-record-a-line JSON of the code shards, written from encoded values;
 - `site`: the MkDocs pages (home, policy list, policy and revision pages);
 - `standalone`: pages published outside MkDocs (archived revisions, diffs);

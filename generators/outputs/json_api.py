@@ -49,6 +49,8 @@ ApiVersion = Literal["v1"]
 ContentHash = Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
 """`sha256:` and the hex SHA-256 of a file's content (`content_hash`)."""
 
+#: Who publishes the data files: the FHIR ValueSets' publisher, the Atom feed's author.
+PUBLISHER = "Medical policy knowledge base"
 #: How a client keeps a copy in sync; published in `index.json` (`sync`) and on the downloads page.
 SYNC_NOTE = (
     "Keep the content_hash of every file you hold. After each build, fetch index.json and fetch again exactly the files whose "

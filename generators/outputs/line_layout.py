@@ -1,6 +1,6 @@
 """JSON laid out one record per line, written from values encoded apart: how the code index shards are written.
 
-A shard (`generators.outputs.downloads`) is compact JSON, byte for byte what
+A shard (`generators.outputs.code_shards`) is compact JSON, byte for byte what
 `model_dump_json()` writes, except in the containers that hold its records (the table of
 policies, each policy's revisions, the list of codes, each code's listings): there each item
 stands on a line of its own, and the closing bracket on the line after the last item.

@@ -26,8 +26,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from generators.domain.lifecycle import PolicyTimeline
+from generators.outputs.code_shards import CodeShardsFormat
+from generators.outputs.codes_csv import CodesCsvFormat
 from generators.outputs.diffs import DiffFormat
-from generators.outputs.downloads import DownloadsFormat
+from generators.outputs.feed import FeedFormat
+from generators.outputs.fhir import FhirFormat
 from generators.outputs.json_api import ApiFormat
 from generators.outputs.site import SitePagesFormat
 
@@ -55,7 +58,12 @@ class PolicyInput:
     _done: dict[Callable[[PolicyTimeline], object], object] = field(default_factory=dict, repr=False)
 
     def once(self, function: Callable[[PolicyTimeline], _Result]) -> _Result:
-        """`function(self.timeline)`, computed once for every format that asks (e.g. `policy_api_part`)."""
+        """`function(self.timeline)`, computed once for every format that asks.
+
+        E.g. `json_api.policy_api_part` (the API's files and index row, whose row the site's
+        listing reuses) or `code_index.policy_codes` (the walk of a policy's codes that the
+        code shards, the CSV and the FHIR ValueSets share).
+        """
         if function not in self._done:
             self._done[function] = function(self.timeline)
         return self._done[function]  # type: ignore[return-value]
@@ -94,17 +102,22 @@ class OutputFormat(Protocol):
         ...
 
 
-def library_file_pieces(output: OutputFormat, parts: Sequence[Plain], site: SiteContext) -> Iterable[tuple[str, bytes | str | Sequence[bytes]]]:
-    """A format's library files one at a time, as the build writes them.
+def streams_library_files(output: OutputFormat) -> bool:
+    """Whether the format writes its library files one at a time, in pieces (`library_file_pieces`).
 
     A format whose library files are large may define `iter_library_files(parts, site)`,
     yielding the files of `library_files` one at a time, each as the pieces of bytes it is
-    made of (not joined): the build then never holds them all at once (the downloads: code
-    shards and the CSV, issue 19). Otherwise, the files of `library_files`.
+    made of (not joined). The build then never holds them all at once, and joins them in its
+    main process, which holds the parts already, rather than sending the parts to a worker
+    (the code shards and the CSV, issue 19).
     """
-    pieces = getattr(output, "iter_library_files", None)
-    if pieces is not None:
-        return pieces(parts, site)
+    return getattr(output, "iter_library_files", None) is not None
+
+
+def library_file_pieces(output: OutputFormat, parts: Sequence[Plain], site: SiteContext) -> Iterable[tuple[str, bytes | str | Sequence[bytes]]]:
+    """A format's library files one at a time, as the build writes them: its `iter_library_files` if it streams them (`streams_library_files`), else the files of `library_files`."""
+    if streams_library_files(output):
+        return output.iter_library_files(parts, site)  # type: ignore[attr-defined]
     return output.library_files(parts, site).items()
 
 
@@ -113,7 +126,10 @@ FORMATS: tuple[OutputFormat, ...] = (
     ApiFormat(),
     SitePagesFormat(),
     DiffFormat(),
-    DownloadsFormat(),
+    CodeShardsFormat(),
+    CodesCsvFormat(),
+    FhirFormat(),
+    FeedFormat(),
 )
 
 

@@ -1,7 +1,7 @@
 /*
  * Code lookup page: which policy speaks to a CPT, HCPCS or ICD-10-CM code.
  *
- * Reads the small api/v1/codes/index.json (built by `generators.outputs.downloads`) once, then
+ * Reads the small api/v1/codes/index.json (built by `generators.outputs.code_shards`) once, then
  * only the shard a typed code can be in: api/v1/codes/<system>/<prefix>.json, where <prefix>
  * is the first `prefix_length` (3) characters of the code without dot, upper case (C71.3 and
  * c713 -> icd10cm/C71.json; 0611T -> cpt/061.json). Every code that starts with what was typed
