@@ -233,6 +233,11 @@ class RevisionStatus(str, Enum):
     RECONSTRUCTED = "reconstructed"
     DRAFT = "draft"
 
+    @property
+    def is_published(self) -> bool:
+        """True for a revision a published build shows: every status but `draft`."""
+        return self is not RevisionStatus.DRAFT
+
 
 class Basis(str, Enum):
     """How a reconstructed fact is known."""
@@ -777,7 +782,7 @@ class Policy(Model):
 
     def without_drafts(self) -> Policy | None:
         """The policy as published: its draft revisions left out (None when it has only drafts)."""
-        published = [r for r in self.revisions if r.status is not RevisionStatus.DRAFT]
+        published = [r for r in self.revisions if r.status.is_published]
         if len(published) == len(self.revisions):
             return self
         return self.model_copy(update={"revisions": published}) if published else None

@@ -127,6 +127,9 @@ def test_a_change_keeps_its_string_in_json_and_its_type_in_python() -> None:
     assert change.model_dump(mode="json")["path"] == str(path)
     assert change.model_dump()["path"] == str(path) and change.path == path
     assert Change.model_validate_json(change.model_dump_json()) == change
+    assert Change.model_validate(change.model_dump()) == change  # model_dump gives the string back: it is read again
+    with pytest.raises(ValueError):
+        Change.model_validate({**change.model_dump(), "path": "codes..cpt"})
     assert pickle.loads(pickle.dumps(change)) == change
     assert hash(change) == hash(pickle.loads(pickle.dumps(change)))
     assert Change.model_json_schema(mode="serialization")["properties"]["path"]["type"] == "string"

@@ -362,3 +362,16 @@ def test_a_revision_file_that_is_not_a_regular_file_is_never_read_for_its_status
     os.mkfifo(fifo)
     (tmp_path / "2026-01-22.yaml").mkdir()
     assert revision_file_status(fifo) is None and revision_file_status(tmp_path / "2026-01-22.yaml") is None
+
+
+def test_a_library_of_drafts_only_publishes_nothing_and_says_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Nothing to publish is the author's situation, not a crash: one located line, exit 1, no output; a preview still works."""
+    data = tmp_path / "policy_data"
+    shutil.copytree(DATA, data)
+    (data / "6.01.03" / "revisions" / "2025-01-23.yaml").unlink()
+    revision = data / "6.01.03" / "revisions" / "2026-01-22.yaml"
+    revision.write_text(revision.read_text(encoding="utf-8").replace("status: published", "status: draft"), encoding="utf-8")
+    assert main(["--data", str(data), "export", "--out", str(tmp_path / "out"), "--as-of", "2026-12-04"]) == 1
+    assert "found only drafts; expected at least one policy with a published or reconstructed revision" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+    assert main(["--data", str(data), "pages", "--out", str(tmp_path / "preview"), "--as-of", "2026-12-04", "--drafts"]) == 0

@@ -256,12 +256,12 @@ def _as_printed_on_the_site(cell: str) -> str:
 
 def test_every_fact_of_the_published_document_is_on_the_policy_page_alone(built_site: Path) -> None:
     """Issue 18: the policy page (the revision in effect, 2026-01-22) carries every line of the published text, history included."""
-    from .test_transcription import _source_lines
+    from .test_transcription import published_lines
 
     words = _visible_words((built_site / "policies" / "6.01.03" / "index.html").read_text(encoding="utf-8"))
     layout_labels = {"Medical Policy Title"}  # the page's title is the title itself
     missing = []
-    for line in _source_lines():
+    for line in published_lines():
         for cell in line.split("\t"):
             expected = re.findall(r"[a-z0-9]+", _as_printed_on_the_site(cell).lower())
             if cell not in layout_labels and expected and f" {' '.join(expected)} " not in words:

@@ -55,7 +55,8 @@ def exported(library: Library) -> tuple[dict, dict, str]:
     return revision, policy, corpus
 
 
-def _source_lines() -> list[str]:
+def published_lines() -> list[str]:
+    """The lines of the published 6.01.03 text that hold its content (not the printed page layout or headings)."""
     lines = []
     for raw in SOURCE.read_text(encoding="utf-8").splitlines():
         line = raw.strip()
@@ -85,7 +86,7 @@ def test_every_source_line_is_in_the_data(exported: tuple[dict, dict, str]) -> N
     }
     summaries = {s["date"]: s["changes"] for s in policy_doc["history"]["change_summaries"]}
     missing: list[str] = []
-    for line in _source_lines():
+    for line in published_lines():
         cells = line.split("\t")
         if cells[0] == "Medical Policy Title":
             assert revision["title"] == cells[1] == policy_doc["title"]

@@ -238,6 +238,9 @@ def build_tree(
         raise PolicyDataError([Diagnostic(file=data_dir.as_posix(), message="found no policies; expected at least one policy folder", code="missing-file")])
     # A policy of drafts only has no pages in a published build: its related-policy links are not made.
     published = frozenset(folder.name for folder in folders if drafts or has_published_revision(folder))
+    if not published:
+        message = "found only drafts; expected at least one policy with a published or reconstructed revision (drafts are never published: preview them with --drafts or mkdocs serve)"
+        raise PolicyDataError([Diagnostic(file=data_dir.as_posix(), message=message, code="nothing-published")])
     site = SiteContext(policy_numbers=published, as_of=as_of, hand_written=frozenset(hand_written), drafts=drafts, look=look or SiteLook())
     icd10.is_code("A00")  # loads the code set once, before the workers fork: they share it
     plan = _Plan(data_dir=data_dir, out_dir=out_dir.resolve(), site=site, extra_files=dict(extra_files or {}), select=select, on_policy=on_policy, internal=internal, formats=tuple(formats))

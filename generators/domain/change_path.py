@@ -191,9 +191,9 @@ class ChangePath:
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
-        """In a pydantic model: a `ChangePath` in Python; its printed string in JSON, in the JSON Schema and when dumped."""
+        """In a pydantic model: a `ChangePath` in Python (or its printed string, as `model_dump` gives it back); its printed string in JSON, in the JSON Schema and when dumped."""
         return core_schema.json_or_python_schema(
             json_schema=core_schema.no_info_after_validator_function(cls.parse, core_schema.str_schema()),
-            python_schema=core_schema.is_instance_schema(cls),
+            python_schema=core_schema.union_schema([core_schema.is_instance_schema(cls), core_schema.no_info_after_validator_function(cls.parse, core_schema.str_schema())]),
             serialization=core_schema.plain_serializer_function_ser_schema(cls.to_json, return_schema=core_schema.str_schema()),
         )

@@ -465,7 +465,11 @@ def has_published_revision(folder: Path) -> bool:
     """
     revision_dir = folder / "revisions"
     files = sorted(p for p in revision_dir.glob("*") if _REVISION_FILE.match(p.name)) if revision_dir.is_dir() else []
-    return not files or any(revision_file_status(path) is not RevisionStatus.DRAFT for path in reversed(files))
+    return not files or any(_counts_as_published(revision_file_status(path)) for path in reversed(files))
+
+
+def _counts_as_published(status: RevisionStatus | None) -> bool:
+    return status is None or status.is_published
 
 
 def _load_library(data_dir: Path, on_policy: Callable[[int, int], None] | None) -> Library:
