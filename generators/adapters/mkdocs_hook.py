@@ -68,7 +68,7 @@ from generators.build.assemble import PRERENDERED_MANIFEST, is_site_source
 from generators import urls
 from generators.errors import Diagnostic, PolicyDataError
 from generators.domain.lifecycle import today_utc
-from generators.outputs.look import PageFooter, SiteLook, SiteLookError, site_look
+from generators.outputs.look import PageFooter, SiteLook, SiteLookError, site_look_of_settings
 from generators.outputs.html_blocks import html_block_anchors, protect_html_blocks, restore_html_blocks
 from generators.build.pipeline import build_tree
 from generators.urls import SITE_URL_VARIABLE
@@ -111,15 +111,7 @@ def site_look_of(config: MkDocsConfig) -> SiteLook:
         PluginError: the settings are not valid; every problem, with its key.
     """
     try:
-        return site_look(
-            config.site_name,
-            config.extra.get("policykb"),
-            source=Path(config.config_file_path or "mkdocs.yml").name,
-            docs_dir=Path(config.docs_dir),
-            nav=config.nav,
-            directory_urls=config.use_directory_urls,
-            palette=config.theme.get("palette"),
-        )
+        return site_look_of_settings(config, source=Path(config.config_file_path or "mkdocs.yml").name, docs_dir=Path(config.docs_dir))
     except SiteLookError as error:
         raise PluginError(str(error)) from None
 

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from generators.load.codeset_check import check_icd10_codes
 from generators.errors import Diagnostic, PolicyDataError, display_path
-from generators.load.yaml_files import FieldPath, LoadedDocument, load_yaml_file, read_regular_file
+from generators.load.yaml_files import FieldPath, LoadedDocument, load_yaml_file, parse_yaml, read_regular_file
 from generators.model import (
     POLICY_NUMBER,
     Library,
@@ -438,21 +438,27 @@ def policy_folders(data_dir: Path) -> list[Path]:
 #: A revision file's top-level `status:` line, as authors write it (`status: draft  # comment`).
 _STATUS_LINE = re.compile(r"^status:[ \t]*([\"']?)([a-z]+)\1[ \t]*(?:#[^\n]*)?\r?(?=\n|\Z)", re.MULTILINE | re.ASCII)
 
+
 def revision_file_status(path: Path) -> RevisionStatus | None:
     """A revision file's `status`, read without validating the file; None when it has no valid one.
 
-    Only a regular file is read (`read_regular_file`: never a FIFO or a device). Its top-level
-    `status:` line is searched for; a file written otherwise (flow style, a tag) is parsed as
-    YAML. Cheap: a build reads it for every policy before rendering any (`has_published_revision`).
+    Only a regular file is read (`read_regular_file`: never a FIFO or a device), once. Its
+    top-level `status:` line is searched for; a file written otherwise (flow style, a tag) is
+    parsed as YAML. Cheap: a build reads it for every policy before rendering any
+    (`has_published_revision`).
     """
     raw = read_regular_file(path, path.as_posix())
     if isinstance(raw, list):
         return None
     found = _STATUS_LINE.search(raw.decode("utf-8", errors="replace"))
-    if found is not None and found.group(2) in RevisionStatus._value2member_map_:
-        return RevisionStatus(found.group(2))
-    document = load_yaml_file(path)
-    status = document.data.get("status") if not isinstance(document, list) and isinstance(document.data, dict) else None
+    if found is not None:
+        status: object = found.group(2)
+    else:
+        try:
+            document = parse_yaml(raw.decode("utf-8").removeprefix("\ufeff"), path.as_posix(), path)
+        except UnicodeDecodeError:
+            return None
+        status = document.data.get("status") if not isinstance(document, list) and isinstance(document.data, dict) else None
     return RevisionStatus(status) if isinstance(status, str) and status in RevisionStatus._value2member_map_ else None
 
 

@@ -50,7 +50,7 @@ class MenuItem(BaseModel):
     @property
     def is_web_address(self) -> bool:
         """True for an address outside the site (web or email), linked as it is."""
-        return _is_web_address(self.url) or self.url.startswith("mailto:")
+        return _is_outside_address(self.url)
 
 
 #: The standalone pages' menu when `mkdocs.yml` has no `nav`: the site's main pages.
@@ -90,6 +90,11 @@ class SiteLookError(PolicyKbError, ValueError):
 
 def _is_web_address(value: str) -> bool:
     return value.startswith(("https://", "http://"))
+
+
+def _is_outside_address(value: str) -> bool:
+    """A web or email address: linked as it is from every page, never relative to the site."""
+    return _is_web_address(value) or value.startswith("mailto:")
 
 
 def _web_address(value: str) -> str:
@@ -225,7 +230,7 @@ def _footer(look: SiteLook, as_of: date, root: str) -> Markup:
     """`SiteLook.footer`, rendered once per build and page depth."""
 
     def link(url: str) -> str:
-        return url if _is_web_address(url) or url.startswith("mailto:") else f"{root}{url}"
+        return url if _is_outside_address(url) else f"{root}{url}"
 
     contact_href = link(look.contact.href) if look.contact is not None and look.contact.href is not None else None
     disclaimer_href = link(look.disclaimer_url) if look.disclaimer_url else None
@@ -334,14 +339,14 @@ def nav_menu(nav: object, *, source: str, docs_dir: Path | None = None, director
         page = _first_page(target)
         if page is None or not (title is None or isinstance(title, str)) or not _is_menu_target(page):
             raise SiteLookError(f"{source}: nav[{position}]: found {entry!r}; expected a page of the docs folder (Title: page.md), a section (Title: [pages]) or an address (https://..., mailto:...)")
-        url = page if _is_web_address(page) or page.startswith("mailto:") else _page_url(page, directory_urls)  # MenuItem.is_web_address
+        url = page if _is_outside_address(page) else _page_url(page, directory_urls)
         menu.append(MenuItem(label=title or _page_title(page, docs_dir), url=url))
     return tuple(menu)
 
 
 def _is_menu_target(page: str) -> bool:
     """A `nav` target the standalone menu can link: a web or `mailto:` address, or a Markdown page inside the docs folder (no scheme, no `..`, not absolute)."""
-    if _is_web_address(page) or page.startswith("mailto:"):
+    if _is_outside_address(page):
         return not any(character.isspace() for character in page)
     return page.endswith(".md") and not page.startswith("/") and ":" not in page and "\\" not in page and ".." not in page.split("/")
 
@@ -406,14 +411,25 @@ def mkdocs_settings(config: Path) -> dict[str, Any]:
 def read_site_look(config: Path) -> SiteLook:
     """The look an MkDocs configuration file sets (see `site_look`), its images checked in its docs folder."""
     settings = mkdocs_settings(config)
-    extra = settings.get("extra") or {}
-    docs_dir = config.parent / str(settings.get("docs_dir") or "docs")
+    return site_look_of_settings(settings, source=config.name, docs_dir=config.parent / str(settings.get("docs_dir") or "docs"))
+
+
+def site_look_of_settings(settings: Mapping[str, Any], *, source: str, docs_dir: Path) -> SiteLook:
+    """The look of an MkDocs configuration's settings (read from the file, or MkDocs' own `config`): `site_look` of its keys.
+
+    Args:
+        settings: The configuration's settings: `site_name`, `extra.policykb`, `nav`,
+            `use_directory_urls`, `theme.palette` are read.
+        source: The configuration's file name, for messages.
+        docs_dir: Its docs folder, where the look's images must be.
+    """
+    extra, theme = settings.get("extra"), settings.get("theme")
     return site_look(
         settings.get("site_name"),
-        extra.get("policykb") if isinstance(extra, dict) else None,
-        source=config.name,
+        extra.get("policykb") if isinstance(extra, Mapping) else None,
+        source=source,
         docs_dir=docs_dir,
         nav=settings.get("nav"),
         directory_urls=settings.get("use_directory_urls", True) is not False,
-        palette=(settings.get("theme") or {}).get("palette") if isinstance(settings.get("theme"), dict) else None,
+        palette=theme.get("palette") if hasattr(theme, "get") else None,  # a mapping, or MkDocs' Theme
     )

@@ -101,9 +101,14 @@ def split_into_bundles(pages: Sequence[tuple[str, int]], budget: int = BUNDLE_HT
     return [bundle for bundle in bundles if bundle]
 
 
+def _part_folder(number: int) -> str:
+    """The folder of bundle `number` (2 and later) inside the first bundle's: `part-2`, as `bundles.json` lists it (with a `/`)."""
+    return f"part-{number}"
+
+
 def bundle_folder(number: int) -> str:
     """The folder of bundle `number` (1 is the first) relative to the site: `pagefind`, `pagefind/part-2`, ..."""
-    return BUNDLE_FOLDER if number == 1 else f"{BUNDLE_FOLDER}/part-{number}"
+    return BUNDLE_FOLDER if number == 1 else f"{BUNDLE_FOLDER}/{_part_folder(number)}"
 
 
 def index_site(site: Path, budget: int = BUNDLE_HTML_BYTES) -> int:
@@ -123,7 +128,7 @@ def index_site(site: Path, budget: int = BUNDLE_HTML_BYTES) -> int:
     for number, names in enumerate(bundles, start=1):
         glob = INDEXED_PAGES if len(bundles) == 1 else "policies/{" + ",".join(names) + "}/index.html"
         _run_pagefind(site, glob, bundle_folder(number))
-    manifest = {"merge": [f"part-{number}/" for number in range(2, len(bundles) + 1)]}
+    manifest = {"merge": [f"{_part_folder(number)}/" for number in range(2, len(bundles) + 1)]}
     (site / BUNDLE_FOLDER / BUNDLES_MANIFEST).write_text(json.dumps(manifest) + "\n", encoding="utf-8")
     return len(bundles)
 
