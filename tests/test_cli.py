@@ -173,3 +173,15 @@ def test_every_error_policykb_raises_on_purpose_has_one_root() -> None:
     for error in (AuthoringError, OutputClashError, BuildFailed, UsageError, PolicyDataError, RangeError, ThemeNotFoundError):
         assert issubclass(error, PolicyKbError), error
     assert issubclass(OutputClashError, ValueError) and issubclass(RangeError, ValueError)
+
+
+@pytest.mark.parametrize("command", ["export", "pages", "build"])
+@pytest.mark.parametrize("day", ["0001-01-01", "1969-12-31", "2100-01-01", "9999-12-31"])
+def test_a_build_date_outside_the_published_range_is_wrong_usage(capsys: pytest.CaptureFixture[str], tmp_path: Path, command: str, day: str) -> None:
+    """Issue 17, item 15: `--as-of` of a build is a date the outputs can carry (1970 to 2099), refused before anything is read or written."""
+    with pytest.raises(SystemExit) as stopped:
+        main(["--data", str(DATA), command, "--out", str(tmp_path / "out"), "--as-of", day])
+    _, err = capsys.readouterr()
+    assert stopped.value.code == 2 and "Traceback" not in err
+    assert f"found {day}, outside the dates policykb publishes; expected a date from 1970-01-01 to 2099-12-31" in err
+    assert not (tmp_path / "out").exists()
