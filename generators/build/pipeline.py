@@ -267,7 +267,7 @@ def build_tree(
     state_file = cache_dir / "states" / f"{folder_id}.marshal"
     state = _read_state(state_file, cache, plan.out_dir)
     if state is not None and [folder.name for folder in folders] == sorted(state.policies):
-        changed = [folder for folder in folders if not _is_unchanged(state.policies[folder.name], keys[folder.name], plan.out_dir)]
+        changed = [folder for folder in folders if not _is_unchanged(state.policies[folder.name], keys[folder.name], plan)]
         if len(changed) <= CLEAN_BUILD_SHARE * len(folders):
             report = _update_in_place(plan, state, folders, changed, keys, store, state_file)
             if report is not None:
@@ -523,7 +523,7 @@ def _clean_build(plan: _Plan, folders: list[Path], jobs: int, caching: _Caching 
     ordered = dict(sorted(records.items(), key=lambda item: policy_sort_key(item[0])))
     paths = _sorted_paths(ordered.values(), library_state)
     if caching is not None:
-        stamped, library_stamped = _restamped(plan.out_dir, ordered, dict(sorted(library_state.items())))
+        stamped, library_stamped = _restamped(plan, ordered, dict(sorted(library_state.items())))
         _save_state(caching.state_file, BuildState(out_dir=str(plan.out_dir), settings=caching.cache.prefix, policies=stamped, library_files=library_stamped))
     return BuildReport(files=len(paths), rendered=len(records), reused=0, written=len(paths), removed=0, incremental=False, paths=paths, newest=_newest(ordered.values()), drafts=_drafts(ordered.values()))
 
@@ -587,18 +587,23 @@ def _save_state(state_file: Path, state: BuildState) -> None:
     write_file_atomically(state_file, state.dumps())
 
 
-def _stamp_of(out_dir: str, path: str) -> Stamp:
+def _stamp_of(plan: _Plan, path: str) -> Stamp:
+    """The stamp of a file of `plan.out_dir`; of an internal folder without the change time.
+
+    The files of an internal folder are linked into MkDocs' site after each build, which
+    changes their change time; no reader edits them.
+    """
     # Only reads metadata, so the recorded path needs no checking here (writes check it).
     try:
-        status = os.stat(os.path.join(out_dir, path))
+        status = os.stat(os.path.join(plan.out_dir, path))
     except OSError:
         return NO_STAMP
-    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns)
+    return (status.st_size, status.st_mtime_ns, 0 if plan.internal else status.st_ctime_ns)
 
 
-def _is_as_left(out_dir: str, path: str, expected: Stamp) -> bool:
-    """True when the file at `path` has the stamp the last build recorded: not touched since."""
-    return _stamp_of(out_dir, path) == expected
+def _is_as_left(plan: _Plan, path: str, expected: Stamp) -> bool:
+    """True when the file at `path` of `plan.out_dir` has the stamp the last build recorded: not touched since."""
+    return _stamp_of(plan, path) == expected
 
 
 def _holds(out_dir: Path, path: str, content: bytes) -> bool:
@@ -609,21 +614,19 @@ def _holds(out_dir: Path, path: str, content: bytes) -> bool:
         return False
 
 
-def _restamped(out_dir: Path, records: dict[str, PolicyRecord], library: dict[str, tuple[bytes, Stamp]]) -> tuple[dict[str, PolicyRecord], dict[str, tuple[bytes, Stamp]]]:
+def _restamped(plan: _Plan, records: dict[str, PolicyRecord], library: dict[str, tuple[bytes, Stamp]]) -> tuple[dict[str, PolicyRecord], dict[str, tuple[bytes, Stamp]]]:
     """The records and library files of a build with the stamps of its files as published.
 
     Taken once the tree is in place: staging it (links, modes) and removing the old tree
     change the files' change times after they were written.
     """
-    where = str(out_dir)
-    policies = {name: replace(record, stamps={path: _stamp_of(where, path) for path in record.stamps}) for name, record in records.items()}
-    return policies, {path: (digest, _stamp_of(where, path)) for path, (digest, _) in library.items()}
+    policies = {name: replace(record, stamps={path: _stamp_of(plan, path) for path in record.stamps}) for name, record in records.items()}
+    return policies, {path: (digest, _stamp_of(plan, path)) for path, (digest, _) in library.items()}
 
 
-def _is_unchanged(record: PolicyRecord, key: str, out_dir: Path) -> bool:
+def _is_unchanged(record: PolicyRecord, key: str, plan: _Plan) -> bool:
     """True when a policy's key is the recorded one and its files are as the build left them."""
-    where = str(out_dir)
-    return record.key == key and all(_is_as_left(where, path, expected) for path, expected in record.stamps.items())
+    return record.key == key and all(_is_as_left(plan, path, expected) for path, expected in record.stamps.items())
 
 
 def _update_in_place(plan: _Plan, state: BuildState, folders: list[Path], changed: list[Path], keys: dict[str, str], store: _PartStore, state_file: Path) -> BuildReport | None:
@@ -700,7 +703,7 @@ def _update_in_place(plan: _Plan, state: BuildState, folders: list[Path], change
     for name in fresh:
         if state.policies[name].key != keys[name]:
             store.discard(state.policies[name].key, (output.name for output in plan.formats))
-    records, library_state = _restamped(plan.out_dir, records, library_state)
+    records, library_state = _restamped(plan, records, library_state)
     _save_state(state_file, BuildState(out_dir=str(plan.out_dir), settings=state.settings, policies=records, library_files=library_state))
     paths = _sorted_paths(records.values(), library_state)
     return BuildReport(files=len(paths), rendered=len(fresh), reused=len(folders) - len(fresh), written=written, removed=removed, incremental=True, paths=paths, newest=_newest(records.values()), drafts=_drafts(records.values()))
@@ -714,9 +717,8 @@ def _changed_library_files(plan: _Plan, state: BuildState, fresh: dict[str, tupl
     (`library_files(..., only=...)`). A file not returned is as the last build left it (its
     stamp is checked). Returns None when the update cannot be made from what was kept.
     """
-    where = str(plan.out_dir)
     for path, (_, kept_stamp) in state.library_files.items():
-        if not _is_as_left(where, path, kept_stamp):
+        if not _is_as_left(plan, path, kept_stamp):
             return None  # a library file was changed by hand: join everything again
     updated: dict[str, bytes | str | None] = {path: content for path, content in plan.extra_files.items() if state.library_files.get(path, (b"",))[0] != _digest(content)}
     for output in plan.formats:
