@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
 from generators.adapters import cli
 from generators.adapters.cli import main
@@ -185,3 +186,37 @@ def test_a_build_date_outside_the_published_range_is_wrong_usage(capsys: pytest.
     assert stopped.value.code == 2 and "Traceback" not in err
     assert f"found {day}, outside the dates policykb publishes; expected a date from 1970-01-01 to 2099-12-31" in err
     assert not (tmp_path / "out").exists()
+
+
+#: Fields that name or key things (matched, looked up, parsed), not free text: left as they are.
+_KEY_FIELDS = frozenset({"cites", "code", "id", "next_review", "number", "range_start", "range_end", "url"})
+
+
+def _escapes_in_every_text(value: object, name: str = "") -> object:
+    """`value` with `ESCAPES` added to every free-text string of every model in it (validation would refuse them all)."""
+    if isinstance(value, BaseModel):
+        return value.model_copy(update={field: _escapes_in_every_text(getattr(value, field), field) for field in type(value).model_fields})
+    if isinstance(value, list):
+        return [_escapes_in_every_text(item, name) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_escapes_in_every_text(item, name) for item in value)
+    if isinstance(value, dict):
+        return {key: _escapes_in_every_text(item, name) for key, item in value.items()}
+    if type(value) is str and name not in _KEY_FIELDS:
+        return value + ESCAPES
+    return value
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["show", "6.01.03", "--revision", "2025-01-23"], ["show", "6.01.03"], ["diff", "6.01.03", "2025-01-23", "2026-01-22"], ["lookup", "76390"], ["lookup", "C71.1"]],
+    ids=["show-archived", "show-current", "diff", "lookup-cpt", "lookup-icd10"],
+)
+def test_no_text_field_sends_control_characters_to_the_terminal(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, argv: list[str]) -> None:
+    """Issue 17, item 10, for every class of field: each free-text string of the whole library carries escapes."""
+    tampered = _escapes_in_every_text(load_library(DATA))
+    monkeypatch.setattr(cli, "load_library", lambda *args, **kwargs: tampered)
+    code, out, err = run(capsys, "--data", str(DATA), *argv)
+    assert code == 0, err
+    assert _raw_control(out) == [] and _raw_control(err) == []
+    assert out.count("\\x1b]0;PWNED\\x07\\x1b[2J\\u202e\\x9b") >= 1, "the data's text is printed, its escapes visible"
