@@ -65,7 +65,8 @@ LATEST_DATE = date(2099, 12, 31)
 _DATE_RANGE = f"a date from {EARLIEST_DATE} to {LATEST_DATE}"
 
 
-def _in_range(day: date) -> date:
+def published_date(day: date) -> date:
+    """`day` if policykb can publish it (`EARLIEST_DATE` to `LATEST_DATE`); else a `ValueError` saying so."""
     if not EARLIEST_DATE <= day <= LATEST_DATE:
         raise ValueError(f"found {day}, outside the dates policykb publishes; expected {_DATE_RANGE}")
     return day
@@ -74,13 +75,13 @@ def _in_range(day: date) -> date:
 def _parse_date(value: Any) -> Any:
     """Accept `date` objects and ISO `YYYY-MM-DD` strings in the published range, nothing else (no timestamps)."""
     if isinstance(value, date):
-        return _in_range(value)
+        return published_date(value)
     if isinstance(value, str) and _ISO_DATE.match(value):
         try:
             day = date.fromisoformat(value)
         except ValueError as exc:
             raise ValueError(f"found {value!r}, which is not a calendar date ({exc}); expected a real date written YYYY-MM-DD") from None
-        return _in_range(day)
+        return published_date(day)
     shown = "null" if value is None else repr(value)
     raise ValueError(f"found {shown}; expected a date written YYYY-MM-DD")
 

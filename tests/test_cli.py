@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
 from generators.adapters import cli
 from generators.adapters.cli import main
@@ -173,3 +174,49 @@ def test_every_error_policykb_raises_on_purpose_has_one_root() -> None:
     for error in (AuthoringError, OutputClashError, BuildFailed, UsageError, PolicyDataError, RangeError, ThemeNotFoundError):
         assert issubclass(error, PolicyKbError), error
     assert issubclass(OutputClashError, ValueError) and issubclass(RangeError, ValueError)
+
+
+@pytest.mark.parametrize("command", ["export", "pages", "build"])
+@pytest.mark.parametrize("day", ["0001-01-01", "1969-12-31", "2100-01-01", "9999-12-31"])
+def test_a_build_date_outside_the_published_range_is_wrong_usage(capsys: pytest.CaptureFixture[str], tmp_path: Path, command: str, day: str) -> None:
+    """Issue 17, item 15: `--as-of` of a build is a date the outputs can carry (1970 to 2099), refused before anything is read or written."""
+    with pytest.raises(SystemExit) as stopped:
+        main(["--data", str(DATA), command, "--out", str(tmp_path / "out"), "--as-of", day])
+    _, err = capsys.readouterr()
+    assert stopped.value.code == 2 and "Traceback" not in err
+    assert f"found {day}, outside the dates policykb publishes; expected a date from 1970-01-01 to 2099-12-31" in err
+    assert not (tmp_path / "out").exists()
+
+
+#: Fields that name or key things (matched, looked up, parsed), not free text: left as they are.
+_KEY_FIELDS = frozenset({"cites", "code", "id", "next_review", "number", "range_start", "range_end", "url"})
+
+
+def _escapes_in_every_text(value: object, name: str = "") -> object:
+    """`value` with `ESCAPES` added to every free-text string of every model in it (validation would refuse them all)."""
+    if isinstance(value, BaseModel):
+        return value.model_copy(update={field: _escapes_in_every_text(getattr(value, field), field) for field in type(value).model_fields})
+    if isinstance(value, list):
+        return [_escapes_in_every_text(item, name) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_escapes_in_every_text(item, name) for item in value)
+    if isinstance(value, dict):
+        return {key: _escapes_in_every_text(item, name) for key, item in value.items()}
+    if type(value) is str and name not in _KEY_FIELDS:
+        return value + ESCAPES
+    return value
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["show", "6.01.03", "--revision", "2025-01-23"], ["show", "6.01.03"], ["diff", "6.01.03", "2025-01-23", "2026-01-22"], ["lookup", "76390"], ["lookup", "C71.1"]],
+    ids=["show-archived", "show-current", "diff", "lookup-cpt", "lookup-icd10"],
+)
+def test_no_text_field_sends_control_characters_to_the_terminal(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, argv: list[str]) -> None:
+    """Issue 17, item 10, for every class of field: each free-text string of the whole library carries escapes."""
+    tampered = _escapes_in_every_text(load_library(DATA))
+    monkeypatch.setattr(cli, "load_library", lambda *args, **kwargs: tampered)
+    code, out, err = run(capsys, "--data", str(DATA), *argv)
+    assert code == 0, err
+    assert _raw_control(out) == [] and _raw_control(err) == []
+    assert out.count("\\x1b]0;PWNED\\x07\\x1b[2J\\u202e\\x9b") >= 1, "the data's text is printed, its escapes visible"

@@ -153,3 +153,20 @@ def test_a_file_system_error_is_one_line_naming_the_path_with_exit_code_3(
     assert err == f"policykb: error: {written[-1]}: {os.strerror(code)} [{errno.errorcode[code]}]; {out}/ was left as it was\n"
     assert everything_under(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_full_disk_when_taking_the_lock_names_the_lock_file(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 17, item 16: the lock's pid is the first byte a build writes; a full disk there names the lock file too."""
+    out = tmp_path / "out"
+    real_write = os.write
+
+    def failing_write(handle: int, data: bytes) -> int:
+        if data == f"{os.getpid()}\n".encode():
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))  # as write() fails: no file named
+        return real_write(handle, data)
+
+    monkeypatch.setattr(os, "write", failing_write)
+    assert main(["--data", str(DATA), "export", "--out", str(out)]) == EXIT_IO
+    err = capsys.readouterr().err
+    assert err == f"policykb: error: {tmp_path / '.out.lock'}: {os.strerror(errno.ENOSPC)} [ENOSPC]; {out}/ was left as it was\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

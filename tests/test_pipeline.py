@@ -182,6 +182,28 @@ def test_an_output_file_changed_by_hand_is_rendered_again(data: Path, tmp_path: 
     assert tree_differences(snapshot_tree(out), expected_tree(data)) == []
 
 
+def _edit_keeping_size_and_time(path: Path) -> None:
+    """Change one byte of `path` and put its modification time back, as a careful hand edit (or a tool) may."""
+    status, content = path.stat(), path.read_bytes()
+    index = content.index(b'"')
+    path.write_bytes(content[:index] + b"'" + content[index + 1 :])
+    os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))
+    assert path.stat().st_size == status.st_size and path.stat().st_mtime_ns == status.st_mtime_ns
+
+
+@pytest.mark.parametrize("victim", ["api/v1/policies/*/revisions/*.json", "api/v1/index.json"])
+def test_an_output_file_edited_by_hand_keeping_its_size_and_time_is_repaired(data: Path, tmp_path: Path, victim: str) -> None:
+    """Issue 17, item 5: a file's size and modification time can be put back; its change time (ctime) cannot."""
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build(data, out, cache)
+    build(data, out, cache)  # the stamps of an incremental build hold too
+    _edit_keeping_size_and_time(sorted(out.glob(victim))[0])
+    build(data, out, cache)
+    assert tree_differences(snapshot_tree(out), expected_tree(data)) == []
+    report = build(data, out, cache)
+    assert (report.incremental, report.rendered, report.written) == (True, 0, 0)  # and once repaired, nothing again
+
+
 def test_files_added_by_hand_into_the_output_are_gone_after_an_incremental_build_as_after_a_clean_one(data: Path, tmp_path: Path) -> None:
     out, cache = tmp_path / "out", tmp_path / "cache"
     build(data, out, cache)

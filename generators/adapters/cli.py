@@ -39,7 +39,7 @@ from generators.codes import normalize
 from generators.domain.diff import diff_revisions
 from generators.errors import PolicyDataError, PolicyKbError
 from generators.domain.lifecycle import PolicyTimeline, today_utc
-from generators.model import CodeSystem, Library, Policy, Revision
+from generators.model import CodeSystem, Library, Policy, Revision, published_date
 from generators.build.pipeline import BuildReport, build_tree, default_jobs
 from generators.build.progress import Progress
 from generators.outputs.templating import render_terminal
@@ -394,6 +394,15 @@ def _iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"found {text!r}; expected a calendar date written YYYY-MM-DD") from None
 
 
+def _build_date(text: str) -> date:
+    """A build's `--as-of`: a date its outputs can carry (`generators.model.published_date`)."""
+    day = _iso_date(text)
+    try:
+        return published_date(day)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _optional_folder(parser: argparse.ArgumentParser, flag: str, default: Path, text: str) -> None:
     """`--flag` (off), `--flag` alone (the default folder) or `--flag DIR`."""
     parser.add_argument(flag, type=Path, nargs="?", const=default, default=None, metavar="DIR", help=text)
@@ -418,7 +427,7 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", type=_positive, default=default_jobs(), metavar="N", help="worker processes (default: one per core)")
     parser.add_argument(
         "--as-of",
-        type=_iso_date,
+        type=_build_date,
         default=today_utc(),
         metavar="DATE",
         help="the date to build for, YYYY-MM-DD (default: today, UTC): which revision is in effect, which are upcoming; the same data and date give the same bytes",

@@ -17,12 +17,13 @@ library or all its outputs in one process:
    problem of every policy is raised as one `PolicyDataError` and `out_dir` is left as it was.
 
 **Incremental builds.** Given a cache folder, the build records what it wrote (`BuildState`:
-each policy's content-hash key and the size and modification time of each file it wrote),
+each policy's content-hash key and the stamp of each file it wrote: size, modification and
+change time, taken once the tree is in place),
 and keeps each policy's parts under its key (`parts/`). The next build of the same data
 folder into the same `out_dir` then renders only
 the policies whose key changed (`generators.build.cache`: the key hashes the folder's bytes, the
 code and the build settings, so a stale entry is never looked up), or whose files in
-`out_dir` are not as the build left them (size and modification time), and updates a copy of
+`out_dir` are not as the build left them (their stamps), and updates a copy of
 `out_dir` made of hard links: all changed policies are validated before anything is written;
 of the library files only those a changed part feeds are joined again (for each format
 whose part of a changed policy changed, the files its old and new parts feed:
@@ -63,10 +64,10 @@ from generators.model import policy_sort_key
 from generators.outputs.registry import FORMATS, OutputFormat, Plain, library_file_pieces, streams_library_files
 from generators.outputs.look import SiteLook
 from generators.load.validate import cyclic_gc_paused, has_published_revision, load_policy, policy_folders
-from generators.build.write import Content, Stamp, fault_point, link_files_into, remove_files, replace_dir_atomically, replace_file, write_file_atomically, write_files_stamped
+from generators.build.write import NO_STAMP, Content, Stamp, fault_point, link_files_into, remove_files, replace_dir_atomically, replace_file, write_file_atomically, write_files_stamped
 
 #: Bump when the layout of a state file or of a stored part changes.
-STATE_FORMAT = 5
+STATE_FORMAT = 6
 #: Above this share of changed policies an incremental build makes a clean build instead.
 CLEAN_BUILD_SHARE = 0.25
 
@@ -266,7 +267,7 @@ def build_tree(
     state_file = cache_dir / "states" / f"{folder_id}.marshal"
     state = _read_state(state_file, cache, plan.out_dir)
     if state is not None and [folder.name for folder in folders] == sorted(state.policies):
-        changed = [folder for folder in folders if not _is_unchanged(state.policies[folder.name], keys[folder.name], plan.out_dir)]
+        changed = [folder for folder in folders if not _is_unchanged(state.policies[folder.name], keys[folder.name], plan)]
         if len(changed) <= CLEAN_BUILD_SHARE * len(folders):
             report = _update_in_place(plan, state, folders, changed, keys, store, state_file)
             if report is not None:
@@ -522,7 +523,8 @@ def _clean_build(plan: _Plan, folders: list[Path], jobs: int, caching: _Caching 
     ordered = dict(sorted(records.items(), key=lambda item: policy_sort_key(item[0])))
     paths = _sorted_paths(ordered.values(), library_state)
     if caching is not None:
-        _save_state(caching.state_file, BuildState(out_dir=str(plan.out_dir), settings=caching.cache.prefix, policies=ordered, library_files=dict(sorted(library_state.items()))))
+        stamped, library_stamped = _restamped(plan, ordered, dict(sorted(library_state.items())))
+        _save_state(caching.state_file, BuildState(out_dir=str(plan.out_dir), settings=caching.cache.prefix, policies=stamped, library_files=library_stamped))
     return BuildReport(files=len(paths), rendered=len(records), reused=0, written=len(paths), removed=0, incremental=False, paths=paths, newest=_newest(ordered.values()), drafts=_drafts(ordered.values()))
 
 
@@ -585,29 +587,47 @@ def _save_state(state_file: Path, state: BuildState) -> None:
     write_file_atomically(state_file, state.dumps())
 
 
-def _is_as_left(out_dir: str, path: str, expected: Stamp) -> bool:
+def _stamp_of(plan: _Plan, path: str) -> Stamp:
+    """The stamp of a file of `plan.out_dir` now."""
     # Only reads metadata, so the recorded path needs no checking here (writes check it).
     try:
-        status = os.stat(os.path.join(out_dir, path))
+        status = os.stat(os.path.join(plan.out_dir, path))
     except OSError:
-        return False
-    return (status.st_size, status.st_mtime_ns) == expected
+        return NO_STAMP
+    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns)
 
 
-def _holds(out_dir: Path, path: str, expected: Stamp, content: bytes) -> bool:
-    """True when the file at `path` is as the build left it and holds exactly `content`."""
-    if expected[0] != len(content) or not _is_as_left(str(out_dir), path, expected):
-        return False
+def _is_as_left(plan: _Plan, path: str, expected: Stamp) -> bool:
+    """True when the file at `path` of `plan.out_dir` has the stamp the last build recorded: not touched since.
+
+    The change time is left out for an internal folder: its files are linked into MkDocs'
+    site after each build, which changes it, and no reader edits them.
+    """
+    actual = _stamp_of(plan, path)
+    return actual[:2] == expected[:2] if plan.internal else actual == expected
+
+
+def _holds(out_dir: Path, path: str, content: bytes) -> bool:
+    """True when the file at `path` holds exactly `content`."""
     try:
-        return (out_dir / path).read_bytes() == content
+        return os.stat(out_dir / path).st_size == len(content) and (out_dir / path).read_bytes() == content
     except OSError:
         return False
 
 
-def _is_unchanged(record: PolicyRecord, key: str, out_dir: Path) -> bool:
+def _restamped(plan: _Plan, records: dict[str, PolicyRecord], library: dict[str, tuple[bytes, Stamp]]) -> tuple[dict[str, PolicyRecord], dict[str, tuple[bytes, Stamp]]]:
+    """The records and library files of a build with the stamps of its files as published.
+
+    Taken once the tree is in place: staging it (links, modes) and removing the old tree
+    change the files' change times after they were written.
+    """
+    policies = {name: replace(record, stamps={path: _stamp_of(plan, path) for path in record.stamps}) for name, record in records.items()}
+    return policies, {path: (digest, _stamp_of(plan, path)) for path, (digest, _) in library.items()}
+
+
+def _is_unchanged(record: PolicyRecord, key: str, plan: _Plan) -> bool:
     """True when a policy's key is the recorded one and its files are as the build left them."""
-    where = str(out_dir)
-    return record.key == key and all(_is_as_left(where, path, expected) for path, expected in record.stamps.items())
+    return record.key == key and all(_is_as_left(plan, path, expected) for path, expected in record.stamps.items())
 
 
 def _update_in_place(plan: _Plan, state: BuildState, folders: list[Path], changed: list[Path], keys: dict[str, str], store: _PartStore, state_file: Path) -> BuildReport | None:
@@ -660,7 +680,7 @@ def _update_in_place(plan: _Plan, state: BuildState, folders: list[Path], change
             stamps: dict[str, Stamp] = {}
             for path, content in files.items():
                 kept_stamp = state.policies[name].stamps.get(path)
-                if kept_stamp is not None and _holds(staging, path, kept_stamp, content):
+                if kept_stamp is not None and _holds(staging, path, content):
                     stamps[path] = kept_stamp  # same bytes: leave the file (and its time) alone
                     continue
                 stamps[path] = replace_file(staging, path, content, plan.mtime_of)
@@ -672,8 +692,8 @@ def _update_in_place(plan: _Plan, state: BuildState, folders: list[Path], change
                 continue
             digest = _digest(content)
             kept_stamp = library_state.get(path)
-            if kept_stamp is not None and kept_stamp[0] == digest and _is_as_left(str(staging), path, kept_stamp[1]):
-                continue
+            if kept_stamp is not None and kept_stamp[0] == digest and os.path.lexists(staging / path):
+                continue  # as left: `_changed_library_files` checked every library file's stamp
             library_state[path] = (digest, replace_file(staging, path, content, plan.mtime_of))
             written += 1
 
@@ -684,6 +704,7 @@ def _update_in_place(plan: _Plan, state: BuildState, folders: list[Path], change
     for name in fresh:
         if state.policies[name].key != keys[name]:
             store.discard(state.policies[name].key, (output.name for output in plan.formats))
+    records, library_state = _restamped(plan, records, library_state)
     _save_state(state_file, BuildState(out_dir=str(plan.out_dir), settings=state.settings, policies=records, library_files=library_state))
     paths = _sorted_paths(records.values(), library_state)
     return BuildReport(files=len(paths), rendered=len(fresh), reused=len(folders) - len(fresh), written=written, removed=removed, incremental=True, paths=paths, newest=_newest(records.values()), drafts=_drafts(records.values()))
@@ -697,9 +718,8 @@ def _changed_library_files(plan: _Plan, state: BuildState, fresh: dict[str, tupl
     (`library_files(..., only=...)`). A file not returned is as the last build left it (its
     stamp is checked). Returns None when the update cannot be made from what was kept.
     """
-    where = str(plan.out_dir)
     for path, (_, kept_stamp) in state.library_files.items():
-        if not _is_as_left(where, path, kept_stamp):
+        if not _is_as_left(plan, path, kept_stamp):
             return None  # a library file was changed by hand: join everything again
     updated: dict[str, bytes | str | None] = {path: content for path, content in plan.extra_files.items() if state.library_files.get(path, (b"",))[0] != _digest(content)}
     for output in plan.formats:

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from generators.build.write import OUTPUT_MARKER, is_kept_entry
+from generators.build.write import OUTPUT_MARKER, is_kept_entry, located
 from generators.errors import PolicyKbError
 
 
@@ -139,8 +139,11 @@ def folder_lock(folder: Path) -> Iterator[None]:
             break
         os.close(handle)  # removed by the build that held it just now: lock the new file
     try:
-        os.ftruncate(handle, 0)
-        os.write(handle, f"{os.getpid()}\n".encode())
+        try:
+            os.ftruncate(handle, 0)
+            os.write(handle, f"{os.getpid()}\n".encode())
+        except OSError as error:
+            raise located(error, path) from None
         yield
     finally:
         path.unlink(missing_ok=True)

@@ -26,8 +26,13 @@ from pathlib import Path, PurePosixPath
 from generators.errors import PolicyKbError
 
 
-#: (size in bytes, modification time in nanoseconds) of a file as a build left it.
-Stamp = tuple[int, int]
+#: (size in bytes, modification time, change time (ctime), both in nanoseconds) of a file as a
+#: build left it. A hand edit can put the size and modification time back, never the change
+#: time; but linking, unlinking a link or a chmod change it too: stamp a published tree last.
+Stamp = tuple[int, int, int]
+
+#: The stamp of a file that could not be read: never equal to a real one.
+NO_STAMP: Stamp = (-1, -1, -1)
 
 #: The file at the top of every tree policykb writes: it marks the folder as policykb's own.
 OUTPUT_MARKER = ".policykb-output"
@@ -297,9 +302,9 @@ def link_files_into(source: Path, target: Path, paths: Iterable[str], *, missing
 
 
 def stamp(path: Path) -> Stamp:
-    """The size and modification time of a file, to tell later whether it is as it was left."""
+    """The size, modification and change times of a file, to tell later whether it is as it was left."""
     status = path.stat()
-    return (status.st_size, status.st_mtime_ns)
+    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns)
 
 
 def _target(out_dir: Path, path: str) -> Path:
