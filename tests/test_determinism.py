@@ -122,3 +122,12 @@ def test_a_failed_site_build_leaves_the_previous_real_site_byte_for_byte_intact(
     assert "2026-01-22.yaml:" in failed.stderr
     assert tree_differences(before, snapshot_tree(site)) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["policy_data", "site"], "staging folders were left behind"
+
+
+def test_a_second_build_keeps_the_markers_time_too(tmp_path: Path) -> None:
+    """Every file of the output keeps its time, policykb's own marker included (its text is a constant: so is its time)."""
+    out = tmp_path / "out"
+    assert run_policykb("--data", DATA, "export", "--out", out, "--as-of", "2026-03-01").returncode == 0
+    first = (out / OUTPUT_MARKER).stat().st_mtime_ns
+    assert run_policykb("--data", DATA, "export", "--out", out, "--as-of", "2026-03-02").returncode == 0
+    assert (out / OUTPUT_MARKER).stat().st_mtime_ns == first == epoch_of(date(2026, 12, 4)) * 1_000_000_000

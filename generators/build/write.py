@@ -21,6 +21,7 @@ import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from generators.errors import PolicyKbError
@@ -35,6 +36,9 @@ MARKER_TEXT = (
     b"This folder was written by policykb. The next build replaces everything in it except the\n"
     b"hidden entries at its top (names beginning with a dot), which it keeps.\n"
 )
+#: The marker's modification time (ns): midnight UTC of the day its text last changed. Its bytes
+#: never depend on the data, so neither does its time: a rebuild changes no file's time.
+MARKER_MTIME_NS = int(datetime(2026, 12, 4, tzinfo=UTC).timestamp()) * 1_000_000_000
 #: Names at the top of an output folder that every build keeps, besides hidden ones (GitHub Pages' custom domain).
 KEPT_NAMES = frozenset({"CNAME"})
 #: Published modes, whatever the umask: a web server running as another user must read the site.
@@ -115,6 +119,7 @@ def replace_dir_atomically(out_dir: Path, fill: Callable[[Path], None]) -> None:
     try:
         fill(staging)
         _write_bytes(staging / OUTPUT_MARKER, MARKER_TEXT)
+        os.utime(staging / OUTPUT_MARKER, ns=(MARKER_MTIME_NS, MARKER_MTIME_NS))
         publish_modes(staging)
         carry_hidden_entries(out_dir, staging)
         fault_point("before-swap")
