@@ -93,7 +93,7 @@ def download_codes_csv() -> str:
 
 
 def fhir_value_set(number: str, revision: str | None = None) -> str:
-    """The HL7 FHIR R4 ValueSet of a policy's code list: the shown revision's, or an upcoming `revision`'s."""
+    """The HL7 FHIR R4 ValueSet of a policy's code list: the shown revision's, or the named `revision`'s."""
     if revision is None:
         return f"{API_ROOT}/fhir/ValueSet-{number}.json"
     return f"{API_ROOT}/fhir/ValueSet-{number}-{revision}.json"

@@ -122,3 +122,55 @@ def test_a_failed_site_build_leaves_the_previous_real_site_byte_for_byte_intact(
     assert "2026-01-22.yaml:" in failed.stderr
     assert tree_differences(before, snapshot_tree(site)) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["policy_data", "site"], "staging folders were left behind"
+
+
+def test_a_second_build_keeps_the_markers_time_too(tmp_path: Path) -> None:
+    """Every file of the output keeps its time, policykb's own marker included (its text is a constant: so is its time)."""
+    out = tmp_path / "out"
+    assert run_policykb("--data", DATA, "export", "--out", out, "--as-of", "2026-03-01").returncode == 0
+    first = (out / OUTPUT_MARKER).stat().st_mtime_ns
+    assert run_policykb("--data", DATA, "export", "--out", out, "--as-of", "2026-03-02").returncode == 0
+    assert (out / OUTPUT_MARKER).stat().st_mtime_ns == first == epoch_of(date(2026, 12, 4)) * 1_000_000_000
+
+
+def _times_by_change(before: Path, after: Path) -> dict[bool, set[int]]:
+    """The times of the files of `after`, by whether `before` held the same bytes at their path (True) or not."""
+    found: dict[bool, set[int]] = {True: set(), False: set()}
+    for path in sorted(after.rglob("*")):
+        if path.is_file() and path.name != OUTPUT_MARKER:
+            old = before / path.relative_to(after)
+            found[old.is_file() and old.read_bytes() == path.read_bytes()].add(path.stat().st_mtime_ns)
+    return found
+
+
+def test_a_build_for_a_later_date_keeps_the_time_of_every_file_whose_bytes_it_keeps(tmp_path: Path) -> None:
+    """Last-Modified and ETag change with the bytes only, across daily builds too (issue 16): a schema, a shard, the feed keep theirs."""
+    out, first = tmp_path / "out", tmp_path / "first"
+    assert run_policykb("--data", DATA, "export", "--out", out, "--as-of", "2026-06-01").returncode == 0
+    shutil.copytree(out, first)
+    assert run_policykb("--data", DATA, "export", "--out", out, "--as-of", "2026-06-02").returncode == 0
+    times = _times_by_change(first, out)
+    assert times == {True: {epoch_of(date(2026, 6, 1)) * 1_000_000_000}, False: {epoch_of(date(2026, 6, 2)) * 1_000_000_000}}
+    for kept in ("api/v1/schema/revision.schema.json", "api/v1/codes/cpt/061.json", "api/v1/codes.csv", "feed.xml"):
+        assert (out / kept).stat().st_mtime_ns == (first / kept).stat().st_mtime_ns, kept
+    assert (out / "api/v1/index.json").stat().st_mtime_ns == epoch_of(date(2026, 6, 2)) * 1_000_000_000  # states the new as_of
+    fresh = tmp_path / "fresh"
+    assert run_policykb("--data", DATA, "export", "--out", fresh, "--as-of", "2026-06-02").returncode == 0
+    assert set(_mtimes(fresh).values()) == {epoch_of(date(2026, 6, 2)) * 1_000_000_000}  # a new folder: one date, from the data and the date
+
+
+@pytest.mark.parametrize("cache", [False, True], ids=["clean", "with-cache"])
+def test_a_site_built_for_a_later_date_keeps_the_time_of_every_file_whose_bytes_it_keeps(tmp_path: Path, cache: bool) -> None:
+    """The same for `policykb build`: MkDocs's pages and assets, Pagefind's index and the data files (linked from the cache or not)."""
+    out, first = tmp_path / "site", tmp_path / "first"
+    options = ("--cache", tmp_path / "cache") if cache else ()
+    assert run_policykb("--data", DATA, "build", "--out", out, "--as-of", "2026-06-01", *options).returncode == 0
+    shutil.copytree(out, first)
+    assert run_policykb("--data", DATA, "build", "--out", out, "--as-of", "2026-06-02", *options).returncode == 0
+    times = _times_by_change(first, out)
+    assert times == {True: {epoch_of(date(2026, 6, 1)) * 1_000_000_000}, False: {epoch_of(date(2026, 6, 2)) * 1_000_000_000}}
+    kept = [p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and p.stat().st_mtime_ns == epoch_of(date(2026, 6, 1)) * 1_000_000_000]
+    assert any(p.startswith("assets/") for p in kept) and any(p.startswith("pagefind/") for p in kept) and "api/v1/codes/cpt/061.json" in kept
+    if cache:  # the next build on the same date finds every file as it left it: nothing to render again
+        again = run_policykb("--data", DATA, "build", "--out", out, "--as-of", "2026-06-02", *options)
+        assert again.returncode == 0 and _times_by_change(first, out) == times

@@ -80,6 +80,8 @@ def test_layout_and_determinism(library: Library, files: dict[str, bytes]) -> No
         "api/v1/codes.csv",
         "api/v1/codes/index.json",
         *shards,
+        "api/v1/fhir/ValueSet-6.01.03-2025-01-23.json",
+        "api/v1/fhir/ValueSet-6.01.03-2026-01-22.json",
         "api/v1/fhir/ValueSet-6.01.03.json",
         "api/v1/schema/code-index.schema.json",
         "api/v1/schema/code-shard.schema.json",

@@ -45,6 +45,7 @@ def test_every_value_set_is_a_valid_canonical_r4_resource(value_sets: dict[str, 
         resource = ValueSet.model_validate(data)
         assert resource.url == "https://policies.example.org/api/v1/fhir/ValueSet-6.01.03.json", path
         assert resource.version in ("2025-01-23", "2026-01-22")
+        assert path in (urls.fhir_value_set("6.01.03"), urls.fhir_value_set("6.01.03", resource.version))
         assert resource.name == "Policy_6_01_03_Codes" and resource.title and resource.publisher and resource.date
         assert [(i.system, i.value) for i in resource.identifier] == [("https://policies.example.org/policies/", "6.01.03")]
         [extension] = resource.extension
@@ -60,6 +61,17 @@ def test_the_upcoming_revision_has_its_own_draft_value_set(library: Library) -> 
     assert (upcoming["version"], upcoming["status"]) == ("2026-01-22", "draft")
     assert upcoming["extension"][0]["valuePeriod"] == {"start": "2026-05-15"}
     assert shown["extension"][0]["valuePeriod"] == {"start": "2025-01-23", "end": "2026-05-14"}
+
+
+def test_every_approved_revision_has_its_value_set_by_version(library: Library) -> None:
+    """Old sets stay addressable: `url|version` of any stored revision resolves to `ValueSet-<number>-<version>.json`."""
+    files = render_value_sets(library, AS_OF)
+    old = json.loads(files[urls.fhir_value_set("6.01.03", "2025-01-23")])
+    assert (old["version"], old["status"]) == ("2025-01-23", "retired")
+    assert old["url"] == json.loads(files[urls.fhir_value_set("6.01.03")])["url"]
+    ValueSet.model_validate(old)
+    assert files[urls.fhir_value_set("6.01.03", "2026-01-22")] == files[urls.fhir_value_set("6.01.03")]  # the one in effect, by version
+    assert set(files) == {urls.fhir_value_set("6.01.03"), urls.fhir_value_set("6.01.03", "2025-01-23"), urls.fhir_value_set("6.01.03", "2026-01-22")}
 
 
 def test_one_include_per_code_system_with_its_version_and_an_expansion_of_every_member(value_sets: dict[str, dict[str, Any]]) -> None:

@@ -9,10 +9,13 @@ no new history entry), which changes no date in the data.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+from generators import urls
 from generators.adapters.cli import main
 from generators.outputs.json_api import SYNC_NOTE
 
@@ -89,3 +92,31 @@ def test_content_hashes_can_be_checked_by_a_client(tmp_path: Path) -> None:
             assert content_hash == "sha256:" + hashlib.sha256(canonical).hexdigest(), path
     for shard in json.loads((site / CODE_INDEX).read_bytes())["shards"]:
         assert shard["content_hash"] == "sha256:" + hashlib.sha256((site / shard["url"]).read_bytes()).hexdigest()
+
+
+def _documented_sync_script(data: Path, out: Path) -> str:
+    """The Python example of the downloads page, as the site publishes it (rendered by `policykb pages`)."""
+    assert main(["--data", str(data), "pages", "--out", str(out), "--as-of", AS_OF.isoformat()]) == 0
+    page = (out / "downloads" / "index.md").read_text(encoding="utf-8")
+    section = page[page.index("<strong>Keeping a copy in sync.</strong>") :]
+    return re.search(r"```python\n(.*?)```", section, re.DOTALL).group(1)  # type: ignore[union-attr]
+
+
+def test_the_downloads_pages_sync_script_catches_a_silent_correction(data_copy: Path, edit: Callable[[str, str, str], Path], tmp_path: Path) -> None:
+    """The script the downloads page shows, run as written against a fresh export, fetches the corrected files only."""
+    source = _documented_sync_script(data_copy, tmp_path / "pages")
+    published = f'SITE = "{urls.DEFAULT_SITE_URL}"'
+    assert published in source
+    site = tmp_path / "site"
+    client: dict[str, Any] = {}
+    exec(compile(source.replace(published, f'SITE = "{site.as_uri()}/"'), "downloads/index.md", "exec"), client)  # noqa: S102 - our own docs
+    _export(data_copy, site)
+    first = client["sync"]()
+    assert "api/v1/policies/6.01.03/revisions/2026-01-22.json" in first and "api/v1/codes/cpt/763.json" in first
+    assert all(client["content_hash"](content) == digest for path, (digest, content) in client["held"].items() if "/codes/" not in path)
+    _export(data_copy, site, days_later=1)
+    assert client["sync"]() == []  # a later as-of date, the same content: nothing to fetch
+
+    edit("6.01.03/revisions/2026-01-22.yaml", '      - code: "76390"\n', '      - code: "76390"\n        flags: [NMN]\n')
+    _export(data_copy, site, days_later=1)
+    assert sorted(client["sync"]()) == ["api/v1/codes/cpt/763.json", "api/v1/policies/6.01.03.json", "api/v1/policies/6.01.03/revisions/2026-01-22.json"]

@@ -50,7 +50,7 @@ from generators.text import for_terminal
 from generators.outputs.search import SearchIndexFailed, index_site
 from generators.domain.timeline import first_window
 from generators.load.validate import load_library
-from generators.build.write import link_files_into, replace_dir_atomically, set_mtimes, staging_prefix, write_file_atomically
+from generators.build.write import date_files, link_files_into, replace_dir_atomically, staging_prefix, write_file_atomically
 
 DEFAULT_DATA = Path(os.environ.get("POLICYKB_DATA", "policy_data"))
 #: The exit code of an error of the file system (disk full, read-only, permission denied).
@@ -187,7 +187,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     args.out.resolve().parent.mkdir(parents=True, exist_ok=True)
     with _output_guard(args), tempfile.TemporaryDirectory(prefix=staging_prefix(args.out.resolve(), "build"), dir=args.out.resolve().parent) as scratch:
         rendered = args.cache / "site-sources" if args.cache is not None else Path(scratch) / "rendered"
-        report = _build_tree(args, rendered, progress, hand_written=hand_written, internal=True, look=look)
+        report = _build_tree(args, rendered, progress, hand_written=hand_written, internal=True, look=look, published_site=args.out)
         sources = [path for path in report.paths if is_site_source(path)]
         others = [path for path in report.paths if not is_site_source(path)]
         manifest = {"hand_written": hand_written, "sources": sources}
@@ -215,7 +215,8 @@ def cmd_build(args: argparse.Namespace) -> int:
             except SearchIndexFailed as error:
                 raise BuildFailed(f"{error}\n{args.out}/ was left as it was") from None
             progress.step("Dating the files and swapping the new site in")
-            set_mtimes(staging, output_mtime_ns(args.as_of))  # MkDocs's pages too: see output_mtime_ns
+            # MkDocs's pages and Pagefind's files too (the others were dated when written): see output_mtime_ns
+            date_files(staging, args.out.resolve(), output_mtime_ns(args.as_of), skip=frozenset(others))
 
         progress.step(f"Building {len(sources)} pages with mkdocs build --strict")
         replace_dir_atomically(args.out, run_mkdocs)

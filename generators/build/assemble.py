@@ -154,14 +154,17 @@ def epoch_of(day: date) -> int:
 
 
 def output_mtime_ns(as_of: date) -> int:
-    """The modification time of every file a build writes: midnight UTC of its as-of date, in nanoseconds.
+    """The modification time of a file a build writes anew: midnight UTC of its as-of date, in nanoseconds.
 
-    Every output is a function of the data and the as-of date (every JSON file states it), so a
-    second build of the same data for the same date leaves every file's bytes and time as they
-    were, and a web server's `Last-Modified` and `ETag` with them. The rule is one date for all
-    files, not the newest date each file depends on: a file's bytes change with the as-of date
-    (its `as_of`, its revisions' states), so no earlier date could be said to be its last change.
-    Data corrected without a new as-of date keeps the times: compare `content_hash`es, not times.
+    A file the output folder already holds with the same bytes keeps its time instead
+    (`generators.build.write.previous_mtime_ns`, `date_files`): every file is dated the as-of
+    date of the build that first wrote its bytes there. So a web server's `Last-Modified` and
+    `ETag` stay the same for unchanged bytes across builds, also on later dates (a schema, a
+    stylesheet, a code shard or the feed often does not change when the date does), and a
+    fresh folder gets one date, a function of the data and the date alone. A file whose bytes
+    changed gets the new as-of date, later than its old time when builds follow the calendar.
+    A correction made and rebuilt on the same as-of date keeps the times of the files it
+    changed: compare `content_hash`es, not times.
     """
     return epoch_of(as_of) * 1_000_000_000
 

@@ -64,7 +64,7 @@ from generators.model import policy_sort_key
 from generators.outputs.registry import FORMATS, OutputFormat, Plain, library_file_pieces, streams_library_files
 from generators.outputs.look import SiteLook
 from generators.load.validate import cyclic_gc_paused, has_published_revision, load_policy, policy_folders
-from generators.build.write import NO_STAMP, Content, Stamp, fault_point, link_files_into, remove_files, replace_dir_atomically, replace_file, write_file_atomically, write_files_stamped
+from generators.build.write import NO_STAMP, Content, Stamp, fault_point, link_files_into, previous_mtime_ns, remove_files, replace_dir_atomically, replace_file, write_file_atomically, write_files_stamped
 
 #: Bump when the layout of a state file or of a stored part changes.
 STATE_FORMAT = 6
@@ -205,6 +205,7 @@ def build_tree(
     internal: bool = False,
     look: SiteLook | None = None,
     formats: Sequence[OutputFormat] = FORMATS,
+    published_site: Path | None = None,
 ) -> BuildReport:
     """Write every output of the policy data under `data_dir` into `out_dir`, as of one date.
 
@@ -230,6 +231,8 @@ def build_tree(
         look: The plan's look (`generators.outputs.look`, from `mkdocs.yml`); None: the neutral defaults.
         formats: The output formats (`generators.outputs.registry`; module-level classes:
             the worker processes may get them pickled). Part of the build settings.
+        published_site: The folder readers see, when `out_dir` is internal (the site the
+            pages become): a file written with the bytes it has there keeps its time.
 
     Raises:
         PolicyDataError: every problem of every policy; `out_dir` is left as it was.
@@ -244,7 +247,8 @@ def build_tree(
         raise PolicyDataError([Diagnostic(file=data_dir.as_posix(), message=message, code="nothing-published")])
     site = SiteContext(policy_numbers=published, as_of=as_of, hand_written=frozenset(hand_written), drafts=drafts, look=look or SiteLook())
     icd10.is_code("A00")  # loads the code set once, before the workers fork: they share it
-    plan = _Plan(data_dir=data_dir, out_dir=out_dir.resolve(), site=site, extra_files=dict(extra_files or {}), select=select, on_policy=on_policy, internal=internal, formats=tuple(formats))
+    published_dir = published_site.resolve() if published_site is not None else None if internal else out_dir.resolve()
+    plan = _Plan(data_dir=data_dir, out_dir=out_dir.resolve(), site=site, extra_files=dict(extra_files or {}), select=select, on_policy=on_policy, internal=internal, formats=tuple(formats), published=published_dir)
     jobs = jobs or default_jobs()
     if cache_dir is None:
         return _clean_build(plan, folders, jobs, None)
@@ -287,14 +291,20 @@ class _Plan:
     on_policy: Callable[[int, int], None] | None
     internal: bool = False
     formats: tuple[OutputFormat, ...] = FORMATS
+    #: The folder readers see, whose unchanged files keep their time: `out_dir`, or the site of an internal one.
+    published: Path | None = None
 
-    def mtime_of(self, path: str) -> int | None:
+    def mtime_of(self, path: str, content: Content) -> int | None:
         """The modification time of a file written (`generators.build.assemble.output_mtime_ns`).
 
-        None (the time of writing) for a page source that MkDocs converts: its dirty builds
-        convert again only the sources newer than their pages.
+        The time of the published file at `path` if it holds the same bytes, else midnight UTC
+        of the as-of date. None (the time of writing) for a page source that MkDocs converts:
+        its dirty builds convert again only the sources newer than their pages.
         """
-        return None if is_site_source(path) else output_mtime_ns(self.site.as_of)
+        if is_site_source(path):
+            return None
+        kept = previous_mtime_ns(self.published, path, content)
+        return kept if kept is not None else output_mtime_ns(self.site.as_of)
 
     def keep(self, files: Mapping[str, bytes | str]) -> dict[str, bytes]:
         """The selected files of `files`, as bytes."""

@@ -20,7 +20,8 @@ import shutil
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from generators.errors import PolicyKbError
@@ -40,6 +41,9 @@ MARKER_TEXT = (
     b"This folder was written by policykb. The next build replaces everything in it except the\n"
     b"hidden entries at its top (names beginning with a dot), which it keeps.\n"
 )
+#: The marker's modification time (ns): midnight UTC of the day its text last changed. Its bytes
+#: never depend on the data, so neither does its time: a rebuild changes no file's time.
+MARKER_MTIME_NS = int(datetime(2026, 12, 4, tzinfo=UTC).timestamp()) * 1_000_000_000
 #: Names at the top of an output folder that every build keeps, besides hidden ones (GitHub Pages' custom domain).
 KEPT_NAMES = frozenset({"CNAME"})
 #: Published modes, whatever the umask: a web server running as another user must read the site.
@@ -120,6 +124,7 @@ def replace_dir_atomically(out_dir: Path, fill: Callable[[Path], None]) -> None:
     try:
         fill(staging)
         _write_bytes(staging / OUTPUT_MARKER, MARKER_TEXT)
+        os.utime(staging / OUTPUT_MARKER, ns=(MARKER_MTIME_NS, MARKER_MTIME_NS))
         publish_modes(staging)
         carry_hidden_entries(out_dir, staging)
         fault_point("before-swap")
@@ -311,32 +316,58 @@ def _target(out_dir: Path, path: str) -> Path:
     return out_dir.joinpath(*safe_relative(path).parts)
 
 
-MtimeOf = Callable[[str], int | None]
-"""The modification time (nanoseconds) to give the file at a path; None: the time of writing."""
-
-
 #: A file's bytes, whole or as pieces written one after the other (a large file assembled from parts, never joined in memory).
 Content = bytes | Sequence[bytes]
 
+MtimeOf = Callable[[str, Content], int | None]
+"""The modification time (nanoseconds) to give the file at a path with these bytes; None: the time of writing."""
+
+
+def previous_mtime_ns(previous: Path | None, path: str, content: Content) -> int | None:
+    """The modification time of the file at `path` under `previous` if it holds exactly `content`, else None.
+
+    How a build keeps the time of a file it writes again unchanged (`generators.build.assemble.output_mtime_ns`).
+    """
+    if previous is None:
+        return None
+    target = _target(previous, path)
+    pieces = [content] if isinstance(content, bytes) else content
+    try:
+        status = target.lstat()
+        if not stat.S_ISREG(status.st_mode) or status.st_size != sum(len(piece) for piece in pieces):
+            return None
+        with target.open("rb") as stream:
+            if all(stream.read(len(piece)) == piece for piece in pieces):
+                return status.st_mtime_ns
+    except OSError:
+        return None
+    return None
+
+
+def date_files(folder: Path, previous: Path | None, mtime_ns: int, skip: Collection[str] = ()) -> None:
+    """Date every file under `folder` (but the paths `skip`) `mtime_ns`, or, where `previous` has the same bytes at the same path, that file's time."""
+    for where, _, names in os.walk(folder):
+        for name in names:
+            target = os.path.join(where, name)
+            path = Path(target).relative_to(folder).as_posix()
+            if path in skip or os.path.islink(target):
+                continue
+            kept = previous_mtime_ns(previous, path, Path(target).read_bytes())
+            chosen = kept if kept is not None else mtime_ns
+            os.utime(target, ns=(chosen, chosen), follow_symlinks=False)
+
 
 def write_files_stamped(out_dir: Path, files: Mapping[str, Content], mtime_of: MtimeOf | None = None) -> dict[str, Stamp]:
-    """Write files into a folder being filled (not yet published), modified at `mtime_of(path)` if given; their stamps."""
+    """Write files into a folder being filled (not yet published), modified at `mtime_of(path, content)` if given; their stamps."""
     stamps: dict[str, Stamp] = {}
     for path, content in files.items():
         target = _target(out_dir, path)
         _write_bytes(target, content)
-        mtime_ns = mtime_of(path) if mtime_of is not None else None
+        mtime_ns = mtime_of(path, content) if mtime_of is not None else None
         if mtime_ns is not None:
             os.utime(target, ns=(mtime_ns, mtime_ns))
         stamps[path] = stamp(target)
     return stamps
-
-
-def set_mtimes(folder: Path, mtime_ns: int) -> None:
-    """Give every file under `folder` the modification (and access) time `mtime_ns`: see `generators.build.assemble.output_mtime_ns`."""
-    for where, _, names in os.walk(folder):
-        for name in names:
-            os.utime(os.path.join(where, name), ns=(mtime_ns, mtime_ns), follow_symlinks=False)
 
 
 def _write_bytes(target: Path, content: Content) -> None:
@@ -372,12 +403,12 @@ def _make_folders(folder: Path) -> None:
 
 
 def replace_file(out_dir: Path, path: str, content: bytes, mtime_of: MtimeOf | None = None) -> Stamp:
-    """Replace one file of a published folder atomically (readers see old or new bytes), modified at `mtime_of(path)` if given; its stamp."""
+    """Replace one file of a published folder atomically (readers see old or new bytes), modified at `mtime_of(path, content)` if given; its stamp."""
     target = _target(out_dir, path)
     temporary = target.with_name(f".{target.name}.policykb-new")
     _write_bytes(temporary, content)
     os.chmod(temporary, FILE_MODE)
-    mtime_ns = mtime_of(path) if mtime_of is not None else None
+    mtime_ns = mtime_of(path, content) if mtime_of is not None else None
     if mtime_ns is not None:
         os.utime(temporary, ns=(mtime_ns, mtime_ns))
     os.replace(temporary, target)

@@ -1,8 +1,8 @@
 """HL7 FHIR R4 ValueSets of each policy's codes: an output format (`generators.outputs.registry`).
 
 `api/v1/fhir/ValueSet-<number>.json` holds the codes of the revision the policy shows, and
-`ValueSet-<number>-<revision>.json` those of each upcoming revision, ICD-10-CM ranges
-expanded to concepts. A CPT or HCPCS concept's display is the description the policy prints
+`ValueSet-<number>-<revision>.json` those of each stored revision but drafts (old, in effect
+and upcoming: addressable by version), ICD-10-CM ranges expanded to concepts. A CPT or HCPCS concept's display is the description the policy prints
 (its newest listing of the code by itself), from the walk of its codes that the shards and
 the CSV share (`code_index.policy_codes`). Every file is the policy's own: the format has no
 library file.
@@ -100,11 +100,20 @@ def value_set(timeline: PolicyTimeline, revision: Revision, codes: list[PolicyCo
 
 
 def value_set_files(timeline: PolicyTimeline, codes: list[PolicyCode]) -> dict[str, bytes]:
-    """The ValueSets a policy publishes: the shown revision's (`ValueSet-<number>.json`) and each upcoming one's."""
-    files = {urls.fhir_value_set(timeline.policy.number): dump_json(value_set(timeline, timeline.shown, codes))}
-    for revision in timeline.upcoming:
-        if revision is not timeline.shown:
-            files[urls.fhir_value_set(timeline.policy.number, revision.key)] = dump_json(value_set(timeline, revision, codes))
+    """The ValueSets a policy publishes: the shown revision's, and every approved revision's by version.
+
+    `ValueSet-<number>.json` is the set of the revision the policy page shows (in effect);
+    `ValueSet-<number>-<revision>.json` that of each stored revision but drafts (superseded,
+    in effect, upcoming), so the canonical `url|version` of any revision, old ones included,
+    resolves to a file. A revision's set is the same bytes in both places.
+    """
+    number = timeline.policy.number
+    files: dict[str, bytes] = {}
+    for revision in timeline.policy.revisions:
+        if timeline.state(revision) is not RevisionState.DRAFT:
+            files[urls.fhir_value_set(number, revision.key)] = dump_json(value_set(timeline, revision, codes))
+    shown = urls.fhir_value_set(number, timeline.shown.key)
+    files[urls.fhir_value_set(number)] = files[shown] if shown in files else dump_json(value_set(timeline, timeline.shown, codes))
     return files
 
 

@@ -167,6 +167,11 @@ class PolicyListing:
         return self.summary.title
 
     @property
+    def approved_keys(self) -> tuple[str, ...]:
+        """Keys of the stored revisions but drafts, oldest first: each has its FHIR ValueSet by version."""
+        return tuple(key for key in self.revision_keys if key not in self.drafts)
+
+    @property
     def diff_pairs(self) -> list[tuple[str, str]]:
         """(older, newer) keys of each consecutive pair of stored revisions, oldest first."""
         return list(zip(self.revision_keys, self.revision_keys[1:], strict=False))
