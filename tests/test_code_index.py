@@ -214,6 +214,8 @@ def test_lookup_says_which_revision_is_upcoming_on_the_date_asked(capsys: pytest
     assert "revision 2026-01-22 (upcoming on 2026-03-01, published)" in out
     assert "revision 2025-01-23 (in effect on 2026-03-01, reconstructed)" in out
     assert "still in effect" not in out  # an upcoming revision's window is not "still in effect"
+    # what applies on the date comes first, then what comes, as on the lookup page (lookup.js)
+    assert out.index("revision 2025-01-23 (in effect") < out.index("revision 2026-01-22 (upcoming")
 
 
 def test_lookup_0611t_shows_the_nmn_flag(capsys: pytest.CaptureFixture[str]) -> None:

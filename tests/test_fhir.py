@@ -61,6 +61,10 @@ def test_the_upcoming_revision_has_its_own_draft_value_set(library: Library) -> 
     assert (upcoming["version"], upcoming["status"]) == ("2026-01-22", "draft")
     assert upcoming["extension"][0]["valuePeriod"] == {"start": "2026-05-15"}
     assert shown["extension"][0]["valuePeriod"] == {"start": "2025-01-23", "end": "2026-05-14"}
+    # one canonical URL, two versions; two resources published side by side, so two logical ids
+    # (loaded into a FHIR server, the same id would make one overwrite the other)
+    assert shown["url"] == upcoming["url"]
+    assert (shown["id"], upcoming["id"]) == ("policy-6.01.03", "policy-6.01.03-2026-01-22")
 
 
 def test_every_approved_revision_has_its_value_set_by_version(library: Library) -> None:

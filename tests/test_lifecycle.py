@@ -152,6 +152,19 @@ def test_a_drafts_build_shows_the_draft_bannered_and_keeps_the_policy_page(with_
     assert f"api/v1/fhir/ValueSet-6.01.03-{DRAFT_KEY}.json" not in outputs
 
 
+def test_every_finished_html_page_of_a_preview_with_drafts_says_draft_preview(with_draft: Path, library: Library) -> None:
+    # The revision and "what changed" pages are finished HTML outside MkDocs: they carry the
+    # preview's banner themselves, the diff to the draft above all (it says "draft" nowhere else).
+    preview = render_outputs(load_library(with_draft), AFTER, drafts=True)
+    pages = {path: str(content) for path, content in preview.items() if path.endswith(".html")}
+    assert f"policies/6.01.03/diffs/2026-01-22..{DRAFT_KEY}/index.html" in pages
+    assert [path for path, page in pages.items() if "DRAFT PREVIEW" not in page] == []
+    assert "compared with revision 2027-01-21 (draft)." in pages[f"policies/6.01.03/diffs/2026-01-22..{DRAFT_KEY}/index.html"]
+    # a preview of data without drafts shows nothing to warn about, as the MkDocs pages (report.drafts)
+    for built in (render_outputs(library, AFTER, drafts=True), render_outputs(library, AFTER)):
+        assert not [path for path, content in built.items() if path.endswith(".html") and "DRAFT PREVIEW" in str(content)]
+
+
 def test_export_leaves_drafts_out_and_is_deterministic_for_a_date(with_draft: Path, tmp_path: Path) -> None:
     first, second = tmp_path / "a", tmp_path / "b"
     for out in (first, second):
@@ -280,8 +293,8 @@ def test_a_drafts_build_banners_every_page_and_a_plain_build_none(with_draft: Pa
     preview, published = tmp_path / "preview", tmp_path / "published"
     config = str(Path(__file__).resolve().parent.parent / "mkdocs.yml")
     assert main(["--data", str(with_draft), "build", "--drafts", "--out", str(preview), "--config", config, "--as-of", "2026-12-04", "--jobs", "1"]) == 0
-    pages = [p for p in preview.rglob("*.html") if "/revisions/" not in p.as_posix() and "/diffs/" not in p.as_posix()]
-    assert len(pages) > 10
+    pages = list(preview.rglob("*.html"))  # MkDocs pages and the finished revision and diff pages
+    assert len(pages) > 10 and any("/diffs/" in p.as_posix() for p in pages)
     for page in pages:
         assert "DRAFT PREVIEW" in page.read_text(encoding="utf-8"), page
     draft_page = preview / "policies" / "6.01.03" / "revisions" / DRAFT_KEY / "index.html"

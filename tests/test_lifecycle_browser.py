@@ -7,9 +7,11 @@ effect May 15, 2026, so the policy page shows 2025-01-23 with a notice.
 from __future__ import annotations
 
 import functools
+import shutil
 import threading
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -24,25 +26,41 @@ pytestmark = pytest.mark.browser
 POLICY = "policies/6.01.03/"
 
 
-@pytest.fixture(scope="module")
-def march_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The site as `policykb build --as-of 2026-03-01` makes it, served on 127.0.0.1."""
+def served_build(root: Path, data: Path, as_of: str) -> Iterator[str]:
+    """The site as `policykb build --as-of <as_of>` makes it of `data`, served on 127.0.0.1."""
 
     class QuietHandler(SimpleHTTPRequestHandler):
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
             pass
 
-    root = tmp_path_factory.mktemp("march") / "site"
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root)))
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("POLICYKB_SITE_URL", url)
-        assert main(["--data", str(DATA), "build", "--out", str(root), "--config", str(ROOT / "mkdocs.yml"), "--as-of", "2026-03-01", "--jobs", "1"]) == 0
+        assert main(["--data", str(data), "build", "--out", str(root), "--config", str(ROOT / "mkdocs.yml"), "--as-of", as_of, "--jobs", "1"]) == 0
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield url
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(scope="module")
+def march_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The site as `policykb build --as-of 2026-03-01` makes it, served on 127.0.0.1."""
+    yield from served_build(tmp_path_factory.mktemp("march") / "site", DATA, "2026-03-01")
+
+
+@pytest.fixture(scope="module")
+def retired_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """6.01.03 retired on 2026-08-01 and known before as 6.01.99 (tests/test_lifecycle.py's fixture), built for 2026-09-01."""
+    work = tmp_path_factory.mktemp("retired")
+    data = work / "policy_data"
+    shutil.copytree(DATA, data)
+    identity = data / "6.01.03" / "policy.yaml"
+    text = identity.read_text(encoding="utf-8").replace("category: Medical Policy\n", "category: Medical Policy\nformer_numbers: [\"6.01.99\"]\n")
+    identity.write_text(text.replace("    reinstated: 2010-11-18\n", "    reinstated: 2010-11-18\n  - retired: 2026-08-01\n"), encoding="utf-8")
+    yield from served_build(work / "site", data, "2026-09-01")
 
 
 def visit(page: Any, url: str, today: str) -> None:
@@ -94,3 +112,23 @@ def test_the_upcoming_revision_has_its_own_page_and_the_list_of_upcoming_changes
     visit(page, march_site + "upcoming/", "2026-03-02")
     row = page.locator("#upcoming-6\\.01\\.03-2026-01-22")
     assert "May 15, 2026" in row.inner_text() and "Annual review, policy statement added" in row.inner_text()
+
+
+@pytest.mark.parametrize(("day", "words"), [
+    ("2026-07-15", "On July 15, 2026 the revision approved January 22, 2026 applied"),
+    ("2026-08-15", "Policy 6.01.03 was retired on August 1, 2026: no revision applied on August 15, 2026."),
+    # 6.01.03's own history: deleted 05/27/10, made active again 11/18/10
+    ("2010-07-01", "Policy 6.01.03 was retired on May 27, 2010: no revision applied on July 1, 2010."),
+])
+def test_a_retired_policy_answers_a_date_of_service_only_while_it_was_active(page: Any, retired_site: str, day: str, words: str) -> None:
+    visit(page, retired_site + POLICY, "2026-09-02")
+    assert "This policy is retired" in page.locator(".pkb-retired-banner, .admonition").first.inner_text()
+    form = page.locator("form.pkb-dos")
+    form.locator("input[type=date]").fill(day)
+    assert words in form.locator("output").inner_text()
+
+
+def test_a_former_number_leads_to_the_policy_page(page: Any, retired_site: str) -> None:
+    visit(page, retired_site + "policies/6.01.99/", "2026-09-02")
+    page.wait_for_url(retired_site + POLICY)
+    assert page.locator("h1").first.inner_text().startswith("6.01.03")

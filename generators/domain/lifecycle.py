@@ -46,6 +46,24 @@ class RevisionState(str, Enum):
         """The words on pages and in the terminal: `in effect`, `upcoming`, ..."""
         return self.value.replace("_", " ")
 
+    @property
+    def reading_order(self) -> int:
+        """Where revisions in this state come in a list for readers: what applies first, then what comes, then the past.
+
+        The code lookup page orders its listings the same way (`STATE_ORDER` in `lookup.js`).
+        """
+        return _READING_ORDER.index(self)
+
+
+_READING_ORDER = (
+    RevisionState.IN_EFFECT,
+    RevisionState.UPCOMING,
+    RevisionState.SUPERSEDED,
+    RevisionState.RETIRED,
+    RevisionState.NEVER_IN_EFFECT,
+    RevisionState.DRAFT,
+)
+
 
 def today_utc() -> date:
     """Today's date in UTC: the default as-of date of a build."""

@@ -469,9 +469,19 @@ def has_published_revision(folder: Path) -> bool:
     to it would lead nowhere. A revision file without a valid status counts as published (the
     build reports the file's problem and publishes nothing anyway).
     """
-    revision_dir = folder / "revisions"
-    files = sorted(p for p in revision_dir.glob("*") if _REVISION_FILE.match(p.name)) if revision_dir.is_dir() else []
+    files = _revision_files(folder)
     return not files or any(_counts_as_published(revision_file_status(path)) for path in reversed(files))
+
+
+def has_draft_revision(folder: Path) -> bool:
+    """True when a policy folder holds a draft revision: a preview build (`--drafts`) has one to show, and says so on every page."""
+    return any(revision_file_status(path) is RevisionStatus.DRAFT for path in reversed(_revision_files(folder)))
+
+
+def _revision_files(folder: Path) -> list[Path]:
+    """The revision files of a policy folder (named `YYYY-MM-DD.yaml`), oldest first."""
+    revision_dir = folder / "revisions"
+    return sorted(p for p in revision_dir.glob("*") if _REVISION_FILE.match(p.name)) if revision_dir.is_dir() else []
 
 
 def _counts_as_published(status: RevisionStatus | None) -> bool:

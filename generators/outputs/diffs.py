@@ -261,8 +261,8 @@ def sections(diff: RevisionDiff) -> list[SectionView]:
     return [SectionView(title, views) for title, views in sorted(grouped.items(), key=lambda item: order[item[0]])]
 
 
-def diff_page(timeline: PolicyTimeline, diff: RevisionDiff, look: SiteLook = DEFAULT_LOOK) -> str:
-    """The "what changed" page of two revisions: a finished HTML page (see `render_standalone_page`) in the plan's `look`."""
+def diff_page(timeline: PolicyTimeline, diff: RevisionDiff, look: SiteLook = DEFAULT_LOOK, preview: bool = False) -> str:
+    """The "what changed" page of two revisions: a finished HTML page (see `render_standalone_page`) in the plan's `look`, bannered in a `preview` with drafts."""
     policy = timeline.policy
     here = urls.page_diff(policy.number, diff.old.key, diff.new.key)
     return render_standalone_page(
@@ -285,6 +285,7 @@ def diff_page(timeline: PolicyTimeline, diff: RevisionDiff, look: SiteLook = DEF
         },
         look=look,
         as_of=timeline.as_of,
+        preview=preview,
     )
 
 
@@ -298,8 +299,8 @@ def render_diff_pages(library: Library, as_of: date, look: SiteLook = DEFAULT_LO
     return dict(sorted(pages.items()))
 
 
-def render_policy_diffs(timeline: PolicyTimeline, look: SiteLook = DEFAULT_LOOK) -> dict[str, bytes | str]:
-    """One policy's diff JSON files and "what changed" pages (in the plan's `look`), each diff computed once.
+def render_policy_diffs(timeline: PolicyTimeline, look: SiteLook = DEFAULT_LOOK, preview: bool = False) -> dict[str, bytes | str]:
+    """One policy's diff JSON files and "what changed" pages (in the plan's `look`; bannered in a `preview` with drafts), each diff computed once.
 
     The same files as `render_diff_api` (without the schema) and `render_diff_pages` give for
     this policy; a build that publishes both uses this, so no pair is compared twice.
@@ -309,7 +310,7 @@ def render_policy_diffs(timeline: PolicyTimeline, look: SiteLook = DEFAULT_LOOK)
     for old, new in consecutive_pairs(policy):
         diff = diff_revisions(old, new)
         files[urls.api_diff(policy.number, old.key, new.key)] = diff_json(timeline, diff)
-        files[urls.page_html(urls.page_diff(policy.number, old.key, new.key))] = diff_page(timeline, diff, look)
+        files[urls.page_html(urls.page_diff(policy.number, old.key, new.key))] = diff_page(timeline, diff, look, preview)
     return files
 
 
@@ -340,7 +341,7 @@ class DiffFormat:
 
     def policy_files(self, policy: PolicyInput) -> dict[str, bytes | str]:
         """The policy's diff files and pages."""
-        return render_policy_diffs(policy.timeline, policy.site.look)
+        return render_policy_diffs(policy.timeline, policy.site.look, policy.site.drafts)
 
     def policy_part(self, policy: PolicyInput) -> None:
         """Nothing: the library files depend on no policy."""

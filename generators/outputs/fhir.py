@@ -40,7 +40,9 @@ def value_set(timeline: PolicyTimeline, revision: Revision, codes: list[PolicyCo
     """The FHIR R4 ValueSet of the codes of one revision of the timeline's policy, as JSON data.
 
     A canonical resource: `url` is the absolute address of the policy's ValueSet file, `version`
-    the revision, `identifier` the policy number (system: `urls.fhir_identifier_system`). Its
+    the revision, `identifier` the policy number (system: `urls.fhir_identifier_system`); its
+    `id` is `policy-<number>` for the shown revision, `policy-<number>-<revision>` for another,
+    so the files published side by side load into one FHIR server. Its
     `status` follows the revision's state on the as-of date: `active` for the revision in
     effect, `draft` for an upcoming one (approved, not yet in effect), `retired` otherwise. Its
     window in effect is the extension `urls.fhir_effective_period_extension` (a Period), as R4
@@ -78,7 +80,7 @@ def value_set(timeline: PolicyTimeline, revision: Revision, codes: list[PolicyCo
     period = {"start": window.start.isoformat(), **({"end": window.end.isoformat()} if window.end else {})} if window is not None else None
     document: dict[str, Any] = {
         "resourceType": "ValueSet",
-        "id": f"policy-{policy.number}",
+        "id": f"policy-{policy.number}" if revision is timeline.shown else f"policy-{policy.number}-{revision.key}",
         **({"extension": [{"url": urls.fhir_effective_period_extension(), "valuePeriod": period}]} if period is not None else {}),
         "url": urls.absolute(urls.fhir_value_set(policy.number)),
         "identifier": [{"use": "official", "system": urls.fhir_identifier_system(), "value": policy.number}],

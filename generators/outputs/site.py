@@ -119,14 +119,19 @@ class SiteContext:
     as_of: date
     #: Paths of the hand-written files of the docs folder (`lookup.md`), which pages may link to.
     hand_written: frozenset[str] = frozenset()
-    #: True for a preview that shows draft revisions (`policykb build --drafts`, `mkdocs serve`).
+    #: True for a preview that shows draft revisions (`policykb build --drafts`, `mkdocs serve`)
+    #: of data that has some: its pages say DRAFT PREVIEW.
     drafts: bool = False
     #: The plan's look (`mkdocs.yml`): the standalone pages' header and footer, the related-policy note.
     look: SiteLook = SiteLook()
 
     @classmethod
     def of(cls, library: Library, as_of: date, hand_written: Collection[str] = (), drafts: bool = False, look: SiteLook | None = None) -> SiteContext:
-        """The context of `library` built for `as_of` beside the hand-written files `hand_written`."""
+        """The context of `library` built for `as_of` beside the hand-written files `hand_written`.
+
+        A preview (`drafts`) is one only when the library has a draft to show (as `build_tree` decides).
+        """
+        drafts = drafts and any(r.status is RevisionStatus.DRAFT for p in library.policies for r in p.revisions)
         shown = library if drafts else library.without_drafts()
         return cls(policy_numbers=frozenset(p.number for p in shown.policies), as_of=as_of, hand_written=frozenset(hand_written), drafts=drafts, look=look or SiteLook())
 
@@ -463,11 +468,11 @@ def render_policy_pages(timeline: PolicyTimeline, site: SiteContext) -> dict[str
             continue
         page_url = urls.page_revision(number, revision.key)
         context = _revision_context(timeline, revision, site, _PageContext(site, page_url, html_page=True), fragments)
-        pages[urls.page_html(page_url)] = render_standalone_page("site/revision.html", page_url, policy_breadcrumb(policy), context, look=site.look, as_of=site.as_of)
+        pages[urls.page_html(page_url)] = render_standalone_page("site/revision.html", page_url, policy_breadcrumb(policy), context, look=site.look, as_of=site.as_of, preview=site.drafts)
     for former in policy.former_numbers:
         page_url = urls.page_policy(former)
         context = {**_PageContext(site, page_url, html_page=True).as_dict(), "policy": policy, "former": former}
-        pages[urls.page_html(page_url)] = render_standalone_page("site/moved.html", page_url, policy_breadcrumb(policy), context, look=site.look, as_of=site.as_of)
+        pages[urls.page_html(page_url)] = render_standalone_page("site/moved.html", page_url, policy_breadcrumb(policy), context, look=site.look, as_of=site.as_of, preview=site.drafts)
     return dict(sorted(pages.items()))
 
 

@@ -144,7 +144,7 @@ def palette_switch(look: SiteLook) -> dict[str, object] | None:
     return {"palettes": palettes, "icons": icons, "label": look.palette[0].toggle_name}
 
 
-def render_standalone_page(template: str, page_url: str, breadcrumb: list[Crumb], context: Mapping[str, object], *, look: SiteLook, as_of: date) -> str:
+def render_standalone_page(template: str, page_url: str, breadcrumb: list[Crumb], context: Mapping[str, object], *, look: SiteLook, as_of: date, preview: bool = False) -> str:
     """A finished HTML page at `page_url` from a template that extends `standalone/layout.html`.
 
     Args:
@@ -154,6 +154,7 @@ def render_standalone_page(template: str, page_url: str, breadcrumb: list[Crumb]
         context: What the template shows (the layout's names win: `href`, `page_url`...).
         look: The plan's look (site name, logo, favicon, footer).
         as_of: The date the site is built for (the footer's "last built on").
+        preview: A preview showing drafts (`SiteContext.drafts`): the DRAFT PREVIEW banner, as on the MkDocs pages.
     """
 
     def href(target: str) -> str:
@@ -174,5 +175,6 @@ def render_standalone_page(template: str, page_url: str, breadcrumb: list[Crumb]
         "scripts": PKB_SCRIPTS,
         "search_bundle": SEARCH_BUNDLE,
         "breadcrumb": breadcrumb,
+        "preview": preview,
     }
     return render_template(template, **{**context, **layout})

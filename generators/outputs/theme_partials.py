@@ -2,7 +2,8 @@
 
 The standalone pages (`generators.outputs.standalone`) are rendered from the templates of this
 package; the MkDocs pages from the theme and `overrides/`, which MkDocs and Zensical read as the
-theme's `custom_dir`. Markup both show, such as the header's search box, is written once, as a
+theme's `custom_dir`. Markup both show, such as the header's search box and the banner of a
+preview with drafts, is written once, as a
 template of this package, and copied into `overrides/partials/` with a line saying so. The copy
 is committed, so that any engine builds the site from `mkdocs.yml` alone: Zensical runs no MkDocs
 hook that could write it. `tests/test_search_box.py` fails when a copy is not current. After
@@ -24,6 +25,7 @@ from pathlib import Path
 #: relative to `generators/outputs/templates/`.
 THEME_PARTIALS: Mapping[str, str] = {
     "overrides/partials/pkb-search.html": "standalone/_search.html",
+    "overrides/partials/pkb-draft-preview.html": "standalone/_draft_preview.html",
 }
 
 
