@@ -53,10 +53,11 @@ def test_policy_page_shows_three_statements_with_their_determinations(page: Any,
 
 
 #: A provider office's queries: clinical words, a chemical, an author, a guideline, codes with
-#: and without the dot and by prefix, a code found only inside a listed range, and two typos.
+#: and without the dot and by prefix, a code found only inside a listed range, and typos: near
+#: the end of a word, two letters swapped and one letter too many near its start.
 QUERIES = [
     "glioma", "epilepsy", "voxel", "2-hydroxyglutarate", "radiation necrosis", "Moreno-Acosta", "NCCN",
-    "C713", "C71.3", "c71", "0611T", "76390", "G46.4", "parietal", "gliomma", "spectroscpy",
+    "C713", "C71.3", "c71", "0611T", "76390", "G46.4", "parietal", "gliomma", "spectroscpy", "siezures", "ghlioma",
 ]  # fmt: skip
 
 
