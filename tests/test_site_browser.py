@@ -113,11 +113,13 @@ def test_the_same_search_box_works_on_an_archived_revision_page(page: Any, site_
     expect(page.locator(".pkb-search .md-search__output")).to_have_css("opacity", "0")
 
 
-def test_search_works_on_a_phone(chromium: Any, site_url: str) -> None:
+@pytest.mark.parametrize("where", [POLICY, *STANDALONE.values()], ids=["policy page", *STANDALONE])
+def test_search_works_on_a_phone(chromium: Any, site_url: str, where: str) -> None:
+    """The results fit the screen: on the standalone pages too, which load no theme script to lock the page under the box."""
     context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     try:
         phone = context.new_page()
-        phone.goto(site_url + POLICY)
+        phone.goto(site_url + where)
         phone.locator("label.md-header__button[for=__search]").tap()
         box = phone.locator(".pkb-search .md-search__input")
         expect(box).to_be_focused()

@@ -53,13 +53,35 @@
     return loading;
   }
 
+  // On a small screen the open box covers the page, which must not scroll or widen beneath it:
+  // Material's script fixes the body there (body[data-md-scrolllock], at the scroll offset).
+  // The standalone pages load no theme script, so the box does it for them.
+  var lockHere = document.body.classList.contains("pkb-standalone");
+  var smallScreen = window.matchMedia("(max-width: 59.984375em)");
+
+  function lock(on) {
+    var body = document.body;
+    if (!lockHere || on === body.hasAttribute("data-md-scrolllock")) return;
+    if (on && smallScreen.matches) {
+      body.style.top = "-" + window.scrollY + "px";
+      body.setAttribute("data-md-scrolllock", "");
+    } else if (!on) {
+      var offset = -parseInt(body.style.top || "0", 10);
+      body.removeAttribute("data-md-scrolllock");
+      body.style.top = "";
+      window.scrollTo(0, offset);
+    }
+  }
+
   function open() {
     toggle.checked = true;
+    lock(true);
     load();
   }
 
   function close() {
     toggle.checked = false;
+    lock(false);
     input.blur();
   }
 
@@ -230,6 +252,7 @@
     if (event.target.closest("a")) close();
   });
   toggle.addEventListener("change", function () {
+    lock(toggle.checked);
     if (toggle.checked) { load(); input.focus(); }
   });
   document.addEventListener("keydown", function (event) {
