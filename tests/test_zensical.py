@@ -115,6 +115,13 @@ def test_zensical_builds_the_library_of_1000_policies_and_the_box_searches_it(pa
     for query in (title.group(1), last):
         page.goto(f"{url}policies/{numbers[0]}/")
         assert f"{url}policies/{last}/" in result_pages(search(page, query))[:3], query
+    # A number whose digits begin another's (1.01.56 and 10.15.62 at seed 1): the policy itself first.
+    digits = {number: number.replace(".", "") for number in numbers}
+    prefixes = [number for number in numbers if any(other != number and digits[other].startswith(digits[number]) for other in numbers)]
+    assert prefixes
+    for number in prefixes:
+        page.goto(url)
+        assert result_pages(search(page, number))[:1] == [f"{url}policies/{number}/"], number
     page.goto(url)
     sections = search(page, "c713").locator("a.pkb-search-result__section").evaluate_all("anchors => anchors.map(a => a.getAttribute('href'))")
     assert sections and all("#code-C71" in section for section in sections), sections

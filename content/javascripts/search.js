@@ -40,7 +40,9 @@
     if (!loading) {
       var merge = others();
       loading = import(bundle).then(function (pagefind) {
-        var options = { baseUrl: siteRoot, excerptLength: 24 };
+        // termSimilarity 3 (Pagefind's default 1): a word typed whole outranks longer words it
+        // begins, so policy 1.01.56 comes before 10.15.62 (Pagefind indexes "10156" and "101562").
+        var options = { baseUrl: siteRoot, excerptLength: 24, ranking: { termSimilarity: 3 } };
         return pagefind.options(options).then(function () {
           return pagefind.init();
         }).then(function () { return merge; }).then(function (parts) {
