@@ -68,6 +68,13 @@ def test_the_search_box_finds_the_policy_among_the_first_three(page: Any, site_u
     assert site_url + POLICY in result_pages(results)[:3]
 
 
+def test_a_code_no_policy_lists_finds_nothing(page: Any, site_url: str) -> None:
+    """The typo fallbacks leave codes alone: G93.40 is not the G46 range ("9G3.40" matched it)."""
+    page.goto(site_url)
+    search(page, "G93.40")
+    expect(page.locator(".pkb-search .md-search-result__meta")).to_have_text("No matching policy")
+
+
 def test_nothing_of_the_index_is_downloaded_before_the_visitor_uses_the_box(page: Any, site_url: str) -> None:
     fetched: list[str] = []
     page.on("request", lambda request: fetched.append(request.url))

@@ -188,12 +188,12 @@
   }
 
   // The query with one slip undone in the first four letters of one of its words of five letters
-  // or more: two neighbouring letters swapped back, or one letter left out; at most MAX_SLIPS.
+  // or more, without digits: two neighbouring letters swapped back, or one letter left out; at most MAX_SLIPS.
   function slips(query) {
     var words = query.split(/\s+/);
     var found = [];
     words.forEach(function (word, index) {
-      if (word.length < 5) return;
+      if (word.length < 5 || /[0-9]/.test(word)) return;  // a code or a number is typed as read, not misspelt
       for (var i = 0; i < 4; i++) {
         [word.slice(0, i) + word.charAt(i + 1) + word.charAt(i) + word.slice(i + 2), word.slice(0, i) + word.slice(i + 1)].forEach(function (variant) {
           var tried = words.slice(0, index).concat([variant], words.slice(index + 1)).join(" ");
