@@ -53,10 +53,11 @@ def test_policy_page_shows_three_statements_with_their_determinations(page: Any,
 
 
 #: A provider office's queries: clinical words, a chemical, an author, a guideline, codes with
-#: and without the dot and by prefix, a code found only inside a listed range, and two typos.
+#: and without the dot and by prefix, a code found only inside a listed range, and typos: near
+#: the end of a word, two letters swapped and one letter too many near its start.
 QUERIES = [
     "glioma", "epilepsy", "voxel", "2-hydroxyglutarate", "radiation necrosis", "Moreno-Acosta", "NCCN",
-    "C713", "C71.3", "c71", "0611T", "76390", "G46.4", "parietal", "gliomma", "spectroscpy",
+    "C713", "C71.3", "c71", "0611T", "76390", "G46.4", "parietal", "gliomma", "spectroscpy", "siezures", "ghlioma",
 ]  # fmt: skip
 
 
@@ -65,6 +66,13 @@ def test_the_search_box_finds_the_policy_among_the_first_three(page: Any, site_u
     page.goto(site_url)
     results = search(page, query)
     assert site_url + POLICY in result_pages(results)[:3]
+
+
+def test_a_code_no_policy_lists_finds_nothing(page: Any, site_url: str) -> None:
+    """The typo fallbacks leave codes alone: G93.40 is not the G46 range ("9G3.40" matched it)."""
+    page.goto(site_url)
+    search(page, "G93.40")
+    expect(page.locator(".pkb-search .md-search-result__meta")).to_have_text("No matching policy")
 
 
 def test_nothing_of_the_index_is_downloaded_before_the_visitor_uses_the_box(page: Any, site_url: str) -> None:
@@ -112,11 +120,13 @@ def test_the_same_search_box_works_on_an_archived_revision_page(page: Any, site_
     expect(page.locator(".pkb-search .md-search__output")).to_have_css("opacity", "0")
 
 
-def test_search_works_on_a_phone(chromium: Any, site_url: str) -> None:
+@pytest.mark.parametrize("where", [POLICY, *STANDALONE.values()], ids=["policy page", *STANDALONE])
+def test_search_works_on_a_phone(chromium: Any, site_url: str, where: str) -> None:
+    """The results fit the screen: on the standalone pages too, which load no theme script to lock the page under the box."""
     context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     try:
         phone = context.new_page()
-        phone.goto(site_url + POLICY)
+        phone.goto(site_url + where)
         phone.locator("label.md-header__button[for=__search]").tap()
         box = phone.locator(".pkb-search .md-search__input")
         expect(box).to_be_focused()

@@ -6,7 +6,9 @@
 // each linking to the nearest anchor before the match (a code's row, a criterion, a guideline).
 // The extracts of five results are fetched at first (each is a request), five more on demand.
 // A query with no match is tried again with its words shortened by up to three letters, so
-// a typo near the end of a word ("gliomma", "spectroscpy") still finds the page.
+// a typo near the end of a word ("gliomma", "spectroscpy") still finds the page; then with one
+// slip undone in the first four letters of a word, where Pagefind's prefix matching cannot
+// help: two neighbouring letters swapped ("siezures") or one letter too many ("ghlioma").
 (function () {
   "use strict";
   var box = document.querySelector(".pkb-search");
@@ -21,6 +23,7 @@
   var siteRoot = new URL("..", bundle).pathname;
   var PAGE_SIZE = 5;
   var MAX_SECTIONS = 3;
+  var MAX_SLIPS = 16;
   var PROMPT = meta.textContent;
   var loading = null;
   var latest = 0;
@@ -37,7 +40,9 @@
     if (!loading) {
       var merge = others();
       loading = import(bundle).then(function (pagefind) {
-        var options = { baseUrl: siteRoot, excerptLength: 24 };
+        // termSimilarity 3 (Pagefind's default 1): a word typed whole outranks longer words it
+        // begins, so policy 1.01.56 comes before 10.15.62 (Pagefind indexes "10156" and "101562").
+        var options = { baseUrl: siteRoot, excerptLength: 24, ranking: { termSimilarity: 3 } };
         return pagefind.options(options).then(function () {
           return pagefind.init();
         }).then(function () { return merge; }).then(function (parts) {
@@ -50,13 +55,35 @@
     return loading;
   }
 
+  // On a small screen the open box covers the page, which must not scroll or widen beneath it:
+  // Material's script fixes the body there (body[data-md-scrolllock], at the scroll offset).
+  // The standalone pages load no theme script, so the box does it for them.
+  var lockHere = document.body.classList.contains("pkb-standalone");
+  var smallScreen = window.matchMedia("(max-width: 59.984375em)");
+
+  function lock(on) {
+    var body = document.body;
+    if (!lockHere || on === body.hasAttribute("data-md-scrolllock")) return;
+    if (on && smallScreen.matches) {
+      body.style.top = "-" + window.scrollY + "px";
+      body.setAttribute("data-md-scrolllock", "");
+    } else if (!on) {
+      var offset = -parseInt(body.style.top || "0", 10);
+      body.removeAttribute("data-md-scrolllock");
+      body.style.top = "";
+      window.scrollTo(0, offset);
+    }
+  }
+
   function open() {
     toggle.checked = true;
+    lock(true);
     load();
   }
 
   function close() {
     toggle.checked = false;
+    lock(false);
     input.blur();
   }
 
@@ -148,12 +175,40 @@
     }).join(" ");
   }
 
-  function run(pagefind, query, cut) {
-    var tried = cut === 0 ? query : shortened(query, cut);
-    if (cut > 0 && tried === shortened(query, cut - 1)) return Promise.resolve(null);
+  // The fallbacks of a query without results, one search at a time (each fetches its index
+  // chunks), abandoned as soon as a key makes the search `ticket` stale.
+  function run(pagefind, query, cut, ticket) {
+    var tried = shortened(query, cut);
+    if (ticket !== latest) return Promise.resolve(null);
+    if (tried === shortened(query, cut - 1)) return retry(pagefind, slips(query), 0, ticket);
     return pagefind.search(tried).then(function (search) {
-      if (search.results.length === 0 && cut < 3) return run(pagefind, query, cut + 1);
-      return { search: search, tried: tried };
+      if (search.results.length > 0) return { search: search, tried: tried + "\u2026" };
+      return cut < 3 ? run(pagefind, query, cut + 1, ticket) : retry(pagefind, slips(query), 0, ticket);
+    });
+  }
+
+  // The query with one slip undone in the first four letters of one of its words of five letters
+  // or more, without digits: two neighbouring letters swapped back, or one letter left out; at most MAX_SLIPS.
+  function slips(query) {
+    var words = query.split(/\s+/);
+    var found = [];
+    words.forEach(function (word, index) {
+      if (word.length < 5 || /[0-9]/.test(word)) return;  // a code or a number is typed as read, not misspelt
+      for (var i = 0; i < 4; i++) {
+        [word.slice(0, i) + word.charAt(i + 1) + word.charAt(i) + word.slice(i + 2), word.slice(0, i) + word.slice(i + 1)].forEach(function (variant) {
+          var tried = words.slice(0, index).concat([variant], words.slice(index + 1)).join(" ");
+          if (variant !== word && found.indexOf(tried) < 0) found.push(tried);
+        });
+      }
+    });
+    return found.slice(0, MAX_SLIPS);
+  }
+
+  // The first of `queries` from `start` on with results, or null.
+  function retry(pagefind, queries, start, ticket) {
+    if (start >= queries.length || ticket !== latest) return Promise.resolve(null);
+    return pagefind.search(queries[start]).then(function (search) {
+      return search.results.length > 0 ? { search: search, tried: queries[start] } : retry(pagefind, queries, start + 1, ticket);
     });
   }
 
@@ -169,7 +224,7 @@
       return pagefind.debouncedSearch(query, {}, 80).then(function (first) {
         if (first === null || ticket !== latest) return null;
         if (first.results.length > 0) return { search: first, tried: query };
-        return run(pagefind, query, 1);
+        return run(pagefind, query, 1, ticket);
       });
     }).then(function (found) {
       if (ticket !== latest) return null;
@@ -178,7 +233,7 @@
         meta.textContent = summary(0);
         return null;
       }
-      var note = found.tried !== query ? " for \u201c" + found.tried + "\u2026\u201d (no exact match for \u201c" + query + "\u201d)" : "";
+      var note = found.tried !== query ? " for \u201c" + found.tried + "\u201d (no exact match for \u201c" + query + "\u201d)" : "";
       return more(found, ticket, summary(found.search.results.length, note));
     }).catch(function () {
       if (ticket === latest) meta.textContent = "Search is not available on this copy of the site";
@@ -199,6 +254,7 @@
     if (event.target.closest("a")) close();
   });
   toggle.addEventListener("change", function () {
+    lock(toggle.checked);
     if (toggle.checked) { load(); input.focus(); }
   });
   document.addEventListener("keydown", function (event) {
