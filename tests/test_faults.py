@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from generators.adapters.entry import run
 from generators.build.safety import folder_lock
 from generators.build.write import FAULT_EXIT, FAULT_VARIABLE, OUTPUT_MARKER
 
@@ -177,3 +178,20 @@ def test_ctrl_c_ends_a_build_within_seconds_and_leaves_the_previous_output(synth
     assert "Traceback" not in err and f"policykb: interrupted; {out}/ was left as it was" in err
     assert tree_differences(before, snapshot_tree(out)) == []
     assert beside(out) == ["out"]
+
+
+class _InterruptedImport:
+    """A finder that raises KeyboardInterrupt when the command's module is imported: Ctrl-C while it loads."""
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if name == "generators.adapters.cli":
+            raise KeyboardInterrupt
+
+
+def test_ctrl_c_while_the_command_is_still_loading_is_one_line_and_exit_130(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delitem(sys.modules, "generators.adapters.cli", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [_InterruptedImport(), *sys.meta_path])
+    with pytest.raises(SystemExit) as exited:
+        run()
+    assert exited.value.code == 130
+    assert capsys.readouterr().err == "policykb: interrupted\n"

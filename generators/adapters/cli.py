@@ -25,6 +25,7 @@ from typing import Any
 
 from generators.domain import icd10
 from generators.adapters.authoring import AuthoringError, publish, revise
+from generators.adapters.entry import EXIT_INTERRUPTED
 from generators.build.assemble import (
     PRERENDERED_MANIFEST,
     OutputClashError,
@@ -57,8 +58,7 @@ DEFAULT_DATA = Path(os.environ.get("POLICYKB_DATA", "policy_data"))
 EXIT_IO = 3
 #: The exit code when another build holds the lock of the output folder or the cache.
 EXIT_BUSY = 4
-#: The exit code of a build interrupted by Ctrl-C (SIGINT), as shells report it.
-EXIT_INTERRUPTED = 130
+
 
 class UsageError(PolicyKbError):
     """A request the data cannot answer (unknown policy or revision); exit code 1."""
