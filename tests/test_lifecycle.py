@@ -93,6 +93,17 @@ def test_built_after_the_effective_date_the_page_shows_the_new_revision_without_
     assert "No revision is approved and waiting to take effect" in str(outputs["upcoming/index.md"])
 
 
+def test_only_the_revision_in_effect_has_a_current_effective_date(library: Library) -> None:
+    before, after = render_outputs(library, BEFORE), render_outputs(library, AFTER)
+    in_effect = {str(before["policies/6.01.03/index.md"]), str(after["policies/6.01.03/index.md"])}
+    assert all("<dt>Current effective date</dt>" in page for page in in_effect)
+    upcoming = str(before["policies/6.01.03/revisions/2026-01-22/index.html"])
+    superseded = str(after["policies/6.01.03/revisions/2025-01-23/index.html"])
+    for page in (upcoming, superseded):
+        assert "Current effective date" not in page and "<dt>Effective date</dt>" in page
+    assert '<dt>Effective date</dt> <dd><time datetime="2026-05-15">May 15, 2026</time>' in upcoming
+
+
 def test_code_listings_fhir_and_feed_use_the_same_rule(library: Library) -> None:
     outputs = render_outputs(library, BEFORE)
     shard = json.loads(outputs["api/v1/codes/cpt/061.json"])
@@ -222,6 +233,7 @@ def test_a_retired_policy_keeps_its_pages_and_is_listed_as_retired(retired_libra
     entry = json.loads(outputs["api/v1/index.json"])["policies"][0]
     assert (entry["status"], entry["in_effect"]) == ("retired", None)
     assert "policies/6.01.03/revisions/2025-01-23/index.html" in outputs
+    assert "Current effective date" not in page and "<dt>Effective date</dt>" in page  # the revision in effect when it was retired
 
 
 def test_a_former_number_leads_to_the_policy(retired_library: Library) -> None:
