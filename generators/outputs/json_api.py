@@ -198,8 +198,9 @@ class RevisionDocument(ApiDocument):
 class AliasDocument(ApiDocument):
     """A policy's file (policy, revision or diff) under a former number: it names the same file under the number now.
 
-    A static host cannot redirect, and a copy of the file would make the policy appear twice;
-    this document has no `as_of`, so its bytes change only when the policy is renumbered again.
+    A static host cannot redirect, and a copy of the file would make the policy appear twice.
+    It has no `as_of`: its bytes change only when what it names moves (a revision's page is the
+    policy page while that revision is the one shown).
     """
 
     api_version: ApiVersion
