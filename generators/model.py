@@ -605,7 +605,7 @@ class Revision(Model):
     revision: IsoDate = Field(description="The committee approval date; identifies the revision.")
     status: RevisionStatus = Field(description="published, or reconstructed from a later text.")
     title: Text = Field(description="The policy title in this revision.")
-    effective_date: IsoDate | None = Field(description="Current effective date; null when not known.")
+    effective_date: IsoDate | None = Field(description="The day the revision takes (or took) effect, printed as \"Current effective date\" on the published document; null when not known.")
     effective_before_approval_allowed: bool = Field(
         default=False,
         description=(

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
+import re
 import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
 
+from generators import urls
 from generators.build.assemble import render_outputs
 from generators.adapters.cli import main
 from generators.domain.lifecycle import PolicyTimeline, RevisionState
@@ -91,6 +95,17 @@ def test_built_after_the_effective_date_the_page_shows_the_new_revision_without_
     entry = json.loads(outputs["api/v1/index.json"])["policies"][0]
     assert (entry["in_effect"], entry["upcoming"]) == ("2026-01-22", [])
     assert "No revision is approved and waiting to take effect" in str(outputs["upcoming/index.md"])
+
+
+def test_only_the_revision_in_effect_has_a_current_effective_date(library: Library) -> None:
+    before, after = render_outputs(library, BEFORE), render_outputs(library, AFTER)
+    in_effect = {str(before["policies/6.01.03/index.md"]), str(after["policies/6.01.03/index.md"])}
+    assert all("<dt>Current effective date</dt>" in page for page in in_effect)
+    upcoming = str(before["policies/6.01.03/revisions/2026-01-22/index.html"])
+    superseded = str(after["policies/6.01.03/revisions/2025-01-23/index.html"])
+    for page in (upcoming, superseded):
+        assert "Current effective date" not in page and "<dt>Effective date</dt>" in page
+    assert '<dt>Effective date</dt> <dd><time datetime="2026-05-15">May 15, 2026</time>' in upcoming
 
 
 def test_code_listings_fhir_and_feed_use_the_same_rule(library: Library) -> None:
@@ -222,6 +237,7 @@ def test_a_retired_policy_keeps_its_pages_and_is_listed_as_retired(retired_libra
     entry = json.loads(outputs["api/v1/index.json"])["policies"][0]
     assert (entry["status"], entry["in_effect"]) == ("retired", None)
     assert "policies/6.01.03/revisions/2025-01-23/index.html" in outputs
+    assert "Current effective date" not in page and "<dt>Effective date</dt>" in page  # the revision in effect when it was retired
 
 
 def test_a_former_number_leads_to_the_policy(retired_library: Library) -> None:
@@ -230,6 +246,43 @@ def test_a_former_number_leads_to_the_policy(retired_library: Library) -> None:
     assert '<meta http-equiv="refresh" content="0; url=../6.01.03/">' in moved and 'href="../6.01.03/"' in moved
     entry = json.loads(outputs["api/v1/index.json"])["policies"][0]
     assert entry["former_numbers"] == ["6.01.99"]
+
+
+def _page_exists(outputs: dict[str, bytes | str], page_url: str) -> bool:
+    return urls.page_source(page_url) in outputs or urls.page_html(page_url) in outputs
+
+
+def test_every_page_of_a_former_number_leads_to_the_same_page_now(retired_library: Library) -> None:
+    outputs = render_outputs(retired_library, BEFORE)
+    pages_now = [path for path in outputs if path.startswith("policies/6.01.03/") and path.endswith(("/index.md", "/index.html"))]
+    # every page the policy has now, and the page of the revision on its policy page (a page of its own when it was not the one shown)
+    expected = {path.replace("6.01.03", "6.01.99").replace("index.md", "index.html") for path in pages_now} | {"policies/6.01.99/revisions/2025-01-23/index.html"}
+    assert {path for path in outputs if path.startswith("policies/6.01.99/")} == expected
+    for path in sorted(expected):
+        page = str(outputs[path])
+        found = re.search(r'<meta http-equiv="refresh" content="0; url=([^"]+)">', page)
+        assert found is not None, path
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(path), found[1])) + "/"
+        same_page = path.replace("6.01.99", "6.01.03").removesuffix("index.html")
+        assert target == ("policies/6.01.03/" if "/revisions/2025-01-23/" in path else same_page), path
+        assert f'<link rel="canonical" href="{found[1]}">' in page and f'class="pkb-link--current" href="{found[1]}"' in page
+        assert _page_exists(outputs, target) and "6.01.99</span> is now policy 6.01.03" in page
+
+
+def test_index_json_lists_each_former_number_and_its_files_are_alias_documents(retired_library: Library) -> None:
+    outputs = render_outputs(retired_library, BEFORE)
+    schemas = {name: json.loads(outputs[f"api/v1/schema/{name}.schema.json"]) for name in ("alias", "index")}
+    index = json.loads(outputs["api/v1/index.json"])
+    Draft202012Validator(schemas["index"]).validate(index)
+    assert index["aliases"] == [{"former_number": "6.01.99", "number": "6.01.03", "json_url": "api/v1/policies/6.01.03.json", "html_url": "policies/6.01.03/"}]
+    assert all(alias["json_url"] in outputs and _page_exists(outputs, alias["html_url"]) for alias in index["aliases"])
+    files_now = [path for path in outputs if path.startswith(("api/v1/policies/6.01.03.json", "api/v1/policies/6.01.03/"))]
+    aliases = {path: json.loads(outputs[path]) for path in outputs if path.startswith("api/v1/policies/6.01.99")}
+    assert len(files_now) == 4 and set(aliases) == {path.replace("6.01.03", "6.01.99") for path in files_now}  # policy, 2 revisions, 1 diff
+    for path, document in aliases.items():
+        Draft202012Validator(schemas["alias"]).validate(document)
+        assert (document["number"], document["alias_of"], document["json_url"]) == ("6.01.99", "6.01.03", path.replace("6.01.99", "6.01.03"))
+        assert _page_exists(outputs, document["html_url"])
 
 
 def test_show_speaks_of_retirement(retired_library: Library, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

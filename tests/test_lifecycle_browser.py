@@ -128,7 +128,14 @@ def test_a_retired_policy_answers_a_date_of_service_only_while_it_was_active(pag
     assert words in form.locator("output").inner_text()
 
 
-def test_a_former_number_leads_to_the_policy_page(page: Any, retired_site: str) -> None:
-    visit(page, retired_site + "policies/6.01.99/", "2026-09-02")
-    page.wait_for_url(retired_site + POLICY)
-    assert page.locator("h1").first.inner_text().startswith("6.01.03")
+@pytest.mark.parametrize(("former", "now"), [
+    ("policies/6.01.99/", POLICY),
+    ("policies/6.01.99/history/", POLICY + "history/"),
+    ("policies/6.01.99/revisions/2026-01-22/", POLICY),  # the revision on the policy page on 2026-09-01
+    ("policies/6.01.99/revisions/2025-01-23/", POLICY + "revisions/2025-01-23/"),
+    ("policies/6.01.99/diffs/2025-01-23..2026-01-22/", POLICY + "diffs/2025-01-23..2026-01-22/"),
+])
+def test_a_former_number_leads_to_the_same_page_now(page: Any, retired_site: str, former: str, now: str) -> None:
+    visit(page, retired_site + former, "2026-09-02")
+    page.wait_for_url(retired_site + now)
+    assert "6.01.03" in page.locator("h1").first.inner_text()

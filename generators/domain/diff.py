@@ -58,6 +58,7 @@ from generators.model import (
     CodeEntry,
     CodeSystem,
     FlagLegend,
+    Policy,
     ProfessionalGuideline,
     Reference,
     Revision,
@@ -399,6 +400,11 @@ class RevisionDiff:
     def _summary(self) -> tuple[str, ...]:
         # Computed once: the JSON file and the page of a diff both show the summary.
         return tuple(_summarise(self))
+
+
+def consecutive_pairs(policy: Policy) -> list[tuple[Revision, Revision]]:
+    """Each stored revision with the one after it, oldest first: the pairs a build publishes a diff of (JSON and page)."""
+    return list(zip(policy.revisions, policy.revisions[1:], strict=False))
 
 
 def diff_revisions(old: Revision, new: Revision) -> RevisionDiff:

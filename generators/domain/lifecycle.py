@@ -16,7 +16,8 @@ The words, the same in the code, the pages, the JSON and the command line:
 A build is made for one date, its *as-of* date (`policykb build --as-of`, default today): the
 same data and the same date give the same bytes. `PolicyTimeline` is the one place that says
 which revision is in effect, which are upcoming, and which revision the policy page shows;
-every output asks it (`page_url`) where a revision is read.
+every output asks it (`page_url`) where a revision is read, and (`former_addresses`) where
+each page and file of a renumbered policy was under its former numbers.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import Enum
 from functools import cached_property
+from typing import Literal
 
 from generators import urls
+from generators.domain.diff import consecutive_pairs
 from generators.model import Policy, Retirement, Revision, RevisionStatus
 from generators.domain.timeline import Window, windows
 
@@ -68,6 +71,31 @@ _READING_ORDER = (
 def today_utc() -> date:
     """Today's date in UTC: the default as-of date of a build."""
     return datetime.now(UTC).date()
+
+
+@dataclass(frozen=True)
+class FormerAddress:
+    """A page of a policy (and its JSON file, if it has one) under a former number, and the same page and file now.
+
+    A static host cannot redirect: the site publishes a page at `former_page` that leads to
+    `page` (`site/moved.html`), and the API an alias document at `former_file` that names
+    `file` (`generators.outputs.json_api.AliasDocument`).
+
+    Attributes:
+        former_number: The number the policy was published under.
+        kind: What the page is: the policy page, its revision history, a revision's page, a diff.
+        former_page: Its URL under the former number.
+        page: The same page's URL now (for a revision, where `PolicyTimeline.page_url` reads it).
+        former_file: Its JSON file under the former number (None: the history has no file).
+        file: The same JSON file now.
+    """
+
+    former_number: str
+    kind: Literal["policy", "history", "revision", "diff"]
+    former_page: str
+    page: str
+    former_file: str | None = None
+    file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -161,6 +189,29 @@ class PolicyTimeline:
         if revision is self.shown:
             return urls.page_policy(self.policy.number)
         return urls.page_revision(self.policy.number, revision.key)
+
+    def former_addresses(self) -> list[FormerAddress]:
+        """Every page and JSON file the policy has, under each of its former numbers: the addresses that must keep working.
+
+        The pages and files the policy has under its number now, no others: the policy page,
+        the history, a page and file per stored revision (a revision's own page under the
+        former number leads to where it is read now: the policy page for the shown one), a page
+        and file per published diff (`consecutive_pairs`).
+        """
+        number = self.policy.number
+        found: list[FormerAddress] = []
+        for former in self.policy.former_numbers:
+            found.append(FormerAddress(former, "policy", urls.page_policy(former), urls.page_policy(number), urls.api_policy(former), urls.api_policy(number)))
+            found.append(FormerAddress(former, "history", urls.page_history(former), urls.page_history(number)))
+            found.extend(
+                FormerAddress(former, "revision", urls.page_revision(former, r.key), self.page_url(r), urls.api_revision(former, r.key), urls.api_revision(number, r.key))
+                for r in self.policy.revisions
+            )
+            found.extend(
+                FormerAddress(former, "diff", urls.page_diff(former, old.key, new.key), urls.page_diff(number, old.key, new.key), urls.api_diff(former, old.key, new.key), urls.api_diff(number, old.key, new.key))
+                for old, new in consecutive_pairs(self.policy)
+            )
+        return found
 
     def window_of(self, revision: Revision) -> Window | None:
         """The newest window of `revision` (None for a draft)."""

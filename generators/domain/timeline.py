@@ -44,7 +44,7 @@ class StartBasis(str, Enum):
 
 
 class Window(BaseModel):
-    """The dates (inclusive) during which one stored revision was the policy in effect."""
+    """The dates (inclusive) during which one stored revision is, was or will be the policy in effect."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -58,7 +58,10 @@ class Window(BaseModel):
         )
     )
     in_effect: bool = Field(
-        description="False when the next revision took effect on or before this one's start, so it was never in effect."
+        description=(
+            "Whether the window holds at all: false when the next revision took effect on or before this one's start, so it was never in effect. "
+            "Not whether it is in effect on the as-of date: an upcoming revision's window (start after as_of) is true; see the revision's state."
+        )
     )
 
     def contains(self, day: date) -> bool:

@@ -29,6 +29,7 @@ from generators.domain.diff import (
     Change,
     ChangeKind,
     RevisionDiff,
+    consecutive_pairs,
     diff_revisions,
     readable_value,
     reading_order,
@@ -80,11 +81,6 @@ class DiffDocument(ApiDocument):
     change_count: int = Field(description="Number of changes.")
     changes: list[Change] = Field(description="Every change, by section in document order.")
     links: DiffLinks
-
-
-def consecutive_pairs(policy: Policy) -> list[tuple[Revision, Revision]]:
-    """Each stored revision with the one after it, oldest first."""
-    return list(zip(policy.revisions, policy.revisions[1:], strict=False))
 
 
 def is_published_pair(policy: Policy, old: Revision, new: Revision) -> bool:

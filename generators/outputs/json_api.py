@@ -6,6 +6,8 @@ Layout (relative to the site root, see `generators.urls`):
   on it, the upcoming ones and links;
 - `api/v1/policies/<number>.json`: identity, history and the list of stored revisions;
 - `api/v1/policies/<number>/revisions/<date>.json`: one revision's full snapshot;
+- the same paths under a policy's former number: an alias document naming the file now
+  (`AliasDocument`; `index.json` lists every former number in `aliases`);
 - `api/v1/schema/<kind>.schema.json`: the JSON Schema (draft 2020-12) of each kind of file.
 
 The document shapes are pydantic models, so the published schemas are generated from the
@@ -28,8 +30,8 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import CoreSchema
 
 from generators import urls
-from generators.domain.lifecycle import PolicyTimeline, RevisionState
-from generators.model import History, IsoDate, Library, Policy, PolicyNumber, Retirement, Revision, RevisionStatus, YearMonth
+from generators.domain.lifecycle import FormerAddress, PolicyTimeline, RevisionState
+from generators.model import History, IsoDate, Library, Policy, PolicyNumber, Retirement, Revision, RevisionStatus, YearMonth, policy_sort_key
 from generators.domain.timeline import Window
 
 if TYPE_CHECKING:
@@ -55,7 +57,8 @@ PUBLISHER = "Medical policy knowledge base"
 SYNC_NOTE = (
     "Keep the content_hash of every file you hold. After each build, fetch index.json and fetch again exactly the files whose "
     "content_hash differs from yours (links.json_url for a policy, revisions[].json_url for a revision; codes/index.json lists "
-    "each shard's); delete the files of policies and revisions no longer listed. A content_hash is the SHA-256 of the file's "
+    "each shard's); delete the files of policies and revisions no longer listed. A renumbered policy is listed under its number now; "
+    "aliases maps each former number to it. A content_hash is the SHA-256 of the file's "
     "bytes without its as_of member (a shard's: of its bytes), so a file re-stated for a later date with the same content keeps its "
     "hash, and a correction made in place changes it even when no date in the data does."
 )
@@ -113,6 +116,15 @@ class PolicySummary(ApiDocument):
     revisions: list[RevisionVersion] = Field(description="Every stored revision's file with its content hash, oldest first.")
 
 
+class PolicyAlias(ApiDocument):
+    """A number a policy was published under before, and where the policy is now."""
+
+    former_number: PolicyNumber = Field(description="The number the policy was published under before.")
+    number: PolicyNumber = Field(description="The policy's number now: its entry in policies.")
+    json_url: str = Field(description="Path of the policy file under its number now.")
+    html_url: str = Field(description="The policy page under its number now.")
+
+
 class IndexDocument(ApiDocument):
     """`api/v1/index.json`: every policy of the knowledge base, as of one date."""
 
@@ -121,6 +133,9 @@ class IndexDocument(ApiDocument):
     as_of: IsoDate = Field(description="The date this build was made for: every state and in_effect field is as of this date.")
     sync: str = Field(description="How to keep a copy of the files in sync, by their content hashes.")
     policies: list[PolicySummary]
+    aliases: list[PolicyAlias] = Field(
+        description="Every former number of a policy, in number order: a system that holds a policy under an old number finds it here. Its files under the old number are alias documents (alias schema)."
+    )
 
 
 class RevisionSummary(ApiDocument):
@@ -180,7 +195,24 @@ class RevisionDocument(ApiDocument):
     links: Links
 
 
+class AliasDocument(ApiDocument):
+    """A policy's file (policy, revision or diff) under a former number: it names the same file under the number now.
+
+    A static host cannot redirect, and a copy of the file would make the policy appear twice.
+    It has no `as_of`: its bytes change only when what it names moves (a revision's page is the
+    policy page while that revision is the one shown).
+    """
+
+    api_version: ApiVersion
+    schema_url: str
+    number: PolicyNumber = Field(description="The former number this file is published under.")
+    alias_of: PolicyNumber = Field(description="The policy's number now.")
+    json_url: str = Field(description="Path of the same file under the policy's number now: read that one.")
+    html_url: str = Field(description="The same resource's web page now.")
+
+
 SCHEMAS: dict[str, type[BaseModel]] = {
+    "alias": AliasDocument,
     "index": IndexDocument,
     "policy": PolicyDocument,
     "revision": RevisionDocument,
@@ -324,6 +356,29 @@ def _revision_links(timeline: PolicyTimeline, revision: Revision) -> Links:
     return Links(json_url=urls.api_revision(timeline.policy.number, revision.key), html_url=timeline.page_url(revision))
 
 
+def alias_document(policy: Policy, address: FormerAddress) -> AliasDocument:
+    """The alias document at `address.former_file`: the policy's file there under its former number names the file now."""
+    assert address.file is not None
+    return AliasDocument(
+        api_version=urls.API_VERSION,
+        schema_url=urls.api_schema("alias"),
+        number=address.former_number,
+        alias_of=policy.number,
+        json_url=address.file,
+        html_url=address.page,
+    )
+
+
+def index_aliases(summaries: Iterable[PolicySummary]) -> list[PolicyAlias]:
+    """The `aliases` of `index.json`: each former number of each policy, with the policy's number and links now, in number order."""
+    found = [
+        PolicyAlias(former_number=former, number=summary.number, json_url=summary.links.json_url, html_url=summary.links.html_url)
+        for summary in summaries
+        for former in summary.former_numbers
+    ]
+    return sorted(found, key=lambda alias: policy_sort_key(alias.former_number))
+
+
 def policy_document(timeline: PolicyTimeline, revision_hashes: dict[str, str]) -> PolicyDocument:
     """The policy file of one policy; `revision_hashes` are its revision files' content hashes, by revision ID."""
     policy = timeline.policy
@@ -376,7 +431,8 @@ class PolicyApiPart:
     """What one policy contributes to the API: computed alone, so it can be cached alone.
 
     Attributes:
-        files: The policy's own files (its policy file and one file per revision).
+        files: The policy's own files (its policy file and one file per revision), and its
+            alias documents under its former numbers.
         summary: Its row in `index.json`.
     """
 
@@ -393,12 +449,14 @@ def policy_api_part(timeline: PolicyTimeline) -> PolicyApiPart:
     documents.update((urls.api_revision(policy.number, key), document) for key, document in revisions.items())
     files = {path: dump_model(document) for path, document in documents.items()}
     hashes = {path: content_hash(document) for path, document in documents.items()}
+    files.update((address.former_file, dump_model(alias_document(policy, address))) for address in timeline.former_addresses() if address.former_file is not None)
     return PolicyApiPart(files=files, summary=policy_summary(timeline, hashes))
 
 
 def assemble_api(parts: list[PolicyApiPart], as_of: date) -> dict[str, bytes]:
     """Every API file of a library from its policies' parts (in policy order), as of `as_of`."""
-    index = IndexDocument(api_version=urls.API_VERSION, schema_url=urls.api_schema("index"), as_of=as_of, sync=SYNC_NOTE, policies=[part.summary for part in parts])
+    summaries = [part.summary for part in parts]
+    index = IndexDocument(api_version=urls.API_VERSION, schema_url=urls.api_schema("index"), as_of=as_of, sync=SYNC_NOTE, policies=summaries, aliases=index_aliases(summaries))
     files: dict[str, bytes] = {urls.api_index(): dump_model(index)}
     for part in parts:
         files.update(part.files)
@@ -429,7 +487,7 @@ class ApiFormat:
     libraries = ("pydantic", "pydantic-core")
 
     def policy_files(self, policy: PolicyInput) -> dict[str, bytes | str]:
-        """The policy's file and a file per revision."""
+        """The policy's file, a file per revision, and the alias documents under its former numbers."""
         return dict(policy.once(policy_api_part).files)
 
     def policy_part(self, policy: PolicyInput) -> bytes:

@@ -445,8 +445,8 @@ def render_policy_pages(timeline: PolicyTimeline, site: SiteContext) -> dict[str
     The policy page shows `timeline.shown` (the revision in effect on the as-of date); every
     other revision (upcoming, superseded, a draft in a preview) has its own page of finished
     HTML (`policies/<n>/revisions/<date>/index.html`) published outside MkDocs
-    (`generators.outputs.standalone`), bannered with its state. A former number of the policy
-    gets a page that leads to it.
+    (`generators.outputs.standalone`), bannered with its state. Every page the policy has under
+    a former number (`PolicyTimeline.former_addresses`) is a page that leads to the same page now.
 
     Depends on nothing but `policy` and `site`, so policies render independently (one worker
     each); links to the policy's "what changed" pages follow its consecutive revision pairs.
@@ -469,9 +469,9 @@ def render_policy_pages(timeline: PolicyTimeline, site: SiteContext) -> dict[str
         page_url = urls.page_revision(number, revision.key)
         context = _revision_context(timeline, revision, site, _PageContext(site, page_url, html_page=True), fragments)
         pages[urls.page_html(page_url)] = render_standalone_page("site/revision.html", page_url, policy_breadcrumb(policy), context, look=site.look, as_of=site.as_of, preview=site.drafts)
-    for former in policy.former_numbers:
-        page_url = urls.page_policy(former)
-        context = {**_PageContext(site, page_url, html_page=True).as_dict(), "policy": policy, "former": former}
+    for address in timeline.former_addresses():
+        page_url = address.former_page
+        context = {**_PageContext(site, page_url, html_page=True).as_dict(), "policy": policy, "address": address}
         pages[urls.page_html(page_url)] = render_standalone_page("site/moved.html", page_url, policy_breadcrumb(policy), context, look=site.look, as_of=site.as_of, preview=site.drafts)
     return dict(sorted(pages.items()))
 
