@@ -83,17 +83,6 @@ def test_a_related_policy_in_the_knowledge_base_is_not_reported(data_copy: Path)
     assert missing == ["11.01.03", "11.01.03"]
 
 
-def test_a_former_number_another_policy_has_is_reported(data_copy: Path) -> None:
-    other = data_copy / "6.01.29"
-    shutil.copytree(data_copy / "6.01.03", other)
-    (other / "policy.yaml").write_text((other / "policy.yaml").read_text(encoding="utf-8").replace('number: "6.01.03"', 'number: "6.01.29"'), encoding="utf-8")
-    identity = data_copy / POLICY
-    identity.write_text(identity.read_text(encoding="utf-8").replace("category: Medical Policy\n", 'category: Medical Policy\nformer_numbers: ["6.01.98", "6.01.29"]\n'), encoding="utf-8")
-    taken = [w for w in lint(data_copy) if w.code == "former-number-taken"]
-    assert [(w.file, w.field_path) for w in taken] == [(f"policy_data/{POLICY}", "former_numbers[1]")]
-    assert "former number 6.01.29, which policy 6.01.29 also publishes under" in taken[0].message
-
-
 def test_citing_a_reference_removes_it_from_the_grouped_warning(edit: Callable[[str, str, str], Path], data_copy: Path) -> None:
     edit(REV, "    cites: [cui-2023]\n", "    cites: [cui-2023, bissonnette-2022]\n")
     grouped = [w for w in lint(data_copy) if w.code == "reference-not-cited" and w.file.endswith(REV)]

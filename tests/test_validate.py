@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from generators.text import UNPRINTABLE
 from generators.load.validate import load_library, validate_document
 
 from .conftest import DATA
+from .trees import run_policykb
 
 REV = "6.01.03/revisions/2026-01-22.yaml"
 POLICY = "6.01.03/policy.yaml"
@@ -209,3 +211,28 @@ def test_a_revision_of_399_statements_is_numbered_up_to_cccxcix(data_copy: Path)
         f"policy_data/{REV}:22:1: error: statements: found 400 statements; expected at most 399, the last number a statement "
         "can have being CCCXCIX (split the policy, or merge statements) [invalid-value]"
     ]
+
+
+@pytest.mark.parametrize(
+    ("formers", "expected"),
+    [
+        ('["6.01.98", "6.01.29"]', "found the former number 6.01.29, which policy 6.01.29 also publishes under"),  # another policy's number
+        ('["6.01.99"]', "found the former number 6.01.99, which policy 6.01.29 also publishes under"),  # another policy's former number
+    ],
+)
+def test_a_former_number_of_another_policy_is_refused_before_anything_is_written(data_copy: Path, tmp_path: Path, formers: str, expected: str) -> None:
+    other = data_copy / "6.01.29"
+    shutil.copytree(data_copy / "6.01.03", other)
+    identity = (other / "policy.yaml").read_text(encoding="utf-8").replace('number: "6.01.03"', 'number: "6.01.29"')
+    (other / "policy.yaml").write_text(identity.replace("category: Medical Policy\n", 'category: Medical Policy\nformer_numbers: ["6.01.99"]\n'), encoding="utf-8")
+    own = data_copy / "6.01.03" / "policy.yaml"
+    own.write_text(own.read_text(encoding="utf-8").replace("category: Medical Policy\n", f"category: Medical Policy\nformer_numbers: {formers}\n"), encoding="utf-8")
+    with pytest.raises(PolicyDataError) as refused:
+        load_library(data_copy)
+    ours = [d for d in refused.value.diagnostics if d.file.endswith("6.01.03/policy.yaml")]
+    assert [(d.code, d.line, d.field_path) for d in ours] == [("former-number-taken", 8, f"former_numbers[{len(formers.split(',')) - 1}]")]
+    assert expected in ours[0].message
+    out = tmp_path / "out"
+    built = run_policykb("--data", data_copy, "export", "--out", out)
+    assert built.returncode == 1 and "former-number-taken" in built.stderr and "Traceback" not in built.stderr
+    assert not out.exists()

@@ -63,7 +63,7 @@ from generators.errors import Diagnostic, PolicyDataError
 from generators.model import policy_sort_key
 from generators.outputs.registry import FORMATS, OutputFormat, Plain, library_file_pieces, streams_library_files
 from generators.outputs.look import SiteLook
-from generators.load.validate import cyclic_gc_paused, has_draft_revision, has_published_revision, load_policy, policy_folders
+from generators.load.validate import cyclic_gc_paused, former_number_clashes, has_draft_revision, has_published_revision, load_policy, policy_folders
 from generators.build.write import NO_STAMP, Content, Stamp, fault_point, link_files_into, previous_mtime_ns, remove_files, replace_dir_atomically, replace_file, write_file_atomically, write_files_stamped
 
 #: Bump when the layout of a state file or of a stored part changes.
@@ -240,6 +240,9 @@ def build_tree(
     folders = policy_folders(data_dir)
     if not folders:
         raise PolicyDataError([Diagnostic(file=data_dir.as_posix(), message="found no policies; expected at least one policy folder", code="missing-file")])
+    clashes = former_number_clashes(folders, data_dir.parent)
+    if clashes:
+        raise PolicyDataError(clashes)
     # A preview is one only when there is a draft to show: without, it is the published build,
     # and no page says DRAFT PREVIEW (the MkDocs pages follow `BuildReport.drafts`).
     drafts = drafts and any(has_draft_revision(folder) for folder in folders)

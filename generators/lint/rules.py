@@ -266,25 +266,6 @@ def check_history_order(file: PolicyFile) -> Iterator[Finding]:
             )
 
 
-@rule("former-number-taken", reads=PolicyFile)
-def check_former_numbers(file: PolicyFile) -> Iterator[Finding]:
-    """A former number that another policy has now, or lists as its own former number too.
-
-    A former number's pages and JSON files lead to the policy (`former_numbers` in
-    `policy.yaml`), so they must belong to no other policy: two policies would publish files at
-    the same addresses, and one would replace the other's. Lint compares the numbers of every
-    policy in `policy_data/`. To fix it, correct the mistyped number, or keep it in one policy.
-    """
-    policy = file.policy
-    for index, former in enumerate(policy.former_numbers):
-        others = [other.number for other in file.library.policies if other is not policy and (other.number == former or former in other.former_numbers)]
-        if others:
-            yield Finding(
-                f"found the former number {former}, which policy {', '.join(others)} also publishes under; expected a number no other policy has or had",
-                at=("former_numbers", index),
-            )
-
-
 @rule("related-policy-missing", reads=RevisionFile)
 def check_related_policies(file: RevisionFile) -> Iterator[Finding]:
     """A related policy that is not in the knowledge base, so the site cannot link to it.

@@ -484,6 +484,39 @@ def _revision_files(folder: Path) -> list[Path]:
     return sorted(p for p in revision_dir.glob("*") if _REVISION_FILE.match(p.name)) if revision_dir.is_dir() else []
 
 
+def former_number_clashes(folders: Iterable[Path], root: Path | None = None) -> list[Diagnostic]:
+    """A former number that another policy has now, or lists as its former number too: one located error each.
+
+    A former number's pages and JSON files lead to the policy that lists it (`former_numbers`
+    in `policy.yaml`), so the number must belong to no other policy: two policies would publish
+    files at the same addresses. Checked across the library before a build renders anything;
+    cheap, as only the `policy.yaml` files that mention `former_numbers` are parsed.
+    """
+    claims: dict[str, list[tuple[str, LoadedDocument, int]]] = {}
+    numbers = {folder.name for folder in folders}
+    for folder in sorted(folders):
+        identity_file = folder / "policy.yaml"
+        raw = read_regular_file(identity_file, identity_file.as_posix()) if identity_file.is_file() else []
+        if isinstance(raw, list) or b"former_numbers" not in raw:
+            continue  # a file that cannot be read is reported by its policy's validation
+        document = load_yaml_file(identity_file, root)
+        formers = document.data.get("former_numbers") if not isinstance(document, list) and isinstance(document.data, dict) else None
+        if not isinstance(document, list) and isinstance(formers, list):
+            for index, former in enumerate(formers):
+                claims.setdefault(str(former), []).append((folder.name, document, index))
+    problems: list[Diagnostic] = []
+    for former, claimants in sorted(claims.items()):
+        for number, document, index in claimants:
+            others = sorted({other for other, _, _ in claimants if other != number} | ({former} if former in numbers and former != number else set()))
+            if others:
+                problems.append(document.diagnostic(
+                    ("former_numbers", index),
+                    f"found the former number {former}, which policy {', '.join(others)} also publishes under; expected a number no other policy has or had (correct the mistyped number, or keep it in one policy)",
+                    "former-number-taken",
+                ))
+    return problems
+
+
 def _counts_as_published(status: RevisionStatus | None) -> bool:
     return status is None or status.is_published
 
@@ -499,6 +532,7 @@ def _load_library(data_dir: Path, on_policy: Callable[[int, int], None] | None) 
             policies.append(policy)
         if on_policy is not None:
             on_policy(done, len(folders))
+    problems += former_number_clashes(folders, data_dir.parent)
     if problems:
         raise PolicyDataError(problems)
     if not policies:
