@@ -481,18 +481,20 @@ def test_a_providers_page_lists_no_developer_page_and_the_developer_pages_have_t
     page.wait_for_url(site_url + "reference/model/")
 
 
-def test_on_a_phone_the_drawer_shows_the_providers_section_and_leads_to_the_developers(chromium: Any, site_url: str) -> None:
-    """The tabs are hidden on a phone (Material): the drawer opens on the page's section, and its back arrow leads to both sections."""
+@pytest.mark.parametrize("where", ["lookup/", POLICY], ids=["page of the nav", "policy page"])
+def test_on_a_phone_the_drawer_shows_the_providers_section_and_leads_to_the_developers(chromium: Any, site_url: str, where: str) -> None:
+    """The tabs are hidden on a phone (Material): the drawer opens on the page's section (a policy page's: the first), and its back arrow leads to both sections."""
     context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     try:
         phone = context.new_page()
-        phone.goto(site_url + "lookup/")
+        phone.goto(site_url + where)
         expect(phone.locator(".md-tabs")).to_be_hidden()
         phone.locator(".md-header label.md-header__button[for=__drawer]").click()
         drawer = phone.locator(".md-sidebar--primary")
         expect(drawer.get_by_role("link", name="Policies", exact=True)).to_be_in_viewport()
         assert not developer_pages() & set(visible_navigation(phone, site_url))
         drawer.locator("label.md-nav__title[for=__nav_1]").click()  # back to the sections
+        expect(drawer.get_by_role("link", name="Policies", exact=True)).not_to_be_in_viewport()
         drawer.locator("label.md-nav__link", has_text="For authors and developers").click()
         drawer.get_by_role("link", name="Model", exact=True).click()
         phone.wait_for_url(site_url + "reference/model/")
