@@ -12,6 +12,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from generators.outputs.look import mkdocs_settings
+from tests.conftest import ROOT
+
 pytestmark = pytest.mark.browser
 
 POLICY = "policies/6.01.03/"
@@ -134,8 +137,9 @@ def test_search_works_on_a_phone(chromium: Any, site_url: str, where: str) -> No
         first = phone.locator(".pkb-search .md-search-result__list li > a").first
         expect(first).to_be_visible()
         expect(first).to_be_in_viewport()
-        overflow = phone.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 0
+        # The box widens to the screen in a transition of about 300 ms (measured: 1227px, then 390px at once
+        # after it, on the pages before the tabs too): what counts is the screen once it has ended.
+        phone.wait_for_function("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth", timeout=2000)
     finally:
         context.close()
 
@@ -330,8 +334,8 @@ def test_the_menu_of_a_standalone_page_leads_to_the_main_pages_on_a_phone(screen
     expect(panel).to_be_hidden()
     menu.locator("summary").click()
     expect(panel).to_be_visible()
-    # the top-level entries of mkdocs.yml's nav, as the MkDocs pages' navigation
-    assert panel.locator("a").all_inner_texts() == ["Home", "Policies", "Upcoming changes", "Code lookup", "How search works", "Downloads", "For authors and developers"]
+    # the providers' section of mkdocs.yml's nav, as the MkDocs pages' sidebar
+    assert panel.locator("a").all_inner_texts() == ["Home", "Policies", "Upcoming changes", "Code lookup", "How search works", "Downloads"]
     box = panel.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= screen.viewport_size["width"]
     panel.get_by_role("link", name="Code lookup").click()
@@ -419,3 +423,81 @@ def test_the_switch_goes_round_every_palette_when_two_share_a_scheme(page: Any, 
     ]
     stored = page.evaluate("() => Object.entries(localStorage).filter(([key]) => key.endsWith('.__palette')).map(([, value]) => JSON.parse(value).index)")
     assert stored == [1]  # four clicks from the first: the second palette, as Material stores it
+
+
+# --------------------------------------------------------------------------- the site's sections
+
+
+def developer_pages() -> set[str]:
+    """The URLs (from the site root) of the pages of mkdocs.yml's section "For authors and developers"."""
+    nav = mkdocs_settings(ROOT / "mkdocs.yml")["nav"]
+    section = next(entry["For authors and developers"] for entry in nav if "For authors and developers" in entry)
+
+    def files(entry: object) -> list[str]:
+        if isinstance(entry, str):
+            return [entry]
+        values = entry.values() if isinstance(entry, dict) else entry
+        return [file for value in values for file in files(value)]
+
+    return {re.sub(r"(^|/)index/$", r"\1", file.removesuffix(".md") + "/") for file in files(section)}
+
+
+def visible_navigation(page: Any, site_url: str) -> list[str]:
+    """The pages the page's navigation shows on the screen, from the site root: the sidebar (or a phone's drawer) of an MkDocs page, the menu of a standalone page (opened)."""
+    menu = page.locator(".md-header details.pkb-menu summary")
+    if menu.count():
+        menu.click()
+    links = page.locator(".md-sidebar--primary .md-nav a, .md-header .pkb-menu__panel a").evaluate_all(
+        # shown: the link itself is on top at its centre (not hidden, not slid out of the phone's drawer, not covered)
+        """anchors => anchors.filter(a => {
+            const box = a.getBoundingClientRect();
+            const top = box.width > 0 && document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2);
+            return top && a.contains(top);
+        }).map(a => a.href)"""
+    )
+    if menu.count():
+        menu.click()  # closed again
+    return [link.removeprefix(site_url).split("#", 1)[0] for link in links]
+
+
+@pytest.mark.parametrize("where", ["", "policies/", "lookup/", POLICY, HISTORY, ARCHIVED, DIFF])
+def test_a_providers_page_lists_no_developer_page_and_the_developer_pages_have_their_own_section(page: Any, site_url: str, where: str) -> None:
+    """Issue 15: developer material is not in the providers' navigation; it is a section of its own, a tab away."""
+    developer = developer_pages()
+    assert {"guide/authors/", "reference/", "reference/model/"} <= developer
+    page.goto(site_url + where)
+    shown = visible_navigation(page, site_url)
+    assert {"", "policies/", "upcoming/", "lookup/"} <= set(shown), shown  # the providers' pages
+    assert not developer & set(shown), shown
+    # the providers' section is the current tab; the developers' is the other, and leads to their pages
+    tabs = page.locator(".md-tabs")
+    expect(tabs.locator(".md-tabs__item--active, .md-tabs__item:first-child").first).to_have_text("Policy library")
+    tabs.get_by_role("link", name="For authors and developers").click()
+    page.wait_for_url(site_url + "guide/authors/")
+    expect(page.locator(".md-tabs .md-tabs__item--active")).to_have_text("For authors and developers")
+    shown = visible_navigation(page, site_url)
+    assert "guide/lint/" in shown and set(shown) <= developer, shown  # the developers' section only
+    page.locator(".md-sidebar--primary label.md-nav__link", has_text="API reference").click()
+    page.locator(".md-sidebar--primary").get_by_role("link", name="Model", exact=True).click()
+    page.wait_for_url(site_url + "reference/model/")
+
+
+@pytest.mark.parametrize("where", ["lookup/", POLICY], ids=["page of the nav", "policy page"])
+def test_on_a_phone_the_drawer_shows_the_providers_section_and_leads_to_the_developers(chromium: Any, site_url: str, where: str) -> None:
+    """The tabs are hidden on a phone (Material): the drawer opens on the page's section (a policy page's: the first), and its back arrow leads to both sections."""
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    try:
+        phone = context.new_page()
+        phone.goto(site_url + where)
+        expect(phone.locator(".md-tabs")).to_be_hidden()
+        phone.locator(".md-header label.md-header__button[for=__drawer]").click()
+        drawer = phone.locator(".md-sidebar--primary")
+        expect(drawer.get_by_role("link", name="Policies", exact=True)).to_be_in_viewport()
+        assert not developer_pages() & set(visible_navigation(phone, site_url))
+        drawer.locator("label.md-nav__title[for=__nav_1]").click()  # back to the sections
+        expect(drawer.get_by_role("link", name="Policies", exact=True)).not_to_be_in_viewport()
+        drawer.locator("label.md-nav__link", has_text="For authors and developers").click()
+        drawer.get_by_role("link", name="Model", exact=True).click()
+        phone.wait_for_url(site_url + "reference/model/")
+    finally:
+        context.close()

@@ -16,7 +16,7 @@ import pytest
 
 from generators.adapters.cli import main
 from generators.model import Library
-from generators.outputs.look import DEFAULT_MENU, MenuItem, PageFooter, SiteLook, SiteLookError, nav_menu, read_site_look, root_of, site_look
+from generators.outputs.look import DEFAULT_MENU, MenuItem, PageFooter, SiteLook, SiteLookError, nav_menu, nav_tabs, read_site_look, root_of, site_look
 from generators.outputs.site import render_site_pages
 from generators.outputs.standalone import render_standalone_page
 from tests.conftest import AS_OF, DATA, ROOT
@@ -43,7 +43,7 @@ def plan_config(tmp_path: Path, settings: str) -> Path:
 
 def test_the_projects_configuration_is_the_neutral_look() -> None:
     look = read_site_look(ROOT / "mkdocs.yml")
-    assert look.model_copy(update={"menu": DEFAULT_MENU}) == SiteLook()  # the menu is the nav's
+    assert look.model_copy(update={"menu": DEFAULT_MENU, "tabs": ()}) == SiteLook()  # the menu and the tabs are the nav's
     assert look.owner == "Medical Policy Library" and look.contact is None and look.disclaimer_url == ""
     assert (ROOT / "content" / look.logo).is_file() and (ROOT / "content" / look.favicon).is_file()
 
@@ -124,7 +124,7 @@ def test_the_plans_look_reaches_the_mkdocs_pages_and_the_standalone_pages(tmp_pa
     assert '<link rel="icon" href="../../../../assets/images/logo.svg">' in standalone_page
     assert '<img src="../../../../assets/images/logo.svg" alt="">' in standalone_page
     assert 'content: "Example Health Plan · ' in mkdocs_page  # the running head of printed pages
-    # the standalone page's menu is the nav's top-level entries, as the MkDocs page's navigation
+    # the standalone page's menu is the providers' section of the nav, as the MkDocs page's sidebar
     menu = standalone_page.split('<nav class="pkb-menu__panel" aria-label="Site">', 1)[1].split("</nav>", 1)[0]
     assert re.findall(r'<a href="([^"]*)">([^<]*)</a>', menu) == [
         ("../../../../", "Home"),
@@ -133,24 +133,49 @@ def test_the_plans_look_reaches_the_mkdocs_pages_and_the_standalone_pages(tmp_pa
         ("../../../../lookup/", "Code lookup"),
         ("../../../../search/", "How search works"),
         ("../../../../downloads/", "Downloads"),
-        ("../../../../guide/authors/", "For authors and developers"),
     ]
+    # and its tabs are the site's sections, as the MkDocs page's tabs, the providers' current
+    tabs = [page.split('<nav class="md-tabs"', 1)[1].split("</nav>", 1)[0] for page in (mkdocs_page, standalone_page)]
+    for page_tabs, root in zip(tabs, ("../../", "../../../../"), strict=True):
+        assert re.findall(r'<a href="([^"]*)" class="md-tabs__link"[^>]*>\s*([^<]*?)\s*</a>', page_tabs) == [
+            (root.rstrip("/") if page_tabs is tabs[0] else root, "Policy library"),
+            (f"{root}guide/authors/", "For authors and developers"),
+        ]
+    assert re.search(r'<li class="md-tabs__item md-tabs__item--active"><a href="\.\./\.\./\.\./\.\./" class="md-tabs__link"[^>]*>Policy library</a>', tabs[1])
 
 
 # --------------------------------------------------------------------------- the standalone pages' menu
 
 
-def test_the_menu_is_the_top_level_entries_of_the_nav() -> None:
-    menu = read_site_look(ROOT / "mkdocs.yml").menu
-    assert [(item.label, item.url) for item in menu] == [
+def test_with_tabs_the_tabs_are_the_sections_and_the_menu_is_the_providers_section() -> None:
+    look = read_site_look(ROOT / "mkdocs.yml")  # navigation.tabs
+    assert [(item.label, item.url) for item in look.tabs] == [
+        ("Policy library", ""),  # a section leads to its first page
+        ("For authors and developers", "guide/authors/"),  # its first page, inside a subsection
+    ]
+    assert [(item.label, item.url) for item in look.menu] == [
         ("Home", ""),
         ("Policies", "policies/"),
         ("Upcoming changes", "upcoming/"),
         ("Code lookup", "lookup/"),
         ("How search works", "search/"),
-        ("Downloads", "downloads/"),  # a section leads to its first page
-        ("For authors and developers", "guide/authors/"),  # its first page, inside a subsection
+        ("Downloads", "downloads/"),
     ]
+
+
+def test_without_tabs_the_menu_is_the_top_level_entries_of_the_nav() -> None:
+    nav = [{"Home": "index.md"}, {"Downloads": ["downloads/index.md", {"Codes": "downloads-codes.md"}]}, {"Guide": [{"Authors": ["guide/authors.md"]}]}]
+    look = site_look(None, None, source="mkdocs.yml", nav=nav)
+    assert [(item.label, item.url) for item in look.menu] == [("Home", ""), ("Downloads", "downloads/"), ("Guide", "guide/authors/")] and look.tabs == ()
+    page = render_standalone_page("standalone/layout.html", "policies/6.01.03/revisions/2025-01-23/", [], {}, look=look, as_of=AS_OF)
+    assert "md-tabs" not in page
+
+
+def test_with_tabs_a_first_tab_that_is_a_page_is_the_menu_and_errors_name_the_section() -> None:
+    tabs, menu = nav_tabs([{"Home": "index.md"}, {"Guide": ["guide/authors.md"]}], source="mkdocs.yml")
+    assert [item.label for item in tabs] == ["Home", "Guide"] and menu == tabs[:1]
+    with pytest.raises(SiteLookError, match=r"^mkdocs.yml: nav\[0\].Library\[1\]: found 3; expected a page"):
+        site_look(None, None, source="mkdocs.yml", nav=[{"Library": ["index.md", 3]}], tabs=True)
 
 
 def test_without_a_nav_the_menu_is_the_sites_main_pages() -> None:
@@ -205,7 +230,7 @@ def test_a_standalone_page_links_a_web_address_of_the_menu_as_it_is() -> None:
 def test_every_setting_is_documented_in_the_authors_guide() -> None:
     guide = (ROOT / "content/guide/authors.md").read_text(encoding="utf-8").split("## The plan's own look", 1)[1].split("\n## ", 1)[0]
     documented = re.findall(r"(?m)^\| `(\w+)` \|", guide)
-    assert documented == [name for name in SiteLook.model_fields if name not in ("site_name", "menu", "palette")]
+    assert documented == [name for name in SiteLook.model_fields if name not in ("site_name", "menu", "tabs", "palette")]
 
 
 def test_the_pages_command_uses_the_plans_look_too(tmp_path: Path) -> None:

@@ -224,8 +224,8 @@ def test_archived_revision_is_a_finished_page_with_a_banner_and_only_the_search_
 def test_archived_and_diff_pages_link_the_stylesheets_of_the_site(pages: dict[str, str]) -> None:
     config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_IgnoreTags)
     # The project's configuration is the neutral look: pages rendered without it (`policykb pages`) match the
-    # site's, but for the menu, which is the nav's (without a nav, the site's main pages).
-    assert read_site_look(ROOT / "mkdocs.yml").model_copy(update={"menu": SiteLook().menu}) == SiteLook() and SiteLook().site_name == config["site_name"]
+    # site's, but for the menu and the tabs, which are the nav's (without a nav, the site's main pages and no tabs).
+    assert read_site_look(ROOT / "mkdocs.yml").model_copy(update={"menu": SiteLook().menu, "tabs": ()}) == SiteLook() and SiteLook().site_name == config["site_name"]
     assert (ROOT / "content" / PALETTE_SCRIPT).is_file()  # published as it is (not in extra_javascript: the theme's pages have their own)
     assert set(PKB_STYLESHEETS) <= set(config["extra_css"])
     stylesheets = re.findall(r'<link rel="stylesheet" href="\.\./\.\./\.\./\.\./([^"]+)">', pages[ARCHIVED])

@@ -1,8 +1,8 @@
 """The plan's own look: site name, logo, favicon, footer, menu and the related-policy note, in one place.
 
 They are configuration, read once from `mkdocs.yml` (`site_name`, the block `extra.policykb`,
-documented in the authors' guide, "The plan's own look", and the top-level entries of `nav`
-for the standalone pages' menu) into a `SiteLook`,
+documented in the authors' guide, "The plan's own look", and `nav` for the standalone pages'
+menu and tabs) into a `SiteLook`,
 and used by both layouts: the MkDocs pages (the hook hands the logo and favicon to the theme
 and the footer to `overrides/partials/copyright.html`) and the standalone pages
 (`generators.outputs.standalone`). The footer is one template, `look/footer.html`, for both.
@@ -37,6 +37,9 @@ DEFAULT_SITE_NAME = "Medical Policy Library"
 
 #: The neutral logo and favicon, a file of the docs folder (`content/`).
 DEFAULT_LOGO = "assets/images/logo.svg"
+
+#: The theme feature (`theme.features`, Material and Zensical) that shows the nav's top-level entries as tabs.
+TABS_FEATURE = "navigation.tabs"
 
 
 class MenuItem(BaseModel):
@@ -184,7 +187,14 @@ class SiteLook(BaseModel):
     )
     menu: tuple[MenuItem, ...] = Field(
         default=DEFAULT_MENU,
-        description="The standalone pages' menu: the top-level entries of `nav` in `mkdocs.yml`, as on the MkDocs pages (not a setting of `extra.policykb`). No `nav`: the site's main pages.",
+        description=(
+            "The standalone pages' menu, as the MkDocs pages' navigation (not a setting of `extra.policykb`): the top-level entries of `nav` in `mkdocs.yml`;"
+            " with tabs, the entries of the first, the providers' section, which the standalone pages belong to. No `nav`: the site's main pages."
+        ),
+    )
+    tabs: tuple[MenuItem, ...] = Field(
+        default=(),
+        description="The site's sections, shown as tabs above the standalone pages as above the MkDocs pages: the top-level entries of `nav` when `theme.features` has `navigation.tabs`; the first is the standalone pages' own. Empty: no tabs.",
     )
     palette: tuple[PaletteOption, ...] = Field(
         default=DEFAULT_PALETTE,
@@ -255,7 +265,15 @@ class PageFooter:
 
 
 def site_look(
-    site_name: object, settings: object, *, source: str, docs_dir: Path | None = None, nav: object = None, directory_urls: bool = True, palette: object = None
+    site_name: object,
+    settings: object,
+    *,
+    source: str,
+    docs_dir: Path | None = None,
+    nav: object = None,
+    directory_urls: bool = True,
+    palette: object = None,
+    tabs: bool = False,
 ) -> SiteLook:
     """The look from `site_name`, the `extra.policykb` block and the `nav` of an MkDocs configuration.
 
@@ -270,6 +288,8 @@ def site_look(
             (no `nav`): `DEFAULT_MENU`.
         directory_urls: `use_directory_urls`: a page `lookup.md` is at `lookup/` (else `lookup.html`).
         palette: `theme.palette` (`theme_palette`); None: `DEFAULT_PALETTE`.
+        tabs: The theme shows the nav's top-level entries as tabs (`TABS_FEATURE`): they are the
+            tabs, and the entries of the first are the menu (`nav_tabs`).
 
     Raises:
         SiteLookError: Every problem, one a line: the file, the key, what was found, what is expected.
@@ -286,7 +306,9 @@ def site_look(
         look = SiteLook.model_validate(raw)
     except ValidationError as error:
         raise SiteLookError("\n".join(_problem(source, item) for item in error.errors())) from None
-    if nav is not None:
+    if nav is not None and tabs:
+        look = look.model_copy(update=dict(zip(("tabs", "menu"), nav_tabs(nav, source=source, docs_dir=docs_dir, directory_urls=directory_urls), strict=True)))
+    elif nav is not None:
         look = look.model_copy(update={"menu": nav_menu(nav, source=source, docs_dir=docs_dir, directory_urls=directory_urls)})
     if palette is not None:
         look = look.model_copy(update={"palette": theme_palette(palette, source=source)})
@@ -301,7 +323,7 @@ def site_look(
     return look
 
 
-_SETTINGS = [name for name in SiteLook.model_fields if name not in ("site_name", "menu", "palette")]
+_SETTINGS = [name for name in SiteLook.model_fields if name not in ("site_name", "menu", "tabs", "palette")]
 
 
 def theme_palette(palette: object, *, source: str) -> tuple[PaletteOption, ...]:
@@ -321,24 +343,49 @@ def theme_palette(palette: object, *, source: str) -> tuple[PaletteOption, ...]:
     return tuple(result)
 
 
-def nav_menu(nav: object, *, source: str, docs_dir: Path | None = None, directory_urls: bool = True) -> tuple[MenuItem, ...]:
+def nav_tabs(nav: object, *, source: str, docs_dir: Path | None = None, directory_urls: bool = True) -> tuple[tuple[MenuItem, ...], tuple[MenuItem, ...]]:
+    """The tabs and the menu of the standalone pages from MkDocs' `nav` when the theme shows it as tabs.
+
+    The tabs are the top-level entries (`nav_menu`), as Material's tabs bar shows them. The
+    standalone pages belong to the first tab, the providers' section: their menu is its entries,
+    as the MkDocs pages' sidebar shows them (a first tab that is a page, not a section: that page).
+
+    Raises:
+        SiteLookError: As `nav_menu`, for the top-level entries or the first section's.
+    """
+    tabs = nav_menu(nav, source=source, docs_dir=docs_dir, directory_urls=directory_urls)
+    first = nav[0] if isinstance(nav, list) and nav else None
+    title, target = next(iter(first.items())) if isinstance(first, Mapping) and len(first) == 1 else (None, first)
+    if not isinstance(target, list):
+        return tabs, tabs[:1]
+    return tabs, nav_menu(target, source=source, docs_dir=docs_dir, directory_urls=directory_urls, key=f"nav[0].{title}")
+
+
+def nav_menu(nav: object, *, source: str, docs_dir: Path | None = None, directory_urls: bool = True, key: str = "nav") -> tuple[MenuItem, ...]:
     """The standalone pages' menu from MkDocs' `nav`: one entry per top-level entry, as the MkDocs pages' navigation shows it.
 
     A page (`Title: page.md`) links to its URL; a section (`Title: [...]`) to its first page,
     as its index; a web address is linked as it is. A page without a title gets its `# ` heading
     in `docs_dir`, else its file name, as MkDocs gives it.
 
+    Args:
+        nav: The list of entries (`nav`, or a section's).
+        source: The configuration's file name, for messages.
+        docs_dir: Where a page without a title is read for its heading.
+        directory_urls: `use_directory_urls`.
+        key: Where `nav` is in the configuration, for messages (`nav`, `nav[0].Policy library`).
+
     Raises:
         SiteLookError: `nav` is not a list, or an entry is not a page, a section or a web address.
     """
     if not isinstance(nav, list):
-        raise SiteLookError(f"{source}: nav: found {nav!r}; expected a list of pages and sections")
+        raise SiteLookError(f"{source}: {key}: found {nav!r}; expected a list of pages and sections")
     menu = []
     for position, entry in enumerate(nav):
         title, target = next(iter(entry.items())) if isinstance(entry, Mapping) and len(entry) == 1 else (None, entry)
         page = _first_page(target)
         if page is None or not (title is None or isinstance(title, str)) or not _is_menu_target(page):
-            raise SiteLookError(f"{source}: nav[{position}]: found {entry!r}; expected a page of the docs folder (Title: page.md), a section (Title: [pages]) or an address (https://..., mailto:...)")
+            raise SiteLookError(f"{source}: {key}[{position}]: found {entry!r}; expected a page of the docs folder (Title: page.md), a section (Title: [pages]) or an address (https://..., mailto:...)")
         url = page if _is_outside_address(page) else _page_url(page, directory_urls)
         menu.append(MenuItem(label=title or _page_title(page, docs_dir), url=url))
     return tuple(menu)
@@ -419,11 +466,12 @@ def site_look_of_settings(settings: Mapping[str, Any], *, source: str, docs_dir:
 
     Args:
         settings: The configuration's settings: `site_name`, `extra.policykb`, `nav`,
-            `use_directory_urls`, `theme.palette` are read.
+            `use_directory_urls`, `theme.palette` and `theme.features` are read.
         source: The configuration's file name, for messages.
         docs_dir: Its docs folder, where the look's images must be.
     """
     extra, theme = settings.get("extra"), settings.get("theme")
+    features = theme.get("features") if hasattr(theme, "get") else None  # a mapping, or MkDocs' Theme
     return site_look(
         settings.get("site_name"),
         extra.get("policykb") if isinstance(extra, Mapping) else None,
@@ -431,5 +479,6 @@ def site_look_of_settings(settings: Mapping[str, Any], *, source: str, docs_dir:
         docs_dir=docs_dir,
         nav=settings.get("nav"),
         directory_urls=settings.get("use_directory_urls", True) is not False,
-        palette=theme.get("palette") if hasattr(theme, "get") else None,  # a mapping, or MkDocs' Theme
+        palette=theme.get("palette") if hasattr(theme, "get") else None,
+        tabs=isinstance(features, list) and TABS_FEATURE in features,
     )

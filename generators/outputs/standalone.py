@@ -12,7 +12,8 @@ uses, so the pages look the same: Material's compiled stylesheets, found in the 
 `material` package (their file names carry a hash that changes with Material's version), and
 ours (`PKB_STYLESHEETS`). It has a header (the plan's logo and the site name, linking home,
 a menu of the site's main pages, `SiteLook.menu`: the top-level entries of `nav` as on the
-MkDocs pages, and the site's search box with its one script), a breadcrumb,
+MkDocs pages, and the site's search box with its one script), the site's sections as tabs when the
+theme shows them (`SiteLook.tabs`, the first, the providers', current), a breadcrumb,
 the site's footer, and print and phone styles from those stylesheets. The plan's look (name,
 logo, favicon, footer) is the `SiteLook` read from `mkdocs.yml` (`generators.outputs.look`), as
 on the MkDocs pages; the palette is the reader's (`PALETTE_SCRIPT`).
@@ -168,6 +169,7 @@ def render_standalone_page(template: str, page_url: str, breadcrumb: list[Crumb]
         "favicon": look.asset_href(look.favicon, href),
         "site_footer": look.footer(as_of, href("")),
         "menu": [(item.label, item.url if item.is_web_address else href(item.url)) for item in look.menu],
+        "tabs": [(item.label, item.url if item.is_web_address else href(item.url)) for item in look.tabs],
         "stylesheets": (*theme_stylesheets(), *PKB_STYLESHEETS),
         "palette_script": PALETTE_SCRIPT,
         "palette": look.palette[0] if look.palette else None,
