@@ -126,21 +126,11 @@ def site_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path
     The server starts before the site is built, so the build knows its URL: Material's
     instant navigation follows only links whose address matches the sitemap's.
     """
-    import functools
-    import threading
-    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-
-    class QuietHandler(SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
-            pass
+    from .trees import served
 
     root = tmp_path_factory.mktemp("built") / "site"
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield root, f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with served(root) as url:
+        yield root, url
 
 
 @pytest.fixture(scope="session")

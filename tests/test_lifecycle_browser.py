@@ -6,13 +6,10 @@ effect May 15, 2026, so the policy page shows 2025-01-23 with a notice.
 
 from __future__ import annotations
 
-import functools
 import shutil
-import threading
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -20,6 +17,7 @@ import pytest
 from generators.adapters.cli import main
 
 from .conftest import DATA, ROOT
+from .trees import served
 
 pytestmark = pytest.mark.browser
 
@@ -29,20 +27,11 @@ POLICY = "policies/6.01.03/"
 def served_build(root: Path, data: Path, as_of: str) -> Iterator[str]:
     """The site as `policykb build --as-of <as_of>` makes it of `data`, served on 127.0.0.1."""
 
-    class QuietHandler(SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root)))
-    url = f"http://127.0.0.1:{server.server_address[1]}/"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("POLICYKB_SITE_URL", url)
-        assert main(["--data", str(data), "build", "--out", str(root), "--config", str(ROOT / "mkdocs.yml"), "--as-of", as_of, "--jobs", "1"]) == 0
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield url
-    server.shutdown()
-    server.server_close()
+    with served(root) as url:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("POLICYKB_SITE_URL", url)
+            assert main(["--data", str(data), "build", "--out", str(root), "--config", str(ROOT / "mkdocs.yml"), "--as-of", as_of, "--jobs", "1"]) == 0
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -11,10 +11,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import threading
 from collections.abc import Iterator
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -25,6 +22,7 @@ from generators.model import Library
 from generators.outputs.code_shards import render_code_shards
 
 from .conftest import ROOT, AS_OF
+from .trees import served as serving
 
 pytestmark = pytest.mark.browser
 
@@ -67,11 +65,6 @@ def lay_out_site(root: Path, code_files: dict[str, bytes], head: str = "") -> No
         (root / path).write_bytes(content)
 
 
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
-        pass
-
-
 @pytest.fixture(scope="module")
 def site(library: Library, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A server with four copies of the page: plain, with a Material-like document$, with hostile data, with an unflagged code tied to statements."""
@@ -97,14 +90,8 @@ def site(library: Library, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             {"id": "spine-not-medically-necessary", "number": "II", "determination": "not_medically_necessary"},
         ]
     lay_out_site(served / "tied", {**codes, cpt_path: json.dumps(tied).encode("utf-8")})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(served)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(served) as url:
+        yield url.removesuffix("/")
 
 
 @pytest.fixture

@@ -6,18 +6,17 @@ sends them; the box itself is tested in `test_site_browser.py`.
 
 from __future__ import annotations
 
-import functools
 import json
 import shutil
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from generators.outputs.search import BUNDLE_FOLDER, BUNDLES_MANIFEST, SearchIndexFailed, index_site, split_into_bundles
+
+from .trees import served
 
 pytestmark = pytest.mark.browser
 
@@ -110,16 +109,8 @@ def split_site(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     copy = page.replace("Magnetic Resonance Spectroscopy (MRS)", "Zebrafish Imaging").replace("6.01.03", "9.99.99")
     (site / "policies" / "9.99.99" / "index.html").write_text(copy, encoding="utf-8")
     assert index_site(site, budget=len(page.encode("utf-8")) + 1) == 2
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield site, f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
-        pass
+    with served(site) as url:
+        yield site, url
 
 
 def test_a_split_index_is_searched_as_one_from_the_search_box(page: Any, split_site: tuple[Path, str]) -> None:

@@ -9,16 +9,12 @@ the benchmarks' library of 1,000 policies x 5 revisions (issue 15's size: about 
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +25,7 @@ from generators.outputs.search import BUNDLE_FOLDER, BUNDLES_MANIFEST
 
 from .conftest import AS_OF, DATA, ROOT
 from .test_site_browser import QUERIES, result_pages, search
+from .trees import served
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -51,18 +48,6 @@ def build_with_zensical(data: Path, folder: Path) -> Path:
     return folder / "site"
 
 
-@contextmanager
-def served(site: Path) -> Iterator[str]:
-    """The URL of `site` served on 127.0.0.1 while the context lasts."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 @pytest.fixture(scope="module")
 def zensical_site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The repository's site built by Zensical, served on 127.0.0.1."""
@@ -76,11 +61,6 @@ def large_zensical_site(synthetic_library: Callable[[int, int, int], Path], tmp_
     site = build_with_zensical(synthetic_library(1000, 5, 1), tmp_path_factory.mktemp("zensical-1000"))
     with served(site) as url:
         yield site, url
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
-        pass
 
 
 @pytest.mark.parametrize(("query", "section"), [("glioma", "#criterion-glial-neoplasm-grading"), ("c713", "#code-C71.0-C71.9")])

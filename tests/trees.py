@@ -8,9 +8,14 @@ Used by the determinism and atomic-output tests; the site's tests can use them t
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from generators.build.write import OUTPUT_MARKER
@@ -49,3 +54,23 @@ def run_policykb(*args: str | Path, hash_seed: str = "0", cwd: Path = ROOT, extr
         timeout=300,
         check=False,
     )
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        pass
+
+
+@contextmanager
+def served(folder: Path) -> Iterator[str]:
+    """The URL of `folder` served on 127.0.0.1 (any free port) while the context lasts.
+
+    The folder may be filled after the server starts: a build that must know its URL first.
+    """
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
