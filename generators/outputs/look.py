@@ -354,11 +354,15 @@ def nav_tabs(nav: object, *, source: str, docs_dir: Path | None = None, director
         SiteLookError: As `nav_menu`, for the top-level entries or the first section's.
     """
     tabs = nav_menu(nav, source=source, docs_dir=docs_dir, directory_urls=directory_urls)
-    first = nav[0] if isinstance(nav, list) and nav else None
-    title, target = next(iter(first.items())) if isinstance(first, Mapping) and len(first) == 1 else (None, first)
+    title, target = _nav_entry(nav[0] if isinstance(nav, list) and nav else None)
     if not isinstance(target, list):
         return tabs, tabs[:1]
     return tabs, nav_menu(target, source=source, docs_dir=docs_dir, directory_urls=directory_urls, key=f"nav[0].{title}")
+
+
+def _nav_entry(entry: object) -> tuple[object, object]:
+    """An entry of MkDocs' `nav` as (title, page or section): `Title: target`, or an untitled target (title None)."""
+    return next(iter(entry.items())) if isinstance(entry, Mapping) and len(entry) == 1 else (None, entry)
 
 
 def nav_menu(nav: object, *, source: str, docs_dir: Path | None = None, directory_urls: bool = True, key: str = "nav") -> tuple[MenuItem, ...]:
@@ -382,7 +386,7 @@ def nav_menu(nav: object, *, source: str, docs_dir: Path | None = None, director
         raise SiteLookError(f"{source}: {key}: found {nav!r}; expected a list of pages and sections")
     menu = []
     for position, entry in enumerate(nav):
-        title, target = next(iter(entry.items())) if isinstance(entry, Mapping) and len(entry) == 1 else (None, entry)
+        title, target = _nav_entry(entry)
         page = _first_page(target)
         if page is None or not (title is None or isinstance(title, str)) or not _is_menu_target(page):
             raise SiteLookError(f"{source}: {key}[{position}]: found {entry!r}; expected a page of the docs folder (Title: page.md), a section (Title: [pages]) or an address (https://..., mailto:...)")

@@ -35,7 +35,7 @@ from markupsafe import Markup
 from generators import urls
 from generators.errors import PolicyKbError
 from generators.model import Policy
-from generators.outputs.look import SiteLook
+from generators.outputs.look import MenuItem, SiteLook
 from generators.outputs.search import BUNDLE_FOLDER
 from generators.text import to_plain
 from generators.outputs.templating import render_template
@@ -161,6 +161,9 @@ def render_standalone_page(template: str, page_url: str, breadcrumb: list[Crumb]
     def href(target: str) -> str:
         return relative_url(page_url, target)
 
+    def link(item: MenuItem) -> str:  # a menu entry or a tab: a web address as it is, a page of the site relative
+        return item.url if item.is_web_address else href(item.url)
+
     layout = {
         "page_url": page_url,
         "href": href,
@@ -168,8 +171,8 @@ def render_standalone_page(template: str, page_url: str, breadcrumb: list[Crumb]
         "logo": look.asset_href(look.logo, href),
         "favicon": look.asset_href(look.favicon, href),
         "site_footer": look.footer(as_of, href("")),
-        "menu": [(item.label, item.url if item.is_web_address else href(item.url)) for item in look.menu],
-        "tabs": [(item.label, item.url if item.is_web_address else href(item.url)) for item in look.tabs],
+        "menu": [(item.label, link(item)) for item in look.menu],
+        "tabs": [(item.label, link(item)) for item in look.tabs],
         "stylesheets": (*theme_stylesheets(), *PKB_STYLESHEETS),
         "palette_script": PALETTE_SCRIPT,
         "palette": look.palette[0] if look.palette else None,
